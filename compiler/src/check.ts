@@ -1,0 +1,169 @@
+/**
+ * Checks over the whole Kubefile (KF2xxx): where FROM stands, LAUNCH/CMDS placement, applications
+ * declared before use, deprecated and duplicated instructions. Each check is a function of the AST;
+ * the semantic checks that need platforms and the build context (KF3xxx) plug into the same list.
+ */
+import {
+  createDiagnostic,
+  isInstruction,
+  isKnown,
+  type AppInstruction,
+  type Diagnostic,
+  type Instruction,
+  type Kubefile,
+  type Range,
+  type Word,
+} from '@kubefile/grammar';
+
+export type Check = (file: Kubefile) => Diagnostic[];
+
+/** The instruction's whole lines, so removing it leaves no blank line behind. */
+function wholeLines(file: Kubefile, instruction: Instruction, next: Instruction | undefined): Range {
+  const start = { ...instruction.range.start, column: 0, offset: instruction.range.start.offset - instruction.range.start.column };
+  const end = next ? { ...next.range.start, column: 0, offset: next.range.start.offset - next.range.start.column } : file.range.end;
+  return { start, end };
+}
+
+export const checkFrom: Check = (file) => {
+  const out: Diagnostic[] = [];
+  const list = file.instructions;
+  if (list.length === 0) {
+    out.push(createDiagnostic('KF2001', file.range.start.offset === file.range.end.offset ? file.range : { start: file.range.start, end: file.range.start }, 'The Kubefile is empty: it needs at least a FROM instruction'));
+    return out;
+  }
+  const firstFrom = list.findIndex((i) => i.keyword === 'FROM');
+  if (firstFrom === -1) {
+    out.push(createDiagnostic('KF2002', list[0].keywordRange, 'No FROM instruction: a Kubefile must start with FROM <image> (FROM scratch for an empty base)'));
+    return out;
+  }
+  for (const instruction of list.slice(0, firstFrom)) {
+    if (instruction.keyword !== 'ARG') {
+      out.push(createDiagnostic('KF2003', instruction.keywordRange, `${instruction.keyword} comes before FROM: only ARG may precede FROM`));
+    }
+  }
+  list.forEach((instruction, i) => {
+    if (i > firstFrom && instruction.keyword === 'FROM') {
+      out.push(
+        createDiagnostic('KF2004', instruction.keywordRange, `More than one FROM: a Kubefile builds one image from one base (first FROM on line ${list[firstFrom].range.start.line + 1})`, [
+          { title: 'Remove this FROM', edits: [{ range: wholeLines(file, instruction, list[i + 1]), newText: '' }] },
+        ]),
+      );
+    }
+  });
+  return out;
+};
+
+export const checkDeprecated: Check = (file) =>
+  file.instructions.flatMap((instruction) => {
+    if (!isInstruction(instruction, 'MAINTAINER')) return [];
+    const name = instruction.maintainer?.text ?? '';
+    return [
+      createDiagnostic('KF2005', instruction.keywordRange, 'MAINTAINER is deprecated: use LABEL maintainer="<name>"', [
+        { title: 'Replace with LABEL maintainer=...', edits: [{ range: instruction.range, newText: `LABEL maintainer=${JSON.stringify(name)}` }] },
+      ]),
+    ];
+  });
+
+export const checkLaunch: Check = (file) => {
+  const out: Diagnostic[] = [];
+  const list = file.instructions;
+  let launchOrCmds: Instruction | undefined;
+  let cmd: Instruction | undefined;
+  let launch: Instruction | undefined;
+  list.forEach((instruction, i) => {
+    const keyword = instruction.keyword;
+    if (keyword === 'CMD') cmd ??= instruction;
+    if (keyword !== 'LAUNCH' && keyword !== 'CMDS') return;
+    if (keyword === 'LAUNCH') launch ??= instruction;
+    if (launchOrCmds) {
+      const what = launchOrCmds.keyword === keyword ? `${keyword} is given twice` : 'LAUNCH and CMDS cannot both be given';
+      out.push(createDiagnostic('KF2007', instruction.keywordRange, `${what} (first on line ${launchOrCmds.range.start.line + 1}); only one may be the last instruction`));
+    } else {
+      launchOrCmds = instruction;
+    }
+    if (i !== list.length - 1) {
+      out.push(createDiagnostic('KF2006', instruction.keywordRange, `${keyword} must be the last instruction`));
+    }
+  });
+  if (cmd && launch) {
+    out.push(createDiagnostic('KF2011', launch.keywordRange, `CMD (line ${cmd.range.start.line + 1}) and LAUNCH are mutually exclusive: use CMDS or APPCMDS instead of CMD`));
+  }
+  return out;
+};
+
+function declaresApplication(instruction: Instruction): instruction is AppInstruction {
+  return isKnown(instruction) && (instruction.keyword === 'APP' || instruction.keyword === 'CNI' || instruction.keyword === 'CSI');
+}
+
+/** Applications: declared by APP/CNI/CSI, used by LAUNCH, APPCMDS and APPENV. */
+export const checkApplications: Check = (file) => {
+  const out: Diagnostic[] = [];
+  const declared = new Map<string, AppInstruction>();
+  for (const instruction of file.instructions) {
+    if (declaresApplication(instruction) && instruction.name) {
+      const name = instruction.name.text;
+      const earlier = declared.get(name);
+      if (earlier) {
+        out.push(createDiagnostic('KF2013', instruction.name.range, `Application "${name}" is declared again (first on line ${earlier.range.start.line + 1}); this declaration replaces it`));
+      } else {
+        declared.set(name, instruction);
+      }
+    }
+  }
+  const from = file.instructions.find((i) => isInstruction(i, 'FROM'));
+  const base = from && isInstruction(from, 'FROM') ? from.image?.text : undefined;
+  const fromScratch = base === undefined || base.toLowerCase() === 'scratch';
+  const use = (word: Word | undefined, user: Instruction) => {
+    if (!word) return;
+    const name = word.text.trim();
+    if (name.length === 0) return;
+    const declaration = declared.get(name);
+    if (declaration && declaration.range.start.offset > user.range.start.offset) {
+      out.push(createDiagnostic('KF2010', word.range, `${user.keyword} uses application "${name}" before its ${declaration.keyword} on line ${declaration.range.start.line + 1}`));
+    } else if (!declaration) {
+      const known = [...declared.keys()];
+      const hint = known.length > 0 ? ` (declared: ${known.join(', ')})` : '';
+      if (fromScratch) {
+        out.push(createDiagnostic('KF2008', word.range, `${user.keyword} names application "${name}", which no APP, CNI or CSI declares${hint}`));
+      } else {
+        out.push(createDiagnostic('KF2009', word.range, `Application "${name}" is not declared in this Kubefile; it must come from the base image ${base}`));
+      }
+    }
+  };
+  for (const instruction of file.instructions) {
+    if (isInstruction(instruction, 'LAUNCH')) for (const app of instruction.apps) use(app, instruction);
+    else if (isInstruction(instruction, 'APPCMDS') || isInstruction(instruction, 'APPENV')) use(instruction.app, instruction);
+  }
+  return out;
+};
+
+export const checkDuplicateArgs: Check = (file) => {
+  const out: Diagnostic[] = [];
+  const seen = new Map<string, string | undefined>();
+  for (const instruction of file.instructions) {
+    if (!isInstruction(instruction, 'ARG')) continue;
+    for (const declaration of instruction.declarations) {
+      const name = declaration.name.text;
+      const value = declaration.value?.text;
+      if (seen.has(name) && value !== undefined && seen.get(name) !== undefined && seen.get(name) !== value) {
+        out.push(createDiagnostic('KF2014', declaration.range, `ARG ${name} is declared again with another default ("${value}" replaces "${seen.get(name)}")`));
+      }
+      if (!seen.has(name) || value !== undefined) seen.set(name, value);
+    }
+  }
+  return out;
+};
+
+export const checkKeywordCase: Check = (file) =>
+  file.instructions.flatMap((instruction) => {
+    const text = instruction.keywordText;
+    if (text === text.toUpperCase() || 'unknown' in instruction) return [];
+    return [
+      createDiagnostic('KF2012', instruction.keywordRange, `Write the keyword in upper case: ${instruction.keyword}`, [
+        { title: `Change to ${instruction.keyword}`, edits: [{ range: instruction.keywordRange, newText: instruction.keyword }] },
+      ]),
+    ];
+  });
+
+/** The structural checks, in the order their diagnostics are usually read. */
+export const STRUCTURE_CHECKS: readonly Check[] = [checkFrom, checkLaunch, checkApplications, checkDeprecated, checkDuplicateArgs, checkKeywordCase];

@@ -1,0 +1,594 @@
+/**
+ * CST → AST. For each instruction the builder joins its physical tokens into the logical line
+ * (continuations cut out), applies BuildKit's argument rules for the keyword, validates the
+ * instruction's shape against the instruction table, and maps every piece back to source ranges.
+ */
+import type { CstNode, IToken } from 'chevrotain';
+import type {
+  AstWordPart,
+  Comment,
+  Directive,
+  Flag,
+  Heredoc,
+  Instruction,
+  Kubefile,
+  NameValue as AstNameValue,
+  Word,
+} from './ast.js';
+import { createDiagnostic, type Diagnostic, type DiagnosticCode, type Fix } from './diagnostics.js';
+import type { DirectiveScan, EscapeChar, Span } from './directives.js';
+import { DOCKERFILE_ONLY, editDistance, INSTRUCTIONS, isKeyword, suggestKeyword, type InstructionSpec, type Keyword } from './instructions.js';
+import { cstVisitorBase } from './parser.js';
+import { LineMap, type Range } from './positions.js';
+import type { HeredocBodyPayload } from './tokens.js';
+import { scanWord, type ScanMode, type WordPart } from './variables.js';
+import {
+  heredocsInLine,
+  joinSpans,
+  parseJsonArray,
+  parseNameValues,
+  parseWords,
+  splitCommand,
+  splitNameValue,
+  splitWhitespace,
+  type LogicalText,
+  type NameValue,
+  type SplitCommand,
+  type TextPiece,
+} from './words.js';
+
+interface InstructionCtx {
+  InstructionName: IToken[];
+  Flag?: IToken[];
+  Word?: IToken[];
+  Newline?: IToken[];
+  heredoc?: CstNode[];
+}
+
+const APP_SOURCE = /^(local|https?):\/\//;
+
+/** Builds one instruction: the logical line, its pieces, and the problems found on the way. */
+class InstructionBuilder {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    private readonly lines: LineMap,
+    private readonly logical: LogicalText,
+    readonly escape: EscapeChar,
+  ) {}
+
+  range(span: Span): Range {
+    const start = this.logical.sourceOffset(span.start);
+    const end = span.end === span.start ? start : this.logical.sourceEnd(span.end);
+    return this.lines.range(start, Math.max(start, end));
+  }
+
+  report(code: DiagnosticCode, span: Span | Range, message: string, fixes?: Fix[]): void {
+    const range = typeof span.start === 'number' ? this.range(span as Span) : (span as Range);
+    this.diagnostics.push(createDiagnostic(code, range, message, fixes));
+  }
+
+  /** A word; `mode` says how its variable references are read (`none`: not at all). */
+  word(piece: TextPiece, mode: ScanMode | 'none' = 'expand'): Word {
+    const word: Word = { text: piece.text, range: this.range(piece.span) };
+    if (mode === 'none' || (piece.text.indexOf('$') === -1 && mode === 'shell')) return word;
+    const scanned = scanWord(piece.text, piece.span.start, this.escape, mode);
+    word.parts = scanned.parts.map((p) => this.part(p));
+    for (const problem of scanned.problems) {
+      this.report(problem.kind === 'quote' ? 'KF1008' : 'KF1007', problem.span, problem.message);
+    }
+    return word;
+  }
+
+  /** A JSON string element: variables are located only when the literal has no escapes. */
+  jsonWord(piece: TextPiece, mode: ScanMode | 'none'): Word {
+    const raw = this.logical.text.slice(piece.span.start + 1, piece.span.end - 1);
+    if (mode !== 'none' && raw === piece.text) {
+      const inner = this.word({ text: raw, span: { start: piece.span.start + 1, end: piece.span.end - 1 } }, mode);
+      return { ...inner, range: this.range(piece.span) };
+    }
+    return { text: piece.text, range: this.range(piece.span) };
+  }
+
+  private part(part: WordPart): AstWordPart {
+    if (part.kind === 'literal') return { ...part, range: this.range(part.range) };
+    const out: AstWordPart = { ...part, range: this.range(part.range), nameRange: this.range(part.nameRange), operand: undefined, replacement: undefined };
+    if (part.operand) out.operand = part.operand.map((p) => this.part(p));
+    else delete out.operand;
+    if (part.replacement) out.replacement = part.replacement.map((p) => this.part(p));
+    else delete out.replacement;
+    return out;
+  }
+
+  nameValue(pair: NameValue, valueMode: ScanMode | 'none' = 'expand'): AstNameValue {
+    const node: AstNameValue = {
+      range: this.range(pair.word.span),
+      name: this.word(pair.name, 'none'),
+      separator: pair.separator,
+    };
+    if (pair.value) node.value = this.word(pair.value, valueMode);
+    return node;
+  }
+}
+
+export interface AstResult {
+  ast: Kubefile;
+  diagnostics: Diagnostic[];
+}
+
+export function buildAst(cst: CstNode, text: string, continuations: IToken[], scan: DirectiveScan, lines: LineMap): AstResult {
+  const builder = new AstBuilder(text, continuations, scan, lines);
+  builder.visit(cst);
+  return { ast: builder.kubefile(), diagnostics: builder.diagnostics };
+}
+
+class AstBuilder extends cstVisitorBase {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly instructions: Instruction[] = [];
+  private readonly comments: Comment[] = [];
+  private readonly directives: Directive[];
+  private continuationIndex = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly continuations: IToken[],
+    private readonly scan: DirectiveScan,
+    private readonly lines: LineMap,
+  ) {
+    super();
+    this.directives = scan.directives.map((d) => ({
+      type: 'Directive',
+      name: d.name,
+      value: d.value,
+      range: lines.range(d.span.start, d.span.end),
+      nameRange: lines.range(d.nameSpan.start, d.nameSpan.end),
+      valueRange: lines.range(d.valueSpan.start, d.valueSpan.end),
+    }));
+    for (const problem of scan.problems) {
+      this.diagnostics.push(createDiagnostic('KF1012', lines.range(problem.span.start, problem.span.end), problem.message));
+    }
+  }
+
+  kubefile(): Kubefile;
+  kubefile(ctx: { instruction?: CstNode[]; comment?: CstNode[] }): void;
+  kubefile(ctx?: { instruction?: CstNode[]; comment?: CstNode[] }): Kubefile | void {
+    if (!ctx) {
+      return {
+        type: 'Kubefile',
+        range: this.lines.range(0, this.text.length),
+        escapeChar: this.scan.escape,
+        directives: this.directives,
+        comments: this.comments.sort((a, b) => a.range.start.offset - b.range.start.offset),
+        instructions: this.instructions,
+      };
+    }
+    const directiveStarts = new Set(this.scan.directives.map((d) => d.span.start));
+    for (const node of ctx.comment ?? []) {
+      const token = (node.children.Comment as IToken[])[0];
+      if (directiveStarts.has(token.startOffset)) continue;
+      this.comments.push(this.comment(token.startOffset, token.image));
+    }
+    for (const node of ctx.instruction ?? []) this.instruction(node.children as unknown as InstructionCtx);
+  }
+
+  comment(offset: number, image: string): Comment {
+    return { type: 'Comment', text: image.slice(1), range: this.lines.range(offset, offset + image.length) };
+  }
+
+  instruction(ctx: InstructionCtx): void {
+    const nameToken = ctx.InstructionName[0];
+    const start = nameToken.startOffset;
+    const lineEnd = ctx.Newline ? ctx.Newline[0].startOffset : this.text.length;
+    const cuts = this.cutsWithin(start, lineEnd);
+    const logical = joinSpans(this.text, start, lineEnd, cuts);
+    const b = new InstructionBuilder(this.lines, logical, this.scan.escape);
+    const split = splitCommand(logical.text, this.scan.escape);
+    const keyword = split.command.text.toUpperCase();
+    const bodies = (ctx.heredoc ?? []).map((h) => (h.children.HeredocBody as IToken[])[0]);
+    const lastToken = lastOf(ctx);
+    const end = bodies.length > 0 ? bodies[bodies.length - 1].startOffset + bodies[bodies.length - 1].image.length : lastToken.startOffset + lastToken.image.length;
+
+    const node = {
+      type: 'Instruction',
+      keyword,
+      keywordText: split.command.text,
+      keywordRange: b.range(split.command.span),
+      range: this.lines.range(start, end),
+      flags: [] as Flag[],
+      argsText: split.args.text,
+      argsRange: b.range(split.args.span),
+      form: 'shell',
+      args: [] as Word[],
+      heredocs: [] as Heredoc[],
+    } as Instruction;
+
+    this.reportEmptyContinuationLines(cuts, b);
+    if (isKeyword(keyword)) {
+      const spec = INSTRUCTIONS[keyword];
+      node.flags = this.flags(split, spec, b);
+      if (spec.heredocs && split.args.text.includes('<<') && parseJsonArray(split.args).kind !== 'array') {
+        node.heredocs = this.heredocs(logical.text, bodies, b);
+      }
+      buildInstruction(node, keyword, split, b);
+    } else {
+      (node as { unknown?: true }).unknown = true;
+      node.flags = this.flags(split, undefined, b);
+      node.args = splitWhitespace(split.args).map((w) => b.word(w, 'none'));
+      this.reportUnknown(split, b);
+    }
+    this.diagnostics.push(...b.diagnostics);
+    this.instructions.push(node);
+  }
+
+  /** Continuation spans inside [start, end); they come in source order, as instructions do. */
+  private cutsWithin(start: number, end: number): Span[] {
+    const cuts: Span[] = [];
+    const list = this.continuations;
+    while (this.continuationIndex < list.length && list[this.continuationIndex].startOffset < start) {
+      this.continuationComments(list[this.continuationIndex]);
+      this.continuationIndex++;
+    }
+    while (this.continuationIndex < list.length && list[this.continuationIndex].startOffset < end) {
+      const token = list[this.continuationIndex++];
+      this.continuationComments(token);
+      cuts.push({ start: token.startOffset, end: token.startOffset + token.image.length });
+    }
+    return cuts;
+  }
+
+  /** Comment lines dropped inside a continuation are still comments for the outline and folding. */
+  private continuationComments(token: IToken): void {
+    const image = token.image;
+    if (image.indexOf('#') === -1) return;
+    let lineStart = image.indexOf('\n') + 1;
+    while (lineStart > 0 && lineStart < image.length) {
+      let lineEnd = image.indexOf('\n', lineStart);
+      if (lineEnd === -1) lineEnd = image.length;
+      const hash = image.indexOf('#', lineStart);
+      if (hash !== -1 && hash < lineEnd && image.slice(lineStart, hash).trim() === '') {
+        const contentEnd = image[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;
+        this.comments.push(this.comment(token.startOffset + hash, image.slice(hash, contentEnd)));
+      }
+      lineStart = lineEnd + 1;
+    }
+  }
+
+  private reportEmptyContinuationLines(cuts: Span[], b: InstructionBuilder): void {
+    for (const cut of cuts) {
+      const image = this.text.slice(cut.start, cut.end);
+      let lineStart = image.indexOf('\n') + 1;
+      while (lineStart > 0 && lineStart < image.length) {
+        let lineEnd = image.indexOf('\n', lineStart);
+        if (lineEnd === -1) lineEnd = image.length;
+        if (/^[ \t\v\f\r]*$/.test(image.slice(lineStart, lineEnd)) && lineEnd < image.length) {
+          const at = cut.start + lineStart;
+          b.report('KF1013', this.lines.range(at, cut.start + lineEnd), 'Empty continuation line: it will become an error in a future release of BuildKit', [
+            { title: 'Remove the empty line', edits: [{ range: this.lines.range(at, cut.start + lineEnd + 1), newText: '' }] },
+          ]);
+        }
+        lineStart = lineEnd + 1;
+      }
+    }
+  }
+
+  private flags(split: SplitCommand, spec: InstructionSpec | undefined, b: InstructionBuilder): Flag[] {
+    const seen = new Set<string>();
+    return split.flags.map((piece, i) => {
+      const value = split.flagValues[i];
+      const eq = value.indexOf('=');
+      const name = (eq === -1 ? value : value.slice(0, eq)).slice(2);
+      const rawEq = piece.text.indexOf('=');
+      const flag: Flag = {
+        name,
+        text: piece.text,
+        range: b.range(piece.span),
+        nameRange: b.range({ start: piece.span.start + 2, end: rawEq === -1 ? piece.span.end : piece.span.start + rawEq }),
+      };
+      if (eq !== -1) {
+        flag.value = value.slice(eq + 1);
+        flag.valueRange = b.range({ start: piece.span.start + rawEq + 1, end: piece.span.end });
+      }
+      if (spec) this.checkFlag(flag, spec, seen, b);
+      return flag;
+    });
+  }
+
+  private checkFlag(flag: Flag, spec: InstructionSpec, seen: Set<string>, b: InstructionBuilder): void {
+    const names = Object.keys(spec.flags);
+    const type = spec.flags[flag.name];
+    if (!type) {
+      const near = names.find((n) => editDistance(n, flag.name) <= 2);
+      const message =
+        names.length === 0
+          ? `${spec.keyword} does not take flags (--${flag.name})`
+          : near
+            ? `unknown flag: --${flag.name} (did you mean --${near}?)`
+            : `unknown flag: --${flag.name} (${spec.keyword} accepts ${names.map((n) => `--${n}`).join(', ')})`;
+      b.report('KF1010', flag.range, message);
+      return;
+    }
+    if (seen.has(flag.name) && type !== 'strings') b.report('KF1011', flag.range, `duplicate flag specified: --${flag.name}`);
+    seen.add(flag.name);
+    if (type === 'bool') {
+      if (flag.value !== undefined && flag.value === '') b.report('KF1011', flag.range, `missing a value on flag: --${flag.name}`);
+      else if (flag.value !== undefined && !/^(true|false)$/i.test(flag.value)) {
+        b.report('KF1011', flag.valueRange ?? flag.range, `expecting boolean value for flag --${flag.name}, not: ${flag.value}`);
+      }
+      return;
+    }
+    if (flag.value === undefined) {
+      b.report('KF1011', flag.range, `missing a value on flag: --${flag.name} (write --${flag.name}=<value>)`);
+      return;
+    }
+    const allowed = spec.flagValues?.[flag.name];
+    if (allowed && !allowed.includes(flag.value)) {
+      b.report('KF1011', flag.valueRange ?? flag.range, `invalid value "${flag.value}" for --${flag.name}: expected one of ${allowed.join(', ')}`);
+    }
+  }
+
+  private heredocs(line: string, bodies: IToken[], b: InstructionBuilder): Heredoc[] {
+    return heredocsInLine(line).heredocs.map((start, i) => {
+      const body = bodies[i];
+      const startRange = b.range(start.span);
+      if (!body) {
+        b.report('KF1009', startRange, `unterminated heredoc: the file ends before the delimiter line "${start.name}"`);
+        const at = this.lines.range(this.text.length, this.text.length);
+        return { ...heredocFields(start), startRange, content: '', contentRange: at, range: at, terminated: false };
+      }
+      const payload = body.payload as HeredocBodyPayload;
+      const bodyEnd = body.startOffset + body.image.length;
+      if (!payload.terminated) {
+        b.report('KF1009', startRange, `unterminated heredoc: the file ends before the delimiter line "${start.name}"`);
+      }
+      return {
+        ...heredocFields(start),
+        startRange,
+        content: this.text.slice(body.startOffset, payload.terminatorStart),
+        contentRange: this.lines.range(body.startOffset, payload.terminatorStart),
+        range: this.lines.range(body.startOffset, bodyEnd),
+        terminated: payload.terminated,
+      };
+    });
+  }
+
+  private reportUnknown(split: SplitCommand, b: InstructionBuilder): void {
+    const word = split.command.text;
+    const upper = word.toUpperCase();
+    if (DOCKERFILE_ONLY.includes(upper)) {
+      b.report('KF1001', split.command.span, `${upper} is a Dockerfile instruction that Kubefiles do not support`);
+      return;
+    }
+    const suggestion = suggestKeyword(word);
+    if (suggestion) {
+      const fix: Fix = { title: `Change to ${suggestion}`, edits: [{ range: b.range(split.command.span), newText: suggestion }] };
+      b.report('KF1001', split.command.span, `unknown instruction: ${word} (did you mean ${suggestion}?)`, [fix]);
+    } else {
+      b.report('KF1001', split.command.span, `unknown instruction: ${word}`);
+    }
+  }
+}
+
+function heredocFields(start: { name: string; chomp: boolean; expand: boolean; fileDescriptor: number }) {
+  return { name: start.name, chomp: start.chomp, expand: start.expand, fileDescriptor: start.fileDescriptor };
+}
+
+function lastOf(ctx: InstructionCtx): IToken {
+  let last = ctx.InstructionName[0];
+  for (const list of [ctx.Flag, ctx.Word]) {
+    const t = list?.[list.length - 1];
+    if (t && t.startOffset > last.startOffset) last = t;
+  }
+  return last;
+}
+
+/** Fills the keyword-specific fields of `node` and checks the argument shape. */
+function buildInstruction(node: Instruction, keyword: Keyword, split: SplitCommand, b: InstructionBuilder): void {
+  const args = split.args;
+  const at = args.text.length > 0 ? args.span : split.command.span;
+  const fields = node as unknown as Record<string, unknown>;
+  switch (keyword) {
+    case 'FROM': {
+      const words = splitWhitespace(args).map((w) => b.word(w));
+      node.args = words;
+      fields.image = words[0];
+      if (words.length === 0) b.report('KF1002', at, 'FROM requires the base image (FROM scratch for an image built from nothing)');
+      else if (words.length === 3 && words[1].text.toUpperCase() === 'AS') fields.stageName = words[2];
+      else if (words.length > 1) {
+        b.report('KF1003', rangeOf(words.slice(1)), `FROM takes one argument (the base image), but ${words.length} were given`);
+      }
+      return;
+    }
+    case 'COPY':
+    case 'ADD': {
+      const words = listArgs(args, b, 'expand');
+      node.args = words;
+      if (words.length === 0) {
+        b.report('KF1002', at, `${keyword} requires at least two arguments: the source(s) and the destination`);
+        fields.sources = [];
+        return;
+      }
+      fields.sources = words.slice(0, -1);
+      fields.destination = words[words.length - 1];
+      if (words.length === 1 && node.heredocs.length === 0) {
+        b.report('KF1002', words[0].range, `${keyword} requires at least two arguments, but only one was provided: the destination is missing`);
+        fields.sources = words;
+        fields.destination = undefined;
+      }
+      if (node.heredocs.length > 0) {
+        const last = words[words.length - 1];
+        if (node.heredocs.some((h) => h.startRange.start.offset === last.range.start.offset)) {
+          b.report('KF1016', last.range, `${keyword} cannot accept a heredoc as a destination`);
+        }
+      }
+      return;
+    }
+    case 'RUN':
+    case 'CMD': {
+      const json = jsonOrShell(args, b);
+      if (json) {
+        node.form = 'exec';
+        node.args = json.map((e) => b.jsonWord(e, 'none'));
+        if (json.length === 0) b.report('KF1002', at, `${keyword} requires a command`);
+        return;
+      }
+      if (args.text.length === 0) {
+        b.report('KF1002', at, `${keyword} requires a command`);
+        return;
+      }
+      const command = b.word(args, 'shell');
+      fields.command = command;
+      node.args = [command];
+      return;
+    }
+    case 'ARG': {
+      const words = parseWords(args, b.escape);
+      node.args = words.map((w) => b.word(w, 'none'));
+      if (words.length === 0) b.report('KF1002', at, 'ARG requires at least one argument: ARG <name>[=<default>]');
+      fields.declarations = words.map((w) => {
+        const pair = splitNameValue(w);
+        if (pair.name.text.length === 0) b.report('KF1006', w.span, 'ARG names can not be blank');
+        return b.nameValue(pair);
+      });
+      return;
+    }
+    case 'ENV':
+    case 'LABEL':
+    case 'APPENV': {
+      let rest = args;
+      if (keyword === 'APPENV') {
+        const app = splitWhitespace(args)[0];
+        fields.app = app ? b.word(app, 'none') : undefined;
+        rest = app ? restAfter(args, app) : { text: '', span: { start: args.span.end, end: args.span.end } };
+        if (!app || rest.text.length === 0) {
+          b.report('KF1002', at, 'APPENV requires an application name and at least one key=value pair');
+        }
+      }
+      const result = parseNameValues(rest, keyword, b.escape);
+      node.args = (keyword === 'APPENV' && fields.app ? [fields.app as Word] : []).concat(result.words.map((w) => b.word(w, 'none')));
+      for (const w of result.words) if (w.unterminatedQuote) b.report('KF1008', w.span, `unterminated ${w.unterminatedQuote === '"' ? 'double' : 'single'} quote`);
+      if (result.kind === 'error') {
+        b.report('KF1006', result.span, result.message);
+        fields.pairs = [];
+        return;
+      }
+      if (keyword !== 'APPENV' && result.pairs.length === 0) b.report('KF1002', at, `${keyword} requires at least one argument: ${keyword} <name>=<value> ...`);
+      if (result.pairs[0]?.separator === ' ') node.args = [b.word(result.pairs[0].name, 'none'), b.word(result.pairs[0].value!, 'none')];
+      fields.pairs = result.pairs.map((pair) => {
+        if (pair.name.text.length === 0) b.report('KF1006', pair.word.span, `${keyword} names can not be blank`);
+        return b.nameValue(pair);
+      });
+      return;
+    }
+    case 'MAINTAINER':
+    case 'KUBEVERSION': {
+      if (args.text.length === 0) {
+        b.report('KF1002', at, keyword === 'MAINTAINER' ? 'MAINTAINER requires a name' : 'KUBEVERSION requires a version range, e.g. KUBEVERSION 1.22 - 1.24');
+        return;
+      }
+      const word = b.word(args, 'none');
+      node.args = [word];
+      fields[keyword === 'MAINTAINER' ? 'maintainer' : 'constraint'] = word;
+      return;
+    }
+    case 'APP':
+    case 'CNI':
+    case 'CSI': {
+      const words = listArgs(args, b, 'expand');
+      node.args = words;
+      fields.name = words[0];
+      fields.sources = words.slice(1);
+      if (words.length < 2) {
+        b.report('KF1002', words.length === 0 ? at : words[0].range, `${keyword} requires an application name and at least one source: ${INSTRUCTIONS[keyword].syntax}`);
+      }
+      for (const source of words.slice(1)) {
+        if (!APP_SOURCE.test(source.text)) {
+          b.report('KF1015', source.range, `source "${source.text}" must start with local://, http:// or https://`, [
+            { title: `Change to local://${source.text}`, edits: [{ range: source.range, newText: `local://${source.text}` }] },
+          ]);
+        }
+      }
+      return;
+    }
+    case 'APPCMDS': {
+      const app = splitWhitespace(args)[0];
+      fields.app = app ? b.word(app, 'none') : undefined;
+      fields.command = [];
+      if (!app) {
+        b.report('KF1002', at, `APPCMDS requires an application name and a command: ${INSTRUCTIONS.APPCMDS.syntax}`);
+        return;
+      }
+      const rest = restAfter(args, app);
+      const json = parseJsonArray(rest);
+      if (json.kind === 'array') {
+        fields.command = json.elements.map((e) => b.jsonWord(e, 'shell'));
+        if (json.elements.length === 0) b.report('KF1002', rest.span, 'APPCMDS requires a non-empty command array');
+      } else if (json.kind === 'not-strings') {
+        b.report('KF1005', rest.span, json.message);
+      } else {
+        const fix = rest.text.length > 0 ? [{ title: 'Wrap the command in a JSON array', edits: [{ range: b.range(rest.span), newText: JSON.stringify([rest.text]) }] }] : undefined;
+        b.report('KF1014', rest.text.length > 0 ? rest.span : app.span, `APPCMDS takes its command as a JSON array: ${INSTRUCTIONS.APPCMDS.syntax}`, fix);
+      }
+      node.args = [fields.app as Word, ...(fields.command as Word[])];
+      return;
+    }
+    case 'LAUNCH':
+    case 'CMDS': {
+      const json = jsonOrShell(args, b);
+      const words = json ? json.map((e) => b.jsonWord(e, keyword === 'CMDS' ? 'shell' : 'none')) : splitWhitespace(args).map((w) => b.word(w, 'none'));
+      if (json) node.form = 'exec';
+      node.args = words;
+      fields[keyword === 'LAUNCH' ? 'apps' : 'commands'] = words;
+      if (words.length === 0) {
+        b.report('KF1002', at, keyword === 'LAUNCH' ? 'LAUNCH requires at least one application: LAUNCH ["app", ...]' : 'CMDS requires at least one command: CMDS ["command", ...]');
+      } else if (!json && keyword === 'CMDS' && words.length > 1) {
+        b.report('KF1004', args.span, 'CMDS without a JSON array runs every word as a separate command; write CMDS ["command args", ...]', [
+          { title: 'Make it one command', edits: [{ range: b.range(args.span), newText: JSON.stringify([args.text]) }] },
+        ]);
+      }
+      return;
+    }
+  }
+}
+
+/** JSON array elements when the arguments are exec form; reports near-JSON and non-string arrays. */
+function jsonOrShell(args: TextPiece, b: InstructionBuilder): TextPiece[] | undefined {
+  const json = parseJsonArray(args);
+  if (json.kind === 'array') return json.elements;
+  if (json.kind === 'not-strings') b.report('KF1005', args.span, json.message);
+  else if (json.looksLikeJson) {
+    const fixed = singleToDoubleQuotes(args.text);
+    const fixes = fixed ? [{ title: 'Use double quotes (JSON)', edits: [{ range: b.range(args.span), newText: fixed }] }] : undefined;
+    const hint = args.text.includes("'") ? 'JSON strings need double quotes' : 'check the quotes and commas';
+    b.report('KF1004', args.span, `invalid JSON array (${hint}); it is treated as shell form`, fixes);
+  }
+  return undefined;
+}
+
+/** `['a', 'b']` → `["a", "b"]` when that is valid JSON. */
+function singleToDoubleQuotes(text: string): string | undefined {
+  if (!text.includes("'") || text.includes('"')) return undefined;
+  const candidate = text.replace(/'/g, '"');
+  try {
+    const value: unknown = JSON.parse(candidate);
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** BuildKit's parseMaybeJSONToList: JSON array elements, else whitespace-separated words. */
+function listArgs(args: TextPiece, b: InstructionBuilder, mode: ScanMode | 'none'): Word[] {
+  const json = jsonOrShell(args, b);
+  if (json) return json.map((e) => b.jsonWord(e, mode));
+  return splitWhitespace(args).map((w) => b.word(w, mode));
+}
+
+function restAfter(args: TextPiece, first: TextPiece): TextPiece {
+  let start = first.span.end - args.span.start;
+  while (start < args.text.length && /\s/.test(args.text[start])) start++;
+  return { text: args.text.slice(start), span: { start: args.span.start + start, end: args.span.end } };
+}
+
+function rangeOf(words: Word[]): Range {
+  return { start: words[0].range.start, end: words[words.length - 1].range.end };
+}

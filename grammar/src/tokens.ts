@@ -1,0 +1,241 @@
+/**
+ * Tokens and the lexer. Kubefile lexing is line oriented (BuildKit's rules):
+ *
+ *  - at the start of a line ("start" modes): blank lines, full-line comments, heredoc bodies and the
+ *    instruction name;
+ *  - after the instruction name ("line" modes): flags and words up to the end of the logical line.
+ *
+ * The escape character (`\` or a backtick, chosen by the `# escape=` directive) decides where line
+ * continuations are, so every mode exists once per escape character; `lex()` picks the pair.
+ * A continuation may split a word (`fi\⏎le` is `file`), so tokens are physical pieces: the AST builder
+ * joins them into the logical line and applies BuildKit's per-instruction argument rules there.
+ */
+import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from 'chevrotain';
+import type { EscapeChar } from './directives.js';
+import { heredocsInLine, joinSpans } from './words.js';
+
+// Categories the parser consumes; each has one concrete token per escape character.
+export const Newline = createToken({ name: 'Newline', pattern: Lexer.NA });
+export const InstructionName = createToken({ name: 'InstructionName', pattern: Lexer.NA });
+export const Flag = createToken({ name: 'Flag', pattern: Lexer.NA });
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
+export const Continuation = createToken({ name: 'Continuation', pattern: Lexer.NA });
+
+/** A newline that ends a blank line, a comment or a heredoc body. */
+export const LineBreak = createToken({
+  name: 'LineBreak',
+  pattern: /\r?\n/,
+  line_breaks: true,
+  categories: [Newline],
+});
+/** The newline that ends an instruction's logical line (returns to the line-start mode). */
+export const InstructionEnd = createToken({
+  name: 'InstructionEnd',
+  pattern: /\r?\n/,
+  line_breaks: true,
+  categories: [Newline],
+  pop_mode: true,
+});
+export const Whitespace = createToken({ name: 'Whitespace', pattern: /[ \t\v\f\r]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: 'Comment', pattern: /#(?:[^\r\n]|\r(?!\n))*/ });
+export const ByteOrderMark = createToken({
+  name: 'ByteOrderMark',
+  pattern: (text: string, offset: number) => (offset === 0 && text.charCodeAt(0) === 0xfeff ? ['\ufeff'] : null),
+  start_chars_hint: ['\ufeff'],
+  group: Lexer.SKIPPED,
+});
+
+export interface HeredocBodyPayload {
+  /** The delimiter, unquoted. */
+  name: string;
+  /** False when the file ended before the delimiter line. */
+  terminated: boolean;
+  /** Offset where the terminator line starts (equals the token end when unterminated). */
+  terminatorStart: number;
+}
+
+/** The lines of a heredoc, from the line after the instruction through the delimiter line. */
+export const HeredocBody = createToken({
+  name: 'HeredocBody',
+  pattern: { exec: matchHeredocBody },
+  line_breaks: true,
+});
+
+// End of input; Chevrotain rejects `$` in token patterns.
+const END = '(?![\\s\\S])';
+
+function escapeSource(escape: EscapeChar): string {
+  return escape === '\\' ? '\\\\' : '`';
+}
+
+/**
+ * `escape [ \t]* newline` where the escape is not itself escaped (BuildKit: `([^\\])\\[ \t]*$|^\\[ \t]*$`,
+ * so `a\\\\⏎` ends the line), then the comment and blank lines BuildKit drops from continuations.
+ */
+export function continuationPattern(escape: EscapeChar): RegExp {
+  const e = escapeSource(escape);
+  return new RegExp(`(?<!${e})${e}[ \\t]*(?:\\r?\\n|${END})(?:[ \\t\\v\\f\\r]*(?:#[^\\n]*)?(?:\\n|${END}))*`);
+}
+
+/** A run of non-blank characters that stops before a continuation. */
+function wordPattern(escape: EscapeChar, prefix = ''): RegExp {
+  const e = escapeSource(escape);
+  return new RegExp(`${prefix}(?:[^ \\t\\v\\f\\r\\n${e}]|(?<=${e})${e}|${e}(?![ \\t]*(?:\\r?\\n|${END})))+`);
+}
+
+interface EscapeTokens {
+  continuation: TokenType;
+  instructionName: TokenType;
+  flag: TokenType;
+  word: TokenType;
+}
+
+function escapeTokens(escape: EscapeChar, suffix: string): EscapeTokens {
+  return {
+    continuation: createToken({
+      name: `Continuation${suffix}`,
+      pattern: continuationPattern(escape),
+      line_breaks: true,
+      group: 'continuation',
+      categories: [Continuation],
+    }),
+    instructionName: createToken({
+      name: `InstructionName${suffix}`,
+      pattern: wordPattern(escape),
+      categories: [InstructionName],
+      push_mode: `line${suffix}`,
+    }),
+    flag: createToken({ name: `Flag${suffix}`, pattern: wordPattern(escape, '--'), categories: [Flag] }),
+    word: createToken({ name: `Word${suffix}`, pattern: wordPattern(escape), categories: [Word] }),
+  };
+}
+
+const backslash = escapeTokens('\\', 'Backslash');
+const backtick = escapeTokens('`', 'Backtick');
+
+function startMode(t: EscapeTokens): TokenType[] {
+  return [ByteOrderMark, HeredocBody, LineBreak, Whitespace, t.continuation, Comment, t.instructionName];
+}
+
+function lineMode(t: EscapeTokens): TokenType[] {
+  return [InstructionEnd, Whitespace, t.continuation, t.flag, t.word];
+}
+
+/** Every token type, categories included: the parser's vocabulary. */
+export const allTokens: TokenType[] = [
+  Newline,
+  InstructionName,
+  Flag,
+  Word,
+  Continuation,
+  LineBreak,
+  InstructionEnd,
+  Whitespace,
+  Comment,
+  ByteOrderMark,
+  HeredocBody,
+  ...Object.values(backslash),
+  ...Object.values(backtick),
+];
+
+const START_MODE: Record<EscapeChar, string> = { '\\': 'startBackslash', '`': 'startBacktick' };
+
+const kubefileLexer = new Lexer(
+  {
+    modes: {
+      startBackslash: startMode(backslash),
+      lineBackslash: lineMode(backslash),
+      startBacktick: startMode(backtick),
+      lineBacktick: lineMode(backtick),
+    },
+    defaultMode: 'startBackslash',
+  },
+  { positionTracking: 'onlyOffset', ensureOptimizations: false },
+);
+
+export interface LexResult {
+  tokens: IToken[];
+  /** Line continuations (escape, newline and the comment/blank lines dropped with them), in order. */
+  continuations: IToken[];
+  errors: { offset: number; length: number; message: string }[];
+}
+
+export function lex(text: string, escape: EscapeChar): LexResult {
+  heredocCache.text = undefined;
+  const result = kubefileLexer.tokenize(text, START_MODE[escape]);
+  return {
+    tokens: result.tokens,
+    continuations: (result.groups.continuation as IToken[] | undefined) ?? [],
+    errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })),
+  };
+}
+
+// The heredocs announced by the last instruction line, so each body line does not recompute them.
+const heredocCache: { text?: string; lineStart?: number; names?: string[]; chomp?: boolean[] } = {};
+
+/**
+ * Matches a heredoc body when the previous logical line was a RUN/COPY/ADD announcing heredocs
+ * that have not all been read yet. The tokens since that line tell which heredoc comes next.
+ */
+function matchHeredocBody(text: string, offset: number, tokens: IToken[], groups: { [g: string]: IToken[] }): CustomPatternMatcherReturn | null {
+  let i = tokens.length - 1;
+  if (i < 1 || !isNewline(tokens[i])) return null;
+  let done = 0;
+  while (i >= 2 && tokens[i - 1].tokenType === HeredocBody) {
+    done++;
+    i -= 2;
+  }
+  if (tokens[i].tokenType !== InstructionEnd) {
+    // A body that ends at end of file has no newline after it; nothing can follow it anyway.
+    return null;
+  }
+  const lineEnd = tokens[i].startOffset;
+  let j = i - 1;
+  while (j >= 0 && !isInstructionName(tokens[j])) j--;
+  if (j < 0) return null;
+  const lineStart = tokens[j].startOffset;
+  if (text.indexOf('<<', lineStart) === -1 || text.indexOf('<<', lineStart) > lineEnd) return null;
+  if (heredocCache.text !== text || heredocCache.lineStart !== lineStart) {
+    const continuations = (groups.continuation ?? []).filter((c) => c.startOffset >= lineStart && c.startOffset < lineEnd);
+    const escape: EscapeChar = continuations.length > 0 && text[continuations[0].startOffset] === '`' ? '`' : '\\';
+    const logical = joinSpans(text, lineStart, lineEnd, continuations.map((c) => ({ start: c.startOffset, end: c.startOffset + c.image.length })));
+    const heredocs = heredocsInLine(logical.text, escape).heredocs;
+    heredocCache.text = text;
+    heredocCache.lineStart = lineStart;
+    heredocCache.names = heredocs.map((h) => h.name);
+    heredocCache.chomp = heredocs.map((h) => h.chomp);
+  }
+  const names = heredocCache.names ?? [];
+  if (done >= names.length || offset >= text.length) return null;
+  const name = names[done];
+  const chomp = heredocCache.chomp?.[done] ?? false;
+  let lineFrom = offset;
+  for (;;) {
+    let nl = text.indexOf('\n', lineFrom);
+    const atEnd = nl === -1;
+    if (atEnd) nl = text.length;
+    const contentEnd = nl > lineFrom && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    let candidateStart = lineFrom;
+    if (chomp) while (candidateStart < contentEnd && text.charCodeAt(candidateStart) === 9) candidateStart++;
+    if (contentEnd - candidateStart === name.length && text.startsWith(name, candidateStart)) {
+      return bodyMatch(text.slice(offset, contentEnd), { name, terminated: true, terminatorStart: lineFrom });
+    }
+    if (atEnd) return bodyMatch(text.slice(offset), { name, terminated: false, terminatorStart: text.length });
+    lineFrom = nl + 1;
+  }
+}
+
+function bodyMatch(image: string, payload: HeredocBodyPayload): CustomPatternMatcherReturn | null {
+  if (image.length === 0) return null;
+  const match = [image] as CustomPatternMatcherReturn;
+  match.payload = payload;
+  return match;
+}
+
+function isNewline(token: IToken): boolean {
+  return token.tokenType === LineBreak || token.tokenType === InstructionEnd;
+}
+
+function isInstructionName(token: IToken): boolean {
+  return token.tokenType === backslash.instructionName || token.tokenType === backtick.instructionName;
+}
