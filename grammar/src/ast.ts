@@ -199,7 +199,10 @@ export function isKnown(instruction: Instruction): instruction is KnownInstructi
   return !('unknown' in instruction);
 }
 
+/** The node type of a keyword: the union members whose keyword can be K (COPY → CopyInstruction). */
+export type InstructionOf<K extends Keyword> = KnownInstruction extends infer T ? (T extends { keyword: infer W } ? (K extends W ? T : never) : never) : never;
+
 /** Narrows an instruction to the node type of one keyword. */
-export function isInstruction<K extends Keyword>(instruction: Instruction, keyword: K): instruction is Extract<KnownInstruction, { keyword: K }> {
+export function isInstruction<K extends Keyword>(instruction: Instruction, keyword: K): instruction is InstructionOf<K> {
   return instruction.keyword === keyword && isKnown(instruction);
 }

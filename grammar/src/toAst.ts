@@ -33,6 +33,7 @@ import {
   splitWhitespace,
   type LogicalText,
   type NameValue,
+  type QuotedWord,
   type SplitCommand,
   type TextPiece,
 } from './words.js';
@@ -58,9 +59,13 @@ class InstructionBuilder {
   ) {}
 
   range(span: Span): Range {
+    // An empty span sits just after the character before it (not after a continuation that follows).
+    if (span.end === span.start) {
+      const at = this.logical.sourceEnd(span.start);
+      return this.lines.range(at, at);
+    }
     const start = this.logical.sourceOffset(span.start);
-    const end = span.end === span.start ? start : this.logical.sourceEnd(span.end);
-    return this.lines.range(start, Math.max(start, end));
+    return this.lines.range(start, Math.max(start, this.logical.sourceEnd(span.end)));
   }
 
   report(code: DiagnosticCode, span: Span | Range, message: string, fixes?: Fix[]): void {
@@ -400,7 +405,7 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
     }
     case 'COPY':
     case 'ADD': {
-      const words = listArgs(args, b, 'expand');
+      const words = listArgs(node, args, b, 'expand');
       node.args = words;
       if (words.length === 0) {
         b.report('KF1002', at, `${keyword} requires at least two arguments: the source(s) and the destination`);
@@ -465,8 +470,8 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
       }
       const result = parseNameValues(rest, keyword, b.escape);
       node.args = (keyword === 'APPENV' && fields.app ? [fields.app as Word] : []).concat(result.words.map((w) => b.word(w, 'none')));
-      for (const w of result.words) if (w.unterminatedQuote) b.report('KF1008', w.span, `unterminated ${w.unterminatedQuote === '"' ? 'double' : 'single'} quote`);
       if (result.kind === 'error') {
+        reportOpenQuotes(result.words, b);
         b.report('KF1006', result.span, result.message);
         fields.pairs = [];
         return;
@@ -477,6 +482,8 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
         if (pair.name.text.length === 0) b.report('KF1006', pair.word.span, `${keyword} names can not be blank`);
         return b.nameValue(pair);
       });
+      // After the values are scanned: an open quote inside a value is reported there already.
+      reportOpenQuotes(result.words, b);
       return;
     }
     case 'MAINTAINER':
@@ -493,7 +500,7 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
     case 'APP':
     case 'CNI':
     case 'CSI': {
-      const words = listArgs(args, b, 'expand');
+      const words = listArgs(node, args, b, 'expand');
       node.args = words;
       fields.name = words[0];
       fields.sources = words.slice(1);
@@ -550,6 +557,16 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
   }
 }
 
+/** KF1008 for words left with an open quote, unless scanning a value already reported it. */
+function reportOpenQuotes(words: QuotedWord[], b: InstructionBuilder): void {
+  for (const w of words) {
+    if (!w.unterminatedQuote) continue;
+    const range = b.range(w.span);
+    const reported = b.diagnostics.some((d) => d.code === 'KF1008' && d.range.start.offset >= range.start.offset && d.range.end.offset <= range.end.offset);
+    if (!reported) b.report('KF1008', w.span, `unterminated ${w.unterminatedQuote === '"' ? 'double' : 'single'} quote`);
+  }
+}
+
 /** JSON array elements when the arguments are exec form; reports near-JSON and non-string arrays. */
 function jsonOrShell(args: TextPiece, b: InstructionBuilder): TextPiece[] | undefined {
   const json = parseJsonArray(args);
@@ -576,10 +593,13 @@ function singleToDoubleQuotes(text: string): string | undefined {
   }
 }
 
-/** BuildKit's parseMaybeJSONToList: JSON array elements, else whitespace-separated words. */
-function listArgs(args: TextPiece, b: InstructionBuilder, mode: ScanMode | 'none'): Word[] {
+/** BuildKit's parseMaybeJSONToList: JSON array elements (exec form), else whitespace-separated words. */
+function listArgs(node: Instruction, args: TextPiece, b: InstructionBuilder, mode: ScanMode | 'none'): Word[] {
   const json = jsonOrShell(args, b);
-  if (json) return json.map((e) => b.jsonWord(e, mode));
+  if (json) {
+    node.form = 'exec';
+    return json.map((e) => b.jsonWord(e, mode));
+  }
   return splitWhitespace(args).map((w) => b.word(w, mode));
 }
 

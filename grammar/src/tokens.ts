@@ -12,7 +12,8 @@
  */
 import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from 'chevrotain';
 import type { EscapeChar } from './directives.js';
-import { heredocsInLine, joinSpans } from './words.js';
+import { INSTRUCTIONS, isKeyword } from './instructions.js';
+import { heredocsInLine, joinSpans, parseJsonArray, splitCommand } from './words.js';
 
 // Categories the parser consumes; each has one concrete token per escape character.
 export const Newline = createToken({ name: 'Newline', pattern: Lexer.NA });
@@ -199,7 +200,11 @@ function matchHeredocBody(text: string, offset: number, tokens: IToken[], groups
     const continuations = (groups.continuation ?? []).filter((c) => c.startOffset >= lineStart && c.startOffset < lineEnd);
     const escape: EscapeChar = continuations.length > 0 && text[continuations[0].startOffset] === '`' ? '`' : '\\';
     const logical = joinSpans(text, lineStart, lineEnd, continuations.map((c) => ({ start: c.startOffset, end: c.startOffset + c.image.length })));
-    const heredocs = heredocsInLine(logical.text, escape).heredocs;
+    // As in the AST builder: only RUN/COPY/ADD in shell form take heredocs (not CMD, ENV, exec form).
+    const split = splitCommand(logical.text, escape);
+    const keyword = split.command.text.toUpperCase();
+    const takesHeredocs = isKeyword(keyword) && INSTRUCTIONS[keyword].heredocs && parseJsonArray(split.args).kind !== 'array';
+    const heredocs = takesHeredocs ? heredocsInLine(logical.text, escape).heredocs : [];
     heredocCache.text = text;
     heredocCache.lineStart = lineStart;
     heredocCache.names = heredocs.map((h) => h.name);

@@ -194,8 +194,8 @@ class WordScanner {
       this.pos++;
       return this.fail('syntax error: bad substitution', start, quoted);
     }
+    if (this.mode === 'shell' && next === '#' && NAME_CHAR.test(text[this.pos + 1] ?? '')) this.pos++; // ${#V}: length of V
     const nameStart = this.pos;
-    if (this.mode === 'shell' && next === '#' && NAME_CHAR.test(text[this.pos + 1] ?? '')) this.pos++; // ${#V}: length
     const name = this.name();
     const variable: VariablePart = {
       kind: 'variable',

@@ -1,0 +1,12 @@
+/** Where a command writes; the real process streams, or buffers in tests. */
+export interface CommandIO {
+  out(text: string): void;
+  err(text: string): void;
+  stdin: NodeJS.ReadableStream;
+}
+
+export const processIO: CommandIO = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  stdin: process.stdin,
+};

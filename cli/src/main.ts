@@ -1,0 +1,83 @@
+/**
+ * kubefilec: the command line over the Kubefile toolkit. Each command is a thin shell over a package
+ * function; errors a user can fix are printed once, here, without a stack trace.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { lintCommand } from './commands/lint.js';
+import { parseCommand } from './commands/parse.js';
+import { processIO, type CommandIO } from './commands/io.js';
+import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './errors.js';
+
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+export const VERSION = packageJson.version;
+
+const collect = (value: string, previous: string[]): string[] => previous.concat(value.split(',').map((v) => v.trim()).filter(Boolean));
+
+function fileOption(): Option {
+  return new Option('-f, --file <FILE>', 'the Kubefile (default: Kubefile, then kubefile, then Dockerfile in CONTEXT; "-" reads standard input)');
+}
+
+function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
+  const program = new Command('kubefilec')
+    .description('Check, parse and build Kubefile cluster images')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  program
+    .command('lint')
+    .description('Report problems in a Kubefile (exit 1 when any error is found)')
+    .argument('[CONTEXT]', 'build context directory, or the Kubefile itself', '.')
+    .addOption(fileOption())
+    .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collect, [])
+    .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collect, [])
+    .addHelpText('after', '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.')
+    .action(async (context: string, options: { file?: string; format: 'text' | 'json' | 'sarif'; enable: string[]; disable: string[] }) => {
+      setExit(await lintCommand(context, options, io, VERSION));
+    });
+
+  program
+    .command('parse')
+    .description('Print the parsed instructions (exit 1 when the Kubefile has syntax errors, reported on stderr)')
+    .argument('[CONTEXT]', 'build context directory, or the Kubefile itself', '.')
+    .addOption(fileOption())
+    .addOption(new Option('--format <FORMAT>', 'output format').choices(['json', 'text']).default('json'))
+    .addHelpText(
+      'after',
+      '\nJSON: {"directives":{...},"instructions":[{"keyword","flags","form":"shell"|"exec","args","range"}]}\n' +
+        'Lines and columns are 1-based; a range ends just past its last character.',
+    )
+    .action(async (context: string, options: { file?: string; format: 'json' | 'text' }) => {
+      setExit(await parseCommand(context, options, io));
+    });
+
+  return program;
+}
+
+/** Runs kubefilec with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  if (argv.length === 0) {
+    io.err(program.helpInformation());
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version requests are successes; every other parse failure is a usage error.
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      io.err(`kubefilec: error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.err(`kubefilec: internal error: ${error instanceof Error ? (process.env.KUBEFILEC_DEBUG ? error.stack : error.message) : String(error)}\n`);
+    return EXIT_PROBLEMS;
+  }
+}

@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { main } from '../src/main.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(repo, 'cli/bin/kubefilec.js');
+const examples = join(repo, 'examples');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs kubefilec in-process, with `stdin` as standard input. */
+async function run(args: string[], stdin = ''): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { out: (t) => (stdout += t), err: (t) => (stderr += t), stdin: Readable.from([stdin]) });
+  return { code, stdout, stderr };
+}
+
+/** Runs the real binary as a user would. */
+async function runBinary(args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { cwd: repo }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kubefilec-test-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('kubefilec', () => {
+  describe('help and usage', () => {
+    for (const args of [['--help'], ['lint', '--help'], ['parse', '--help'], ['help', 'lint']]) {
+      it(`${args.join(' ')} prints usage and exits 0`, async () => {
+        const r = await run(args);
+        assert.equal(r.code, 0);
+        assert.match(r.stdout, /^Usage: kubefilec/m);
+      });
+    }
+
+    it('--version prints the package version', async () => {
+      const r = await run(['--version']);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+    });
+
+    it('no arguments: usage on stderr, exit 2', async () => {
+      const r = await run([]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /Usage: kubefilec/);
+    });
+
+    for (const args of [['frobnicate'], ['lint', '--bogus'], ['lint', '--format', 'xml'], ['lint', '--enable', 'KF9999']]) {
+      it(`${args.join(' ')} is a usage error (exit 2, no stack trace)`, async () => {
+        const r = await run(args);
+        assert.equal(r.code, 2);
+        assert.doesNotMatch(r.stderr, /\n\s+at /);
+        assert.notEqual(r.stderr, '');
+      });
+    }
+
+    it('a missing context or file is a usage error naming it', async () => {
+      const missing = join(dir, 'nope');
+      let r = await run(['lint', missing]);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `kubefilec: error: build context ${missing} does not exist\n`);
+      r = await run(['lint', '-f', missing]);
+      assert.equal(r.stderr, `kubefilec: error: ${missing}: no such file\n`);
+      r = await run(['lint', dir]);
+      assert.match(r.stderr, /no Kubefile in .* \(looked for Kubefile, kubefile, Dockerfile\)/);
+    });
+  });
+
+  describe('lint', () => {
+    for (const example of ['multi-arch', 'dashboard', 'app-launch']) {
+      it(`examples/${example} lints clean`, async () => {
+        const r = await run(['lint', join(examples, example)]);
+        assert.equal(r.stdout, '');
+        assert.equal(r.code, 0);
+      });
+    }
+
+    it('prints compiler-style lines and exits 1 on errors', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPPY a b\nCOPY src\n');
+      const r = await run(['lint', dir]);
+      const file = join(dir, 'Kubefile');
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stdout,
+        `${file}:2:1: error KF1001: unknown instruction: COPPY (did you mean COPY?)\n` +
+          `${file}:3:6: error KF1002: COPY requires at least two arguments, but only one was provided: the destination is missing\n`,
+      );
+    });
+
+    it('exits 0 when there are only warnings', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nMAINTAINER me\n');
+      const r = await run(['lint', dir]);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /:2:1: warning KF2005: /);
+    });
+
+    it('looks for Kubefile, then kubefile, then Dockerfile in the context', async () => {
+      writeFileSync(join(dir, 'Dockerfile'), 'FROM a b\n');
+      assert.match((await run(['lint', dir])).stdout, /Dockerfile:1:8: error KF1003/);
+      writeFileSync(join(dir, 'kubefile'), 'FROM\n');
+      assert.match((await run(['lint', dir])).stdout, /kubefile:1:1: error KF1002/);
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\n');
+      assert.equal((await run(['lint', dir])).code, 0);
+    });
+
+    it('-f names the file; a file given as the context is linted directly', async () => {
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'sub', 'my.kubefile'), 'RUN x\n');
+      const viaFlag = await run(['lint', '-f', join(dir, 'sub', 'my.kubefile'), dir]);
+      assert.match(viaFlag.stdout, /my\.kubefile:1:1: error KF2002/);
+      const direct = await run(['lint', join(dir, 'sub', 'my.kubefile')]);
+      assert.equal(direct.stdout, viaFlag.stdout);
+    });
+
+    it('-f - reads standard input, named <stdin>', async () => {
+      const r = await run(['lint', '-f', '-'], 'FROM scratch\nENV a=1 b\n');
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, `<stdin>:2:9: error KF1006: Syntax error - can't find = in "b". Must be of the form: name=value\n`);
+    });
+
+    it('--format json gives the documented fields', async () => {
+      const r = await run(['lint', '-f', '-', '--format', 'json'], 'FROM scratch\nCOPY ${ARCH/helm bin\n');
+      assert.equal(r.code, 1);
+      assert.deepEqual(JSON.parse(r.stdout), {
+        diagnostics: [
+          { file: '<stdin>', line: 2, column: 6, endLine: 2, endColumn: 17, severity: 'error', code: 'KF1007', message: "syntax error: missing '/' in ${}" },
+        ],
+      });
+    });
+
+    it('--format sarif is a SARIF 2.1.0 log with rules and located results', async () => {
+      const r = await run(['lint', '-f', '-', '--format', 'sarif'], 'FROM scratch\nFROM other\n');
+      const log = JSON.parse(r.stdout) as {
+        version: string;
+        runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: Record<string, number> } }[] }[] }[];
+      };
+      assert.equal(log.version, '2.1.0');
+      const runLog = log.runs[0];
+      assert.equal(runLog.tool.driver.name, 'kubefilec');
+      assert.equal(runLog.results.length, 1);
+      const result = runLog.results[0];
+      assert.equal(result.ruleId, 'KF2004');
+      assert.equal(runLog.tool.driver.rules[result.ruleIndex].id, 'KF2004');
+      assert.equal(result.level, 'error');
+      assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 2, startColumn: 1, endLine: 2, endColumn: 5 });
+      assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, '%3Cstdin%3E');
+    });
+
+    it('--enable turns on opt-in codes and --disable hides codes', async () => {
+      const text = 'from scratch\nMAINTAINER me\n';
+      assert.doesNotMatch((await run(['lint', '-f', '-'], text)).stdout, /KF2012/);
+      assert.match((await run(['lint', '-f', '-', '--enable', 'KF2012'], text)).stdout, /1:1: hint KF2012: /);
+      assert.equal((await run(['lint', '-f', '-', '--disable', 'KF2005,KF2012'], text)).stdout, '');
+    });
+  });
+
+  describe('parse', () => {
+    it('prints the JSON contract with 1-based ranges', async () => {
+      const text = '# escape=\\\nARG V=1 W\nFROM --platform=linux/arm64 base:${V}\nRUN echo a \\\n  # dropped\n  b\nCMD ["kubectl", "get", "pods"]\nCOPY ${ARCH}/helm bin\n';
+      const r = await run(['parse', '-f', '-'], text);
+      assert.equal(r.code, 0);
+      assert.deepEqual(JSON.parse(r.stdout), {
+        directives: { escape: '\\' },
+        instructions: [
+          { keyword: 'ARG', flags: [], form: 'shell', args: ['V=1', 'W'], range: { start: { line: 2, column: 1 }, end: { line: 2, column: 10 } } },
+          { keyword: 'FROM', flags: ['--platform=linux/arm64'], form: 'shell', args: ['base:${V}'], range: { start: { line: 3, column: 1 }, end: { line: 3, column: 38 } } },
+          { keyword: 'RUN', flags: [], form: 'shell', args: ['echo a   b'], range: { start: { line: 4, column: 1 }, end: { line: 6, column: 4 } } },
+          { keyword: 'CMD', flags: [], form: 'exec', args: ['kubectl', 'get', 'pods'], range: { start: { line: 7, column: 1 }, end: { line: 7, column: 31 } } },
+          { keyword: 'COPY', flags: [], form: 'shell', args: ['${ARCH}/helm', 'bin'], range: { start: { line: 8, column: 1 }, end: { line: 8, column: 22 } } },
+        ],
+      });
+    });
+
+    it('keeps stdout valid JSON and reports syntax errors on stderr with exit 1', async () => {
+      const r = await run(['parse', '-f', '-'], 'FROM scratch\nCOPY a\n');
+      assert.equal(r.code, 1);
+      assert.equal(JSON.parse(r.stdout).instructions.length, 2);
+      assert.match(r.stderr, /^<stdin>:2:6: error KF1002: /);
+    });
+
+    it('--format text prints one line per instruction', async () => {
+      const r = await run(['parse', '-f', '-', '--format', 'text'], 'FROM scratch\nCOPY --chown=0 a b\n');
+      assert.equal(r.stdout, '1:1 FROM shell ["scratch"]\n2:1 COPY --chown=0 shell ["a","b"]\n');
+    });
+  });
+
+  describe('the installed binary', () => {
+    it('lints an example with exit 0', async () => {
+      const r = await runBinary(['lint', 'examples/multi-arch']);
+      assert.deepEqual(r, { code: 0, stdout: '', stderr: '' });
+    });
+
+    it('exits 1 on lint errors read from standard input', async () => {
+      const r = await runBinary(['lint', '-f', '-'], 'FROM scratch\nLAUNCH ["ghost"]\n');
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '<stdin>:2:9: error KF2008: LAUNCH names application "ghost", which no APP, CNI or CSI declares\n');
+    });
+
+    it('exits 2 on a usage error', async () => {
+      const r = await runBinary(['lint', '--format']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /option '--format <FORMAT>' argument missing/);
+    });
+  });
+});
