@@ -42,7 +42,10 @@ export interface Comment {
 export interface Word {
   text: string;
   range: Range;
-  /** Literal text and variable references; absent where nothing is expanded (e.g. exec form). */
+  /**
+   * Literal text and variable references. Absent when the word has neither references nor quotes
+   * (it is then one literal), and where nothing is expanded (exec form, names).
+   */
   parts?: AstWordPart[];
 }
 

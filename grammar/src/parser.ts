@@ -1,14 +1,15 @@
 /**
- * The Kubefile parser: a file is a sequence of lines; an instruction is its name, leading flags,
- * arguments, and the heredoc bodies that follow its line. Built once and reused.
+ * The Kubefile parser: a file is a sequence of lines; an instruction is its name, its argument text
+ * (in pieces where line continuations cut it), and the heredoc bodies that follow its line.
+ * Built once and reused.
  *
  *   kubefile    := ( Newline | comment | instruction )*
  *   comment     := Comment
- *   instruction := InstructionName Flag* ( Word | Flag )* ( Newline heredoc* )?
+ *   instruction := InstructionName Arguments* ( Newline heredoc* )?
  *   heredoc     := HeredocBody Newline?
  */
 import { CstParser, type CstNode, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
-import { allTokens, Comment, Flag, HeredocBody, InstructionName, Newline, Word } from './tokens.js';
+import { allTokens, Arguments, Comment, HeredocBody, InstructionName, Newline } from './tokens.js';
 
 class KubefileParser extends CstParser {
   constructor() {
@@ -32,13 +33,10 @@ class KubefileParser extends CstParser {
 
   instruction = this.RULE('instruction', () => {
     this.CONSUME(InstructionName);
-    this.MANY(() => this.CONSUME(Flag));
-    this.MANY2(() => {
-      this.OR([{ ALT: () => this.CONSUME(Word) }, { ALT: () => this.CONSUME2(Flag, { LABEL: 'Word' }) }]);
-    });
+    this.MANY(() => this.CONSUME(Arguments));
     this.OPTION(() => {
       this.CONSUME(Newline);
-      this.MANY3(() => this.SUBRULE(this.heredoc));
+      this.MANY2(() => this.SUBRULE(this.heredoc));
     });
   });
 

@@ -32,8 +32,20 @@ export class LineMap {
     return this.lineStarts.length;
   }
 
+  /** The line of the last lookup: consumers mostly ask in source order. */
+  private lastLine = 0;
+
   position(offset: number): Position {
     const starts = this.lineStarts;
+    let line = this.lastLine;
+    if (starts[line] <= offset && (line + 1 >= starts.length || offset < starts[line + 1])) {
+      return { offset, line, column: offset - starts[line] };
+    }
+    line++;
+    if (line < starts.length && starts[line] <= offset && (line + 1 >= starts.length || offset < starts[line + 1])) {
+      this.lastLine = line;
+      return { offset, line, column: offset - starts[line] };
+    }
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -41,6 +53,7 @@ export class LineMap {
       if (starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
+    this.lastLine = lo;
     return { offset, line: lo, column: offset - starts[lo] };
   }
 

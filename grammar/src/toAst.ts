@@ -40,8 +40,7 @@ import {
 
 interface InstructionCtx {
   InstructionName: IToken[];
-  Flag?: IToken[];
-  Word?: IToken[];
+  Arguments?: IToken[];
   Newline?: IToken[];
   heredoc?: CstNode[];
 }
@@ -76,7 +75,7 @@ class InstructionBuilder {
   /** A word; `mode` says how its variable references are read (`none`: not at all). */
   word(piece: TextPiece, mode: ScanMode | 'none' = 'expand'): Word {
     const word: Word = { text: piece.text, range: this.range(piece.span) };
-    if (mode === 'none' || (piece.text.indexOf('$') === -1 && mode === 'shell')) return word;
+    if (mode === 'none' || !needsScan(piece.text, mode)) return word;
     const scanned = scanWord(piece.text, piece.span.start, this.escape, mode);
     word.parts = scanned.parts.map((p) => this.part(p));
     for (const problem of scanned.problems) {
@@ -190,8 +189,9 @@ class AstBuilder extends cstVisitorBase {
     const split = splitCommand(logical.text, this.scan.escape);
     const keyword = split.command.text.toUpperCase();
     const bodies = (ctx.heredoc ?? []).map((h) => (h.children.HeredocBody as IToken[])[0]);
-    const lastToken = lastOf(ctx);
-    const end = bodies.length > 0 ? bodies[bodies.length - 1].startOffset + bodies[bodies.length - 1].image.length : lastToken.startOffset + lastToken.image.length;
+    const lastBody = bodies[bodies.length - 1];
+    const lastPiece = split.args.text.length > 0 ? split.args.span : split.flags.length > 0 ? split.flags[split.flags.length - 1].span : split.command.span;
+    const end = lastBody ? lastBody.startOffset + lastBody.image.length : logical.sourceEnd(lastPiece.end);
 
     const node = {
       type: 'Instruction',
@@ -373,17 +373,13 @@ class AstBuilder extends cstVisitorBase {
   }
 }
 
-function heredocFields(start: { name: string; chomp: boolean; expand: boolean; fileDescriptor: number }) {
-  return { name: start.name, chomp: start.chomp, expand: start.expand, fileDescriptor: start.fileDescriptor };
+/** Only references and quotes need the scanner; a plain word is its own single literal. */
+function needsScan(text: string, mode: ScanMode): boolean {
+  return text.indexOf('$') !== -1 || (mode === 'expand' && (text.indexOf('"') !== -1 || text.indexOf("'") !== -1));
 }
 
-function lastOf(ctx: InstructionCtx): IToken {
-  let last = ctx.InstructionName[0];
-  for (const list of [ctx.Flag, ctx.Word]) {
-    const t = list?.[list.length - 1];
-    if (t && t.startOffset > last.startOffset) last = t;
-  }
-  return last;
+function heredocFields(start: { name: string; chomp: boolean; expand: boolean; fileDescriptor: number }) {
+  return { name: start.name, chomp: start.chomp, expand: start.expand, fileDescriptor: start.fileDescriptor };
 }
 
 /** Fills the keyword-specific fields of `node` and checks the argument shape. */
@@ -540,14 +536,17 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
     }
     case 'LAUNCH':
     case 'CMDS': {
+      const before = b.diagnostics.length;
       const json = jsonOrShell(args, b);
+      // A broken JSON array (KF1004/KF1005 just reported) is not meant as a list of words.
+      const brokenJson = b.diagnostics.length > before;
       const words = json ? json.map((e) => b.jsonWord(e, keyword === 'CMDS' ? 'shell' : 'none')) : splitWhitespace(args).map((w) => b.word(w, 'none'));
       if (json) node.form = 'exec';
       node.args = words;
       fields[keyword === 'LAUNCH' ? 'apps' : 'commands'] = words;
       if (words.length === 0) {
         b.report('KF1002', at, keyword === 'LAUNCH' ? 'LAUNCH requires at least one application: LAUNCH ["app", ...]' : 'CMDS requires at least one command: CMDS ["command", ...]');
-      } else if (!json && keyword === 'CMDS' && words.length > 1) {
+      } else if (!json && !brokenJson && keyword === 'CMDS' && words.length > 1) {
         b.report('KF1004', args.span, 'CMDS without a JSON array runs every word as a separate command; write CMDS ["command args", ...]', [
           { title: 'Make it one command', edits: [{ range: b.range(args.span), newText: JSON.stringify([args.text]) }] },
         ]);

@@ -1,14 +1,16 @@
 /**
- * Tokens and the lexer. Kubefile lexing is line oriented (BuildKit's rules):
+ * Tokens and the lexer. Kubefile lexing is line oriented, as in BuildKit:
  *
  *  - at the start of a line ("start" modes): blank lines, full-line comments, heredoc bodies and the
  *    instruction name;
- *  - after the instruction name ("line" modes): flags and words up to the end of the logical line.
+ *  - after the instruction name ("line" modes): the argument text up to the end of the logical line,
+ *    split only by line continuations.
  *
- * The escape character (`\` or a backtick, chosen by the `# escape=` directive) decides where line
- * continuations are, so every mode exists once per escape character; `lex()` picks the pair.
- * A continuation may split a word (`fi\⏎le` is `file`), so tokens are physical pieces: the AST builder
- * joins them into the logical line and applies BuildKit's per-instruction argument rules there.
+ * Like BuildKit, arguments are parsed per instruction once the logical line is assembled (words.ts
+ * holds BuildKit's line parsers), so the lexer does not split them into words: `fi\⏎le` is one word
+ * `file` only after the continuation is cut out. The escape character (`\` or a backtick, chosen by
+ * the `# escape=` directive) decides where continuations are, so every mode exists once per escape
+ * character; `lex()` picks the pair.
  */
 import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from 'chevrotain';
 import type { EscapeChar } from './directives.js';
@@ -18,8 +20,7 @@ import { heredocsInLine, joinSpans, parseJsonArray, splitCommand } from './words
 // Categories the parser consumes; each has one concrete token per escape character.
 export const Newline = createToken({ name: 'Newline', pattern: Lexer.NA });
 export const InstructionName = createToken({ name: 'InstructionName', pattern: Lexer.NA });
-export const Flag = createToken({ name: 'Flag', pattern: Lexer.NA });
-export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
+export const Arguments = createToken({ name: 'Arguments', pattern: Lexer.NA });
 export const Continuation = createToken({ name: 'Continuation', pattern: Lexer.NA });
 
 /** A newline that ends a blank line, a comment or a heredoc body. */
@@ -70,25 +71,29 @@ function escapeSource(escape: EscapeChar): string {
 }
 
 /**
- * `escape [ \t]* newline` where the escape is not itself escaped (BuildKit: `([^\\])\\[ \t]*$|^\\[ \t]*$`,
- * so `a\\\\⏎` ends the line), then the comment and blank lines BuildKit drops from continuations.
+ * `escape [ \t]* newline`, then the comment and blank lines BuildKit drops from continuations.
+ * BuildKit also requires the escape not to follow another escape (`([^\\])\\[ \t]*$|^\\[ \t]*$`):
+ * words take runs of escapes whole, so this pattern is never tried after one.
  */
 export function continuationPattern(escape: EscapeChar): RegExp {
   const e = escapeSource(escape);
-  return new RegExp(`(?<!${e})${e}[ \\t]*(?:\\r?\\n|${END})(?:[ \\t\\v\\f\\r]*(?:#[^\\n]*)?(?:\\n|${END}))*`);
+  return new RegExp(`${e}[ \\t]*(?:\\r?\\n|${END})(?:[ \\t\\v\\f\\r]*(?:#[^\\n]*)?(?:\\n|${END}))*`);
 }
 
-/** A run of non-blank characters that stops before a continuation. */
-function wordPattern(escape: EscapeChar, prefix = ''): RegExp {
+/**
+ * The text of a physical line up to its end or a continuation. A run of two or more escapes is taken
+ * whole: its last escape follows an escape, so it never starts a continuation.
+ */
+function textPattern(escape: EscapeChar, blanks: boolean): RegExp {
   const e = escapeSource(escape);
-  return new RegExp(`${prefix}(?:[^ \\t\\v\\f\\r\\n${e}]|(?<=${e})${e}|${e}(?![ \\t]*(?:\\r?\\n|${END})))+`);
+  const plain = blanks ? `[^\\r\\n${e}]|\\r(?!\\n)` : `[^ \\t\\v\\f\\r\\n${e}]`;
+  return new RegExp(`(?:${plain}|${e}{2,}|${e}(?![ \\t]*(?:\\r?\\n|${END})))+`);
 }
 
 interface EscapeTokens {
   continuation: TokenType;
   instructionName: TokenType;
-  flag: TokenType;
-  word: TokenType;
+  arguments: TokenType;
 }
 
 function escapeTokens(escape: EscapeChar, suffix: string): EscapeTokens {
@@ -102,12 +107,11 @@ function escapeTokens(escape: EscapeChar, suffix: string): EscapeTokens {
     }),
     instructionName: createToken({
       name: `InstructionName${suffix}`,
-      pattern: wordPattern(escape),
+      pattern: textPattern(escape, false),
       categories: [InstructionName],
       push_mode: `line${suffix}`,
     }),
-    flag: createToken({ name: `Flag${suffix}`, pattern: wordPattern(escape, '--'), categories: [Flag] }),
-    word: createToken({ name: `Word${suffix}`, pattern: wordPattern(escape), categories: [Word] }),
+    arguments: createToken({ name: `Arguments${suffix}`, pattern: textPattern(escape, true), categories: [Arguments] }),
   };
 }
 
@@ -119,15 +123,14 @@ function startMode(t: EscapeTokens): TokenType[] {
 }
 
 function lineMode(t: EscapeTokens): TokenType[] {
-  return [InstructionEnd, Whitespace, t.continuation, t.flag, t.word];
+  return [InstructionEnd, Whitespace, t.continuation, t.arguments];
 }
 
 /** Every token type, categories included: the parser's vocabulary. */
 export const allTokens: TokenType[] = [
   Newline,
   InstructionName,
-  Flag,
-  Word,
+  Arguments,
   Continuation,
   LineBreak,
   InstructionEnd,
