@@ -17,11 +17,18 @@ import {
 
 export type Check = (file: Kubefile) => Diagnostic[];
 
-/** The instruction's whole lines, so removing it leaves no blank line behind. */
+/**
+ * The instruction's whole lines, so removing it leaves no blank line behind. The range ends where
+ * the next instruction or comment line starts (blank lines in between go with it), or at the end.
+ */
 function wholeLines(file: Kubefile, instruction: Instruction, next: Instruction | undefined): Range {
-  const start = { ...instruction.range.start, column: 0, offset: instruction.range.start.offset - instruction.range.start.column };
-  const end = next ? { ...next.range.start, column: 0, offset: next.range.start.offset - next.range.start.column } : file.range.end;
-  return { start, end };
+  const lineStart = (p: Range['start']) => ({ ...p, column: 0, offset: p.offset - p.column });
+  const start = lineStart(instruction.range.start);
+  const comment = file.comments.find((c) => c.range.start.line > instruction.range.end.line);
+  const candidates = [next?.range.start, comment?.range.start].filter((p): p is Range['start'] => p !== undefined);
+  if (candidates.length === 0) return { start, end: file.range.end };
+  const end = candidates.reduce((a, b) => (b.offset < a.offset ? b : a));
+  return { start, end: lineStart(end) };
 }
 
 export const checkFrom: Check = (file) => {
@@ -53,13 +60,20 @@ export const checkFrom: Check = (file) => {
   return out;
 };
 
+/** A double-quoted LABEL value that BuildKit reads back as `value`: MAINTAINER is not expanded, LABEL is. */
+function quote(value: string, escape: string): string {
+  let out = '"';
+  for (const ch of value) out += ch === '"' || ch === '$' || ch === escape ? escape + ch : ch;
+  return `${out}"`;
+}
+
 export const checkDeprecated: Check = (file) =>
   file.instructions.flatMap((instruction) => {
     if (!isInstruction(instruction, 'MAINTAINER')) return [];
     const name = instruction.maintainer?.text ?? '';
     return [
       createDiagnostic('KF2005', instruction.keywordRange, 'MAINTAINER is deprecated: use LABEL maintainer="<name>"', [
-        { title: 'Replace with LABEL maintainer=...', edits: [{ range: instruction.range, newText: `LABEL maintainer=${JSON.stringify(name)}` }] },
+        { title: 'Replace with LABEL maintainer=...', edits: [{ range: instruction.range, newText: `LABEL maintainer=${quote(name, file.escapeChar)}` }] },
       ]),
     ];
   });
@@ -137,16 +151,25 @@ export const checkApplications: Check = (file) => {
   return out;
 };
 
+/** An ARG default as BuildKit reads it: quotes and escapes removed (the text as written if it has variables). */
+function defaultValue(word: Word | undefined): string | undefined {
+  if (!word) return undefined;
+  const parts = word.parts;
+  if (!parts || parts.some((p) => p.kind !== 'literal')) return word.text;
+  return parts.map((p) => (p.kind === 'literal' ? p.value : '')).join('');
+}
+
 export const checkDuplicateArgs: Check = (file) => {
   const out: Diagnostic[] = [];
-  const seen = new Map<string, string | undefined>();
+  const seen = new Map<string, Word | undefined>();
   for (const instruction of file.instructions) {
     if (!isInstruction(instruction, 'ARG')) continue;
     for (const declaration of instruction.declarations) {
       const name = declaration.name.text;
-      const value = declaration.value?.text;
-      if (seen.has(name) && value !== undefined && seen.get(name) !== undefined && seen.get(name) !== value) {
-        out.push(createDiagnostic('KF2014', declaration.range, `ARG ${name} is declared again with another default ("${value}" replaces "${seen.get(name)}")`));
+      const value = declaration.value;
+      const earlier = seen.get(name);
+      if (value !== undefined && earlier !== undefined && defaultValue(earlier) !== defaultValue(value)) {
+        out.push(createDiagnostic('KF2014', declaration.range, `ARG ${name} is declared again with another default ("${value.text}" replaces "${earlier.text}")`));
       }
       if (!seen.has(name) || value !== undefined) seen.set(name, value);
     }

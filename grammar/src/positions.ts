@@ -11,6 +11,31 @@ export interface Range {
 }
 
 /**
+ * The ranges the parser creates: two offsets, with line and column worked out when asked.
+ * A large file has hundreds of thousands of ranges; keeping them to one small object each is
+ * what keeps parsing fast (position objects would be most of the AST's memory).
+ */
+export class SourceRange implements Range {
+  readonly #lines: LineMap;
+
+  constructor(lines: LineMap, readonly startOffset: number, readonly endOffset: number) {
+    this.#lines = lines;
+  }
+
+  get start(): Position {
+    return this.#lines.position(this.startOffset);
+  }
+
+  get end(): Position {
+    return this.#lines.position(this.endOffset);
+  }
+
+  toJSON(): { start: Position; end: Position } {
+    return { start: this.start, end: this.end };
+  }
+}
+
+/**
  * Maps offsets to line/column. Only `\n` ends a line, as in BuildKit's line scanner
  * (a `\r` before it belongs to the line's end, a lone `\r` is ordinary whitespace).
  */
@@ -57,8 +82,8 @@ export class LineMap {
     return { offset, line: lo, column: offset - starts[lo] };
   }
 
-  range(start: number, end: number): Range {
-    return { start: this.position(start), end: this.position(end) };
+  range(start: number, end: number): SourceRange {
+    return new SourceRange(this, start, end);
   }
 
   /** Offset of a line/column pair (clamped to the text). */

@@ -86,21 +86,28 @@ class InstructionBuilder {
 
   /** A JSON string element: variables are located only when the literal has no escapes. */
   jsonWord(piece: TextPiece, mode: ScanMode | 'none'): Word {
+    const word: Word = { text: piece.text, range: this.range(piece.span) };
     const raw = this.logical.text.slice(piece.span.start + 1, piece.span.end - 1);
     if (mode !== 'none' && raw === piece.text) {
       const inner = this.word({ text: raw, span: { start: piece.span.start + 1, end: piece.span.end - 1 } }, mode);
-      return { ...inner, range: this.range(piece.span) };
+      if (inner.parts) word.parts = inner.parts;
     }
-    return { text: piece.text, range: this.range(piece.span) };
+    return word;
   }
 
   private part(part: WordPart): AstWordPart {
-    if (part.kind === 'literal') return { ...part, range: this.range(part.range) };
-    const out: AstWordPart = { ...part, range: this.range(part.range), nameRange: this.range(part.nameRange), operand: undefined, replacement: undefined };
+    if (part.kind === 'literal') return { kind: 'literal', text: part.text, value: part.value, range: this.range(part.range) };
+    const out: AstWordPart = {
+      kind: 'variable',
+      name: part.name,
+      braced: part.braced,
+      quoted: part.quoted,
+      range: this.range(part.range),
+      nameRange: this.range(part.nameRange),
+    };
+    if (part.modifier) out.modifier = part.modifier;
     if (part.operand) out.operand = part.operand.map((p) => this.part(p));
-    else delete out.operand;
     if (part.replacement) out.replacement = part.replacement.map((p) => this.part(p));
-    else delete out.replacement;
     return out;
   }
 

@@ -13,7 +13,7 @@
  * character; `lex()` picks the pair.
  */
 import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from 'chevrotain';
-import type { EscapeChar } from './directives.js';
+import type { EscapeChar, Span } from './directives.js';
 import { INSTRUCTIONS, isKeyword } from './instructions.js';
 import { heredocsInLine, joinSpans, parseJsonArray, splitCommand } from './words.js';
 
@@ -198,11 +198,10 @@ function matchHeredocBody(text: string, offset: number, tokens: IToken[], groups
   while (j >= 0 && !isInstructionName(tokens[j])) j--;
   if (j < 0) return null;
   const lineStart = tokens[j].startOffset;
-  if (text.indexOf('<<', lineStart) === -1 || text.indexOf('<<', lineStart) > lineEnd) return null;
+  if (!containsHeredocMarker(text, lineStart, lineEnd)) return null;
   if (heredocCache.text !== text || heredocCache.lineStart !== lineStart) {
-    const continuations = (groups.continuation ?? []).filter((c) => c.startOffset >= lineStart && c.startOffset < lineEnd);
-    const escape: EscapeChar = continuations.length > 0 && text[continuations[0].startOffset] === '`' ? '`' : '\\';
-    const logical = joinSpans(text, lineStart, lineEnd, continuations.map((c) => ({ start: c.startOffset, end: c.startOffset + c.image.length })));
+    const escape: EscapeChar = tokens[j].tokenType === backtick.instructionName ? '`' : '\\';
+    const logical = joinSpans(text, lineStart, lineEnd, continuationsWithin(groups.continuation ?? [], lineStart, lineEnd));
     // As in the AST builder: only RUN/COPY/ADD in shell form take heredocs (not CMD, ENV, exec form).
     const split = splitCommand(logical.text, escape);
     const keyword = split.command.text.toUpperCase();
@@ -231,6 +230,22 @@ function matchHeredocBody(text: string, offset: number, tokens: IToken[], groups
     if (atEnd) return bodyMatch(text.slice(offset), { name, terminated: false, terminatorStart: text.length });
     lineFrom = nl + 1;
   }
+}
+
+/** Whether `<<` occurs between two offsets (without searching past `end`). */
+function containsHeredocMarker(text: string, start: number, end: number): boolean {
+  for (let k = start; k < end - 1; k++) if (text.charCodeAt(k) === 60 && text.charCodeAt(k + 1) === 60) return true;
+  return false;
+}
+
+/** The continuations of the line just lexed: the last ones of the (ordered) continuation group. */
+function continuationsWithin(continuations: IToken[], start: number, end: number): Span[] {
+  const spans: Span[] = [];
+  for (let k = continuations.length - 1; k >= 0 && continuations[k].startOffset >= start; k--) {
+    const c = continuations[k];
+    if (c.startOffset < end) spans.unshift({ start: c.startOffset, end: c.startOffset + c.image.length });
+  }
+  return spans;
 }
 
 function bodyMatch(image: string, payload: HeredocBodyPayload): CustomPatternMatcherReturn | null {

@@ -128,12 +128,19 @@ class WordScanner {
           this.problem('quote', 'unexpected end of statement while looking for matching double-quote', at, text.length);
         }
       } else {
-        literal(at, ch);
-        this.pos++;
+        // A run of ordinary characters is added in one piece.
+        let end = at + 1;
+        while (end < text.length && !this.isSpecial(text[end], stop, quoted)) end++;
+        literal(at, text.slice(at, end));
+        this.pos = end;
       }
     }
     flush(text.length);
     return { parts, stopped: false };
+  }
+
+  private isSpecial(ch: string, stop: string | undefined, quoted: boolean): boolean {
+    return ch === '$' || ch === this.escape || ch === stop || (!quoted && (ch === "'" || ch === '"'));
   }
 
   /** The inside of "...": `$` expands, the escape protects only `"`, `$` and itself. */
@@ -168,8 +175,10 @@ class WordScanner {
         litValue += text[at + 1];
         this.pos += 2;
       } else {
-        litValue += ch;
-        this.pos++;
+        let end = at + 1;
+        while (end < text.length && text[end] !== '"' && text[end] !== '$' && text[end] !== this.escape) end++;
+        litValue += text.slice(at, end);
+        this.pos = end;
       }
     }
     flush(this.pos);

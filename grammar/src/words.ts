@@ -241,43 +241,39 @@ export function parseWords(args: TextPiece, escape: EscapeChar): QuotedWord[] {
   const words: QuotedWord[] = [];
   const text = args.text;
   const base = args.span.start;
+  const esc = escape.charCodeAt(0);
   let pos = 0;
   while (pos < text.length) {
     while (pos < text.length && isSpace(text.charCodeAt(pos))) pos++;
     if (pos >= text.length) break;
     const start = pos;
-    let word = '';
-    let quote = '';
+    let quote = 0;
+    // The word is its source text, quotes and escapes included, except an escape ending the text.
+    let dropLast = false;
     while (pos < text.length) {
-      const ch = text[pos];
-      if (quote === '') {
-        if (isSpace(ch.charCodeAt(0))) break;
-        if (ch === "'" || ch === '"') quote = ch;
-        if (ch === escape) {
-          if (pos + 1 === text.length) {
-            pos++;
-            continue;
-          }
-          word += ch;
-          pos++;
-        }
-      } else {
-        if (ch === quote) quote = '';
-        else if (ch === escape && quote !== "'") {
-          if (pos + 1 === text.length) {
-            pos++;
-            quote = '';
-            continue;
-          }
-          word += ch;
-          pos++;
-        }
+      const c = text.charCodeAt(pos);
+      if (quote === 0) {
+        if (isSpace(c)) break;
+        if (c === 39 || c === 34) quote = c;
+      } else if (c === quote) {
+        quote = 0;
+        pos++;
+        continue;
       }
-      word += text[pos];
+      if (c === esc && quote !== 39) {
+        if (pos + 1 === text.length) {
+          dropLast = true;
+          quote = 0;
+          pos++;
+          break;
+        }
+        pos += 2;
+        continue;
+      }
       pos++;
     }
-    const piece: QuotedWord = { text: word, span: { start: base + start, end: base + pos } };
-    if (quote !== '') piece.unterminatedQuote = quote as '"' | "'";
+    const piece: QuotedWord = { text: text.slice(start, dropLast ? pos - 1 : pos), span: { start: base + start, end: base + pos } };
+    if (quote !== 0) piece.unterminatedQuote = quote === 34 ? '"' : "'";
     words.push(piece);
   }
   return words;

@@ -1,0 +1,430 @@
+/**
+ * The structural checks (KF2xxx), through `lint`: at least one test per code, their fixes, the
+ * enable/disable filter, and the design-document examples linting clean.
+ */
+import assert from 'node:assert/strict';
+import { CATALOGUE, DIAGNOSTIC_CODES, isInstruction, type DiagnosticCode } from '@kubefile/grammar';
+import { lint } from '@kubefile/compiler';
+import { expectDiagnostics, expectNoDiagnostics, fixed, only } from './helpers.js';
+
+const k = (...lines: string[]) => lines.join('\n') + '\n';
+
+describe('lint: design-document examples are clean', () => {
+  it('the Kubefile with CMD (kubernetes base, charts and manifests)', () => {
+    expectNoDiagnostics(
+      k(
+        'FROM kubernetes:v1.19.8',
+        'COPY dashborad.yaml manifests',
+        'COPY ${ARCH}/helm bin',
+        'COPY my-mysql charts',
+        'CMD helm install my-mysql bitnami/mysql --version 8.8.26',
+        'CMD kubectl apply -f manifests/dashborad.yaml',
+      ),
+    );
+  });
+
+  it('the dashboard Kubefile', () => {
+    expectNoDiagnostics(
+      k(
+        'FROM kubernetes:v1.19.8',
+        'ARG Version=4.0.0',
+        'RUN echo ${Version}',
+        'COPY mysql.tar images',
+        'COPY imageList manifests',
+        'COPY traefik charts',
+        'COPY shell.yaml plugins',
+        'COPY recommended.yaml manifests',
+        'CMD kubectl apply -f manifests/recommended.yaml',
+        'CMD helm install mytest charts/traefik',
+      ),
+    );
+  });
+
+  it('the APP/LAUNCH Kubefile', () => {
+    expectNoDiagnostics(k('FROM scratch', 'APP app1 local://app1', 'APPENV app1 key1=value1', 'APPCMDS app1 ["bash", "install.sh"]', 'LAUNCH ["app1"]'));
+  });
+
+  it('the sealer docs examples with two apps, CNI/CSI and CMDS', () => {
+    expectNoDiagnostics(k('FROM scratch', 'APP app1 local://app1', 'APP app2 local://app2', 'APPENV app1 key1=value1 key2=value2', 'LAUNCH ["app1","app2"]'));
+    expectNoDiagnostics(k('FROM scratch', 'CNI flannel https://example.com/kube-flannel.yml', 'CSI ceph local://ceph.yaml', 'LAUNCH ["flannel", "ceph"]'));
+    expectNoDiagnostics(k('FROM kubernetes:v1.22.15', 'COPY nginx.yaml manifests', 'CMDS ["kubectl apply -f manifests/nginx.yaml"]'));
+  });
+
+  it('a clean file stays clean with every opt-in code enabled', () => {
+    expectNoDiagnostics(k('ARG BASE=scratch', 'FROM ${BASE}', 'APP a local://a', 'LAUNCH ["a"]'), { enable: ['KF2012'] });
+  });
+});
+
+describe('KF2001 empty Kubefile', () => {
+  it('an empty text', () => {
+    const d = only(expectDiagnostics('', [{ code: 'KF2001', line: 1, column: 1 }]), 'KF2001');
+    assert.equal(d.severity, 'error');
+  });
+
+  it('a file of comments and blank lines', () => {
+    expectDiagnostics(k('# only a comment', '', '   ', '# another'), [{ code: 'KF2001', line: 1, column: 1 }]);
+  });
+
+  it('a file with only parser directives', () => {
+    expectDiagnostics(k('# escape=`'), [{ code: 'KF2001', line: 1, column: 1 }]);
+  });
+
+  it('is not reported once there is an instruction', () => {
+    expectDiagnostics(k('# comment', 'ARG A'), [{ code: 'KF2002', line: 2, column: 1 }]);
+  });
+});
+
+describe('KF2002 no FROM', () => {
+  it('is reported on the first instruction', () => {
+    expectDiagnostics(k('# header', 'COPY a.yaml manifests', 'CMD kubectl apply -f manifests/a.yaml'), [{ code: 'KF2002', line: 2, column: 1 }]);
+  });
+
+  it('a file of ARGs has no FROM either', () => {
+    expectDiagnostics(k('ARG A=1', 'ARG B'), [{ code: 'KF2002', line: 1, column: 1 }]);
+  });
+
+  it('FROM in lower case counts as FROM', () => {
+    expectNoDiagnostics(k('from scratch', 'app a local://a'));
+  });
+});
+
+describe('KF2003 instruction before FROM', () => {
+  it('COPY before FROM', () => {
+    expectDiagnostics(k('COPY a b', 'FROM scratch'), [{ code: 'KF2003', line: 1, column: 1, message: 'COPY comes before FROM' }]);
+  });
+
+  it('every non-ARG instruction before FROM is reported, ARGs are not', () => {
+    expectDiagnostics(k('ARG V=1', 'LABEL a=b', 'ARG W', 'ENV x=y', 'FROM scratch', 'COPY a b'), [
+      { code: 'KF2003', line: 2, column: 1 },
+      { code: 'KF2003', line: 4, column: 1 },
+    ]);
+  });
+
+  it('ARG before FROM, used in FROM, is fine (in any case)', () => {
+    expectNoDiagnostics(k('ARG BASE=kubernetes:v1.19.8', 'arg REGISTRY', 'FROM ${BASE}'));
+  });
+
+  it('an unknown instruction before FROM is reported as such and as misplaced', () => {
+    expectDiagnostics(k('WORKDIR /x', 'FROM scratch'), [
+      { code: 'KF1001', line: 1, column: 1 },
+      { code: 'KF2003', line: 1, column: 1 },
+    ]);
+  });
+});
+
+describe('KF2004 more than one FROM', () => {
+  it('is reported on each extra FROM', () => {
+    const result = expectDiagnostics(k('FROM a', 'COPY x y', 'FROM b', 'FROM c'), [
+      { code: 'KF2004', line: 3, column: 1, message: 'first FROM on line 1' },
+      { code: 'KF2004', line: 4, column: 1 },
+    ]);
+    assert.ok(result.diagnostics.every((d) => d.severity === 'error'));
+  });
+
+  it('the fix removes the whole line', () => {
+    assert.equal(fixed(k('FROM a', 'FROM b', 'COPY x y'), 'KF2004'), k('FROM a', 'COPY x y'));
+    assert.equal(fixed(k('FROM a', 'COPY x y', 'FROM b'), 'KF2004'), k('FROM a', 'COPY x y'));
+  });
+
+  it('the fix removes every line of a continued FROM', () => {
+    assert.equal(fixed(k('FROM a', 'FROM \\', '  b', 'COPY x y'), 'KF2004'), k('FROM a', 'COPY x y'));
+  });
+
+  it('the fix keeps CRLF line endings intact', () => {
+    assert.equal(fixed('FROM a\r\nFROM b\r\nCOPY x y\r\n', 'KF2004'), 'FROM a\r\nCOPY x y\r\n');
+  });
+
+  it('the fix at the end of a file without a final newline', () => {
+    assert.equal(fixed('FROM a\nFROM b', 'KF2004'), 'FROM a\n');
+  });
+
+  it('the fix keeps the comments that follow the removed FROM (blank lines in between go with it)', () => {
+    assert.equal(fixed(k('FROM a', 'FROM b', '# keep me', 'COPY x y'), 'KF2004'), k('FROM a', '# keep me', 'COPY x y'));
+    assert.equal(fixed(k('FROM a', 'FROM b', '', '# trailing comment'), 'KF2004'), k('FROM a', '# trailing comment'));
+    assert.equal(fixed(k('FROM a', 'FROM \\', '# inside the continuation', '  b', 'COPY x y'), 'KF2004'), k('FROM a', 'COPY x y'));
+  });
+
+  it('after the fix the file lints clean', () => {
+    expectNoDiagnostics(fixed(k('FROM a', '# base', 'FROM b', 'COPY x y'), 'KF2004'));
+  });
+});
+
+describe('KF2005 MAINTAINER', () => {
+  it('is a warning on the keyword', () => {
+    const result = expectDiagnostics(k('FROM scratch', 'MAINTAINER Jane Doe <jane@example.com>'), [{ code: 'KF2005', line: 2, column: 1 }]);
+    assert.equal(only(result, 'KF2005').severity, 'warning');
+    assert.equal(only(result, 'KF2005').range.end.column, 'MAINTAINER'.length);
+  });
+
+  it('the fix rewrites it to LABEL maintainer="..."', () => {
+    const text = k('FROM scratch', 'MAINTAINER Jane Doe <jane@example.com>', 'COPY a b');
+    const out = fixed(text, 'KF2005');
+    assert.equal(out, k('FROM scratch', 'LABEL maintainer="Jane Doe <jane@example.com>"', 'COPY a b'));
+    expectNoDiagnostics(out);
+  });
+
+  /** The fixed LABEL's value, as BuildKit reads it (quotes and escapes removed, nothing expanded). */
+  function labelValue(text: string): string {
+    const result = lint(text);
+    const label = result.ast.instructions.find((i) => i.keyword === 'LABEL');
+    assert.ok(label && isInstruction(label, 'LABEL'));
+    const parts = label.pairs[0].value?.parts ?? [];
+    assert.deepEqual(
+      parts.filter((p) => p.kind !== 'literal'),
+      [],
+      `the LABEL value expands variables: ${text}`,
+    );
+    return parts.map((p) => (p.kind === 'literal' ? p.value : '')).join('');
+  }
+
+  it('the fix keeps quotes in the name', () => {
+    const out = fixed(k('FROM scratch', 'MAINTAINER Jane "JJ" Doe'), 'KF2005');
+    expectNoDiagnostics(out);
+    assert.equal(labelValue(out), 'Jane "JJ" Doe');
+  });
+
+  it('the fix does not turn a $ in the name into a variable (MAINTAINER is not expanded, LABEL is)', () => {
+    const out = fixed(k('FROM scratch', 'MAINTAINER Jane $HOME'), 'KF2005');
+    expectNoDiagnostics(out);
+    assert.equal(labelValue(out), 'Jane $HOME');
+  });
+
+  it('the fix quotes with the escape character of the file', () => {
+    const out = fixed(k('# escape=`', 'FROM scratch', 'MAINTAINER Jane "JJ" C:\\Users'), 'KF2005');
+    expectNoDiagnostics(out);
+    assert.equal(labelValue(out), 'Jane "JJ" C:\\Users');
+  });
+});
+
+describe('KF2006 LAUNCH or CMDS not last', () => {
+  it('LAUNCH followed by an instruction', () => {
+    expectDiagnostics(k('FROM scratch', 'APP a local://a', 'LAUNCH ["a"]', 'COPY x y'), [{ code: 'KF2006', line: 3, column: 1, message: 'LAUNCH must be the last' }]);
+  });
+
+  it('CMDS followed by an instruction', () => {
+    expectDiagnostics(k('FROM a', 'CMDS ["kubectl get pods"]', 'COPY x y'), [{ code: 'KF2006', line: 2, column: 1, message: 'CMDS must be the last' }]);
+  });
+
+  it('comments and blank lines after LAUNCH are fine', () => {
+    expectNoDiagnostics(k('FROM scratch', 'APP a local://a', 'LAUNCH ["a"]', '', '# the end'));
+  });
+});
+
+describe('KF2007 LAUNCH or CMDS given twice', () => {
+  it('LAUNCH twice', () => {
+    expectDiagnostics(k('FROM scratch', 'APP a local://a', 'LAUNCH ["a"]', 'LAUNCH ["a"]'), [
+      { code: 'KF2006', line: 3, column: 1 },
+      { code: 'KF2007', line: 4, column: 1, message: 'LAUNCH is given twice (first on line 3)' },
+    ]);
+  });
+
+  it('CMDS twice', () => {
+    expectDiagnostics(k('FROM a', 'CMDS ["x"]', 'CMDS ["y"]'), [
+      { code: 'KF2006', line: 2, column: 1 },
+      { code: 'KF2007', line: 3, column: 1, message: 'CMDS is given twice' },
+    ]);
+  });
+
+  it('both LAUNCH and CMDS', () => {
+    expectDiagnostics(k('FROM scratch', 'APP a local://a', 'CMDS ["x"]', 'LAUNCH ["a"]'), [
+      { code: 'KF2006', line: 3, column: 1 },
+      { code: 'KF2007', line: 4, column: 1, message: 'LAUNCH and CMDS cannot both be given' },
+    ]);
+  });
+});
+
+describe('KF2008 undeclared application (FROM scratch)', () => {
+  it('LAUNCH names an app no APP declares', () => {
+    const result = expectDiagnostics(k('FROM scratch', 'APP a local://a', 'LAUNCH ["a", "b"]'), [{ code: 'KF2008', line: 3, column: 14, message: '"b"' }]);
+    assert.match(only(result, 'KF2008').message, /declared: a/);
+    assert.equal(only(result, 'KF2008').severity, 'error');
+  });
+
+  it('LAUNCH in shell form', () => {
+    expectDiagnostics(k('FROM scratch', 'APP a local://a', 'LAUNCH a c'), [{ code: 'KF2008', line: 3, column: 10 }]);
+  });
+
+  it('APPCMDS and APPENV name an undeclared app', () => {
+    expectDiagnostics(k('FROM scratch', 'APPCMDS x ["sh", "install.sh"]', 'APPENV y k=v'), [
+      { code: 'KF2008', line: 2, column: 9, message: 'APPCMDS' },
+      { code: 'KF2008', line: 3, column: 8, message: 'APPENV' },
+    ]);
+  });
+
+  it('CNI and CSI declare applications too', () => {
+    expectNoDiagnostics(k('FROM scratch', 'CNI calico local://calico.sh', 'CSI ceph local://ceph.yaml', 'APPENV calico k=v', 'LAUNCH ["calico", "ceph"]'));
+  });
+});
+
+describe('KF2009 application not declared here (non-scratch base)', () => {
+  it('is a warning naming the base image', () => {
+    const result = expectDiagnostics(k('FROM kubernetes:v1.19.8', 'APPENV dashboard k=v', 'LAUNCH ["dashboard"]'), [
+      { code: 'KF2009', line: 2, column: 8 },
+      { code: 'KF2009', line: 3, column: 9, message: 'kubernetes:v1.19.8' },
+    ]);
+    assert.ok(result.diagnostics.every((d) => d.severity === 'warning'));
+  });
+
+  it('is not reported for apps declared in the file', () => {
+    expectNoDiagnostics(k('FROM kubernetes:v1.19.8', 'APP dashboard local://dashboard.yaml', 'LAUNCH ["dashboard"]'));
+  });
+});
+
+describe('KF2010 application used before its APP', () => {
+  it('APPENV before APP', () => {
+    expectDiagnostics(k('FROM scratch', 'APPENV a k=v', 'APP a local://a'), [{ code: 'KF2010', line: 2, column: 8, message: 'before its APP on line 3' }]);
+  });
+
+  it('APPCMDS before CNI', () => {
+    expectDiagnostics(k('FROM scratch', 'APPCMDS calico ["bash", "calico.sh"]', 'CNI calico local://calico.sh', 'LAUNCH ["calico"]'), [
+      { code: 'KF2010', line: 2, column: 9, message: 'before its CNI' },
+    ]);
+  });
+
+  it('is reported with a non-scratch base too', () => {
+    expectDiagnostics(k('FROM kubernetes:v1.19.8', 'APPENV a k=v', 'APP a local://a'), [{ code: 'KF2010', line: 2, column: 8 }]);
+  });
+});
+
+describe('KF2011 CMD with LAUNCH', () => {
+  it('is reported on LAUNCH', () => {
+    expectDiagnostics(k('FROM scratch', 'APP a local://a', 'CMD kubectl get pods', 'LAUNCH ["a"]'), [{ code: 'KF2011', line: 4, column: 1, message: 'CMD (line 3)' }]);
+  });
+
+  it('CMD with CMDS is allowed (sealer appends both)', () => {
+    expectNoDiagnostics(k('FROM a', 'CMD kubectl get pods', 'CMDS ["helm list"]'));
+  });
+});
+
+describe('KF2012 keyword case (opt-in)', () => {
+  const text = k('from scratch', 'Copy a b', 'RUN echo');
+
+  it('is off by default', () => {
+    assert.equal(CATALOGUE.KF2012.offByDefault, true);
+    expectNoDiagnostics(text);
+  });
+
+  it('is reported with enable, as a hint, on each lower-case keyword', () => {
+    const result = expectDiagnostics(
+      text,
+      [
+        { code: 'KF2012', line: 1, column: 1, message: 'FROM' },
+        { code: 'KF2012', line: 2, column: 1, message: 'COPY' },
+      ],
+      { enable: ['KF2012'] },
+    );
+    assert.ok(result.diagnostics.every((d) => d.severity === 'hint'));
+  });
+
+  it('the fix upper-cases the keyword', () => {
+    const once = fixed(k('FROM scratch', 'cmd echo'), 'KF2012', { enable: ['KF2012'] });
+    assert.equal(once, k('FROM scratch', 'CMD echo'));
+    expectNoDiagnostics(once, { enable: ['KF2012'] });
+  });
+
+  it('is not reported for unknown instructions', () => {
+    expectDiagnostics(k('FROM a', 'workdir /x'), [{ code: 'KF1001', line: 2, column: 1 }], { enable: ['KF2012'] });
+  });
+});
+
+describe('KF2013 application declared twice', () => {
+  it('APP twice', () => {
+    const result = expectDiagnostics(k('FROM scratch', 'APP a local://a', 'APP a local://b'), [{ code: 'KF2013', line: 3, column: 5, message: 'first on line 2' }]);
+    assert.equal(only(result, 'KF2013').severity, 'warning');
+  });
+
+  it('APP and CNI with the same name', () => {
+    expectDiagnostics(k('FROM scratch', 'APP net local://a', 'CNI net local://calico.sh', 'CSI net local://c.yaml'), [
+      { code: 'KF2013', line: 3, column: 5 },
+      { code: 'KF2013', line: 4, column: 5 },
+    ]);
+  });
+
+  it('different names are fine', () => {
+    expectNoDiagnostics(k('FROM scratch', 'APP a local://a', 'APP b local://b'));
+  });
+});
+
+describe('KF2014 duplicate ARG default', () => {
+  it('a second default for the same ARG', () => {
+    const result = expectDiagnostics(k('FROM scratch', 'ARG V=1', 'ARG V=2'), [{ code: 'KF2014', line: 3, column: 5, message: '"2" replaces "1"' }]);
+    assert.equal(only(result, 'KF2014').severity, 'warning');
+  });
+
+  it('in one ARG instruction, and across FROM', () => {
+    expectDiagnostics(k('ARG A=1 A=2'), [
+      { code: 'KF2002', line: 1, column: 1 },
+      { code: 'KF2014', line: 1, column: 9 },
+    ]);
+    expectDiagnostics(k('ARG A=1', 'FROM scratch', 'ARG A=2'), [{ code: 'KF2014', line: 3, column: 5 }]);
+  });
+
+  it('the same default again, or a bare redeclaration, is fine', () => {
+    expectNoDiagnostics(k('FROM scratch', 'ARG V=1', 'ARG V=1', 'ARG V', 'ARG W', 'ARG W=2'));
+  });
+
+  it('the same default written with and without quotes is the same default', () => {
+    expectNoDiagnostics(k('FROM scratch', 'ARG V="1.0"', 'ARG V=1.0', "ARG V='1.0'"));
+  });
+
+  it('after a bare redeclaration the earlier default still counts', () => {
+    expectDiagnostics(k('FROM scratch', 'ARG V=1', 'ARG V', 'ARG V=2'), [{ code: 'KF2014', line: 4, column: 5 }]);
+  });
+});
+
+describe('enable / disable', () => {
+  it('disable removes a code', () => {
+    expectNoDiagnostics('', { disable: ['KF2001'] });
+    expectNoDiagnostics(k('FROM scratch', 'MAINTAINER jane'), { disable: ['KF2005'] });
+    expectDiagnostics(k('COPY a b', 'FROM a', 'FROM b'), [{ code: 'KF2004', line: 3, column: 1 }], { disable: ['KF2003'] });
+  });
+
+  it('disable wins over enable', () => {
+    expectNoDiagnostics(k('from scratch'), { enable: ['KF2012'], disable: ['KF2012'] });
+  });
+
+  it('disable applies to syntax codes too', () => {
+    expectDiagnostics(k('FROM a', 'COPPY a b'), [{ code: 'KF1001', line: 2, column: 1 }]);
+    expectNoDiagnostics(k('FROM a', 'COPPY a b'), { disable: ['KF1001'] });
+  });
+});
+
+describe('every structural code', () => {
+  const examples: Record<string, string> = {
+    KF2001: '',
+    KF2002: k('COPY a b'),
+    KF2003: k('COPY a b', 'FROM scratch'),
+    KF2004: k('FROM a', 'FROM b'),
+    KF2005: k('FROM a', 'MAINTAINER j'),
+    KF2006: k('FROM a', 'CMDS ["x"]', 'COPY a b'),
+    KF2007: k('FROM a', 'CMDS ["x"]', 'CMDS ["y"]'),
+    KF2008: k('FROM scratch', 'LAUNCH ["a"]'),
+    KF2009: k('FROM a', 'LAUNCH ["a"]'),
+    KF2010: k('FROM a', 'APPENV x k=v', 'APP x local://x'),
+    KF2011: k('FROM a', 'APP x local://x', 'CMD echo', 'LAUNCH ["x"]'),
+    KF2012: k('from a'),
+    KF2013: k('FROM a', 'APP x local://x', 'APP x local://y'),
+    KF2014: k('ARG A=1', 'ARG A=2', 'FROM a'),
+  };
+
+  it('has an example here for each KF2xxx code of the catalogue', () => {
+    assert.deepEqual(
+      DIAGNOSTIC_CODES.filter((c) => c.startsWith('KF2')),
+      Object.keys(examples),
+    );
+  });
+
+  for (const [code, text] of Object.entries(examples)) {
+    it(`${code} is reported with its catalogue severity, and only when not disabled`, () => {
+      const c = code as DiagnosticCode;
+      const result = lint(text, { enable: [c] });
+      const d = only(result, c);
+      assert.equal(d.severity, CATALOGUE[c].severity);
+      assert.ok(d.range.start.offset <= d.range.end.offset && d.range.end.offset <= text.length);
+      assert.equal(
+        lint(text, { enable: [c], disable: [c] }).diagnostics.some((x) => x.code === c),
+        false,
+      );
+    });
+  }
+});
