@@ -39,6 +39,13 @@ export const InstructionEnd = createToken({
   pop_mode: true,
 });
 export const Whitespace = createToken({ name: 'Whitespace', pattern: /[ \t\v\f\r]+/, group: Lexer.SKIPPED });
+/** BuildKit trims a line's leading white space with unicode.IsSpace (no-break space, U+3000 ...). */
+const UNICODE_BLANKS = '\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const LeadingWhitespace = createToken({
+  name: 'LeadingWhitespace',
+  pattern: new RegExp(`[ \\t\\v\\f\\r${UNICODE_BLANKS}]+`),
+  group: Lexer.SKIPPED,
+});
 export const Comment = createToken({ name: 'Comment', pattern: /#(?:[^\r\n]|\r(?!\n))*/ });
 export const ByteOrderMark = createToken({
   name: 'ByteOrderMark',
@@ -72,12 +79,13 @@ function escapeSource(escape: EscapeChar): string {
 
 /**
  * `escape [ \t]* newline`, then the comment and blank lines BuildKit drops from continuations.
+ * Carriage returns before the newline (or the end of the file) do not count: BuildKit trims them.
  * BuildKit also requires the escape not to follow another escape (`([^\\])\\[ \t]*$|^\\[ \t]*$`):
  * words take runs of escapes whole, so this pattern is never tried after one.
  */
 export function continuationPattern(escape: EscapeChar): RegExp {
   const e = escapeSource(escape);
-  return new RegExp(`${e}[ \\t]*(?:\\r?\\n|${END})(?:[ \\t\\v\\f\\r]*(?:#[^\\n]*)?(?:\\n|${END}))*`);
+  return new RegExp(`${e}[ \\t]*\\r*(?:\\n|${END})(?:[ \\t\\v\\f\\r${UNICODE_BLANKS}]*(?:#[^\\n]*)?(?:\\n|${END}))*`);
 }
 
 /**
@@ -87,7 +95,7 @@ export function continuationPattern(escape: EscapeChar): RegExp {
 function textPattern(escape: EscapeChar, blanks: boolean): RegExp {
   const e = escapeSource(escape);
   const plain = blanks ? `[^\\r\\n${e}]|\\r(?!\\n)` : `[^ \\t\\v\\f\\r\\n${e}]`;
-  return new RegExp(`(?:${plain}|${e}{2,}|${e}(?![ \\t]*(?:\\r?\\n|${END})))+`);
+  return new RegExp(`(?:${plain}|${e}{2,}|${e}(?![ \\t]*\\r*(?:\\n|${END})))+`);
 }
 
 interface EscapeTokens {
@@ -119,7 +127,7 @@ const backslash = escapeTokens('\\', 'Backslash');
 const backtick = escapeTokens('`', 'Backtick');
 
 function startMode(t: EscapeTokens): TokenType[] {
-  return [ByteOrderMark, HeredocBody, LineBreak, Whitespace, t.continuation, Comment, t.instructionName];
+  return [ByteOrderMark, HeredocBody, LineBreak, LeadingWhitespace, t.continuation, Comment, t.instructionName];
 }
 
 function lineMode(t: EscapeTokens): TokenType[] {
@@ -135,6 +143,7 @@ export const allTokens: TokenType[] = [
   LineBreak,
   InstructionEnd,
   Whitespace,
+  LeadingWhitespace,
   Comment,
   ByteOrderMark,
   HeredocBody,

@@ -222,7 +222,7 @@ class WordScanner {
     let modifier = ch;
     if (ch === ':') {
       const second = text[this.pos] ?? '';
-      this.pos++;
+      if (second !== '') this.pos++;
       modifier = ':' + second;
       if (second === '#' || second === '%' || !'+-?'.includes(second) || second === '') {
         this.operand(variable);
@@ -275,7 +275,10 @@ class WordScanner {
       else if (c === '}' && --depth === 0) break;
       this.pos++;
     }
-    if (this.pos >= text.length) return this.fail("syntax error: missing '}'", start, variable.quoted, variable);
+    if (this.pos >= text.length) {
+      this.pos = text.length;
+      return this.fail("syntax error: missing '}'", start, variable.quoted, variable);
+    }
     this.pos++;
     return this.finish(variable, start);
   }

@@ -407,7 +407,7 @@ function shellWords(text: string, rawQuotes: boolean): TextPiece[] | null {
         pos = close + 1;
       } else if (ch === '\\') {
         if (pos + 1 < text.length) word += rawQuotes ? text.slice(pos, pos + 2) : text[pos + 1];
-        pos += 2;
+        pos = Math.min(pos + 2, text.length);
       } else if (ch === '<' && text[pos + 1] === '<') {
         word += '<<';
         pos += 2;

@@ -53,25 +53,6 @@ function checkPosition(text: string, starts: number[], p: { offset: number; line
   assert.equal(p.column, p.offset - starts[line], `${where}: column ${p.column} for offset ${p.offset}, expected ${p.offset - starts[line]}`);
 }
 
-// Known grammar bugs, reported to the grammar owner. The guards below keep these cases out of the
-// assertions that would fail on them; delete a guard once its bug is fixed.
-//  - BUG-1: a line starting with non-ASCII Unicode whitespace (U+00A0, U+2028, U+3000, ...) becomes an
-//    instruction whose range starts at the space, and a blank such line becomes an instruction with
-//    an empty keyword (KF1001 "unknown instruction: "). BuildKit trims that whitespace (TrimSpace).
-const UNICODE_SPACE = /[\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
-const BUG_1 = (text: string, offset: number) => UNICODE_SPACE.test(text[offset] ?? '');
-//  - BUG-2: a heredoc word that ends in a lone `\` (`RUN <<EOF\` at the end of a file with
-//    `# escape=\``, or `COPY <<EOF\` followed by a lone `\r`) gets a startRange (and KF1009 range)
-//    one character too long: past the end of the text, or past the end of the instruction.
-//  - BUG-3: in RUN/CMD shell text, a word ending in a lone `\` inside an unclosed `${` (`CMD ${x\`
-//    at the end of a file with `# escape=\``) gets a variable part (and KF1007 range) one character
-//    past the end of the word, and of the text.
-//  - BUG-4: a word ending in `${NAME:` (`COPY ${V: b`, or `CNI a ${V:` at the end of the file) gets a
-//    variable part (and KF1007 range) one character past the end of the word (over the blank, or
-//    past the end of the text).
-const endsWithOpenColon = (s: string) => /\$\{[^{}]*:$/.test(s);
-const endsWithLoneBackslash = (s: string) => /(^|[^\\])(\\\\)*\\\s*$/.test(s);
-
 /** Every word with parts anywhere in a node (args, pairs, declarations, command...). */
 function wordsIn(value: unknown, out: { text: string; parts: AstWordPart[] }[] = []): { text: string; parts: AstWordPart[] }[] {
   if (typeof value !== 'object' || value === null) return out;
@@ -83,34 +64,6 @@ function wordsIn(value: unknown, out: { text: string; parts: AstWordPart[] }[] =
   if (typeof record.text === 'string' && Array.isArray(record.parts) && 'range' in record) out.push(record as unknown as { text: string; parts: AstWordPart[] });
   for (const [key, v] of Object.entries(record)) if (key !== 'parts') wordsIn(v, out);
   return out;
-}
-
-/** Ranges (by identity) that a known bug puts in the wrong place. */
-function knownBadRanges(ast: ParseResult['ast'], diagnostics: ParseResult['diagnostics']): Set<Range> {
-  const bad = new Set<Range>();
-  const badStarts = new Set<number>();
-  const addParts = (parts: AstWordPart[] | undefined) => {
-    for (const part of parts ?? []) {
-      bad.add(part.range);
-      badStarts.add(part.range.start.offset);
-      if (part.kind === 'variable') {
-        bad.add(part.nameRange);
-        addParts(part.operand);
-        addParts(part.replacement);
-      }
-    }
-  };
-  for (const instruction of ast.instructions) {
-    if (instruction.heredocs.length > 0 && endsWithLoneBackslash(instruction.argsText)) {
-      for (const heredoc of instruction.heredocs) {
-        bad.add(heredoc.startRange);
-        badStarts.add(heredoc.startRange.start.offset);
-      }
-    }
-    for (const word of wordsIn(instruction)) if (endsWithLoneBackslash(word.text) || endsWithOpenColon(word.text)) addParts(word.parts);
-  }
-  for (const d of diagnostics) if ((d.code === 'KF1007' || d.code === 'KF1009') && badStarts.has(d.range.start.offset)) bad.add(d.range);
-  return bad;
 }
 
 function within(inner: Range, outer: Range): boolean {
@@ -130,9 +83,7 @@ function checkResult(text: string, result: ParseResult): void {
   assert.deepEqual(lines.lineStarts, starts, 'LineMap line starts');
 
   const ranges = collectRanges({ ast, diagnostics }, '$', []);
-  const bad = knownBadRanges(ast, diagnostics);
   for (const { path, range } of ranges) {
-    if (bad.has(range)) continue;
     checkPosition(text, starts, range.start, `${path}.start`);
     checkPosition(text, starts, range.end, `${path}.end`);
     assert.ok(range.start.offset <= range.end.offset, `${path}: start ${range.start.offset} after end ${range.end.offset}`);
@@ -159,10 +110,8 @@ function checkResult(text: string, result: ParseResult): void {
     const where = `instruction ${i} (${instruction.keyword})`;
     assert.ok(instruction.range.start.offset >= previousEnd, `${where} starts before the previous instruction ends`);
     previousEnd = instruction.range.end.offset;
-    if (!BUG_1(text, instruction.range.start.offset)) {
-      assert.equal(instruction.keywordRange.start.offset, instruction.range.start.offset, `${where}: keyword does not start the instruction`);
-      assert.ok(instruction.keywordText.length > 0, `${where}: empty keyword`);
-    }
+    assert.equal(instruction.keywordRange.start.offset, instruction.range.start.offset, `${where}: keyword does not start the instruction`);
+    assert.ok(instruction.keywordText.length > 0, `${where}: empty keyword`);
     if (instruction.keywordRange.start.line === instruction.keywordRange.end.line) {
       assert.equal(text.slice(instruction.keywordRange.start.offset, instruction.keywordRange.end.offset), instruction.keywordText, `${where}: keyword text`);
     }
@@ -176,7 +125,6 @@ function checkResult(text: string, result: ParseResult): void {
       assert.ok(within(word.range, instruction.range), `${where}: word ${JSON.stringify(word.text)} outside the instruction`);
       const checkParts = (parts: AstWordPart[] | undefined, outer: Range, what: string) => {
         for (const part of parts ?? []) {
-          if (bad.has(part.range)) continue;
           assert.ok(within(part.range, outer), `${where}: ${what} outside its ${what === 'word part' ? 'word' : 'variable'}`);
           if (part.kind === 'variable') {
             assert.ok(within(part.nameRange, part.range), `${where}: variable name outside its variable`);
@@ -188,7 +136,7 @@ function checkResult(text: string, result: ParseResult): void {
       checkParts(word.parts, word.range, 'word part');
     }
     for (const heredoc of instruction.heredocs) {
-      if (!bad.has(heredoc.startRange)) assert.ok(within(heredoc.startRange, instruction.range), `${where}: heredoc start outside the instruction`);
+      assert.ok(within(heredoc.startRange, instruction.range), `${where}: heredoc start outside the instruction`);
       assert.ok(within(heredoc.contentRange, heredoc.range), `${where}: heredoc content outside the heredoc`);
     }
   }

@@ -1,0 +1,51 @@
+/** Cases the property tests found, kept as plain examples. */
+import assert from 'node:assert/strict';
+import { parse } from '@kubefile/grammar';
+import { argsOf, keywordsOf, sliceOf, span } from './helpers.js';
+
+describe('fuzz-found regressions', () => {
+  it('Unicode blanks at the start of a line are white space (BuildKit trims with unicode.IsSpace)', () => {
+    assert.deepEqual(keywordsOf('\u00a0\n\u3000FROM a\n\u2028# comment\n'), ['FROM']);
+    const { ast, diagnostics } = parse('\u00a0FROM a');
+    assert.deepEqual(diagnostics, []);
+    assert.equal(span(ast.instructions[0].range), '1:2-1:8');
+    assert.equal(ast.comments.length, 0);
+    assert.equal(parse('\u2028# comment\nFROM a').ast.comments[0].text, ' comment');
+  });
+
+  it('a heredoc word ending in a literal backslash stays inside the text', () => {
+    const text = '# escape=`\nRUN <<EOF\\';
+    const { ast, diagnostics } = parse(text);
+    const heredoc = ast.instructions[0].heredocs[0];
+    assert.equal(heredoc.name, 'EOF');
+    assert.equal(sliceOf(text, heredoc.startRange), '<<EOF\\');
+    assert.equal(diagnostics[0].code, 'KF1009');
+    assert.ok(diagnostics[0].range.end.offset <= text.length);
+  });
+
+  it('carriage returns before a newline or the end of the file do not stop a continuation', () => {
+    assert.deepEqual(argsOf('RUN echo a \\\r\r\n  b\n'), ['echo a   b']);
+    const { ast } = parse('FROM a\nCOPY <<EOF\\\r');
+    assert.equal(ast.instructions[1].heredocs[0].name, 'EOF');
+    assert.equal(ast.instructions[1].argsText, '<<EOF');
+  });
+
+  it('an unclosed ${ ending in a backslash in RUN/CMD text ends at the end of the word', () => {
+    const text = '# escape=`\nCMD ${x\\';
+    const { ast, diagnostics } = parse(text);
+    const command = ast.instructions[0].args[0];
+    assert.equal(sliceOf(text, command.parts![0].range), '${x\\');
+    assert.equal(diagnostics[0].message, "syntax error: missing '}'");
+    assert.equal(diagnostics[0].range.end.offset, text.length);
+  });
+
+  it('${NAME: at the end of a word does not reach past it', () => {
+    const text = 'COPY ${V: b';
+    const { ast, diagnostics } = parse(text);
+    const source = ast.instructions[0].args[0];
+    assert.equal(sliceOf(text, source.range), '${V:');
+    assert.equal(sliceOf(text, source.parts![0].range), '${V:');
+    assert.equal(diagnostics[0].code, 'KF1007');
+    assert.equal(sliceOf(text, diagnostics[0].range), '${V:');
+  });
+});
