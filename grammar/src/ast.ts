@@ -98,15 +98,15 @@ interface InstructionBase {
   keywordRange: Range;
   /** From the keyword to the end of the instruction's last line (its last heredoc included). */
   range: Range;
-  flags: Flag[];
+  flags: readonly Flag[];
   /** Everything after the keyword and flags, as one string (continuations removed, trimmed). */
   argsText: string;
   argsRange: Range;
   /** `exec` when the arguments are a JSON array of strings. */
   form: 'shell' | 'exec';
   /** Arguments as BuildKit's parser splits them for this instruction (see `kubefilec parse`). */
-  args: Word[];
-  heredocs: Heredoc[];
+  args: readonly Word[];
+  heredocs: readonly Heredoc[];
 }
 
 export interface FromInstruction extends InstructionBase {

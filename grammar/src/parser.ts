@@ -3,8 +3,7 @@
  * (in pieces where line continuations cut it), and the heredoc bodies that follow its line.
  * Built once and reused.
  *
- *   kubefile    := ( Newline | comment | instruction )*
- *   comment     := Comment
+ *   kubefile    := ( Newline | Comment | instruction )*
  *   instruction := InstructionName Arguments* ( Newline heredoc* )?
  *   heredoc     := HeredocBody Newline?
  */
@@ -21,14 +20,10 @@ class KubefileParser extends CstParser {
     this.MANY(() => {
       this.OR([
         { ALT: () => this.CONSUME(Newline) },
-        { ALT: () => this.SUBRULE(this.comment) },
+        { ALT: () => this.CONSUME(Comment) },
         { ALT: () => this.SUBRULE(this.instruction) },
       ]);
     });
-  });
-
-  comment = this.RULE('comment', () => {
-    this.CONSUME(Comment);
   });
 
   instruction = this.RULE('instruction', () => {

@@ -47,6 +47,9 @@ interface InstructionCtx {
 
 const APP_SOURCE = /^(local|https?):\/\//;
 
+/** Shared by every node without flags, arguments or heredocs (most have no flags or heredocs). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Builds one instruction: the logical line, its pieces, and the problems found on the way. */
 class InstructionBuilder {
   readonly diagnostics: Diagnostic[] = [];
@@ -161,8 +164,8 @@ class AstBuilder extends cstVisitorBase {
   }
 
   kubefile(): Kubefile;
-  kubefile(ctx: { instruction?: CstNode[]; comment?: CstNode[] }): void;
-  kubefile(ctx?: { instruction?: CstNode[]; comment?: CstNode[] }): Kubefile | void {
+  kubefile(ctx: { instruction?: CstNode[]; Comment?: IToken[] }): void;
+  kubefile(ctx?: { instruction?: CstNode[]; Comment?: IToken[] }): Kubefile | void {
     if (!ctx) {
       return {
         type: 'Kubefile',
@@ -174,8 +177,7 @@ class AstBuilder extends cstVisitorBase {
       };
     }
     const directiveStarts = new Set(this.scan.directives.map((d) => d.span.start));
-    for (const node of ctx.comment ?? []) {
-      const token = (node.children.Comment as IToken[])[0];
+    for (const token of ctx.Comment ?? []) {
       if (directiveStarts.has(token.startOffset)) continue;
       this.comments.push(this.comment(token.startOffset, token.image));
     }
@@ -194,8 +196,10 @@ class AstBuilder extends cstVisitorBase {
     const logical = joinSpans(this.text, start, lineEnd, cuts);
     const b = new InstructionBuilder(this.lines, logical, this.scan.escape);
     const split = splitCommand(logical.text, this.scan.escape);
-    const keyword = split.command.text.toUpperCase();
-    const bodies = (ctx.heredoc ?? []).map((h) => (h.children.HeredocBody as IToken[])[0]);
+    const upper = split.command.text.toUpperCase();
+    // Known keywords share the table's string instead of keeping one copy per instruction.
+    const keyword = isKeyword(upper) ? INSTRUCTIONS[upper].keyword : upper;
+    const bodies = ctx.heredoc ? ctx.heredoc.map((h) => (h.children.HeredocBody as IToken[])[0]) : NONE;
     const lastBody = bodies[bodies.length - 1];
     const lastPiece = split.args.text.length > 0 ? split.args.span : split.flags.length > 0 ? split.flags[split.flags.length - 1].span : split.command.span;
     const end = lastBody ? lastBody.startOffset + lastBody.image.length : logical.sourceEnd(lastPiece.end);
@@ -206,12 +210,12 @@ class AstBuilder extends cstVisitorBase {
       keywordText: split.command.text,
       keywordRange: b.range(split.command.span),
       range: this.lines.range(start, end),
-      flags: [] as Flag[],
+      flags: NONE,
       argsText: split.args.text,
       argsRange: b.range(split.args.span),
       form: 'shell',
-      args: [] as Word[],
-      heredocs: [] as Heredoc[],
+      args: NONE,
+      heredocs: NONE,
     } as Instruction;
 
     this.reportEmptyContinuationLines(cuts, b);
@@ -283,7 +287,8 @@ class AstBuilder extends cstVisitorBase {
     }
   }
 
-  private flags(split: SplitCommand, spec: InstructionSpec | undefined, b: InstructionBuilder): Flag[] {
+  private flags(split: SplitCommand, spec: InstructionSpec | undefined, b: InstructionBuilder): readonly Flag[] {
+    if (split.flags.length === 0) return NONE;
     const seen = new Set<string>();
     return split.flags.map((piece, i) => {
       const value = split.flagValues[i];
@@ -338,7 +343,7 @@ class AstBuilder extends cstVisitorBase {
     }
   }
 
-  private heredocs(line: string, bodies: IToken[], b: InstructionBuilder): Heredoc[] {
+  private heredocs(line: string, bodies: readonly IToken[], b: InstructionBuilder): Heredoc[] {
     return heredocsInLine(line).heredocs.map((start, i) => {
       const body = bodies[i];
       const startRange = b.range(start.span);

@@ -11,67 +11,75 @@ export interface TextPiece {
   span: Span;
 }
 
-/** A logical line: the source between two offsets with continuation spans cut out. */
-export interface LogicalText {
-  text: string;
-  /** Source offset of each logical offset's character (`length + 1` entries, the last one the end). */
-  sourceOffset(logical: number): number;
-  /** Source offset just past the character before logical offset `logical` (for range ends). */
-  sourceEnd(logical: number): number;
+const NO_SEGMENTS: number[] = [];
+
+/**
+ * A logical line: the source between two offsets with continuation spans cut out, and the map from
+ * its offsets back to source offsets.
+ */
+export class LogicalText {
+  readonly text: string;
+  /** Logical and source start of each uncut segment (none when nothing was cut, the usual case). */
+  private readonly logicalStarts: number[] = NO_SEGMENTS;
+  private readonly sourceStarts: number[] = NO_SEGMENTS;
+
+  constructor(source: string, private readonly start: number, end: number, cuts: readonly Span[]) {
+    if (cuts.length === 0) {
+      this.text = source.slice(start, end);
+      return;
+    }
+    this.logicalStarts = [];
+    this.sourceStarts = [];
+    let text = '';
+    let from = start;
+    for (const cut of cuts) {
+      if (cut.start > from) {
+        this.logicalStarts.push(text.length);
+        this.sourceStarts.push(from);
+        text += source.slice(from, Math.min(cut.start, end));
+      }
+      from = Math.max(from, cut.end);
+    }
+    if (from < end) {
+      this.logicalStarts.push(text.length);
+      this.sourceStarts.push(from);
+      text += source.slice(from, end);
+    }
+    this.text = text;
+  }
+
+  /** Source offset of the character at logical offset `i`. */
+  sourceOffset(i: number): number {
+    if (this.logicalStarts.length === 0) return this.start + i;
+    if (i >= this.text.length) return this.sourceEnd(i);
+    const s = this.segmentOf(i);
+    return this.sourceStarts[s] + (i - this.logicalStarts[s]);
+  }
+
+  /** Source offset just past the character before logical offset `i` (for range ends). */
+  sourceEnd(i: number): number {
+    if (this.logicalStarts.length === 0) return this.start + i;
+    if (i <= 0) return this.sourceStarts[0];
+    const s = this.segmentOf(i - 1);
+    return this.sourceStarts[s] + (i - this.logicalStarts[s]);
+  }
+
+  private segmentOf(i: number): number {
+    const starts = this.logicalStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
 }
 
 /** Joins the source between `start` and `end`, leaving out `cuts` (sorted, non-overlapping). */
 export function joinSpans(source: string, start: number, end: number, cuts: readonly Span[]): LogicalText {
-  if (cuts.length === 0) {
-    const text = source.slice(start, end);
-    return {
-      text,
-      sourceOffset: (i) => start + i,
-      sourceEnd: (i) => start + i,
-    };
-  }
-  const logicalStarts: number[] = [];
-  const sourceStarts: number[] = [];
-  let text = '';
-  let from = start;
-  for (const cut of cuts) {
-    if (cut.start > from) {
-      logicalStarts.push(text.length);
-      sourceStarts.push(from);
-      text += source.slice(from, Math.min(cut.start, end));
-    }
-    from = Math.max(from, cut.end);
-  }
-  if (from < end) {
-    logicalStarts.push(text.length);
-    sourceStarts.push(from);
-    text += source.slice(from, end);
-  }
-  const segmentOf = (i: number): number => {
-    let lo = 0;
-    let hi = logicalStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (logicalStarts[mid] <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  return {
-    text,
-    sourceOffset(i) {
-      if (logicalStarts.length === 0) return start;
-      if (i >= text.length) return this.sourceEnd(i);
-      const s = segmentOf(i);
-      return sourceStarts[s] + (i - logicalStarts[s]);
-    },
-    sourceEnd(i) {
-      if (logicalStarts.length === 0) return start;
-      if (i <= 0) return sourceStarts[0];
-      const s = segmentOf(i - 1);
-      return sourceStarts[s] + (i - logicalStarts[s]);
-    },
-  };
+  return new LogicalText(source, start, end, cuts);
 }
 
 /** Go's `reWhitespace`: the separators of whitespace-delimited arguments. */

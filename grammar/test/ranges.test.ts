@@ -142,7 +142,7 @@ describe('ranges', () => {
   it('variable slices are the references', () => {
     const { ast } = parse(SAMPLE);
     // ENV words are located through their pairs (the values are what gets expanded)
-    const words = ast.instructions.flatMap((i) => ('pairs' in i ? i.pairs.map((p) => p.value) : i.args));
+    const words: (Word | undefined)[] = ast.instructions.flatMap((i) => ('pairs' in i ? i.pairs.map((p) => p.value) : [...i.args]));
     const refs = words.flatMap((w) => variablesOf(w?.parts ?? []).map((v) => sliceOf(SAMPLE, v.range)));
     assert.deepEqual(refs, ['${ARCH}', '${VERSION:-dev}', '${A}']);
   });

@@ -1,0 +1,195 @@
+export const CATALOGUE = {
+    KF1001: {
+        severity: 'error',
+        title: 'Unknown instruction',
+        description: 'The first word of a line is not a Kubefile instruction. Near misses get a "did you mean" suggestion and a fix. ' +
+            'Dockerfile instructions that Kubefiles do not support (WORKDIR, ENTRYPOINT, EXPOSE, USER, ...) are reported here too.',
+        example: 'COPPY app.yaml manifests',
+    },
+    KF1002: {
+        severity: 'error',
+        title: 'Missing arguments',
+        description: 'The instruction has fewer arguments than it needs, e.g. `COPY src` without a destination or `FROM` without an image.',
+        example: 'COPY dashboard.yaml',
+    },
+    KF1003: {
+        severity: 'error',
+        title: 'Too many arguments',
+        description: 'The instruction has more arguments than it accepts, e.g. `FROM a b` or `KUBEVERSION` followed by two ranges.',
+        example: 'FROM kubernetes:v1.19.8 extra',
+    },
+    KF1004: {
+        severity: 'warning',
+        title: 'Invalid JSON array',
+        description: 'The arguments look like a JSON array (exec form) but are not valid JSON, e.g. single quotes or a missing comma. ' +
+            'Like BuildKit, the instruction is then treated as shell form, which is rarely what was meant.',
+        example: "CMD ['kubectl', 'get', 'pods']",
+    },
+    KF1005: {
+        severity: 'error',
+        title: 'JSON array with non-string elements',
+        description: 'A valid JSON array whose elements are not all strings. BuildKit rejects it: "when using JSON array syntax, arrays must be comprised of strings only".',
+        example: 'CMD ["sleep", 10]',
+    },
+    KF1006: {
+        severity: 'error',
+        title: 'Malformed name=value pair',
+        description: 'An ARG, ENV, LABEL or APPENV argument is not of the form `name=value` (or the name is empty).',
+        example: 'ENV a=1 b',
+    },
+    KF1007: {
+        severity: 'error',
+        title: 'Bad variable substitution',
+        description: 'A `${...}` reference that BuildKit cannot expand: `${}`, a missing `}`, an unsupported modifier such as `${V:x}` or `${a b}`. ' +
+            'Supported forms: `$V ${V} ${V:-w} ${V-w} ${V:+w} ${V+w} ${V:?m} ${V?m} ${V#p} ${V##p} ${V%p} ${V%%p} ${V/p/r} ${V//p/r}`.',
+        example: 'COPY ${ARCH/helm bin',
+    },
+    KF1008: {
+        severity: 'error',
+        title: 'Unterminated quote',
+        description: 'A single or double quote is not closed before the end of the argument.',
+        example: 'ENV msg="hello',
+    },
+    KF1009: {
+        severity: 'error',
+        title: 'Unterminated heredoc',
+        description: 'The file ends before the heredoc delimiter line. The delimiter must stand alone on its line (with `<<-`, leading tabs are allowed).',
+        example: 'RUN <<EOF\necho hi',
+    },
+    KF1010: {
+        severity: 'error',
+        title: 'Unknown or misplaced flag',
+        description: 'A `--flag` the instruction does not accept, or a flag on an instruction that takes none.',
+        example: 'COPY --frm=base a b',
+    },
+    KF1011: {
+        severity: 'error',
+        title: 'Invalid flag value',
+        description: 'A flag without its required `=value`, with a value of the wrong type, or given twice.',
+        example: 'RUN --network=cloud echo',
+    },
+    KF1012: {
+        severity: 'error',
+        title: 'Invalid parser directive',
+        description: 'An `escape` directive with a value other than `\\` or a backtick, or a directive given twice.',
+        example: '# escape=x',
+    },
+    KF1013: {
+        severity: 'warning',
+        title: 'Empty continuation line',
+        description: 'A blank line inside a line continuation. BuildKit skips it with a warning; it will become an error in a future release.',
+        example: 'RUN echo a \\\n\n  b',
+    },
+    KF1014: {
+        severity: 'error',
+        title: 'JSON array required',
+        description: 'APPCMDS takes its command as a JSON array of strings (`APPCMDS app ["cmd", "arg"]`).',
+        example: 'APPCMDS nginx kubectl apply -f nginx.yaml',
+    },
+    KF1015: {
+        severity: 'error',
+        title: 'Invalid application source',
+        description: 'APP, CNI and CSI sources must start with `local://`, `http://` or `https://`.',
+        example: 'APP nginx nginx.yaml',
+    },
+    KF1016: {
+        severity: 'error',
+        title: 'Invalid heredoc use',
+        description: 'A heredoc where the instruction cannot take one, such as the destination of COPY.',
+        example: 'COPY a.txt <<EOF',
+    },
+    KF2001: {
+        severity: 'error',
+        title: 'Empty Kubefile',
+        description: 'The file has no instructions at all.',
+    },
+    KF2002: {
+        severity: 'error',
+        title: 'No FROM instruction',
+        description: 'A Kubefile must name its base with `FROM` (`FROM scratch` for an image built from nothing).',
+    },
+    KF2003: {
+        severity: 'error',
+        title: 'Instruction before FROM',
+        description: 'Only `ARG` may come before `FROM` (its values can then be used in `FROM`).',
+        example: 'COPY a b\nFROM scratch',
+    },
+    KF2004: {
+        severity: 'error',
+        title: 'More than one FROM',
+        description: 'A Kubefile builds one cluster image from one base: multi-stage builds are not supported. The fix removes the extra FROM.',
+    },
+    KF2005: {
+        severity: 'warning',
+        title: 'Deprecated MAINTAINER',
+        description: 'MAINTAINER is deprecated; use `LABEL maintainer="name"`. The fix rewrites it.',
+        example: 'MAINTAINER jane@example.com',
+    },
+    KF2006: {
+        severity: 'error',
+        title: 'LAUNCH or CMDS not last',
+        description: 'LAUNCH and CMDS say what runs when the cluster image starts; sealer requires them to be the last instruction.',
+    },
+    KF2007: {
+        severity: 'error',
+        title: 'LAUNCH or CMDS given twice',
+        description: 'Only one LAUNCH and one CMDS are allowed, and not both (each must be the last instruction).',
+    },
+    KF2008: {
+        severity: 'error',
+        title: 'Undeclared application',
+        description: 'LAUNCH, APPCMDS or APPENV names an application that no APP, CNI or CSI declares. With a base image other than ' +
+            '`scratch` the application may come from the base: then this is reported as KF2009 instead.',
+        example: 'FROM scratch\nAPP a local://a.yaml\nLAUNCH ["b"]',
+    },
+    KF2009: {
+        severity: 'warning',
+        title: 'Application not declared in this Kubefile',
+        description: 'LAUNCH, APPCMDS or APPENV names an application not declared here; it must come from the base image.',
+    },
+    KF2010: {
+        severity: 'error',
+        title: 'Application used before its APP',
+        description: 'APPCMDS and APPENV must come after the APP (or CNI/CSI) that declares the application.',
+        example: 'APPENV a k=v\nAPP a local://a',
+    },
+    KF2011: {
+        severity: 'error',
+        title: 'CMD together with LAUNCH',
+        description: 'CMD (deprecated) and LAUNCH are mutually exclusive: sealer rejects images that have both.',
+    },
+    KF2012: {
+        severity: 'hint',
+        title: 'Keyword not in upper case',
+        description: 'Instructions are case-insensitive, but upper case is the convention (and sealer matches APPCMDS, ENV and CMD case-sensitively). Off by default.',
+        offByDefault: true,
+        example: 'copy a b',
+    },
+    KF2013: {
+        severity: 'warning',
+        title: 'Application declared twice',
+        description: 'An APP, CNI or CSI name is declared again; the later declaration replaces the earlier one.',
+    },
+    KF2014: {
+        severity: 'warning',
+        title: 'Duplicate ARG',
+        description: 'The same ARG name is declared twice with different defaults; the later default wins.',
+    },
+};
+export const DIAGNOSTIC_CODES = Object.keys(CATALOGUE);
+export function createDiagnostic(code, range, message, fixes) {
+    const diagnostic = { code, severity: CATALOGUE[code].severity, range, message };
+    if (fixes && fixes.length > 0)
+        diagnostic.fixes = fixes;
+    return diagnostic;
+}
+export function isReported(code, filter = {}) {
+    if (filter.disable?.includes(code))
+        return false;
+    const entry = CATALOGUE[code];
+    return !entry.offByDefault || (filter.enable?.includes(code) ?? false);
+}
+export function sortDiagnostics(diagnostics) {
+    return diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset || a.range.end.offset - b.range.end.offset || a.code.localeCompare(b.code));
+}
+//# sourceMappingURL=diagnostics.js.map

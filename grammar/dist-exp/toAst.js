@@ -1,0 +1,587 @@
+import { createDiagnostic } from './diagnostics.js';
+import { DOCKERFILE_ONLY, editDistance, INSTRUCTIONS, isKeyword, suggestKeyword } from './instructions.js';
+import { cstVisitorBase } from './parser.js';
+import { scanWord } from './variables.js';
+import { heredocsInLine, joinSpans, parseJsonArray, parseNameValues, parseWords, splitCommand, splitNameValue, splitWhitespace, } from './words.js';
+const APP_SOURCE = /^(local|https?):\/\//;
+/** Shared by every node without flags, arguments or heredocs (most have no flags or heredocs). */
+const NONE = Object.freeze([]);
+/** Builds one instruction: the logical line, its pieces, and the problems found on the way. */
+class InstructionBuilder {
+    lines;
+    logical;
+    escape;
+    diagnostics = [];
+    constructor(lines, logical, escape) {
+        this.lines = lines;
+        this.logical = logical;
+        this.escape = escape;
+    }
+    range(span) {
+        // An empty span sits just after the character before it (not after a continuation that follows).
+        if (span.end === span.start) {
+            const at = this.logical.sourceEnd(span.start);
+            return this.lines.range(at, at);
+        }
+        const start = this.logical.sourceOffset(span.start);
+        return this.lines.range(start, Math.max(start, this.logical.sourceEnd(span.end)));
+    }
+    report(code, span, message, fixes) {
+        const range = typeof span.start === 'number' ? this.range(span) : span;
+        this.diagnostics.push(createDiagnostic(code, range, message, fixes));
+    }
+    /** A word; `mode` says how its variable references are read (`none`: not at all). */
+    word(piece, mode = 'expand') {
+        return { text: piece.text, range: this.range(piece.span) };
+        const word = { text: piece.text, range: this.range(piece.span) };
+        if (mode === 'none' || !needsScan(piece.text, mode))
+            return word;
+        const scanned = scanWord(piece.text, piece.span.start, this.escape, mode);
+        word.parts = scanned.parts.map((p) => this.part(p));
+        for (const problem of scanned.problems) {
+            this.report(problem.kind === 'quote' ? 'KF1008' : 'KF1007', problem.span, problem.message);
+        }
+        return word;
+    }
+    /** A JSON string element: variables are located only when the literal has no escapes. */
+    jsonWord(piece, mode) {
+        const word = { text: piece.text, range: this.range(piece.span) };
+        const raw = this.logical.text.slice(piece.span.start + 1, piece.span.end - 1);
+        if (mode !== 'none' && raw === piece.text) {
+            const inner = this.word({ text: raw, span: { start: piece.span.start + 1, end: piece.span.end - 1 } }, mode);
+            if (inner.parts)
+                word.parts = inner.parts;
+        }
+        return word;
+    }
+    part(part) {
+        if (part.kind === 'literal')
+            return { kind: 'literal', text: part.text, value: part.value, range: this.range(part.range) };
+        const out = {
+            kind: 'variable',
+            name: part.name,
+            braced: part.braced,
+            quoted: part.quoted,
+            range: this.range(part.range),
+            nameRange: this.range(part.nameRange),
+        };
+        if (part.modifier)
+            out.modifier = part.modifier;
+        if (part.operand)
+            out.operand = part.operand.map((p) => this.part(p));
+        if (part.replacement)
+            out.replacement = part.replacement.map((p) => this.part(p));
+        return out;
+    }
+    nameValue(pair, valueMode = 'expand') {
+        const node = {
+            range: this.range(pair.word.span),
+            name: this.word(pair.name, 'none'),
+            separator: pair.separator,
+        };
+        if (pair.value)
+            node.value = this.word(pair.value, valueMode);
+        return node;
+    }
+}
+export function buildAst(cst, text, continuations, scan, lines) {
+    const builder = new AstBuilder(text, continuations, scan, lines);
+    builder.visit(cst);
+    return { ast: builder.kubefile(), diagnostics: builder.diagnostics };
+}
+class AstBuilder extends cstVisitorBase {
+    text;
+    continuations;
+    scan;
+    lines;
+    diagnostics = [];
+    instructions = [];
+    comments = [];
+    directives;
+    continuationIndex = 0;
+    constructor(text, continuations, scan, lines) {
+        super();
+        this.text = text;
+        this.continuations = continuations;
+        this.scan = scan;
+        this.lines = lines;
+        this.directives = scan.directives.map((d) => ({
+            type: 'Directive',
+            name: d.name,
+            value: d.value,
+            range: lines.range(d.span.start, d.span.end),
+            nameRange: lines.range(d.nameSpan.start, d.nameSpan.end),
+            valueRange: lines.range(d.valueSpan.start, d.valueSpan.end),
+        }));
+        for (const problem of scan.problems) {
+            this.diagnostics.push(createDiagnostic('KF1012', lines.range(problem.span.start, problem.span.end), problem.message));
+        }
+    }
+    kubefile(ctx) {
+        if (!ctx) {
+            return {
+                type: 'Kubefile',
+                range: this.lines.range(0, this.text.length),
+                escapeChar: this.scan.escape,
+                directives: this.directives,
+                comments: this.comments.sort((a, b) => a.range.start.offset - b.range.start.offset),
+                instructions: this.instructions,
+            };
+        }
+        const directiveStarts = new Set(this.scan.directives.map((d) => d.span.start));
+        for (const node of ctx.comment ?? []) {
+            const token = node.children.Comment[0];
+            if (directiveStarts.has(token.startOffset))
+                continue;
+            this.comments.push(this.comment(token.startOffset, token.image));
+        }
+        for (const node of ctx.instruction ?? [])
+            this.instruction(node.children);
+    }
+    comment(offset, image) {
+        return { type: 'Comment', text: image.slice(1), range: this.lines.range(offset, offset + image.length) };
+    }
+    instruction(ctx) {
+        const nameToken = ctx.InstructionName[0];
+        const start = nameToken.startOffset;
+        const lineEnd = ctx.Newline ? ctx.Newline[0].startOffset : this.text.length;
+        const cuts = this.cutsWithin(start, lineEnd);
+        const logical = joinSpans(this.text, start, lineEnd, cuts);
+        const b = new InstructionBuilder(this.lines, logical, this.scan.escape);
+        const split = splitCommand(logical.text, this.scan.escape);
+        const keyword = split.command.text.toUpperCase();
+        const bodies = ctx.heredoc ? ctx.heredoc.map((h) => h.children.HeredocBody[0]) : NONE;
+        const lastBody = bodies[bodies.length - 1];
+        const lastPiece = split.args.text.length > 0 ? split.args.span : split.flags.length > 0 ? split.flags[split.flags.length - 1].span : split.command.span;
+        const end = lastBody ? lastBody.startOffset + lastBody.image.length : logical.sourceEnd(lastPiece.end);
+        const node = {
+            type: 'Instruction',
+            keyword,
+            keywordText: split.command.text,
+            keywordRange: b.range(split.command.span),
+            range: this.lines.range(start, end),
+            flags: NONE,
+            argsText: split.args.text,
+            argsRange: b.range(split.args.span),
+            form: 'shell',
+            args: NONE,
+            heredocs: NONE,
+        };
+        this.reportEmptyContinuationLines(cuts, b);
+        if (isKeyword(keyword)) {
+            const spec = INSTRUCTIONS[keyword];
+            node.flags = this.flags(split, spec, b);
+            if (spec.heredocs && split.args.text.includes('<<') && parseJsonArray(split.args).kind !== 'array') {
+                node.heredocs = this.heredocs(logical.text, bodies, b);
+            }
+            buildInstruction(node, keyword, split, b);
+        }
+        else {
+            node.unknown = true;
+            node.flags = this.flags(split, undefined, b);
+            node.args = splitWhitespace(split.args).map((w) => b.word(w, 'none'));
+            this.reportUnknown(split, b);
+        }
+        this.diagnostics.push(...b.diagnostics);
+        this.instructions.push(node);
+    }
+    /** Continuation spans inside [start, end); they come in source order, as instructions do. */
+    cutsWithin(start, end) {
+        const cuts = [];
+        const list = this.continuations;
+        while (this.continuationIndex < list.length && list[this.continuationIndex].startOffset < start) {
+            this.continuationComments(list[this.continuationIndex]);
+            this.continuationIndex++;
+        }
+        while (this.continuationIndex < list.length && list[this.continuationIndex].startOffset < end) {
+            const token = list[this.continuationIndex++];
+            this.continuationComments(token);
+            cuts.push({ start: token.startOffset, end: token.startOffset + token.image.length });
+        }
+        return cuts;
+    }
+    /** Comment lines dropped inside a continuation are still comments for the outline and folding. */
+    continuationComments(token) {
+        const image = token.image;
+        if (image.indexOf('#') === -1)
+            return;
+        let lineStart = image.indexOf('\n') + 1;
+        while (lineStart > 0 && lineStart < image.length) {
+            let lineEnd = image.indexOf('\n', lineStart);
+            if (lineEnd === -1)
+                lineEnd = image.length;
+            const hash = image.indexOf('#', lineStart);
+            if (hash !== -1 && hash < lineEnd && image.slice(lineStart, hash).trim() === '') {
+                const contentEnd = image[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;
+                this.comments.push(this.comment(token.startOffset + hash, image.slice(hash, contentEnd)));
+            }
+            lineStart = lineEnd + 1;
+        }
+    }
+    reportEmptyContinuationLines(cuts, b) {
+        for (const cut of cuts) {
+            const image = this.text.slice(cut.start, cut.end);
+            let lineStart = image.indexOf('\n') + 1;
+            while (lineStart > 0 && lineStart < image.length) {
+                let lineEnd = image.indexOf('\n', lineStart);
+                if (lineEnd === -1)
+                    lineEnd = image.length;
+                if (/^[ \t\v\f\r]*$/.test(image.slice(lineStart, lineEnd)) && lineEnd < image.length) {
+                    const at = cut.start + lineStart;
+                    b.report('KF1013', this.lines.range(at, cut.start + lineEnd), 'Empty continuation line: it will become an error in a future release of BuildKit', [
+                        { title: 'Remove the empty line', edits: [{ range: this.lines.range(at, cut.start + lineEnd + 1), newText: '' }] },
+                    ]);
+                }
+                lineStart = lineEnd + 1;
+            }
+        }
+    }
+    flags(split, spec, b) {
+        if (split.flags.length === 0)
+            return NONE;
+        const seen = new Set();
+        return split.flags.map((piece, i) => {
+            const value = split.flagValues[i];
+            const eq = value.indexOf('=');
+            const name = (eq === -1 ? value : value.slice(0, eq)).slice(2);
+            const rawEq = piece.text.indexOf('=');
+            const flag = {
+                name,
+                text: piece.text,
+                range: b.range(piece.span),
+                nameRange: b.range({ start: piece.span.start + 2, end: rawEq === -1 ? piece.span.end : piece.span.start + rawEq }),
+            };
+            if (eq !== -1) {
+                flag.value = value.slice(eq + 1);
+                flag.valueRange = b.range({ start: piece.span.start + rawEq + 1, end: piece.span.end });
+            }
+            if (spec)
+                this.checkFlag(flag, spec, seen, b);
+            return flag;
+        });
+    }
+    checkFlag(flag, spec, seen, b) {
+        const names = Object.keys(spec.flags);
+        const type = spec.flags[flag.name];
+        if (!type) {
+            const near = names.find((n) => editDistance(n, flag.name) <= 2);
+            const message = names.length === 0
+                ? `${spec.keyword} does not take flags (--${flag.name})`
+                : near
+                    ? `unknown flag: --${flag.name} (did you mean --${near}?)`
+                    : `unknown flag: --${flag.name} (${spec.keyword} accepts ${names.map((n) => `--${n}`).join(', ')})`;
+            b.report('KF1010', flag.range, message);
+            return;
+        }
+        if (seen.has(flag.name) && type !== 'strings')
+            b.report('KF1011', flag.range, `duplicate flag specified: --${flag.name}`);
+        seen.add(flag.name);
+        if (type === 'bool') {
+            if (flag.value !== undefined && flag.value === '')
+                b.report('KF1011', flag.range, `missing a value on flag: --${flag.name}`);
+            else if (flag.value !== undefined && !/^(true|false)$/i.test(flag.value)) {
+                b.report('KF1011', flag.valueRange ?? flag.range, `expecting boolean value for flag --${flag.name}, not: ${flag.value}`);
+            }
+            return;
+        }
+        if (flag.value === undefined) {
+            b.report('KF1011', flag.range, `missing a value on flag: --${flag.name} (write --${flag.name}=<value>)`);
+            return;
+        }
+        const allowed = spec.flagValues?.[flag.name];
+        if (allowed && !allowed.includes(flag.value)) {
+            b.report('KF1011', flag.valueRange ?? flag.range, `invalid value "${flag.value}" for --${flag.name}: expected one of ${allowed.join(', ')}`);
+        }
+    }
+    heredocs(line, bodies, b) {
+        return heredocsInLine(line).heredocs.map((start, i) => {
+            const body = bodies[i];
+            const startRange = b.range(start.span);
+            if (!body) {
+                b.report('KF1009', startRange, `unterminated heredoc: the file ends before the delimiter line "${start.name}"`);
+                const at = this.lines.range(this.text.length, this.text.length);
+                return { ...heredocFields(start), startRange, content: '', contentRange: at, range: at, terminated: false };
+            }
+            const payload = body.payload;
+            const bodyEnd = body.startOffset + body.image.length;
+            if (!payload.terminated) {
+                b.report('KF1009', startRange, `unterminated heredoc: the file ends before the delimiter line "${start.name}"`);
+            }
+            return {
+                ...heredocFields(start),
+                startRange,
+                content: this.text.slice(body.startOffset, payload.terminatorStart),
+                contentRange: this.lines.range(body.startOffset, payload.terminatorStart),
+                range: this.lines.range(body.startOffset, bodyEnd),
+                terminated: payload.terminated,
+            };
+        });
+    }
+    reportUnknown(split, b) {
+        const word = split.command.text;
+        const upper = word.toUpperCase();
+        if (DOCKERFILE_ONLY.includes(upper)) {
+            b.report('KF1001', split.command.span, `${upper} is a Dockerfile instruction that Kubefiles do not support`);
+            return;
+        }
+        const suggestion = suggestKeyword(word);
+        if (suggestion) {
+            const fix = { title: `Change to ${suggestion}`, edits: [{ range: b.range(split.command.span), newText: suggestion }] };
+            b.report('KF1001', split.command.span, `unknown instruction: ${word} (did you mean ${suggestion}?)`, [fix]);
+        }
+        else {
+            b.report('KF1001', split.command.span, `unknown instruction: ${word}`);
+        }
+    }
+}
+/** Only references and quotes need the scanner; a plain word is its own single literal. */
+function needsScan(text, mode) {
+    return text.indexOf('$') !== -1 || (mode === 'expand' && (text.indexOf('"') !== -1 || text.indexOf("'") !== -1));
+}
+function heredocFields(start) {
+    return { name: start.name, chomp: start.chomp, expand: start.expand, fileDescriptor: start.fileDescriptor };
+}
+/** Fills the keyword-specific fields of `node` and checks the argument shape. */
+function buildInstruction(node, keyword, split, b) {
+    const args = split.args;
+    const at = args.text.length > 0 ? args.span : split.command.span;
+    const fields = node;
+    switch (keyword) {
+        case 'FROM': {
+            const words = splitWhitespace(args).map((w) => b.word(w));
+            node.args = words;
+            fields.image = words[0];
+            if (words.length === 0)
+                b.report('KF1002', at, 'FROM requires the base image (FROM scratch for an image built from nothing)');
+            else if (words.length === 3 && words[1].text.toUpperCase() === 'AS')
+                fields.stageName = words[2];
+            else if (words.length > 1) {
+                b.report('KF1003', rangeOf(words.slice(1)), `FROM takes one argument (the base image), but ${words.length} were given`);
+            }
+            return;
+        }
+        case 'COPY':
+        case 'ADD': {
+            const words = listArgs(node, args, b, 'expand');
+            node.args = words;
+            if (words.length === 0) {
+                b.report('KF1002', at, `${keyword} requires at least two arguments: the source(s) and the destination`);
+                fields.sources = [];
+                return;
+            }
+            fields.sources = words.slice(0, -1);
+            fields.destination = words[words.length - 1];
+            if (words.length === 1 && node.heredocs.length === 0) {
+                b.report('KF1002', words[0].range, `${keyword} requires at least two arguments, but only one was provided: the destination is missing`);
+                fields.sources = words;
+                fields.destination = undefined;
+            }
+            if (node.heredocs.length > 0) {
+                const last = words[words.length - 1];
+                if (node.heredocs.some((h) => h.startRange.start.offset === last.range.start.offset)) {
+                    b.report('KF1016', last.range, `${keyword} cannot accept a heredoc as a destination`);
+                }
+            }
+            return;
+        }
+        case 'RUN':
+        case 'CMD': {
+            const json = jsonOrShell(args, b);
+            if (json) {
+                node.form = 'exec';
+                node.args = json.map((e) => b.jsonWord(e, 'none'));
+                if (json.length === 0)
+                    b.report('KF1002', at, `${keyword} requires a command`);
+                return;
+            }
+            if (args.text.length === 0) {
+                b.report('KF1002', at, `${keyword} requires a command`);
+                return;
+            }
+            const command = b.word(args, 'shell');
+            fields.command = command;
+            node.args = [command];
+            return;
+        }
+        case 'ARG': {
+            const words = parseWords(args, b.escape);
+            node.args = words.map((w) => b.word(w, 'none'));
+            if (words.length === 0)
+                b.report('KF1002', at, 'ARG requires at least one argument: ARG <name>[=<default>]');
+            fields.declarations = words.map((w) => {
+                const pair = splitNameValue(w);
+                if (pair.name.text.length === 0)
+                    b.report('KF1006', w.span, 'ARG names can not be blank');
+                return b.nameValue(pair);
+            });
+            return;
+        }
+        case 'ENV':
+        case 'LABEL':
+        case 'APPENV': {
+            let rest = args;
+            if (keyword === 'APPENV') {
+                const app = splitWhitespace(args)[0];
+                fields.app = app ? b.word(app, 'none') : undefined;
+                rest = app ? restAfter(args, app) : { text: '', span: { start: args.span.end, end: args.span.end } };
+                if (!app || rest.text.length === 0) {
+                    b.report('KF1002', at, 'APPENV requires an application name and at least one key=value pair');
+                }
+            }
+            const result = parseNameValues(rest, keyword, b.escape);
+            node.args = (keyword === 'APPENV' && fields.app ? [fields.app] : []).concat(result.words.map((w) => b.word(w, 'none')));
+            if (result.kind === 'error') {
+                reportOpenQuotes(result.words, b);
+                b.report('KF1006', result.span, result.message);
+                fields.pairs = [];
+                return;
+            }
+            if (keyword !== 'APPENV' && result.pairs.length === 0)
+                b.report('KF1002', at, `${keyword} requires at least one argument: ${keyword} <name>=<value> ...`);
+            if (result.pairs[0]?.separator === ' ')
+                node.args = [b.word(result.pairs[0].name, 'none'), b.word(result.pairs[0].value, 'none')];
+            fields.pairs = result.pairs.map((pair) => {
+                if (pair.name.text.length === 0)
+                    b.report('KF1006', pair.word.span, `${keyword} names can not be blank`);
+                return b.nameValue(pair);
+            });
+            // After the values are scanned: an open quote inside a value is reported there already.
+            reportOpenQuotes(result.words, b);
+            return;
+        }
+        case 'MAINTAINER':
+        case 'KUBEVERSION': {
+            if (args.text.length === 0) {
+                b.report('KF1002', at, keyword === 'MAINTAINER' ? 'MAINTAINER requires a name' : 'KUBEVERSION requires a version range, e.g. KUBEVERSION 1.22 - 1.24');
+                return;
+            }
+            const word = b.word(args, 'none');
+            node.args = [word];
+            fields[keyword === 'MAINTAINER' ? 'maintainer' : 'constraint'] = word;
+            return;
+        }
+        case 'APP':
+        case 'CNI':
+        case 'CSI': {
+            const words = listArgs(node, args, b, 'expand');
+            node.args = words;
+            fields.name = words[0];
+            fields.sources = words.slice(1);
+            if (words.length < 2) {
+                b.report('KF1002', words.length === 0 ? at : words[0].range, `${keyword} requires an application name and at least one source: ${INSTRUCTIONS[keyword].syntax}`);
+            }
+            for (const source of words.slice(1)) {
+                if (!APP_SOURCE.test(source.text)) {
+                    b.report('KF1015', source.range, `source "${source.text}" must start with local://, http:// or https://`, [
+                        { title: `Change to local://${source.text}`, edits: [{ range: source.range, newText: `local://${source.text}` }] },
+                    ]);
+                }
+            }
+            return;
+        }
+        case 'APPCMDS': {
+            const app = splitWhitespace(args)[0];
+            fields.app = app ? b.word(app, 'none') : undefined;
+            fields.command = [];
+            if (!app) {
+                b.report('KF1002', at, `APPCMDS requires an application name and a command: ${INSTRUCTIONS.APPCMDS.syntax}`);
+                return;
+            }
+            const rest = restAfter(args, app);
+            const json = parseJsonArray(rest);
+            if (json.kind === 'array') {
+                fields.command = json.elements.map((e) => b.jsonWord(e, 'shell'));
+                if (json.elements.length === 0)
+                    b.report('KF1002', rest.span, 'APPCMDS requires a non-empty command array');
+            }
+            else if (json.kind === 'not-strings') {
+                b.report('KF1005', rest.span, json.message);
+            }
+            else {
+                const fix = rest.text.length > 0 ? [{ title: 'Wrap the command in a JSON array', edits: [{ range: b.range(rest.span), newText: JSON.stringify([rest.text]) }] }] : undefined;
+                b.report('KF1014', rest.text.length > 0 ? rest.span : app.span, `APPCMDS takes its command as a JSON array: ${INSTRUCTIONS.APPCMDS.syntax}`, fix);
+            }
+            node.args = [fields.app, ...fields.command];
+            return;
+        }
+        case 'LAUNCH':
+        case 'CMDS': {
+            const before = b.diagnostics.length;
+            const json = jsonOrShell(args, b);
+            // A broken JSON array (KF1004/KF1005 just reported) is not meant as a list of words.
+            const brokenJson = b.diagnostics.length > before;
+            const words = json ? json.map((e) => b.jsonWord(e, keyword === 'CMDS' ? 'shell' : 'none')) : splitWhitespace(args).map((w) => b.word(w, 'none'));
+            if (json)
+                node.form = 'exec';
+            node.args = words;
+            fields[keyword === 'LAUNCH' ? 'apps' : 'commands'] = words;
+            if (words.length === 0) {
+                b.report('KF1002', at, keyword === 'LAUNCH' ? 'LAUNCH requires at least one application: LAUNCH ["app", ...]' : 'CMDS requires at least one command: CMDS ["command", ...]');
+            }
+            else if (!json && !brokenJson && keyword === 'CMDS' && words.length > 1) {
+                b.report('KF1004', args.span, 'CMDS without a JSON array runs every word as a separate command; write CMDS ["command args", ...]', [
+                    { title: 'Make it one command', edits: [{ range: b.range(args.span), newText: JSON.stringify([args.text]) }] },
+                ]);
+            }
+            return;
+        }
+    }
+}
+/** KF1008 for words left with an open quote, unless scanning a value already reported it. */
+function reportOpenQuotes(words, b) {
+    for (const w of words) {
+        if (!w.unterminatedQuote)
+            continue;
+        const range = b.range(w.span);
+        const reported = b.diagnostics.some((d) => d.code === 'KF1008' && d.range.start.offset >= range.start.offset && d.range.end.offset <= range.end.offset);
+        if (!reported)
+            b.report('KF1008', w.span, `unterminated ${w.unterminatedQuote === '"' ? 'double' : 'single'} quote`);
+    }
+}
+/** JSON array elements when the arguments are exec form; reports near-JSON and non-string arrays. */
+function jsonOrShell(args, b) {
+    const json = parseJsonArray(args);
+    if (json.kind === 'array')
+        return json.elements;
+    if (json.kind === 'not-strings')
+        b.report('KF1005', args.span, json.message);
+    else if (json.looksLikeJson) {
+        const fixed = singleToDoubleQuotes(args.text);
+        const fixes = fixed ? [{ title: 'Use double quotes (JSON)', edits: [{ range: b.range(args.span), newText: fixed }] }] : undefined;
+        const hint = args.text.includes("'") ? 'JSON strings need double quotes' : 'check the quotes and commas';
+        b.report('KF1004', args.span, `invalid JSON array (${hint}); it is treated as shell form`, fixes);
+    }
+    return undefined;
+}
+/** `['a', 'b']` → `["a", "b"]` when that is valid JSON. */
+function singleToDoubleQuotes(text) {
+    if (!text.includes("'") || text.includes('"'))
+        return undefined;
+    const candidate = text.replace(/'/g, '"');
+    try {
+        const value = JSON.parse(candidate);
+        return Array.isArray(value) && value.every((v) => typeof v === 'string') ? candidate : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** BuildKit's parseMaybeJSONToList: JSON array elements (exec form), else whitespace-separated words. */
+function listArgs(node, args, b, mode) {
+    const json = jsonOrShell(args, b);
+    if (json) {
+        node.form = 'exec';
+        return json.map((e) => b.jsonWord(e, mode));
+    }
+    return splitWhitespace(args).map((w) => b.word(w, mode));
+}
+function restAfter(args, first) {
+    let start = first.span.end - args.span.start;
+    while (start < args.text.length && /\s/.test(args.text[start]))
+        start++;
+    return { text: args.text.slice(start), span: { start: args.span.start + start, end: args.span.end } };
+}
+function rangeOf(words) {
+    return { start: words[0].range.start, end: words[words.length - 1].range.end };
+}
+//# sourceMappingURL=toAst.js.map

@@ -1,0 +1,239 @@
+/**
+ * Tokens and the lexer. Kubefile lexing is line oriented, as in BuildKit:
+ *
+ *  - at the start of a line ("start" modes): blank lines, full-line comments, heredoc bodies and the
+ *    instruction name;
+ *  - after the instruction name ("line" modes): the argument text up to the end of the logical line,
+ *    split only by line continuations.
+ *
+ * Like BuildKit, arguments are parsed per instruction once the logical line is assembled (words.ts
+ * holds BuildKit's line parsers), so the lexer does not split them into words: `fi\⏎le` is one word
+ * `file` only after the continuation is cut out. The escape character (`\` or a backtick, chosen by
+ * the `# escape=` directive) decides where continuations are, so every mode exists once per escape
+ * character; `lex()` picks the pair.
+ */
+import { createToken, Lexer } from 'chevrotain';
+import { INSTRUCTIONS, isKeyword } from './instructions.js';
+import { heredocsInLine, joinSpans, parseJsonArray, splitCommand } from './words.js';
+// Categories the parser consumes; each has one concrete token per escape character.
+export const Newline = createToken({ name: 'Newline', pattern: Lexer.NA });
+export const InstructionName = createToken({ name: 'InstructionName', pattern: Lexer.NA });
+export const Arguments = createToken({ name: 'Arguments', pattern: Lexer.NA });
+export const Continuation = createToken({ name: 'Continuation', pattern: Lexer.NA });
+/** A newline that ends a blank line, a comment or a heredoc body. */
+export const LineBreak = createToken({
+    name: 'LineBreak',
+    pattern: /\r?\n/,
+    line_breaks: true,
+    categories: [Newline],
+});
+/** The newline that ends an instruction's logical line (returns to the line-start mode). */
+export const InstructionEnd = createToken({
+    name: 'InstructionEnd',
+    pattern: /\r?\n/,
+    line_breaks: true,
+    categories: [Newline],
+    pop_mode: true,
+});
+export const Whitespace = createToken({ name: 'Whitespace', pattern: /[ \t\v\f\r]+/, group: Lexer.SKIPPED });
+/** BuildKit trims a line's leading white space with unicode.IsSpace (no-break space, U+3000 ...). */
+const UNICODE_BLANKS = '\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const LeadingWhitespace = createToken({
+    name: 'LeadingWhitespace',
+    pattern: new RegExp(`[ \\t\\v\\f\\r${UNICODE_BLANKS}]+`),
+    group: Lexer.SKIPPED,
+});
+export const Comment = createToken({ name: 'Comment', pattern: /#(?:[^\r\n]|\r(?!\n))*/ });
+export const ByteOrderMark = createToken({
+    name: 'ByteOrderMark',
+    pattern: (text, offset) => (offset === 0 && text.charCodeAt(0) === 0xfeff ? ['\ufeff'] : null),
+    start_chars_hint: ['\ufeff'],
+    group: Lexer.SKIPPED,
+});
+/** The lines of a heredoc, from the line after the instruction through the delimiter line. */
+export const HeredocBody = createToken({
+    name: 'HeredocBody',
+    pattern: { exec: matchHeredocBody },
+    line_breaks: true,
+});
+// End of input; Chevrotain rejects `$` in token patterns.
+const END = '(?![\\s\\S])';
+function escapeSource(escape) {
+    return escape === '\\' ? '\\\\' : '`';
+}
+/**
+ * `escape [ \t]* newline`, then the comment and blank lines BuildKit drops from continuations.
+ * Carriage returns before the newline (or the end of the file) do not count: BuildKit trims them.
+ * BuildKit also requires the escape not to follow another escape (`([^\\])\\[ \t]*$|^\\[ \t]*$`):
+ * words take runs of escapes whole, so this pattern is never tried after one.
+ */
+export function continuationPattern(escape) {
+    const e = escapeSource(escape);
+    return new RegExp(`${e}[ \\t]*\\r*(?:\\n|${END})(?:[ \\t\\v\\f\\r${UNICODE_BLANKS}]*(?:#[^\\n]*)?(?:\\n|${END}))*`);
+}
+/**
+ * The text of a physical line up to its end or a continuation. A run of two or more escapes is taken
+ * whole: its last escape follows an escape, so it never starts a continuation.
+ */
+function textPattern(escape, blanks) {
+    const e = escapeSource(escape);
+    const plain = blanks ? `[^\\r\\n${e}]|\\r(?!\\n)` : `[^ \\t\\v\\f\\r\\n${e}]`;
+    return new RegExp(`(?:${plain}|${e}{2,}|${e}(?![ \\t]*\\r*(?:\\n|${END})))+`);
+}
+function escapeTokens(escape, suffix) {
+    return {
+        continuation: createToken({
+            name: `Continuation${suffix}`,
+            pattern: continuationPattern(escape),
+            line_breaks: true,
+            group: 'continuation',
+            categories: [Continuation],
+        }),
+        instructionName: createToken({
+            name: `InstructionName${suffix}`,
+            pattern: textPattern(escape, false),
+            categories: [InstructionName],
+            push_mode: `line${suffix}`,
+        }),
+        arguments: createToken({ name: `Arguments${suffix}`, pattern: textPattern(escape, true), categories: [Arguments] }),
+    };
+}
+const backslash = escapeTokens('\\', 'Backslash');
+const backtick = escapeTokens('`', 'Backtick');
+function startMode(t) {
+    return [ByteOrderMark, HeredocBody, LineBreak, LeadingWhitespace, t.continuation, Comment, t.instructionName];
+}
+function lineMode(t) {
+    return [InstructionEnd, Whitespace, t.continuation, t.arguments];
+}
+/** Every token type, categories included: the parser's vocabulary. */
+export const allTokens = [
+    Newline,
+    InstructionName,
+    Arguments,
+    Continuation,
+    LineBreak,
+    InstructionEnd,
+    Whitespace,
+    LeadingWhitespace,
+    Comment,
+    ByteOrderMark,
+    HeredocBody,
+    ...Object.values(backslash),
+    ...Object.values(backtick),
+];
+const START_MODE = { '\\': 'startBackslash', '`': 'startBacktick' };
+const kubefileLexer = new Lexer({
+    modes: {
+        startBackslash: startMode(backslash),
+        lineBackslash: lineMode(backslash),
+        startBacktick: startMode(backtick),
+        lineBacktick: lineMode(backtick),
+    },
+    defaultMode: 'startBackslash',
+}, { positionTracking: 'onlyOffset', ensureOptimizations: false });
+export function lex(text, escape) {
+    heredocCache.text = undefined;
+    const result = kubefileLexer.tokenize(text, START_MODE[escape]);
+    return {
+        tokens: result.tokens,
+        continuations: result.groups.continuation ?? [],
+        errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })),
+    };
+}
+// The heredocs announced by the last instruction line, so each body line does not recompute them.
+const heredocCache = {};
+/**
+ * Matches a heredoc body when the previous logical line was a RUN/COPY/ADD announcing heredocs
+ * that have not all been read yet. The tokens since that line tell which heredoc comes next.
+ */
+function matchHeredocBody(text, offset, tokens, groups) {
+    let i = tokens.length - 1;
+    if (i < 1 || !isNewline(tokens[i]))
+        return null;
+    let done = 0;
+    while (i >= 2 && tokens[i - 1].tokenType === HeredocBody) {
+        done++;
+        i -= 2;
+    }
+    if (tokens[i].tokenType !== InstructionEnd) {
+        // A body that ends at end of file has no newline after it; nothing can follow it anyway.
+        return null;
+    }
+    const lineEnd = tokens[i].startOffset;
+    let j = i - 1;
+    while (j >= 0 && !isInstructionName(tokens[j]))
+        j--;
+    if (j < 0)
+        return null;
+    const lineStart = tokens[j].startOffset;
+    if (!containsHeredocMarker(text, lineStart, lineEnd))
+        return null;
+    if (heredocCache.text !== text || heredocCache.lineStart !== lineStart) {
+        const escape = tokens[j].tokenType === backtick.instructionName ? '`' : '\\';
+        const logical = joinSpans(text, lineStart, lineEnd, continuationsWithin(groups.continuation ?? [], lineStart, lineEnd));
+        // As in the AST builder: only RUN/COPY/ADD in shell form take heredocs (not CMD, ENV, exec form).
+        const split = splitCommand(logical.text, escape);
+        const keyword = split.command.text.toUpperCase();
+        const takesHeredocs = isKeyword(keyword) && INSTRUCTIONS[keyword].heredocs && parseJsonArray(split.args).kind !== 'array';
+        const heredocs = takesHeredocs ? heredocsInLine(logical.text, escape).heredocs : [];
+        heredocCache.text = text;
+        heredocCache.lineStart = lineStart;
+        heredocCache.names = heredocs.map((h) => h.name);
+        heredocCache.chomp = heredocs.map((h) => h.chomp);
+    }
+    const names = heredocCache.names ?? [];
+    if (done >= names.length || offset >= text.length)
+        return null;
+    const name = names[done];
+    const chomp = heredocCache.chomp?.[done] ?? false;
+    let lineFrom = offset;
+    for (;;) {
+        let nl = text.indexOf('\n', lineFrom);
+        const atEnd = nl === -1;
+        if (atEnd)
+            nl = text.length;
+        const contentEnd = nl > lineFrom && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        let candidateStart = lineFrom;
+        if (chomp)
+            while (candidateStart < contentEnd && text.charCodeAt(candidateStart) === 9)
+                candidateStart++;
+        if (contentEnd - candidateStart === name.length && text.startsWith(name, candidateStart)) {
+            return bodyMatch(text.slice(offset, contentEnd), { name, terminated: true, terminatorStart: lineFrom });
+        }
+        if (atEnd)
+            return bodyMatch(text.slice(offset), { name, terminated: false, terminatorStart: text.length });
+        lineFrom = nl + 1;
+    }
+}
+/** Whether `<<` occurs between two offsets (without searching past `end`). */
+function containsHeredocMarker(text, start, end) {
+    for (let k = start; k < end - 1; k++)
+        if (text.charCodeAt(k) === 60 && text.charCodeAt(k + 1) === 60)
+            return true;
+    return false;
+}
+/** The continuations of the line just lexed: the last ones of the (ordered) continuation group. */
+function continuationsWithin(continuations, start, end) {
+    const spans = [];
+    for (let k = continuations.length - 1; k >= 0 && continuations[k].startOffset >= start; k--) {
+        const c = continuations[k];
+        if (c.startOffset < end)
+            spans.unshift({ start: c.startOffset, end: c.startOffset + c.image.length });
+    }
+    return spans;
+}
+function bodyMatch(image, payload) {
+    if (image.length === 0)
+        return null;
+    const match = [image];
+    match.payload = payload;
+    return match;
+}
+function isNewline(token) {
+    return token.tokenType === LineBreak || token.tokenType === InstructionEnd;
+}
+function isInstructionName(token) {
+    return token.tokenType === backslash.instructionName || token.tokenType === backtick.instructionName;
+}
+//# sourceMappingURL=tokens.js.map
