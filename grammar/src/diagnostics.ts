@@ -55,7 +55,7 @@ export const CATALOGUE = {
   KF1003: {
     severity: 'error',
     title: 'Too many arguments',
-    description: 'The instruction has more arguments than it accepts, e.g. `FROM a b` or `KUBEVERSION` followed by two ranges.',
+    description: 'The instruction has more arguments than it accepts, e.g. `FROM a b` (only `FROM image AS name` takes three words).',
     example: 'FROM kubernetes:v1.19.8 extra',
   },
   KF1004: {
@@ -63,7 +63,8 @@ export const CATALOGUE = {
     title: 'Invalid JSON array',
     description:
       'The arguments look like a JSON array (exec form) but are not valid JSON, e.g. single quotes or a missing comma. ' +
-      'Like BuildKit, the instruction is then treated as shell form, which is rarely what was meant.',
+      'Like BuildKit, the instruction is then treated as shell form, which is rarely what was meant. ' +
+      'Also reported for CMDS written without a JSON array: every word would run as a separate command.',
     example: "CMD ['kubectl', 'get', 'pods']",
   },
   KF1005: {

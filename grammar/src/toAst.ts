@@ -517,9 +517,9 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
       }
       for (const source of words.slice(1)) {
         if (!APP_SOURCE.test(source.text)) {
-          b.report('KF1015', source.range, `source "${source.text}" must start with local://, http:// or https://`, [
-            { title: `Change to local://${source.text}`, edits: [{ range: source.range, newText: `local://${source.text}` }] },
-          ]);
+          // A path gets the obvious fix; something URL-like (`http:/x`, `oss://x`) needs a person.
+          const fixes = source.text.includes(':') ? undefined : [{ title: `Change to local://${source.text}`, edits: [{ range: source.range, newText: `local://${source.text}` }] }];
+          b.report('KF1015', source.range, `source "${source.text}" must start with local://, http:// or https://`, fixes);
         }
       }
       return;
@@ -535,6 +535,7 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
       const rest = restAfter(args, app);
       const json = parseJsonArray(rest);
       if (json.kind === 'array') {
+        node.form = 'exec';
         fields.command = json.elements.map((e) => b.jsonWord(e, 'shell'));
         if (json.elements.length === 0) b.report('KF1002', rest.span, 'APPCMDS requires a non-empty command array');
       } else if (json.kind === 'not-strings') {

@@ -430,6 +430,11 @@ describe('KF1015 invalid application source', () => {
     assert.deepEqual(fixesOf(d), ['Change to local://nginx.yaml: 1:11-1:21 => "local://nginx.yaml"']);
   });
 
+  it('a URL-like source gets no automatic fix (prefixing local:// would be wrong)', () => {
+    const [d] = expectDiagnostics('APP a http:/x/a.yaml', [{ code: 'KF1015', line: 1, column: 7 }]);
+    assert.equal(d.fixes, undefined);
+  });
+
   it('CNI and CSI sources too; http(s) and local are fine', () => {
     expectDiagnostics(lines('CNI calico calico.yaml', 'CSI ceph ftp://x/y', 'APP a https://x/a.yaml http://y/b local://c'), [
       { code: 'KF1015', line: 1, column: 12, endColumn: 23 },

@@ -1,9 +1,9 @@
-/** Cases the property tests found, kept as plain examples. */
+/** Cases the property tests and reviews found, kept as plain examples. */
 import assert from 'node:assert/strict';
 import { parse } from '@kubefile/grammar';
 import { argsOf, keywordsOf, sliceOf, span } from './helpers.js';
 
-describe('fuzz-found regressions', () => {
+describe('regressions', () => {
   it('Unicode blanks at the start of a line are white space (BuildKit trims with unicode.IsSpace)', () => {
     assert.deepEqual(keywordsOf('\u00a0\n\u3000FROM a\n\u2028# comment\n'), ['FROM']);
     const { ast, diagnostics } = parse('\u00a0FROM a');
@@ -47,5 +47,11 @@ describe('fuzz-found regressions', () => {
     assert.equal(sliceOf(text, source.parts![0].range), '${V:');
     assert.equal(diagnostics[0].code, 'KF1007');
     assert.equal(sliceOf(text, diagnostics[0].range), '${V:');
+  });
+
+  it('APPCMDS with its JSON array is exec form, and its args are the app then the command', () => {
+    const { ast } = parse('APPCMDS app1 ["kubectl", "apply", "-f", "a.yaml"]');
+    assert.equal(ast.instructions[0].form, 'exec');
+    assert.deepEqual(argsOf('APPCMDS app1 ["kubectl", "apply", "-f", "a.yaml"]'), ['app1', 'kubectl', 'apply', '-f', 'a.yaml']);
   });
 });
