@@ -10,6 +10,18 @@ export interface Range {
   end: Position;
 }
 
+/** Index of the last element of an ascending array that is <= value (0 when none is). */
+export function lastAtOrBefore(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid] <= value) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /**
  * The ranges the parser creates: two offsets, with line and column worked out when asked.
  * A large file has hundreds of thousands of ranges; keeping them to one small object each is
@@ -71,15 +83,9 @@ export class LineMap {
       this.lastLine = line;
       return { offset, line, column: offset - starts[line] };
     }
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    this.lastLine = lo;
-    return { offset, line: lo, column: offset - starts[lo] };
+    line = lastAtOrBefore(starts, offset);
+    this.lastLine = line;
+    return { offset, line, column: offset - starts[line] };
   }
 
   range(start: number, end: number): SourceRange {

@@ -5,6 +5,7 @@
  * can map it back to the source.
  */
 import type { EscapeChar, Span } from './directives.js';
+import { lastAtOrBefore } from './positions.js';
 
 export interface TextPiece {
   text: string;
@@ -65,15 +66,7 @@ export class LogicalText {
   }
 
   private segmentOf(i: number): number {
-    const starts = this.logicalStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lastAtOrBefore(this.logicalStarts, i);
   }
 }
 
