@@ -20,7 +20,7 @@ function fileOption(): Option {
 
 function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
   const program = new Command('kubefilec')
-    .description('Check, parse and build Kubefile cluster images')
+    .description('Lint and parse Kubefiles, the build files of cluster images')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })

@@ -182,6 +182,7 @@ class AstBuilder extends cstVisitorBase {
       this.comments.push(this.comment(token.startOffset, token.image));
     }
     for (const node of ctx.instruction ?? []) this.instruction(node.children as unknown as InstructionCtx);
+    this.cutsWithin(this.text.length + 1, this.text.length + 1);
   }
 
   comment(offset: number, image: string): Comment {

@@ -54,4 +54,9 @@ describe('regressions', () => {
     assert.equal(ast.instructions[0].form, 'exec');
     assert.deepEqual(argsOf('APPCMDS app1 ["kubectl", "apply", "-f", "a.yaml"]'), ['app1', 'kubectl', 'apply', '-f', 'a.yaml']);
   });
+
+  it('comment lines inside a continuation after the last instruction are still comments', () => {
+    const { ast } = parse('FROM a\n\\\n# trailing\n');
+    assert.deepEqual(ast.comments.map((c) => c.text), [' trailing']);
+  });
 });
