@@ -29,14 +29,14 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
   program
     .command('lint')
     .description('Report problems in a Kubefile (exit 1 when any error is found)')
-    .argument('[CONTEXT]', 'build context directory, or the Kubefile itself', '.')
+    .argument('[CONTEXT...]', 'build context directories, or Kubefiles themselves (default: .)')
     .addOption(fileOption())
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collect, [])
     .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collect, [])
     .addHelpText('after', '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.')
-    .action(async (context: string, options: { file?: string; format: 'text' | 'json' | 'sarif'; enable: string[]; disable: string[] }) => {
-      setExit(await lintCommand(context, options, io, VERSION));
+    .action(async (contexts: string[], options: { file?: string; format: 'text' | 'json' | 'sarif'; enable: string[]; disable: string[] }) => {
+      setExit(await lintCommand(contexts, options, io, VERSION));
     });
 
   program

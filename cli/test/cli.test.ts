@@ -131,6 +131,19 @@ describe('kubefilec', () => {
       assert.equal(direct.stdout, viaFlag.stdout);
     });
 
+    it('lints several contexts in one report; exit 1 if any has an error', async () => {
+      mkdirSync(join(dir, 'bad'));
+      writeFileSync(join(dir, 'bad', 'Kubefile'), 'FROM scratch\nCOPY a\n');
+      const r = await run(['lint', join(examples, 'multi-arch'), join(dir, 'bad'), '--format', 'json']);
+      assert.equal(r.code, 1);
+      assert.deepEqual(
+        JSON.parse(r.stdout).diagnostics.map((d: { file: string; code: string }) => [d.file, d.code]),
+        [[join(dir, 'bad', 'Kubefile'), 'KF1002']],
+      );
+      assert.equal((await run(['lint', join(examples, 'multi-arch'), join(examples, 'dashboard')])).code, 0);
+      assert.equal((await run(['lint', '-f', 'x', 'a', 'b'])).code, 2);
+    });
+
     it('-f - reads standard input, named <stdin>', async () => {
       const r = await run(['lint', '-f', '-'], 'FROM scratch\nENV a=1 b\n');
       assert.equal(r.code, 1);

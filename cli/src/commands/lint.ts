@@ -2,7 +2,7 @@
 import { lint } from '@kubefile/compiler';
 import { DIAGNOSTIC_CODES } from '@kubefile/grammar';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
-import { formatReport, type ReportFormat } from '../report.js';
+import { formatReport, type FileDiagnostics, type ReportFormat } from '../report.js';
 import { readKubefile } from '../source.js';
 import type { CommandIO } from './io.js';
 
@@ -13,12 +13,18 @@ export interface LintCommandOptions {
   disable: string[];
 }
 
-export async function lintCommand(context: string | undefined, options: LintCommandOptions, io: CommandIO, version: string): Promise<number> {
+/** Lints each context (or the one Kubefile named by -f) and reports them together. */
+export async function lintCommand(contexts: string[], options: LintCommandOptions, io: CommandIO, version: string): Promise<number> {
   for (const code of [...options.enable, ...options.disable]) {
     if (!(DIAGNOSTIC_CODES as string[]).includes(code)) throw new UsageError(`unknown diagnostic code ${code} (see docs/diagnostics.md)`);
   }
-  const source = await readKubefile(options.file, context, io.stdin);
-  const { diagnostics } = lint(source.text, { enable: options.enable, disable: options.disable });
-  io.out(formatReport(options.format, [{ file: source.displayPath, diagnostics }], version));
-  return diagnostics.some((d) => d.severity === 'error') ? EXIT_PROBLEMS : EXIT_OK;
+  if (options.file !== undefined && contexts.length > 1) throw new UsageError('-f names one Kubefile: give at most one CONTEXT with it');
+  const targets = contexts.length > 0 ? contexts : ['.'];
+  const reports: FileDiagnostics[] = [];
+  for (const context of targets) {
+    const source = await readKubefile(options.file, context, io.stdin);
+    reports.push({ file: source.displayPath, diagnostics: lint(source.text, { enable: options.enable, disable: options.disable }).diagnostics });
+  }
+  io.out(formatReport(options.format, reports, version));
+  return reports.some((r) => r.diagnostics.some((d) => d.severity === 'error')) ? EXIT_PROBLEMS : EXIT_OK;
 }
