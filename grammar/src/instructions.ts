@@ -85,8 +85,10 @@ export const KEYWORDS = Object.keys(INSTRUCTIONS) as Keyword[];
 /** Dockerfile instructions that Kubefiles do not support, for clearer messages. */
 export const DOCKERFILE_ONLY = ['ENTRYPOINT', 'EXPOSE', 'HEALTHCHECK', 'ONBUILD', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
 
+const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
+
 export function isKeyword(word: string): word is Keyword {
-  return Object.prototype.hasOwnProperty.call(INSTRUCTIONS, word);
+  return KEYWORD_SET.has(word);
 }
 
 /** The closest keyword to `word` within a small edit distance, for "did you mean". */

@@ -198,8 +198,9 @@ class AstBuilder extends cstVisitorBase {
     const b = new InstructionBuilder(this.lines, logical, this.scan.escape);
     const split = splitCommand(logical.text, this.scan.escape);
     const upper = split.command.text.toUpperCase();
+    const spec = isKeyword(upper) ? INSTRUCTIONS[upper] : undefined;
     // Known keywords share the table's string instead of keeping one copy per instruction.
-    const keyword = isKeyword(upper) ? INSTRUCTIONS[upper].keyword : upper;
+    const keyword = spec ? spec.keyword : upper;
     const bodies = ctx.heredoc ? ctx.heredoc.map((h) => (h.children.HeredocBody as IToken[])[0]) : NONE;
     const lastBody = bodies[bodies.length - 1];
     const lastPiece = split.args.text.length > 0 ? split.args.span : split.flags.length > 0 ? split.flags[split.flags.length - 1].span : split.command.span;
@@ -220,13 +221,12 @@ class AstBuilder extends cstVisitorBase {
     } as Instruction;
 
     this.reportEmptyContinuationLines(cuts, b);
-    if (isKeyword(keyword)) {
-      const spec = INSTRUCTIONS[keyword];
+    if (spec) {
       node.flags = this.flags(split, spec, b);
       if (spec.heredocs && split.args.text.includes('<<') && parseJsonArray(split.args).kind !== 'array') {
         node.heredocs = this.heredocs(logical.text, bodies, b);
       }
-      buildInstruction(node, keyword, split, b);
+      buildInstruction(node, spec.keyword, split, b);
     } else {
       (node as { unknown?: true }).unknown = true;
       node.flags = this.flags(split, undefined, b);
