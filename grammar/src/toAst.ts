@@ -23,15 +23,15 @@ import { LineMap, type Range } from './positions.js';
 import type { HeredocBodyPayload } from './tokens.js';
 import { scanWord, type ScanMode, type WordPart } from './variables.js';
 import {
-  heredocsInLine,
-  joinSpans,
+  announcedHeredocs,
+  LogicalText,
   parseJsonArray,
   parseNameValues,
   parseWords,
   splitCommand,
   splitNameValue,
   splitWhitespace,
-  type LogicalText,
+  type HeredocStart,
   type NameValue,
   type QuotedWord,
   type SplitCommand,
@@ -194,7 +194,7 @@ class AstBuilder extends cstVisitorBase {
     const start = nameToken.startOffset;
     const lineEnd = ctx.Newline ? ctx.Newline[0].startOffset : this.text.length;
     const cuts = this.cutsWithin(start, lineEnd);
-    const logical = joinSpans(this.text, start, lineEnd, cuts);
+    const logical = new LogicalText(this.text, start, lineEnd, cuts);
     const b = new InstructionBuilder(this.lines, logical, this.scan.escape);
     const split = splitCommand(logical.text, this.scan.escape);
     const upper = split.command.text.toUpperCase();
@@ -223,9 +223,8 @@ class AstBuilder extends cstVisitorBase {
     this.reportEmptyContinuationLines(cuts, b);
     if (spec) {
       node.flags = this.flags(split, spec, b);
-      if (spec.heredocs && split.args.text.includes('<<') && parseJsonArray(split.args).kind !== 'array') {
-        node.heredocs = this.heredocs(logical.text, bodies, b);
-      }
+      const starts = announcedHeredocs(logical.text, split);
+      if (starts.length > 0) node.heredocs = this.heredocs(starts, bodies, b);
       buildInstruction(node, spec.keyword, split, b);
     } else {
       (node as { unknown?: true }).unknown = true;
@@ -344,8 +343,8 @@ class AstBuilder extends cstVisitorBase {
     }
   }
 
-  private heredocs(line: string, bodies: readonly IToken[], b: InstructionBuilder): Heredoc[] {
-    return heredocsInLine(line).heredocs.map((start, i) => {
+  private heredocs(starts: HeredocStart[], bodies: readonly IToken[], b: InstructionBuilder): Heredoc[] {
+    return starts.map((start, i) => {
       const body = bodies[i];
       const startRange = b.range(start.span);
       if (!body) {

@@ -14,8 +14,7 @@
  */
 import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from 'chevrotain';
 import type { EscapeChar, Span } from './directives.js';
-import { INSTRUCTIONS, isKeyword } from './instructions.js';
-import { heredocsInLine, joinSpans, parseJsonArray, splitCommand } from './words.js';
+import { announcedHeredocs, LogicalText, splitCommand, type HeredocStart } from './words.js';
 
 // Categories the parser consumes; each has one concrete token per escape character.
 export const Newline = createToken({ name: 'Newline', pattern: Lexer.NA });
@@ -81,7 +80,7 @@ function escapeSource(escape: EscapeChar): string {
  * `escape [ \t]* newline`, then the comment and blank lines BuildKit drops from continuations.
  * Carriage returns before the newline (or the end of the file) do not count: BuildKit trims them.
  * BuildKit also requires the escape not to follow another escape (`([^\\])\\[ \t]*$|^\\[ \t]*$`):
- * words take runs of escapes whole, so this pattern is never tried after one.
+ * instruction names and argument text take runs of escapes whole, so this is never tried after one.
  */
 export function continuationPattern(escape: EscapeChar): RegExp {
   const e = escapeSource(escape);
@@ -184,7 +183,7 @@ export function lex(text: string, escape: EscapeChar): LexResult {
 }
 
 // The heredocs announced by the last instruction line, so each body line does not recompute them.
-const heredocCache: { text?: string; lineStart?: number; names?: string[]; chomp?: boolean[] } = {};
+const heredocCache: { text?: string; lineStart?: number; starts?: HeredocStart[] } = {};
 
 /**
  * Matches a heredoc body when the previous logical line was a RUN/COPY/ADD announcing heredocs
@@ -210,21 +209,14 @@ function matchHeredocBody(text: string, offset: number, tokens: IToken[], groups
   if (!containsHeredocMarker(text, lineStart, lineEnd)) return null;
   if (heredocCache.text !== text || heredocCache.lineStart !== lineStart) {
     const escape: EscapeChar = tokens[j].tokenType === backtick.instructionName ? '`' : '\\';
-    const logical = joinSpans(text, lineStart, lineEnd, continuationsWithin(groups.continuation ?? [], lineStart, lineEnd));
-    // As in the AST builder: only RUN/COPY/ADD in shell form take heredocs (not CMD, ENV, exec form).
-    const split = splitCommand(logical.text, escape);
-    const keyword = split.command.text.toUpperCase();
-    const takesHeredocs = isKeyword(keyword) && INSTRUCTIONS[keyword].heredocs && parseJsonArray(split.args).kind !== 'array';
-    const heredocs = takesHeredocs ? heredocsInLine(logical.text, escape).heredocs : [];
+    const logical = new LogicalText(text, lineStart, lineEnd, continuationsWithin(groups.continuation ?? [], lineStart, lineEnd));
     heredocCache.text = text;
     heredocCache.lineStart = lineStart;
-    heredocCache.names = heredocs.map((h) => h.name);
-    heredocCache.chomp = heredocs.map((h) => h.chomp);
+    heredocCache.starts = announcedHeredocs(logical.text, splitCommand(logical.text, escape));
   }
-  const names = heredocCache.names ?? [];
-  if (done >= names.length || offset >= text.length) return null;
-  const name = names[done];
-  const chomp = heredocCache.chomp?.[done] ?? false;
+  const starts = heredocCache.starts ?? [];
+  if (done >= starts.length || offset >= text.length) return null;
+  const { name, chomp } = starts[done];
   let lineFrom = offset;
   for (;;) {
     let nl = text.indexOf('\n', lineFrom);

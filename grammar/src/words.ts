@@ -5,6 +5,7 @@
  * can map it back to the source.
  */
 import type { EscapeChar, Span } from './directives.js';
+import { INSTRUCTIONS, isKeyword } from './instructions.js';
 import { lastAtOrBefore } from './positions.js';
 
 export interface TextPiece {
@@ -68,11 +69,6 @@ export class LogicalText {
   private segmentOf(i: number): number {
     return lastAtOrBefore(this.logicalStarts, i);
   }
-}
-
-/** Joins the source between `start` and `end`, leaving out `cuts` (sorted, non-overlapping). */
-export function joinSpans(source: string, start: number, end: number, cuts: readonly Span[]): LogicalText {
-  return new LogicalText(source, start, end, cuts);
 }
 
 /** Go's `reWhitespace`: the separators of whitespace-delimited arguments. */
@@ -353,9 +349,9 @@ const HEREDOC = /^(\d*)<<(-?)\s*([^<]*)$/;
  * Heredocs announced on a RUN/COPY/ADD line (BuildKit's heredocsFromLine): each shell word that reads
  * `[fd]<<[-]delimiter`. Like BuildKit, a line whose quotes do not balance announces none.
  */
-export function heredocsInLine(line: string, _escape?: EscapeChar): { heredocs: HeredocStart[] } {
+export function heredocsInLine(line: string): HeredocStart[] {
   const words = shellWords(line, true);
-  if (!words) return { heredocs: [] };
+  if (!words) return [];
   const heredocs: HeredocStart[] = [];
   for (const word of words) {
     const match = HEREDOC.exec(word.text);
@@ -374,7 +370,17 @@ export function heredocsInLine(line: string, _escape?: EscapeChar): { heredocs: 
       span: word.span,
     });
   }
-  return { heredocs };
+  return heredocs;
+}
+
+/**
+ * The heredocs a logical line announces. Only RUN, COPY and ADD take them, and not in exec form
+ * (BuildKit's canContainHeredoc); the lexer and the AST builder both ask here, so they agree.
+ */
+export function announcedHeredocs(line: string, split: SplitCommand): HeredocStart[] {
+  const keyword = split.command.text.toUpperCase();
+  if (!isKeyword(keyword) || !INSTRUCTIONS[keyword].heredocs || !split.args.text.includes('<<')) return [];
+  return parseJsonArray(split.args).kind === 'array' ? [] : heredocsInLine(line);
 }
 
 function countQuotes(text: string): number {
