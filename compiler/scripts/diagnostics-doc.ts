@@ -4,6 +4,12 @@ import { CATALOGUE, DIAGNOSTIC_CODES, type CatalogueEntry } from '@kubefile/gram
 const GROUPS: [prefix: string, title: string, intro: string][] = [
   ['KF1', 'Syntax (KF1xxx)', 'Found while parsing, one instruction at a time: a mistake in one instruction never hides the others.'],
   ['KF2', 'Structure (KF2xxx)', 'Found by checking the whole file: order of instructions, applications, deprecations.'],
+  [
+    'KF3',
+    'Semantics (KF3xxx)',
+    'Found by the compiler for the target platforms, build args and build context (`kubefilec lint --platform ... --build-arg ...`): ' +
+      'variables, sources, destinations. A problem found on some platforms only names them.',
+  ],
 ];
 
 export function renderDiagnosticsDoc(): string {

@@ -190,3 +190,8 @@ export const checkKeywordCase: Check = (file) =>
 
 /** The structural checks, in the order their diagnostics are usually read. */
 export const STRUCTURE_CHECKS: readonly Check[] = [checkFrom, checkLaunch, checkApplications, checkDeprecated, checkDuplicateArgs, checkKeywordCase];
+
+/** Runs the checks over a parsed Kubefile. */
+export function check(file: Kubefile, checks: readonly Check[] = STRUCTURE_CHECKS): Diagnostic[] {
+  return checks.flatMap((c) => c(file));
+}

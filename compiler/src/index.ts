@@ -1,11 +1,13 @@
 /**
- * @kubefile/compiler: checks Kubefiles (and, with the compiler issue, plans builds per platform).
- * Pure: file access is injected by the caller.
+ * @kubefile/compiler: checks Kubefiles and plans their builds, one plan per target platform.
+ * Pure: the build context is reached through an injected `BuildContext` (see `memoryContext`, or
+ * `nodeContext` from `@kubefile/compiler/node`).
  *
- *   const { ast, diagnostics } = lint(text);
+ *   const { diagnostics, plans } = await compile(text, { platforms: ['linux/amd64', 'linux/arm64'], context });
+ *   const { ast, diagnostics } = lint(text); // syntax and structure only, synchronous
  */
 import { isReported, parse, sortDiagnostics, type Diagnostic, type DiagnosticFilter, type Kubefile, type LineMap } from '@kubefile/grammar';
-import { STRUCTURE_CHECKS, type Check } from './check.js';
+import { check, type Check } from './check.js';
 
 export interface LintOptions extends DiagnosticFilter {
   /** Checks run after parsing; defaults to every structural check. */
@@ -19,11 +21,6 @@ export interface LintResult {
   lines: LineMap;
 }
 
-/** Runs the checks over a parsed Kubefile. */
-export function check(ast: Kubefile, checks: readonly Check[] = STRUCTURE_CHECKS): Diagnostic[] {
-  return checks.flatMap((c) => c(ast));
-}
-
 /** Parses and checks a Kubefile: everything `kubefilec lint` reports. */
 export function lint(text: string, options: LintOptions = {}): LintResult {
   const parsed = parse(text);
@@ -33,6 +30,7 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
 
 export {
   STRUCTURE_CHECKS,
+  check,
   checkApplications,
   checkDeprecated,
   checkDuplicateArgs,
@@ -41,3 +39,64 @@ export {
   checkLaunch,
   type Check,
 } from './check.js';
+
+export { compile, type CompileOptions, type CompileResult } from './compile.js';
+export { memoryContext, type BuildContext, type ByteRange, type ContextEntry, type ContextEntryType, type MemoryEntry } from './context.js';
+export { expandParts, expandWord, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';
+export {
+  canonicalJson,
+  digestOps,
+  IR_SCHEMA_VERSION,
+  sha256Hex,
+  toIrDocument,
+  type Application,
+  type AppCmdsOp,
+  type AppEnvOp,
+  type AppOp,
+  type ArgOp,
+  type CmdOp,
+  type CmdsOp,
+  type CopyOp,
+  type EnvOp,
+  type FromOp,
+  type ImageConfig,
+  type IrDocument,
+  type KubeVersionOp,
+  type LabelOp,
+  type LaunchOp,
+  type MaintainerOp,
+  type Op,
+  type OpKind,
+  type PlatformPlan,
+  type RunOp,
+  type Sha256Hex,
+} from './plan.js';
+export {
+  COMMON_PLATFORMS,
+  DEFAULT_PLATFORM,
+  PlatformError,
+  canRunOnLinux,
+  formatPlatform,
+  parsePlatform,
+  parsePlatformList,
+  platformFromNode,
+  platformVariables,
+  samePlatform,
+  sealerArch,
+  type Platform,
+} from './platform.js';
+export { normalizeContextPath, normalizeDestination, ROOTFS_DIRECTORIES, sourceKind, type Destination, type SourceKind } from './sources.js';
+export {
+  checkChart,
+  checkManifest,
+  checkPluginFile,
+  elfArchitecture,
+  imageArchiveFormat,
+  imageReferenceError,
+  isScript,
+  PLUGIN_ACTIONS_V08,
+  PLUGIN_ACTIONS_V09,
+  PLUGIN_API_VERSIONS,
+  PLUGIN_TYPES,
+  type ArtifactProblem,
+} from './artifacts.js';

@@ -219,6 +219,95 @@ export const CATALOGUE = {
     title: 'Duplicate ARG',
     description: 'The same ARG name is declared twice with different defaults; the later default wins.',
   },
+  KF3001: {
+    severity: 'warning',
+    title: 'Undefined variable',
+    description:
+      'A `$NAME` in FROM, COPY/ADD, ENV, LABEL or APP names no ARG, ENV or predefined variable (ARCH, TARGET*, BUILD*), so it expands to an empty string. ' +
+      'A close declared name is suggested; an ARG declared only before FROM must be declared again after it. `${NAME:-default}` forms are not reported.',
+    example: 'FROM scratch\nCOPY ${ARHC}/helm bin',
+  },
+  KF3002: {
+    severity: 'warning',
+    title: 'Build argument not declared',
+    description: 'A `--build-arg NAME=value` was given but no ARG declares NAME, so it has no effect.',
+  },
+  KF3003: {
+    severity: 'error',
+    title: 'Required variable not set',
+    description: '`${NAME?message}` or `${NAME:?message}` failed: the variable is unset (or empty, with `:?`). The message is BuildKit\'s.',
+    example: 'FROM scratch\nLABEL v=${VERSION:?set --build-arg VERSION}',
+  },
+  KF3004: {
+    severity: 'error',
+    title: 'Source not found in the build context',
+    description:
+      'A COPY/ADD source (or an APP `local://` source) matches nothing in the build context. Sources are resolved for each target platform: ' +
+      '`COPY ${ARCH}/helm bin` needs `amd64/helm` and `arm64/helm` for an amd64+arm64 build, and the message names the platform that lacks its file.',
+    example: 'FROM scratch\nCOPY missing.yaml manifests',
+  },
+  KF3005: {
+    severity: 'error',
+    title: 'Source outside the build context',
+    description:
+      'A source climbs out of the build context (`../x`), is an absolute path, or is a symlink whose target lies outside the context. ' +
+      'Only files inside the context can be copied; write paths relative to the context root.',
+    example: 'FROM scratch\nCOPY ../secrets etc',
+  },
+  KF3006: {
+    severity: 'error',
+    title: 'URL source in COPY',
+    description: 'COPY copies from the build context only; an `http(s)://` or git URL needs ADD, which downloads it.',
+    example: 'FROM scratch\nCOPY https://example.com/app.yaml manifests',
+  },
+  KF3007: {
+    severity: 'error',
+    title: 'Destination outside the image root',
+    description: 'The destination climbs above the image root (`../x`). Destinations are relative to the cluster image root; a leading `/` or `./` is dropped.',
+    example: 'FROM scratch\nCOPY a.yaml ../manifests',
+  },
+  KF3008: {
+    severity: 'error',
+    title: 'Not an image archive',
+    description: 'Files copied to `images/` must be container image archives: a docker-archive (`docker save`) or OCI archive tar, possibly compressed.',
+  },
+  KF3009: {
+    severity: 'error',
+    title: 'Invalid plugin',
+    description: 'Files copied to `plugins/` must be sealer plugin YAML: `kind: Plugin`, `metadata.name`, a known `spec.type` (SHELL, LABEL, HOSTNAME, ...) and `spec.action` (PreInit, PostInstall, ...).',
+  },
+  KF3010: {
+    severity: 'error',
+    title: 'Not a Helm chart',
+    description: 'Sources copied to `charts/` must be Helm charts: a directory with a valid Chart.yaml (name, version), a directory of such charts, or a packaged `.tgz` chart.',
+  },
+  KF3011: {
+    severity: 'error',
+    title: 'Invalid manifest',
+    description: 'Files copied to `manifests/` must be YAML documents that parse, or an `imageList` file with one image reference per line (`#` comments allowed).',
+  },
+  KF3012: {
+    severity: 'error',
+    title: 'RUN for a platform that cannot run here',
+    description: 'RUN executes programs of the target platform on the Linux build host (natively or with qemu); nothing can run for windows or darwin targets.',
+    example: 'FROM scratch\nRUN ls   # built with --platform windows/amd64',
+  },
+  KF3013: {
+    severity: 'info',
+    title: 'RUN needs emulation',
+    description: 'The command runs programs built for another architecture than the build host\'s (found as ELF files copied to `bin/`); the build runs them with qemu user emulation.',
+  },
+  KF3014: {
+    severity: 'warning',
+    title: 'Build argument sets a predefined variable',
+    description: 'ARCH, TARGET* and BUILD* come from the platform being built; a `--build-arg` for them is ignored. Use `--platform` instead.',
+  },
+  KF3015: {
+    severity: 'error',
+    title: 'Empty value after expansion',
+    description: 'A FROM image, COPY/ADD source or destination, or APP source expands to an empty string, usually because a variable is unset.',
+    example: 'ARG BASE\nFROM ${BASE}',
+  },
 } satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;

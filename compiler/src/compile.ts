@@ -1,0 +1,517 @@
+/**
+ * The compile phase: one Kubefile → one `PlatformPlan` per target platform. For each platform it
+ * walks the instructions once with a `VariableScope`, expands the words the compiler owns (FROM,
+ * COPY/ADD, ENV, LABEL, APP sources), resolves context sources through the injected
+ * `BuildContext`, checks special destinations, and emits ops. Diagnostics found on every platform
+ * are reported once; those found on some only name the platforms.
+ */
+import {
+  createDiagnostic,
+  isInstruction,
+  isReported,
+  parse,
+  sortDiagnostics,
+  type Diagnostic,
+  type DiagnosticCode,
+  type CommandInstruction,
+  type DiagnosticFilter,
+  type EscapeChar,
+  type Instruction,
+  type Kubefile,
+  type LineMap,
+  type NameValue,
+  type Range,
+  type Word,
+} from '@kubefile/grammar';
+import { checkChart, checkManifest, checkPluginFile, elfArchitecture, imageArchiveFormat, type ArtifactProblem } from './artifacts.js';
+import { check } from './check.js';
+import type { Check } from './check.js';
+import type { BuildContext } from './context.js';
+import { expandWord } from './expand.js';
+import { canonicalJson, digestOps, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type OpDraft, type PlatformPlan } from './plan.js';
+import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
+import { VariableScope } from './scope.js';
+import { filesUnder, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
+import { utf8Decode } from './text.js';
+
+export interface CompileOptions extends DiagnosticFilter {
+  /** Target platforms (specifiers or parsed); default: `buildPlatform`. Duplicates are removed. */
+  platforms?: readonly (string | Platform)[];
+  /** The platform the build runs on (BUILD* variables, emulation); default linux/amd64. */
+  buildPlatform?: Platform;
+  /** `--build-arg` values. */
+  buildArgs?: Readonly<Record<string, string>>;
+  /** The build context; without one, sources and special destinations are not checked. */
+  context?: BuildContext;
+  /** Whole-file structure checks; default: all of them. */
+  checks?: readonly Check[];
+  /** SHA-256 for op digests; default: a portable JavaScript one. Node hosts pass `nodeSha256` (native, faster). */
+  sha256?: Sha256Hex;
+}
+
+export interface CompileResult {
+  ast: Kubefile;
+  /** Syntax, structure and semantic diagnostics, filtered by `enable`/`disable`, in source order. */
+  diagnostics: Diagnostic[];
+  /** One plan per target platform, in the order the platforms were given. */
+  plans: PlatformPlan[];
+  lines: LineMap;
+  /** True when any diagnostic is an error (a build must not start). */
+  hasErrors: boolean;
+}
+
+/** Compiles a Kubefile into one plan per platform. Throws `PlatformError` for an invalid platform. */
+export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const parsed = parse(source);
+  const build = options.buildPlatform ?? DEFAULT_PLATFORM;
+  const targets = uniquePlatforms((options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p, build) : p)));
+  if (targets.length === 0) targets.push(build);
+  const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));
+  const shared = new ArtifactCache(options.context);
+  // Words with a quoting or substitution error: their value is a guess, so nothing is checked on it.
+  const brokenWords = parsed.diagnostics.filter((d) => d.code === 'KF1007' || d.code === 'KF1008').map((d) => d.range.start.offset);
+
+  const perPlatform: Diagnostic[][] = [];
+  const plans: PlatformPlan[] = [];
+  const used = new Set<string>();
+  for (const target of targets) {
+    const planner = new Planner(parsed.ast, target, build, buildArgs, options.context, shared, options.sha256, brokenWords);
+    plans.push(await planner.plan());
+    perPlatform.push(planner.diagnostics);
+    for (const name of planner.scope.usedBuildArgs) used.add(name);
+  }
+
+  const semantic = mergeAcrossPlatforms(perPlatform, targets.map(formatPlatform));
+  const fileStart = { start: parsed.ast.range.start, end: parsed.ast.range.start };
+  const predefined = platformVariables(targets[0], build);
+  for (const name of buildArgs.keys()) {
+    if (Object.hasOwn(predefined, name)) {
+      semantic.push(createDiagnostic('KF3014', fileStart, `--build-arg ${name} is ignored: ${name} is set by the platform being built`));
+    } else if (!used.has(name)) {
+      semantic.push(createDiagnostic('KF3002', fileStart, `--build-arg ${name} is not used: no ARG declares ${name}`));
+    }
+  }
+  const all = parsed.diagnostics.concat(check(parsed.ast, options.checks), semantic);
+  const diagnostics = sortDiagnostics(all.filter((d) => isReported(d.code, options)));
+  return { ast: parsed.ast, diagnostics, plans, lines: parsed.lines, hasErrors: diagnostics.some((d) => d.severity === 'error') };
+}
+
+function uniquePlatforms(platforms: Platform[]): Platform[] {
+  const seen = new Set<string>();
+  return platforms.filter((p) => {
+    const key = formatPlatform(p);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Same diagnostic on every platform: once. On some: once, naming those platforms. */
+function mergeAcrossPlatforms(perPlatform: Diagnostic[][], names: string[]): Diagnostic[] {
+  const groups = new Map<string, { diagnostic: Diagnostic; platforms: string[] }>();
+  perPlatform.forEach((list, i) => {
+    for (const d of list) {
+      const key = `${d.code}|${d.range.start.offset}|${d.range.end.offset}|${d.message}`;
+      const group = groups.get(key);
+      if (group) {
+        if (!group.platforms.includes(names[i])) group.platforms.push(names[i]);
+      } else groups.set(key, { diagnostic: d, platforms: [names[i]] });
+    }
+  });
+  return [...groups.values()].map(({ diagnostic, platforms }) =>
+    platforms.length === names.length ? diagnostic : { ...diagnostic, message: `${diagnostic.message} (for ${platforms.join(', ')})` },
+  );
+}
+
+/** Content checks of context files, done once per compile however many platforms read them. */
+class ArtifactCache {
+  private readonly results = new Map<string, Promise<ArtifactProblem[]>>();
+  private readonly headers = new Map<string, Promise<Uint8Array>>();
+
+  constructor(readonly context: BuildContext | undefined) {}
+
+  problems(key: string, run: () => Promise<ArtifactProblem[]>): Promise<ArtifactProblem[]> {
+    let result = this.results.get(key);
+    if (!result) {
+      result = run();
+      this.results.set(key, result);
+    }
+    return result;
+  }
+
+  header(context: BuildContext, path: string): Promise<Uint8Array> {
+    let header = this.headers.get(path);
+    if (!header) {
+      header = context.read(path, { offset: 0, length: 64 });
+      this.headers.set(path, header);
+    }
+    return header;
+  }
+}
+
+/** Builds the plan of one platform. */
+class Planner {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly scope: VariableScope;
+  private readonly drafts: OpDraft[] = [];
+  private readonly config: ImageConfig = { cmds: [], env: {}, labels: {}, args: {}, apps: [] };
+  private base = 'scratch';
+  private readonly apps = new Map<string, Application>();
+  /** Programs copied to `bin/` and the architecture of those that are ELF executables. */
+  private readonly programs = new Map<string, string | undefined>();
+  private readonly escape: EscapeChar;
+
+  constructor(
+    private readonly file: Kubefile,
+    private readonly target: Platform,
+    private readonly build: Platform,
+    buildArgs: ReadonlyMap<string, string>,
+    private readonly context: BuildContext | undefined,
+    private readonly cache: ArtifactCache,
+    private readonly sha256: Sha256Hex | undefined,
+    private readonly brokenWords: readonly number[],
+  ) {
+    this.scope = new VariableScope(buildArgs, platformVariables(target, build));
+    this.escape = file.escapeChar;
+  }
+
+  async plan(): Promise<PlatformPlan> {
+    let seenFrom = false;
+    for (const instruction of this.file.instructions) {
+      if (instruction.keyword === 'FROM') {
+        if (!seenFrom) this.from(instruction);
+        seenFrom = true;
+      } else if (!seenFrom) {
+        if (isInstruction(instruction, 'ARG')) this.arg(instruction.declarations, instruction, true);
+      } else {
+        // Only sources touch the (asynchronous) build context; everything else stays synchronous.
+        if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) {
+          await this.copy(instruction.keyword === 'ADD' ? 'add' : 'copy', instruction.sources, instruction.destination, instruction);
+        } else if (isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
+          await this.app(instruction.keyword, instruction.name, instruction.sources, this.line(instruction));
+        } else {
+          this.instruction(instruction);
+        }
+      }
+    }
+    this.config.apps = [...this.apps.values()];
+    const platformKey = canonicalJson(platformVariables(this.target, this.build));
+    return { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: digestOps(this.drafts, platformKey, this.sha256), config: this.config };
+  }
+
+  private report(code: DiagnosticCode, range: Range, message: string): void {
+    this.diagnostics.push(createDiagnostic(code, range, message));
+  }
+
+  private line(instruction: Instruction): number {
+    return instruction.range.start.line + 1;
+  }
+
+  /** Expands a word in the current scope, reporting undefined variables and failed `${V?}`. */
+  private expand(word: Word): string {
+    const { value, problems } = expandWord(word, this.scope.lookup, this.escape);
+    for (const problem of problems) {
+      if (problem.kind === 'error') {
+        this.report('KF3003', problem.range, problem.message);
+        continue;
+      }
+      const name = problem.name ?? '';
+      if (this.scope.isGlobalOnly(name)) {
+        this.report('KF3001', problem.range, `${name} is declared before FROM only: add "ARG ${name}" after FROM to use it here`);
+        continue;
+      }
+      const suggestion = this.scope.suggest(name);
+      this.report('KF3001', problem.range, `Undefined variable ${name}${suggestion ? `: did you mean ${suggestion}?` : ' (it expands to an empty string)'}`);
+    }
+    return value;
+  }
+
+  /** The expanded value, or undefined (reported) when it is empty; undefined too when the word has a syntax error. */
+  private expandNonEmpty(word: Word, what: string): string | undefined {
+    const { start, end } = { start: word.range.start.offset, end: word.range.end.offset };
+    if (this.brokenWords.some((offset) => offset >= start && offset < end)) return undefined;
+    const value = this.expand(word);
+    if (value !== '') return value;
+    this.report('KF3015', word.range, `${what} "${word.text}" expands to an empty string`);
+    return undefined;
+  }
+
+  private from(instruction: Instruction): void {
+    if (!isInstruction(instruction, 'FROM') || !instruction.image) return;
+    const image = this.expandNonEmpty(instruction.image, 'The image');
+    this.scope.enterStage();
+    if (image === undefined) return;
+    this.base = image;
+    this.drafts.push({ kind: 'from', image, line: this.line(instruction) });
+  }
+
+  /** An ARG before FROM (`global`) is only in scope for FROM; one in the stage is an op and config. */
+  private arg(declarations: readonly NameValue[], instruction: Instruction, global: boolean): void {
+    const args: Record<string, string | null> = {};
+    for (const declaration of declarations) {
+      const name = declaration.name.text;
+      const value = this.scope.declareArg(name, declaration.value ? this.expand(declaration.value) : undefined);
+      args[name] = value ?? null;
+      if (!global && value !== undefined) this.config.args[name] = value;
+    }
+    if (!global) this.drafts.push({ kind: 'arg', args, line: this.line(instruction) });
+  }
+
+  private pairs(pairs: readonly NameValue[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const pair of pairs) out[unquote(pair.name.text)] = pair.value ? this.expand(pair.value) : '';
+    return out;
+  }
+
+  private instruction(instruction: Instruction): void {
+    const line = this.line(instruction);
+    if (isInstruction(instruction, 'ARG')) {
+      this.arg(instruction.declarations, instruction, false);
+    } else if (isInstruction(instruction, 'ENV')) {
+      const env: Record<string, string> = {};
+      // Each pair sees the ones before it on the same line, as in BuildKit.
+      for (const pair of instruction.pairs) {
+        const value = pair.value ? this.expand(pair.value) : '';
+        env[pair.name.text] = value;
+        this.scope.setEnv(pair.name.text, value);
+      }
+      Object.assign(this.config.env, env);
+      this.drafts.push({ kind: 'env', env, line });
+    } else if (isInstruction(instruction, 'LABEL')) {
+      const labels = this.pairs(instruction.pairs);
+      Object.assign(this.config.labels, labels);
+      this.drafts.push({ kind: 'label', labels, line });
+    } else if (isInstruction(instruction, 'RUN')) {
+      this.run(instruction);
+    } else if (isInstruction(instruction, 'CMD')) {
+      const command = instruction.form === 'exec' ? instruction.args.map((a) => a.text) : (instruction.command?.text ?? '');
+      const text = typeof command === 'string' ? command : command.join(' ');
+      this.config.cmds.push(text);
+      this.drafts.push({ kind: 'cmd', command, preview: this.preview(text), line });
+    } else if (isInstruction(instruction, 'APPCMDS')) {
+      const app = instruction.app?.text ?? '';
+      const command = instruction.command.map((w) => w.text);
+      const declared = this.apps.get(app);
+      if (declared) declared.cmds = command;
+      this.drafts.push({ kind: 'appcmds', app, command, line });
+    } else if (isInstruction(instruction, 'APPENV')) {
+      const app = instruction.app?.text ?? '';
+      const env = this.pairs(instruction.pairs);
+      const declared = this.apps.get(app);
+      if (declared) declared.env = Object.assign(declared.env ?? {}, env);
+      this.drafts.push({ kind: 'appenv', app, env, line });
+    } else if (isInstruction(instruction, 'LAUNCH')) {
+      const apps = instruction.apps.map((w) => w.text);
+      this.config.launch = { apps };
+      this.drafts.push({ kind: 'launch', apps, line });
+    } else if (isInstruction(instruction, 'CMDS')) {
+      const commands = instruction.commands.map((w) => w.text);
+      this.config.launch = { cmds: commands };
+      this.drafts.push({ kind: 'cmds', commands, line });
+    } else if (isInstruction(instruction, 'KUBEVERSION')) {
+      const constraint = instruction.constraint?.text ?? '';
+      this.config.kubeVersion = constraint;
+      this.drafts.push({ kind: 'kubeversion', constraint, line });
+    } else if (isInstruction(instruction, 'MAINTAINER')) {
+      const maintainer = instruction.maintainer?.text ?? '';
+      this.config.maintainer = maintainer;
+      this.drafts.push({ kind: 'maintainer', maintainer, line });
+    }
+  }
+
+  private async copy(kind: 'copy' | 'add', sourceWords: readonly Word[], destWord: Word | undefined, instruction: Instruction): Promise<void> {
+    if (!destWord) return;
+    const destText = this.expandNonEmpty(destWord, 'The destination');
+    const dest = normalizeDestination(destText ?? '');
+    if (dest.escapes) this.report('KF3007', destWord.range, `The destination "${destText}" is outside the image root`);
+    const sources: string[] = [];
+    const matches: string[][] = [];
+    for (const word of sourceWords) {
+      const source = this.expandNonEmpty(word, 'The source');
+      if (source === undefined) continue;
+      const found = await this.contextSource(kind, source, word, dest);
+      if (found === undefined) continue;
+      sources.push(found.source);
+      matches.push(found.matches);
+    }
+    const op: OpDraft<CopyOp> = {
+      kind,
+      sources,
+      dest: dest.path,
+      destIsDirectory: dest.directory || sourceWords.length > 1 || sources.some((s) => /[*?[]/.test(s)),
+      matches,
+      line: this.line(instruction),
+    };
+    const chmod = instruction.flags.find((f) => f.name === 'chmod')?.value;
+    if (chmod !== undefined) op.chmod = chmod;
+    this.drafts.push(op);
+    await this.clusterfile(op);
+  }
+
+  /**
+   * Checks one COPY/ADD/APP source: remote kinds, paths leaving the context, what it matches on
+   * this platform, and the content rules of the destination. Returns the normalized source.
+   */
+  private async contextSource(kind: 'copy' | 'add' | 'app', source: string, word: Word, dest: Destination | undefined): Promise<{ source: string; matches: string[] } | undefined> {
+    const remote = sourceKind(source);
+    if (remote !== 'context') {
+      if (kind === 'copy') this.report('KF3006', word.range, `COPY cannot fetch ${remote === 'git' ? 'a git repository' : 'a URL'} ("${source}"): use ADD`);
+      return { source, matches: [] };
+    }
+    const path = normalizeContextPath(source);
+    if (path.escapes) {
+      this.report('KF3005', word.range, `"${source}" is outside the build context: sources must be inside it`);
+      return undefined;
+    }
+    if (path.absolute) {
+      this.report('KF3005', word.range, `"${source}" is an absolute path: sources are relative to the build context (write "${path.path || '.'}")`);
+    }
+    const context = this.context;
+    if (!context) return { source: path.path || '.', matches: [] };
+    const resolution = await resolveSource(context, path);
+    for (const outside of resolution.outside) {
+      this.report('KF3005', word.range, `"${outside}" is a symlink to a file outside the build context`);
+    }
+    if (resolution.matches.length === 0 && resolution.outside.length === 0) {
+      this.report('KF3004', word.range, `"${source}" matches nothing in the build context`);
+    }
+    if (dest) {
+      await this.checkDestination(context, dest, resolution.matches, word);
+      if (dest.path === 'bin' || dest.path.startsWith('bin/')) await this.recordPrograms(context, resolution.matches);
+    }
+    return { source: path.path || '.', matches: resolution.matches };
+  }
+
+  /** The content rules of `images/`, `plugins/`, `charts/` and `manifests/`. */
+  private async checkDestination(context: BuildContext, dest: Destination, matches: readonly string[], word: Word): Promise<void> {
+    const special = dest.special;
+    if (!special) return;
+    const problems: ArtifactProblem[] = [];
+    if (special === 'charts') {
+      for (const path of matches) problems.push(...(await this.cache.problems(`chart:${path}`, () => checkChart(context, path))));
+    } else if (special === 'manifests') {
+      for (const path of matches) problems.push(...(await this.cache.problems(`manifest:${path}`, () => checkManifest(context, path))));
+    } else {
+      for (const path of await filesUnder(context, matches)) {
+        problems.push(
+          ...(await this.cache.problems(`${special}:${path}`, async () => {
+            if (special === 'plugins') return checkPluginFile(path, utf8Decode(await context.read(path)));
+            const format = await imageArchiveFormat(context, path);
+            return format ? [] : [{ path, message: `${path} is not an image archive (docker-archive or OCI archive tar)` }];
+          })),
+        );
+      }
+    }
+    const code: DiagnosticCode = { images: 'KF3008', plugins: 'KF3009', charts: 'KF3010', manifests: 'KF3011' }[special] as DiagnosticCode;
+    for (const problem of problems) {
+      const where = problem.line === undefined ? '' : `:${problem.line + 1}`;
+      const message = problem.message.startsWith(problem.path) ? problem.message : `${problem.path}${where}: ${problem.message}`;
+      this.report(code, word.range, message);
+    }
+  }
+
+  /** Remembers the programs a COPY puts in `bin/` and, for ELF files, their architecture. */
+  private async recordPrograms(context: BuildContext, matches: readonly string[]): Promise<void> {
+    for (const path of await filesUnder(context, matches, 1000)) {
+      const header = await this.cache.header(context, path);
+      this.programs.set(path.slice(path.lastIndexOf('/') + 1), elfArchitecture(header));
+    }
+  }
+
+  /** `COPY Clusterfile etc` (or to `etc/Clusterfile`): the image's default Clusterfile. */
+  private async clusterfile(op: OpDraft<CopyOp>): Promise<void> {
+    if (!this.context || op.kind !== 'copy') return;
+    const intoEtc = op.dest === 'etc' && op.destIsDirectory;
+    for (const matched of op.matches) {
+      for (const path of matched) {
+        const name = path.slice(path.lastIndexOf('/') + 1);
+        if ((intoEtc && name === 'Clusterfile') || op.dest === 'etc/Clusterfile') {
+          const entry = await this.context.stat(path);
+          if (entry?.type === 'file') this.config.clusterfile = utf8Decode(await this.context.read(path));
+        }
+      }
+    }
+  }
+
+  private async app(type: 'APP' | 'CNI' | 'CSI', nameWord: Word | undefined, sourceWords: readonly Word[], line: number): Promise<void> {
+    const name = nameWord?.text ?? '';
+    const sources: string[] = [];
+    for (const word of sourceWords) {
+      const source = this.expandNonEmpty(word, 'The source');
+      if (source === undefined) continue;
+      sources.push(source);
+      if (source.startsWith('local://')) {
+        const local = source.slice('local://'.length);
+        await this.contextSource('app', local, word, undefined);
+      }
+    }
+    const application: Application = { name, type, sources };
+    // A redeclared name replaces the application, in the position of the new declaration.
+    this.apps.delete(name);
+    this.apps.set(name, application);
+    this.drafts.push({ kind: 'app', type, name, sources, line });
+  }
+
+  private run(instruction: CommandInstruction): void {
+    const line = this.line(instruction);
+    const command = instruction.form === 'exec' ? instruction.args.map((a) => a.text) : (instruction.command?.text ?? '');
+    const text = typeof command === 'string' ? command : command.join(' ');
+    if (!canRunOnLinux(this.target)) {
+      this.report('KF3012', instruction.keywordRange, `RUN cannot run for ${formatPlatform(this.target)}: only Linux programs run on the build host`);
+    }
+    const op = { kind: 'run', command, preview: this.preview(text), line } as OpDraft<RunOp>;
+    defineLazy(op, 'env', this.scope.environment());
+    if (instruction.heredocs.length > 0) op.heredocs = instruction.heredocs.map((h) => ({ name: h.name, content: h.content, expand: h.expand }));
+    const emulation = this.emulation(text + instruction.heredocs.map((h) => `\n${h.content}`).join(''));
+    if (emulation) {
+      op.emulation = emulation;
+      this.report(
+        'KF3013',
+        instruction.keywordRange,
+        `RUN runs ${emulation.architecture} programs (${emulation.programs.join(', ')}) on a ${sealerArch(this.build)} build host: they run under qemu`,
+      );
+    }
+    this.drafts.push(op);
+  }
+
+  /** The foreign-architecture programs from `bin/` that a command names. */
+  private emulation(text: string): { architecture: string; programs: string[] } | undefined {
+    if (this.programs.size === 0) return undefined;
+    const hostArch = sealerArch(this.build);
+    const words = new Set(text.split(/[\s;&|()<>`"'=]+/).map((w) => w.slice(w.lastIndexOf('/') + 1)));
+    const programs: string[] = [];
+    let architecture: string | undefined;
+    for (const [name, arch] of this.programs) {
+      if (arch === undefined || arch === hostArch || !words.has(name)) continue;
+      programs.push(name);
+      architecture = arch;
+    }
+    return architecture ? { architecture, programs: programs.sort() } : undefined;
+  }
+
+  /** RUN/CMD text with `$V`/`${V}` of known variables replaced: what the shell will most likely run. */
+  private preview(text: string): string {
+    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, braced: string | undefined, bare: string | undefined) => {
+      const value = this.scope.lookup(braced ?? bare ?? '');
+      return value ?? whole;
+    });
+  }
+}
+
+/** A LABEL/APPENV key as BuildKit reads it: surrounding quotes removed. */
+function unquote(text: string): string {
+  return /^(["']).*\1$/s.test(text) ? text.slice(1, -1) : text;
+}
+
+/** An enumerable property computed on first read (JSON.stringify and spreads read it; digests do not). */
+function defineLazy<T extends object, K extends keyof T>(target: T, key: K, compute: () => T[K]): void {
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+      return value;
+    },
+  });
+}

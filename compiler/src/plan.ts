@@ -1,0 +1,252 @@
+/**
+ * The IR: one build plan per target platform, an ordered list of content-addressed ops plus the
+ * image config they produce. Ops hold expanded values only (no `${...}` left, except in RUN/CMD
+ * text, which the shell expands from `env`). The JSON form is versioned (`IR_SCHEMA_VERSION`) and
+ * described by docs/ir.schema.json.
+ */
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex } from '@noble/hashes/utils';
+import type { Platform } from './platform.js';
+import { utf8Encode } from './text.js';
+
+export const IR_SCHEMA_VERSION = 1;
+
+interface OpBase {
+  /**
+   * `sha256:` over the op's canonical JSON (without `digest` and `line`) and its parent op's
+   * digest. Equal digests mean equal work given equal inputs; the runtime folds in source content.
+   */
+  digest: string;
+  /** 1-based line of the instruction in the Kubefile. */
+  line: number;
+}
+
+export interface FromOp extends OpBase {
+  kind: 'from';
+  /** `scratch`, a store/registry reference, `oci-archive:PATH` or `oci:DIR[:TAG]`. */
+  image: string;
+}
+
+export interface CopyOp extends OpBase {
+  kind: 'copy' | 'add';
+  /** Expanded sources: context paths (normalized, wildcards kept) or, for ADD, URLs. */
+  sources: string[];
+  /** Normalized destination relative to the image root; `''` is the root. */
+  dest: string;
+  /** Sources go inside `dest` (it ends with `/`, is a known rootfs directory, or there are several sources). */
+  destIsDirectory: boolean;
+  /** The context files each source matched on this platform (directories listed as themselves). */
+  matches: string[][];
+  chmod?: string;
+}
+
+export interface RunOp extends OpBase {
+  kind: 'run';
+  /** Shell form: the text handed to `sh -c`; exec form: the program and its arguments. */
+  command: string | string[];
+  /** ARG and ENV values in scope (ARCH, TARGET* and BUILD* included), as the command's environment. */
+  env: Record<string, string>;
+  /** The command with the variables it references replaced by their values, for display only. */
+  preview: string;
+  /** Heredoc bodies the command reads (`RUN <<EOF`). */
+  heredocs?: { name: string; content: string; expand: boolean }[];
+  /** Set when the command runs programs built for another architecture than the build host's. */
+  emulation?: { architecture: string; programs: string[] };
+}
+
+export interface EnvOp extends OpBase {
+  kind: 'env';
+  env: Record<string, string>;
+}
+
+export interface LabelOp extends OpBase {
+  kind: 'label';
+  labels: Record<string, string>;
+}
+
+export interface ArgOp extends OpBase {
+  kind: 'arg';
+  /** Each declared name and its value (build arg, else default); null when it has none. */
+  args: Record<string, string | null>;
+}
+
+export interface CmdOp extends OpBase {
+  kind: 'cmd';
+  command: string | string[];
+  preview: string;
+}
+
+export interface AppOp extends OpBase {
+  kind: 'app';
+  /** APP, or the CNI/CSI forms. */
+  type: 'APP' | 'CNI' | 'CSI';
+  name: string;
+  /** Expanded sources: `local://path` (in the context) or URLs. */
+  sources: string[];
+}
+
+export interface AppCmdsOp extends OpBase {
+  kind: 'appcmds';
+  app: string;
+  command: string[];
+}
+
+export interface AppEnvOp extends OpBase {
+  kind: 'appenv';
+  app: string;
+  env: Record<string, string>;
+}
+
+export interface LaunchOp extends OpBase {
+  kind: 'launch';
+  apps: string[];
+}
+
+export interface CmdsOp extends OpBase {
+  kind: 'cmds';
+  commands: string[];
+}
+
+export interface KubeVersionOp extends OpBase {
+  kind: 'kubeversion';
+  constraint: string;
+}
+
+export interface MaintainerOp extends OpBase {
+  kind: 'maintainer';
+  maintainer: string;
+}
+
+export type Op = FromOp | CopyOp | RunOp | EnvOp | LabelOp | ArgOp | CmdOp | AppOp | AppCmdsOp | AppEnvOp | LaunchOp | CmdsOp | KubeVersionOp | MaintainerOp;
+export type OpKind = Op['kind'];
+
+/** An op before its digest is known. */
+export type OpDraft<T extends Op = Op> = T extends Op ? Omit<T, 'digest'> : never;
+
+export interface Application {
+  name: string;
+  type: 'APP' | 'CNI' | 'CSI';
+  sources: string[];
+  cmds?: string[];
+  env?: Record<string, string>;
+}
+
+/** What the ops leave in the image config, on top of the base image's. */
+export interface ImageConfig {
+  /** Every CMD command, in order (appended to the base image's). */
+  cmds: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  args: Record<string, string>;
+  /** The default Clusterfile (`COPY Clusterfile etc`), stored as the `sea.aliyun.com/ClusterFile` annotation. */
+  clusterfile?: string;
+  apps: Application[];
+  launch?: { apps?: string[]; cmds?: string[] };
+  kubeVersion?: string;
+  maintainer?: string;
+}
+
+export interface PlatformPlan {
+  /** `linux/arm64/v8`. */
+  platform: string;
+  /** The parsed platform. */
+  target: Platform;
+  /** The expanded FROM image (`scratch` when the Kubefile has none). */
+  base: string;
+  ops: Op[];
+  config: ImageConfig;
+}
+
+/** JSON with object keys sorted and no blanks: the same value always gives the same text. */
+export function canonicalJson(value: unknown, skip: ReadonlySet<string> = NO_KEYS): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    // Skipped keys are never read: one may be a getter that is costly to run (a RUN's env).
+    if (skip.has(key)) continue;
+    const item = record[key];
+    if (item === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${out}}`;
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/** The hex SHA-256 of a text's UTF-8 bytes. Hosts may inject a native one (`@kubefile/compiler/node`). */
+export type Sha256Hex = (text: string) => string;
+
+/** The portable SHA-256 (pure JavaScript), used when the host does not provide one. */
+export const sha256Hex: Sha256Hex = (text) => bytesToHex(sha256(utf8Encode(text)));
+
+/**
+ * The fields that make an op what it is, in a fixed order: the digest's input. Left out: where the
+ * op stands (`line`), what the context held (`matches`: the runtime hashes source content itself),
+ * what is derived for display (`preview`, `emulation`), and a RUN's `env`, which the ARG/ENV ops
+ * before it (already in the chain) and the platform variables (`platformKey`) determine.
+ * Records (env, labels) keep their source order. A test changes every field and expects a new digest.
+ */
+function identity(op: OpDraft, platformKey: string): unknown[] {
+  switch (op.kind) {
+    case 'from':
+      return [op.kind, op.image];
+    case 'copy':
+    case 'add':
+      return [op.kind, op.sources, op.dest, op.destIsDirectory, op.chmod ?? null];
+    case 'run':
+      return [op.kind, op.command, op.heredocs ?? null, platformKey];
+    case 'env':
+      return [op.kind, op.env];
+    case 'label':
+      return [op.kind, op.labels];
+    case 'arg':
+      return [op.kind, op.args];
+    case 'cmd':
+      return [op.kind, op.command];
+    case 'app':
+      return [op.kind, op.type, op.name, op.sources];
+    case 'appcmds':
+      return [op.kind, op.app, op.command];
+    case 'appenv':
+      return [op.kind, op.app, op.env];
+    case 'launch':
+      return [op.kind, op.apps];
+    case 'cmds':
+      return [op.kind, op.commands];
+    case 'kubeversion':
+      return [op.kind, op.constraint];
+    case 'maintainer':
+      return [op.kind, op.maintainer];
+  }
+}
+
+/**
+ * Gives each draft its digest in place: SHA-256 of the parent's digest and the op's identity as
+ * JSON. `platformKey` (the platform variables) enters RUN ops only, so ops that do not depend on
+ * the platform get the same digest in every plan.
+ */
+export function digestOps(drafts: readonly OpDraft[], platformKey = '', hash: Sha256Hex = sha256Hex): Op[] {
+  let parent = '';
+  for (const draft of drafts) {
+    parent = `sha256:${hash(`${parent}\n${JSON.stringify(identity(draft, platformKey))}`)}`;
+    (draft as Op).digest = parent;
+  }
+  return drafts as Op[];
+}
+
+/** The versioned JSON document `kubefilec compile --emit ir` prints. */
+export interface IrDocument {
+  schemaVersion: typeof IR_SCHEMA_VERSION;
+  plans: Array<Omit<PlatformPlan, 'target'>>;
+}
+
+export function toIrDocument(plans: readonly PlatformPlan[]): IrDocument {
+  return { schemaVersion: IR_SCHEMA_VERSION, plans: plans.map(({ target: _target, ...rest }) => rest) };
+}
