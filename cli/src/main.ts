@@ -4,7 +4,8 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { lintCommand } from './commands/lint.js';
+import { compileCommand, type CompileCommandOptions } from './commands/compile.js';
+import { lintCommand, type LintCommandOptions } from './commands/lint.js';
 import { parseCommand } from './commands/parse.js';
 import { processIO, type CommandIO } from './commands/io.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './errors.js';
@@ -18,6 +19,13 @@ function fileOption(): Option {
   return new Option('-f, --file <FILE>', 'the Kubefile (default: Kubefile, then kubefile, then Dockerfile in CONTEXT; "-" reads standard input)');
 }
 
+/** --platform and --build-arg, shared by the commands that compile. */
+function addTargetOptions(command: Command): Command {
+  return command
+    .option('--platform <PLATFORMS>', 'target platforms, e.g. linux/amd64,linux/arm64 (repeatable; default: this host\'s)', collect, [])
+    .option('--build-arg <NAME=VALUE>', 'set an ARG (repeatable; the value may contain "=" and ","; NAME alone takes it from the environment)', (v: string, prev: string[]) => prev.concat(v), []);
+}
+
 function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
   const program = new Command('kubefilec')
     .description('Lint and parse Kubefiles, the build files of cluster images')
@@ -26,16 +34,17 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
 
-  program
+  const lint = program
     .command('lint')
-    .description('Report problems in a Kubefile (exit 1 when any error is found)')
+    .description('Report problems in a Kubefile, including missing build-context files per platform (exit 1 when any error is found)')
     .argument('[CONTEXT...]', 'build context directories, or Kubefiles themselves (default: .)')
-    .addOption(fileOption())
+    .addOption(fileOption());
+  addTargetOptions(lint)
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collect, [])
     .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collect, [])
     .addHelpText('after', '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.')
-    .action(async (contexts: string[], options: { file?: string; format: 'text' | 'json' | 'sarif'; enable: string[]; disable: string[] }) => {
+    .action(async (contexts: string[], options: LintCommandOptions) => {
       setExit(await lintCommand(contexts, options, io, VERSION));
     });
 
@@ -52,6 +61,18 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     )
     .action(async (context: string, options: { file?: string; format: 'json' | 'text' }) => {
       setExit(await parseCommand(context, options, io));
+    });
+
+  const compile = program
+    .command('compile')
+    .description('Print the build plan of each target platform (exit 1, with diagnostics on stderr, when there are errors)')
+    .argument('[CONTEXT]', 'build context directory, or the Kubefile itself', '.')
+    .addOption(fileOption());
+  addTargetOptions(compile)
+    .addOption(new Option('--emit <FORM>', 'ir: the versioned JSON plans (docs/ir.schema.json); text: one line per op').choices(['ir', 'text']).default('ir'))
+    .addHelpText('after', '\nExample: kubefilec compile --platform linux/amd64,linux/arm64 --build-arg Version=v1.2 examples/multi-arch')
+    .action(async (context: string, options: CompileCommandOptions) => {
+      setExit(await compileCommand(context, options, io));
     });
 
   return program;

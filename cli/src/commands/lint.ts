@@ -1,12 +1,13 @@
-/** `kubefilec lint`: every diagnostic of a Kubefile, as text, JSON or SARIF. */
-import { lint } from '@kubefile/compiler';
+/** `kubefilec lint`: every diagnostic of a Kubefile (syntax, structure and, per platform, the build context), as text, JSON or SARIF. */
+import { compile } from '@kubefile/compiler';
 import { DIAGNOSTIC_CODES } from '@kubefile/grammar';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { formatReport, type FileDiagnostics, type ReportFormat } from '../report.js';
 import { readKubefile } from '../source.js';
+import { compileOptions, type TargetOptions } from '../target.js';
 import type { CommandIO } from './io.js';
 
-export interface LintCommandOptions {
+export interface LintCommandOptions extends TargetOptions {
   file?: string;
   format: ReportFormat;
   enable: string[];
@@ -23,7 +24,8 @@ export async function lintCommand(contexts: string[], options: LintCommandOption
   const reports: FileDiagnostics[] = [];
   for (const context of targets) {
     const source = await readKubefile(options.file, context, io.stdin);
-    reports.push({ file: source.displayPath, diagnostics: lint(source.text, { enable: options.enable, disable: options.disable }).diagnostics });
+    const compiled = await compile(source.text, { ...compileOptions(options, source.context), enable: options.enable, disable: options.disable });
+    reports.push({ file: source.displayPath, diagnostics: compiled.diagnostics });
   }
   io.out(formatReport(options.format, reports, version));
   return reports.some((r) => r.diagnostics.some((d) => d.severity === 'error')) ? EXIT_PROBLEMS : EXIT_OK;

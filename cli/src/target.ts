@@ -1,0 +1,45 @@
+/**
+ * What the compiling commands share: the target platforms (`--platform`), `--build-arg` values,
+ * the host platform and the build context on disk, turned into `CompileOptions`.
+ */
+import { parsePlatformList, platformFromNode, PlatformError, type CompileOptions, type Platform } from '@kubefile/compiler';
+import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
+import { UsageError } from './errors.js';
+
+export interface TargetOptions {
+  /** `--platform` values, each possibly a comma list. */
+  platform: string[];
+  /** `--build-arg` values, `NAME=VALUE` or `NAME` (value from the environment). */
+  buildArg: string[];
+}
+
+/** The machine kubefilec runs on. */
+export function hostPlatform(): Platform {
+  return platformFromNode(process.platform, process.arch);
+}
+
+/** `NAME=VALUE` (the value may hold `=` and `,`), or `NAME` taken from the environment as Docker does. */
+export function parseBuildArgs(values: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const name = eq === -1 ? value : value.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--build-arg ${value}: "${name}" is not a valid variable name`);
+    if (eq !== -1) out[name] = value.slice(eq + 1);
+    else if (env[name] !== undefined) out[name] = env[name] as string;
+    else throw new UsageError(`--build-arg ${name} has no value: write ${name}=VALUE, or set ${name} in the environment`);
+  }
+  return out;
+}
+
+export function compileOptions(options: TargetOptions, contextDir: string): CompileOptions {
+  const host = hostPlatform();
+  let platforms: Platform[];
+  try {
+    platforms = parsePlatformList(options.platform, host);
+  } catch (error) {
+    if (error instanceof PlatformError) throw new UsageError(`--platform: ${error.message}`);
+    throw error;
+  }
+  return { platforms, buildPlatform: host, buildArgs: parseBuildArgs(options.buildArg), context: nodeContext(contextDir), sha256: nodeSha256 };
+}
