@@ -133,7 +133,8 @@ class ArtifactCache {
   problems(key: string, run: () => Promise<ArtifactProblem[]>): Promise<ArtifactProblem[]> {
     let result = this.results.get(key);
     if (!result) {
-      result = run();
+      // A file that cannot be read (permissions, a race with the disk) is a problem with that file, not a crash.
+      result = run().catch((error: unknown) => [{ path: key.slice(key.indexOf(':') + 1), message: `cannot be read: ${error instanceof Error ? error.message : String(error)}` }]);
       this.results.set(key, result);
     }
     return result;

@@ -167,7 +167,7 @@ async function leavesContext(context: BuildContext, path: string): Promise<boole
   return true;
 }
 
-/** Every file under the matched paths (directories walked, symlinks not followed), sorted. */
+/** Every regular file under the matched paths (directories walked, symlinks not followed), sorted. */
 export async function filesUnder(context: BuildContext, paths: readonly string[], limit = 10_000): Promise<string[]> {
   const out: string[] = [];
   const visit = async (path: string): Promise<void> => {
@@ -175,7 +175,7 @@ export async function filesUnder(context: BuildContext, paths: readonly string[]
     const entry = await context.stat(path);
     if (entry?.type === 'directory') {
       for (const name of await context.list(path)) await visit(join(path, name));
-    } else if (entry) {
+    } else if (entry?.type === 'file') {
       out.push(path);
     }
   };
