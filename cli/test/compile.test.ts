@@ -23,115 +23,114 @@ interface IrJson {
   plans: { platform: string; base: string; ops: { kind: string; digest: string; sources?: string[]; dest?: string }[] }[];
 }
 
-describe('kubefilec compile', () => {
+describe('kubefilec with platforms', () => {
+  /** A fresh temporary build context for each test. */
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'kubefilec-compile-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('--help describes the command and its options', async () => {
-    const r = await run(['compile', '--help']);
-    assert.equal(r.code, 0);
-    for (const option of ['--platform', '--build-arg', '--emit', '-f, --file']) assert.ok(r.stdout.includes(option), option);
+  describe('compile', () => {
+
+    it('--help describes the command and its options', async () => {
+      const r = await run(['compile', '--help']);
+      assert.equal(r.code, 0);
+      for (const option of ['--platform', '--build-arg', '--emit', '-f, --file']) assert.ok(r.stdout.includes(option), option);
+    });
+
+    it('prints one IR plan per platform, with per-platform sources', async () => {
+      const r = await run(['compile', '--platform', 'linux/amd64,aarch64', '--platform', 'linux/arm64/v8', '--emit', 'ir', multiArch]);
+      assert.equal(r.stderr, '');
+      assert.equal(r.code, 0);
+      const ir = JSON.parse(r.stdout) as IrJson;
+      assert.equal(ir.schemaVersion, 1);
+      assert.deepEqual(
+        ir.plans.map((p) => p.platform),
+        ['linux/amd64', 'linux/arm64/v8'],
+      );
+      const helm = ir.plans.map((p) => p.ops.find((op) => op.kind === 'copy' && op.dest === 'bin')?.sources);
+      assert.deepEqual(helm, [['amd64/helm'], ['arm64/helm']]);
+      assert.equal(ir.plans[0].ops[1].digest, ir.plans[1].ops[1].digest, 'COPY dashborad.yaml does not depend on the platform');
+    });
+
+    it('--emit text prints one line per op', async () => {
+      const r = await run(['compile', '--platform', 'linux/arm64', '--emit', 'text', multiArch]);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /^linux\/arm64\/v8 \(from kubernetes:v1\.19\.8\)\n/);
+      assert.match(r.stdout, /^ {2}[0-9a-f]{12} {2}COPY {8}arm64\/helm -> bin\/$/m);
+      assert.match(r.stdout, /^ {2}[0-9a-f]{12} {2}CMD {9}kubectl apply -f manifests\/dashborad\.yaml$/m);
+    });
+
+    it('exits 1 with diagnostics on stderr and nothing on stdout when there are errors', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPY ${ARCH}/helm bin\n');
+      mkdirSync(join(dir, 'amd64'));
+      writeFileSync(join(dir, 'amd64', 'helm'), '#!/bin/sh\n');
+      const r = await run(['compile', '--platform', 'linux/amd64,linux/arm64', dir]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, `${join(dir, 'Kubefile')}:2:6: error KF3004: "arm64/helm" matches nothing in the build context (for linux/arm64/v8)\n`);
+    });
+
+    it('passes build args, whose values may hold = and ,', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nARG OPTS\nLABEL opts=${OPTS}\n');
+      const r = await run(['compile', '--build-arg', 'OPTS=a=1,b=2', dir]);
+      assert.equal(r.code, 0, r.stderr);
+      const ir = JSON.parse(r.stdout) as { plans: { config: { labels: Record<string, string> } }[] };
+      assert.deepEqual(ir.plans[0].config.labels, { opts: 'a=1,b=2' });
+    });
+
+    it('an invalid platform is a usage error (exit 2) that names it', async () => {
+      const r = await run(['compile', '--platform', 'linux/*', multiArch]);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, 'kubefilec: error: --platform: invalid platform "linux/*": wildcards are not supported\n');
+    });
+
+    it('parses --build-arg values, taking NAME alone from the environment', () => {
+      assert.deepEqual(parseBuildArgs(['A=1', 'B=x=y,z', 'C='], {}), { A: '1', B: 'x=y,z', C: '' });
+      assert.deepEqual(parseBuildArgs(['HOME_DIR'], { HOME_DIR: '/root' }), { HOME_DIR: '/root' });
+      assert.throws(() => parseBuildArgs(['MISSING'], {}), /--build-arg MISSING has no value/);
+      assert.throws(() => parseBuildArgs(['1A=x'], {}), /not a valid variable name/);
+    });
   });
 
-  it('prints one IR plan per platform, with per-platform sources', async () => {
-    const r = await run(['compile', '--platform', 'linux/amd64,aarch64', '--platform', 'linux/arm64/v8', '--emit', 'ir', multiArch]);
-    assert.equal(r.stderr, '');
-    assert.equal(r.code, 0);
-    const ir = JSON.parse(r.stdout) as IrJson;
-    assert.equal(ir.schemaVersion, 1);
-    assert.deepEqual(
-      ir.plans.map((p) => p.platform),
-      ['linux/amd64', 'linux/arm64/v8'],
-    );
-    const helm = ir.plans.map((p) => p.ops.find((op) => op.kind === 'copy' && op.dest === 'bin')?.sources);
-    assert.deepEqual(helm, [['amd64/helm'], ['arm64/helm']]);
-    assert.equal(ir.plans[0].ops[1].digest, ir.plans[1].ops[1].digest, 'COPY dashborad.yaml does not depend on the platform');
-  });
+  describe('lint with platforms and build args', () => {
 
-  it('--emit text prints one line per op', async () => {
-    const r = await run(['compile', '--platform', 'linux/arm64', '--emit', 'text', multiArch]);
-    assert.equal(r.code, 0);
-    assert.match(r.stdout, /^linux\/arm64\/v8 \(from kubernetes:v1\.19\.8\)\n/);
-    assert.match(r.stdout, /^ {2}[0-9a-f]{12} {2}COPY {8}arm64\/helm -> bin\/$/m);
-    assert.match(r.stdout, /^ {2}[0-9a-f]{12} {2}CMD {9}kubectl apply -f manifests\/dashborad\.yaml$/m);
-  });
+    it('checks the build context for each platform', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPY ${ARCH}/helm bin\nCOPY missing.yaml manifests\n');
+      mkdirSync(join(dir, 'arm64'));
+      writeFileSync(join(dir, 'arm64', 'helm'), '#!/bin/sh\n');
+      const file = join(dir, 'Kubefile');
+      const r = await run(['lint', '--platform', 'linux/amd64,linux/arm64', dir]);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stdout,
+        `${file}:2:6: error KF3004: "amd64/helm" matches nothing in the build context (for linux/amd64)\n` +
+          `${file}:3:6: error KF3004: "missing.yaml" matches nothing in the build context\n`,
+      );
+    });
 
-  it('exits 1 with diagnostics on stderr and nothing on stdout when there are errors', async () => {
-    writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPY ${ARCH}/helm bin\n');
-    mkdirSync(join(dir, 'amd64'));
-    writeFileSync(join(dir, 'amd64', 'helm'), '#!/bin/sh\n');
-    const r = await run(['compile', '--platform', 'linux/amd64,linux/arm64', dir]);
-    assert.equal(r.code, 1);
-    assert.equal(r.stdout, '');
-    assert.equal(r.stderr, `${join(dir, 'Kubefile')}:2:6: error KF3004: "arm64/helm" matches nothing in the build context (for linux/arm64/v8)\n`);
-  });
+    it('warns about build args that no ARG declares', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\n');
+      const r = await run(['lint', '--build-arg', 'NOPE=1', dir]);
+      assert.equal(r.code, 0);
+      assert.equal(r.stdout, `${join(dir, 'Kubefile')}:1:1: warning KF3002: --build-arg NOPE is not used: no ARG declares NOPE\n`);
+    });
 
-  it('passes build args, whose values may hold = and ,', async () => {
-    writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nARG OPTS\nLABEL opts=${OPTS}\n');
-    const r = await run(['compile', '--build-arg', 'OPTS=a=1,b=2', dir]);
-    assert.equal(r.code, 0, r.stderr);
-    const ir = JSON.parse(r.stdout) as { plans: { config: { labels: Record<string, string> } }[] };
-    assert.deepEqual(ir.plans[0].config.labels, { opts: 'a=1,b=2' });
-  });
+    it('the examples lint clean for amd64 and arm64', async () => {
+      for (const example of ['multi-arch', 'dashboard', 'app-launch']) {
+        const r = await run(['lint', '--platform', 'linux/amd64,linux/arm64', join(repo, 'examples', example)]);
+        assert.equal(r.stdout, '', example);
+        assert.equal(r.code, 0, example);
+      }
+    });
 
-  it('an invalid platform is a usage error (exit 2) that names it', async () => {
-    const r = await run(['compile', '--platform', 'linux/*', multiArch]);
-    assert.equal(r.code, 2);
-    assert.equal(r.stderr, 'kubefilec: error: --platform: invalid platform "linux/*": wildcards are not supported\n');
-  });
-
-  it('parses --build-arg values, taking NAME alone from the environment', () => {
-    assert.deepEqual(parseBuildArgs(['A=1', 'B=x=y,z', 'C='], {}), { A: '1', B: 'x=y,z', C: '' });
-    assert.deepEqual(parseBuildArgs(['HOME_DIR'], { HOME_DIR: '/root' }), { HOME_DIR: '/root' });
-    assert.throws(() => parseBuildArgs(['MISSING'], {}), /--build-arg MISSING has no value/);
-    assert.throws(() => parseBuildArgs(['1A=x'], {}), /not a valid variable name/);
-  });
-});
-
-describe('kubefilec lint with platforms and build args', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kubefilec-lint-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('checks the build context for each platform', async () => {
-    writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPY ${ARCH}/helm bin\nCOPY missing.yaml manifests\n');
-    mkdirSync(join(dir, 'arm64'));
-    writeFileSync(join(dir, 'arm64', 'helm'), '#!/bin/sh\n');
-    const file = join(dir, 'Kubefile');
-    const r = await run(['lint', '--platform', 'linux/amd64,linux/arm64', dir]);
-    assert.equal(r.code, 1);
-    assert.equal(
-      r.stdout,
-      `${file}:2:6: error KF3004: "amd64/helm" matches nothing in the build context (for linux/amd64)\n` +
-        `${file}:3:6: error KF3004: "missing.yaml" matches nothing in the build context\n`,
-    );
-  });
-
-  it('warns about build args that no ARG declares', async () => {
-    writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\n');
-    const r = await run(['lint', '--build-arg', 'NOPE=1', dir]);
-    assert.equal(r.code, 0);
-    assert.equal(r.stdout, `${join(dir, 'Kubefile')}:1:1: warning KF3002: --build-arg NOPE is not used: no ARG declares NOPE\n`);
-  });
-
-  it('the examples lint clean for amd64 and arm64', async () => {
-    for (const example of ['multi-arch', 'dashboard', 'app-launch']) {
-      const r = await run(['lint', '--platform', 'linux/amd64,linux/arm64', join(repo, 'examples', example)]);
-      assert.equal(r.stdout, '', example);
-      assert.equal(r.code, 0, example);
-    }
-  });
-
-  it('the installed binary compiles an example', async () => {
-    const bin = join(repo, 'cli/bin/kubefilec.js');
-    const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [bin, 'compile', '--platform', 'linux/arm64', multiArch], (error, out) => (error ? reject(error) : resolve(out))),
-    );
-    assert.equal((JSON.parse(stdout) as IrJson).plans[0].platform, 'linux/arm64/v8');
+    it('the installed binary compiles an example', async () => {
+      const bin = join(repo, 'cli/bin/kubefilec.js');
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [bin, 'compile', '--platform', 'linux/arm64', multiArch], (error, out) => (error ? reject(error) : resolve(out))),
+      );
+      assert.equal((JSON.parse(stdout) as IrJson).plans[0].platform, 'linux/arm64/v8');
+    });
   });
 });
