@@ -6,9 +6,10 @@
  * Pure: the context is reached only through `BuildContext`, archives only through ranged reads.
  * Each check returns plain problems; the caller turns them into diagnostics.
  */
-import { editDistance } from '@kubefile/grammar';
+import { closestMatch, editDistance } from '@kubefile/grammar';
 import { loadAll, YAMLException } from 'js-yaml';
 import type { BuildContext, ContextEntry } from './context.js';
+import { followLinks, joinPath } from './sources.js';
 import { utf8Decode } from './text.js';
 
 export interface ArtifactProblem {
@@ -73,18 +74,7 @@ export const PLUGIN_ACTIONS_V09: readonly string[] = [
 
 /** The candidate closest to `word` (ignoring case), when close enough to be a misspelling of it. */
 function closest(word: string, candidates: readonly string[]): string | undefined {
-  const lower = word.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(lower, candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  const limit = lower.length <= 3 ? 1 : lower.length <= 6 ? 2 : 3;
-  return bestDistance <= limit ? best : undefined;
+  return closestMatch(word, candidates, word.length <= 3 ? 1 : word.length <= 6 ? 2 : 3);
 }
 
 function didYouMean(word: string, candidates: readonly string[]): string {
@@ -306,27 +296,12 @@ export function checkPluginFile(path: string, text: string): ArtifactProblem[] {
 // ---------------------------------------------------------------------------------------------
 // context helpers
 
-const join = (dir: string, name: string) => (dir === '' ? name : `${dir}/${name}`);
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
-/** The entry at `path` after following symlinks inside the context (at most 16 hops). */
+/** The entry at `path` after following symlinks inside the context. */
 async function resolve(context: BuildContext, path: string): Promise<{ path: string; entry: ContextEntry } | undefined> {
-  let current = path;
-  for (let hop = 0; hop < 16; hop++) {
-    const entry = await context.stat(current);
-    if (!entry || entry.type !== 'symlink') return entry && { path: current, entry };
-    const target = await context.readLink(current);
-    const parts = target.startsWith('/') ? [] : current.split('/').slice(0, -1);
-    for (const part of target.split('/')) {
-      if (part === '' || part === '.') continue;
-      if (part === '..') {
-        if (parts.length === 0) return undefined; // leaves the context
-        parts.pop();
-      } else parts.push(part);
-    }
-    current = parts.join('/');
-  }
-  return undefined;
+  const found = await followLinks(context, path);
+  return found === 'outside' ? undefined : found;
 }
 
 async function readPrefix(context: BuildContext, path: string, length: number): Promise<Uint8Array> {
@@ -399,7 +374,7 @@ async function checkChartArchive(context: BuildContext, path: string): Promise<A
 
 /** The problems of a chart directory, or undefined when it has no Chart.yaml. */
 async function checkChartDirectory(context: BuildContext, dir: string): Promise<ArtifactProblem[] | undefined> {
-  const file = join(dir, 'Chart.yaml');
+  const file = joinPath(dir, 'Chart.yaml');
   const found = await resolve(context, file);
   if (!found) return undefined;
   return checkChartYaml(context, file, found.entry);
@@ -423,7 +398,7 @@ export async function checkChart(context: BuildContext, path: string): Promise<A
   const problems: ArtifactProblem[] = [];
   let charts = 0;
   for (const name of names) {
-    const child = join(found.path, name);
+    const child = joinPath(found.path, name);
     const entry = await resolve(context, child);
     if (entry?.entry.type === 'directory') {
       const result = await checkChartDirectory(context, child);
@@ -443,7 +418,7 @@ export async function checkChart(context: BuildContext, path: string): Promise<A
       message: misnamed
         ? `${path || '.'} has ${misnamed} but Helm reads Chart.yaml (the name is case-sensitive)`
         : `${path || '.'} is not a Helm chart: no Chart.yaml (a directory copied to charts/ must be a chart, or hold charts)`,
-      path: misnamed ? join(found.path, misnamed) : path,
+      path: misnamed ? joinPath(found.path, misnamed) : path,
     },
   ];
 }
@@ -530,7 +505,7 @@ export async function checkManifest(context: BuildContext, path: string): Promis
   const walk = async (dir: string): Promise<void> => {
     for (const name of await context.list(dir)) {
       if (files >= MAX_MANIFEST_FILES) return;
-      const child = join(dir, name);
+      const child = joinPath(dir, name);
       const entry = await context.stat(child);
       if (entry?.type === 'directory') await walk(child);
       else if (entry?.type === 'file') {

@@ -31,7 +31,7 @@ import { expandWord } from './expand.js';
 import { canonicalJson, digestOps, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type OpDraft, type PlatformPlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
 import { VariableScope } from './scope.js';
-import { filesUnder, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
+import { filesUnder, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
 import { utf8Decode } from './text.js';
 
 export interface CompileOptions extends DiagnosticFilter {
@@ -67,7 +67,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   const targets = uniquePlatforms((options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p, build) : p)));
   if (targets.length === 0) targets.push(build);
   const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));
-  const shared = new ArtifactCache(options.context);
+  const shared = new ArtifactCache();
   // Words with a quoting or substitution error: their value is a guess, so nothing is checked on it.
   const brokenWords = parsed.diagnostics.filter((d) => d.code === 'KF1007' || d.code === 'KF1008').map((d) => d.range.start.offset);
 
@@ -128,8 +128,6 @@ class ArtifactCache {
   private readonly results = new Map<string, Promise<ArtifactProblem[]>>();
   private readonly headers = new Map<string, Promise<Uint8Array>>();
 
-  constructor(readonly context: BuildContext | undefined) {}
-
   problems(key: string, run: () => Promise<ArtifactProblem[]>): Promise<ArtifactProblem[]> {
     let result = this.results.get(key);
     if (!result) {
@@ -143,7 +141,8 @@ class ArtifactCache {
   header(context: BuildContext, path: string): Promise<Uint8Array> {
     let header = this.headers.get(path);
     if (!header) {
-      header = context.read(path, { offset: 0, length: 64 });
+      // An unreadable program is simply not known to be foreign; COPY itself will report the file.
+      header = context.read(path, { offset: 0, length: 64 }).catch(() => new Uint8Array());
       this.headers.set(path, header);
     }
     return header;
@@ -339,7 +338,7 @@ class Planner {
       kind,
       sources,
       dest: dest.path,
-      destIsDirectory: dest.directory || sourceWords.length > 1 || sources.some((s) => /[*?[]/.test(s)),
+      destIsDirectory: dest.directory || sourceWords.length > 1 || sources.some(hasWildcard),
       matches,
       line: this.line(instruction),
     };

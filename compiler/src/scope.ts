@@ -4,7 +4,7 @@
  * overrides a declared ARG's default; ENV shadows an ARG of the same name. The platform variables
  * (ARCH, TARGET*, BUILD*) are predefined everywhere, as sealer's `${ARCH}` is.
  */
-import { editDistance } from '@kubefile/grammar';
+import { closestMatch } from '@kubefile/grammar';
 
 export class VariableScope {
   private readonly globals = new Map<string, string | undefined>();
@@ -80,15 +80,6 @@ export class VariableScope {
   /** The closest visible name to a misspelt one, if any is close enough to be the intended one. */
   suggest(name: string): string | undefined {
     const names = new Set([...Object.keys(this.predefined), ...(this.inStage ? [...this.args.keys(), ...this.env.keys()] : this.globals.keys())]);
-    let best: string | undefined;
-    let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
-    for (const candidate of names) {
-      const distance = editDistance(name.toUpperCase(), candidate.toUpperCase());
-      if (distance < bestDistance) {
-        best = candidate;
-        bestDistance = distance;
-      }
-    }
-    return best;
+    return closestMatch(name, names, Math.max(1, Math.floor(name.length / 3)));
   }
 }

@@ -3,7 +3,7 @@
  * resolution of context sources (wildcards included) through the injected `BuildContext`, refusing
  * anything that leads outside the context.
  */
-import type { BuildContext } from './context.js';
+import type { BuildContext, ContextEntry } from './context.js';
 
 export type SourceKind = 'context' | 'http' | 'git';
 
@@ -104,7 +104,8 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-function join(dir: string, name: string): string {
+/** `dir/name`, or `name` at the context root. */
+export function joinPath(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
 }
 
@@ -133,14 +134,14 @@ export async function resolveSource(context: BuildContext, source: ContextPath):
     const next: string[] = [];
     for (const dir of candidates) {
       if (!hasWildcard(segment)) {
-        const path = join(dir, segment.replace(/\\(.)/g, '$1'));
+        const path = joinPath(dir, segment.replace(/\\(.)/g, '$1'));
         if (await context.stat(path)) next.push(path);
         continue;
       }
       const entry = await context.stat(dir);
       if (entry?.type !== 'directory') continue;
       const pattern = segmentPattern(segment);
-      for (const name of await context.list(dir)) if (pattern.test(name)) next.push(join(dir, name));
+      for (const name of await context.list(dir)) if (pattern.test(name)) next.push(joinPath(dir, name));
     }
     candidates = next;
   }
@@ -152,19 +153,27 @@ export async function resolveSource(context: BuildContext, source: ContextPath):
   return resolution;
 }
 
-/** Follows symlinks at `path` (up to 40, like Linux) and tells whether one points outside the context. */
 async function leavesContext(context: BuildContext, path: string): Promise<boolean> {
+  return (await followLinks(context, path)) === 'outside';
+}
+
+/**
+ * Follows symlinks from `path` (at most 40 hops, like Linux): the entry finally reached and its
+ * path; `'outside'` when a link is absolute or climbs out of the context; undefined when a link
+ * dangles or loops.
+ */
+export async function followLinks(context: BuildContext, path: string): Promise<{ path: string; entry: ContextEntry } | 'outside' | undefined> {
   let current = path;
   for (let hops = 0; hops < 40; hops++) {
     const entry = await context.stat(current);
-    if (entry?.type !== 'symlink') return false;
+    if (entry?.type !== 'symlink') return entry && { path: current, entry };
     const target = await context.readLink(current);
-    if (target.startsWith('/')) return true;
-    const resolved = normalizeContextPath(join(parentOf(current), target));
-    if (resolved.escapes) return true;
+    if (target.startsWith('/')) return 'outside';
+    const resolved = normalizeContextPath(joinPath(parentOf(current), target));
+    if (resolved.escapes) return 'outside';
     current = resolved.path;
   }
-  return true;
+  return undefined;
 }
 
 /** Every regular file under the matched paths (directories walked, symlinks not followed), sorted. */
@@ -174,7 +183,7 @@ export async function filesUnder(context: BuildContext, paths: readonly string[]
     if (out.length >= limit) return;
     const entry = await context.stat(path);
     if (entry?.type === 'directory') {
-      for (const name of await context.list(path)) await visit(join(path, name));
+      for (const name of await context.list(path)) await visit(joinPath(path, name));
     } else if (entry?.type === 'file') {
       out.push(path);
     }

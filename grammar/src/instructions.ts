@@ -93,18 +93,25 @@ export function isKeyword(word: string): word is Keyword {
 
 /** The closest keyword to `word` within a small edit distance, for "did you mean". */
 export function suggestKeyword(word: string): Keyword | undefined {
-  const upper = word.toUpperCase();
-  let best: Keyword | undefined;
-  let bestDistance = Infinity;
-  for (const keyword of KEYWORDS) {
-    const d = editDistance(upper, keyword);
+  return closestMatch(word, KEYWORDS, word.length <= 3 ? 1 : 2);
+}
+
+/**
+ * The candidate nearest to `word`, ignoring case, if at most `maxDistance` edits away: the one
+ * "did you mean" rule for keywords, variable names and plugin fields.
+ */
+export function closestMatch<T extends string>(word: string, candidates: Iterable<T>, maxDistance: number): T | undefined {
+  const lower = word.toLowerCase();
+  let best: T | undefined;
+  let bestDistance = maxDistance + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
-      best = keyword;
+      best = candidate;
       bestDistance = d;
     }
   }
-  const limit = upper.length <= 3 ? 1 : 2;
-  return bestDistance <= limit ? best : undefined;
+  return best;
 }
 
 /** Damerau-Levenshtein distance (adjacent transpositions count as one edit), in three rolling rows. */
