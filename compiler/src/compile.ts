@@ -28,7 +28,7 @@ import { check } from './check.js';
 import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
-import { canonicalJson, digestOps, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type OpDraft, type PlatformPlan } from './plan.js';
+import { digestOps, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type OpDraft, type PlatformPlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
 import { VariableScope } from './scope.js';
 import { filesUnder, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
@@ -195,7 +195,8 @@ class Planner {
       }
     }
     this.config.apps = [...this.apps.values()];
-    const platformKey = canonicalJson(platformVariables(this.target, this.build));
+    // Every platform variable derives from the target and build platforms, so those two stand for them all.
+    const platformKey = `${formatPlatform(this.target)} ${formatPlatform(this.build)}`;
     return { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: digestOps(this.drafts, platformKey, this.sha256), config: this.config };
   }
 

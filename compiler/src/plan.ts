@@ -190,7 +190,7 @@ export const sha256Hex: Sha256Hex = (text) => bytesToHex(sha256(utf8Encode(text)
  * The fields that make an op what it is, in a fixed order: the digest's input. Left out: where the
  * op stands (`line`), what the context held (`matches`: the runtime hashes source content itself),
  * what is derived for display (`preview`, `emulation`), and a RUN's `env`, which the ARG/ENV ops
- * before it (already in the chain) and the platform variables (`platformKey`) determine.
+ * before it (already in the chain) and the platform variables (`platformKey`: the target and build platforms they derive from) determine.
  * Records (env, labels) keep their source order. A test changes every field and expects a new digest.
  */
 function identity(op: OpDraft, platformKey: string): unknown[] {
