@@ -9,7 +9,7 @@
 import { closestMatch, editDistance } from '@kubefile/grammar';
 import { loadAll, YAMLException } from 'js-yaml';
 import type { BuildContext, ContextEntry } from './context.js';
-import { followLinks, joinPath } from './sources.js';
+import { escapeRegExp, followLinks, joinPath } from './sources.js';
 import { utf8Decode } from './text.js';
 
 export interface ArtifactProblem {
@@ -91,7 +91,6 @@ function show(value: unknown): string {
 }
 
 const DOCUMENT_START = /^---(?:[ \t]|$)/;
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const indentOf = (line: string) => line.length - line.trimStart().length;
 const isContent = (line: string) => line.trim() !== '' && !line.trimStart().startsWith('#');
 

@@ -100,7 +100,8 @@ export function segmentPattern(pattern: string): RegExp {
   return new RegExp(`^${out}$`, 'u');
 }
 
-function escapeRegExp(text: string): string {
+/** `text` matched literally inside a RegExp. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
