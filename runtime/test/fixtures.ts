@@ -1,0 +1,64 @@
+/** Test fixtures: throw-away stores and small hand-made images (no build needed). */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Header } from 'tar';
+import { parsePlatform } from '@kubefile/compiler';
+import { CLUSTER_IMAGE_KEY, ImageStore, MEDIA_TYPE, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest, type StoredImage } from '../src/index.js';
+import { toOciPlatform } from '../src/oci.js';
+
+export async function tempDir(prefix = 'kubefile-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A fresh store in a temp directory; `cleanup()` removes it. */
+export async function tempStore(): Promise<{ store: ImageStore; root: string; cleanup: () => Promise<void> }> {
+  const root = await tempDir('kubefile-store-');
+  return { store: await ImageStore.open(root), root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** An uncompressed tar holding `files` (path → content), regular files mode 0644, owner root, mtime 0. */
+export function tarOf(files: Record<string, string>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [path, content] of Object.entries(files)) {
+    const body = Buffer.from(content);
+    const header = Buffer.alloc(512);
+    new Header({ path, mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: new Date(0), type: 'File' }).encode(header, 0);
+    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+export interface FixturePlatform {
+  platform: string;
+  /** One layer per record. */
+  layers: Record<string, string>[];
+  cmds?: string[];
+}
+
+/** Stores a multi-platform image made by hand and names it `name`. */
+export async function makeImage(store: ImageStore, name: string, platforms: FixturePlatform[]): Promise<StoredImage> {
+  const entries: Descriptor[] = [];
+  for (const spec of platforms) {
+    const platform = toOciPlatform(parsePlatform(spec.platform));
+    const layers: Descriptor[] = [];
+    for (const files of spec.layers) {
+      const ref = await store.writeBlob(tarOf(files));
+      layers.push({ mediaType: MEDIA_TYPE.layer, digest: ref.digest, size: ref.size });
+    }
+    const cmds = spec.cmds ?? [];
+    const config: OciImageConfig = {
+      created: '2026-01-01T00:00:00Z',
+      ...platform,
+      config: { Cmd: cmds },
+      rootfs: { type: 'layers', diff_ids: layers.map((layer) => layer.digest) },
+      [CLUSTER_IMAGE_KEY]: { cmds, parentCmds: 0, args: {}, layers: spec.layers.map((files) => ({ type: 'COPY', value: Object.keys(files).join(' ') })) },
+    };
+    const configDescriptor = await store.putJson(config, MEDIA_TYPE.config);
+    const manifest: OciManifest = { schemaVersion: 2, mediaType: MEDIA_TYPE.manifest, config: configDescriptor, layers };
+    entries.push({ ...(await store.putJson(manifest, MEDIA_TYPE.manifest)), platform });
+  }
+  const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: entries };
+  return store.setImage(name, await store.putJson(index, MEDIA_TYPE.index));
+}
