@@ -1,0 +1,201 @@
+/**
+ * The image commands: `images`, `inspect`, `tag`, `delete` (`rmi`), `manifest create|add|remove|inspect`
+ * and `prune`. Each is a thin shell over a runtime function; RuntimeErrors (unknown image or
+ * platform ...) reach main's handler, which prints them once.
+ */
+import { Command, Option } from 'commander';
+import {
+  deleteImage,
+  inspectImage,
+  listImageSummaries,
+  manifestAdd,
+  manifestCreate,
+  manifestInspect,
+  manifestRemove,
+  prune,
+  renderInspect,
+  tagImage,
+  type DeleteResult,
+  type ImageSummary,
+  type InspectFormat,
+} from '@kubefile/runtime';
+import { openStore, rootOption } from '../store-root.js';
+import type { CommandIO } from './io.js';
+
+interface RootOptions {
+  root?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => previous.concat(value.split(',').map((v) => v.trim()).filter(Boolean));
+
+/** Adds the image commands to `program`; `version` goes into sealer's `sealer_version`. They exit 0 or throw. */
+export function registerImageCommands(program: Command, io: CommandIO, version: string): void {
+  program
+    .command('images')
+    .description('List the images in the store')
+    .addOption(new Option('--format <FORMAT>', 'table: for people; json: every field, sizes in bytes').choices(['table', 'json']).default('table'))
+    .addOption(rootOption())
+    .addHelpText('after', '\nSIZE counts each blob of the image once, shared layers included; CREATED is when the name was set.\nExample: kubefilec images --format json')
+    .action(async (options: RootOptions & { format: 'table' | 'json' }) => {
+      const store = await openStore(options.root);
+      const images = await listImageSummaries(store);
+      io.out(options.format === 'json' ? `${JSON.stringify(images, null, 2)}\n` : imagesTable(images));
+    });
+
+  program
+    .command('inspect')
+    .description('Print an image: its OCI index, manifests and configs (json), or as sealer shows a cloud image (sealer)')
+    .argument('<NAME>', 'image name (tag defaults to latest)')
+    .option('--platform <PLATFORM>', 'only this platform, e.g. linux/arm64/v8')
+    .addOption(new Option('--format <FORMAT>', 'json, or sealer: the manifest-list JSON, then one `kind: Image` YAML document per platform').choices(['json', 'sealer']).default('json'))
+    .addOption(rootOption())
+    .addHelpText('after', '\nExample: kubefilec inspect my-cluster:v1 --platform linux/amd64 --format sealer')
+    .action(async (name: string, options: RootOptions & { platform?: string; format: InspectFormat }) => {
+      const store = await openStore(options.root);
+      const result = await inspectImage(store, name, { format: options.format, version, ...(options.platform !== undefined ? { platform: options.platform } : {}) });
+      io.out(renderInspect(result));
+    });
+
+  program
+    .command('tag')
+    .description('Give an image another name (the blobs are shared, nothing is copied)')
+    .argument('<SRC>', 'existing image name')
+    .argument('<DST>', 'new name; an image already called so is replaced')
+    .addOption(rootOption())
+    .addHelpText('after', '\nExample: kubefilec tag my-cluster:v1 registry.example.com/team/my-cluster:v1')
+    .action(async (src: string, dst: string, options: RootOptions) => {
+      const store = await openStore(options.root);
+      await tagImage(store, src, dst);
+    });
+
+  program
+    .command('delete')
+    .alias('rmi')
+    .description('Remove an image name, or only some of its platforms (disk space is freed by prune)')
+    .argument('<NAME>', 'image name (tag defaults to latest)')
+    .option('--platform <PLATFORMS>', 'remove only these platforms (repeatable or comma-separated); removing the last one removes the name', collect)
+    .addOption(rootOption())
+    .addHelpText('after', '\nExamples:\n  kubefilec delete my-cluster:v1\n  kubefilec rmi my-cluster:v1 --platform linux/arm64')
+    .action(async (name: string, options: RootOptions & { platform?: string[] }) => {
+      const store = await openStore(options.root);
+      io.out(deletedText(await deleteImage(store, name, options.platform ? { platforms: options.platform } : {})));
+    });
+
+  const manifest = program
+    .command('manifest')
+    .description('Make and change manifest lists (multi-platform images) from images in the store')
+    .addHelpText('after', '\nExample: kubefilec manifest create my-cluster:v1 my-cluster:v1-amd64 my-cluster:v1-arm64');
+
+  manifest
+    .command('create')
+    .description('Make NAME list the platforms of every IMAGE')
+    .argument('<NAME>', 'name of the new manifest list')
+    .argument('<IMAGE...>', 'images whose platforms it lists')
+    .option('--amend', 'start from the existing NAME, and let a later image replace a platform an earlier one gave (without it, a platform given twice is an error)')
+    .addOption(rootOption())
+    .addHelpText('after', '\nExample: kubefilec manifest create my-cluster:v1 my-cluster:v1-amd64 my-cluster:v1-arm64')
+    .action(async (name: string, images: string[], options: RootOptions & { amend?: boolean }) => {
+      const store = await openStore(options.root);
+      const created = await manifestCreate(store, name, images, { amend: options.amend === true });
+      io.out(`${created.name} ${created.descriptor.digest}\n`);
+    });
+
+  manifest
+    .command('add')
+    .description("Add IMAGE's platforms to the list NAME (created when missing); a platform already listed is replaced")
+    .argument('<NAME>', 'manifest list')
+    .argument('<IMAGE>', 'image to add')
+    .addOption(rootOption())
+    .addHelpText('after', '\nExample: kubefilec manifest add my-cluster:v1 my-cluster:v1-arm64')
+    .action(async (name: string, image: string, options: RootOptions) => {
+      const store = await openStore(options.root);
+      const updated = await manifestAdd(store, name, image);
+      io.out(`${updated.name} ${updated.descriptor.digest}\n`);
+    });
+
+  manifest
+    .command('remove')
+    .description('Remove one platform from the list NAME (removing the last one removes NAME)')
+    .argument('<NAME>', 'manifest list')
+    .argument('<PLATFORM>', 'platform to remove, e.g. linux/arm64')
+    .addOption(rootOption())
+    .addHelpText('after', '\nExample: kubefilec manifest remove my-cluster:v1 linux/arm64')
+    .action(async (name: string, platform: string, options: RootOptions) => {
+      const store = await openStore(options.root);
+      io.out(deletedText(await manifestRemove(store, name, platform)));
+    });
+
+  manifest
+    .command('inspect')
+    .description('Print the image index NAME points at, as stored')
+    .argument('<NAME>', 'manifest list')
+    .addOption(rootOption())
+    .addHelpText('after', '\nExample: kubefilec manifest inspect my-cluster:v1')
+    .action(async (name: string, options: RootOptions) => {
+      const store = await openStore(options.root);
+      io.out(`${JSON.stringify(await manifestInspect(store, name), null, 2)}\n`);
+    });
+
+  program
+    .command('prune')
+    .description('Free disk space: remove blobs no image name uses, and layer-cache entries whose layer is gone')
+    .option('--dry-run', 'only report what would be removed')
+    .addOption(rootOption())
+    .addHelpText('after', '\nBlobs written since a running build began are kept; that build may still need them.\nExample: kubefilec prune --dry-run')
+    .action(async (options: RootOptions & { dryRun?: boolean }) => {
+      const store = await openStore(options.root);
+      const result = await prune(store, { dryRun: options.dryRun === true });
+      const verb = result.dryRun ? 'Would remove' : 'Removed';
+      for (const digest of result.digests) io.out(`${verb} blob ${digest}\n`);
+      io.out(`${verb} ${plural(result.blobs, 'blob')} (${humanSize(result.bytes)}) and ${plural(result.cacheEntries, 'layer-cache entry', 'layer-cache entries')}\n`);
+    });
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function deletedText(result: DeleteResult): string {
+  if (result.untagged) return `Deleted ${result.name}\n`;
+  return `Removed ${result.removedPlatforms.join(', ')} from ${result.name}\n`;
+}
+
+/** NAME TAG PLATFORMS SIZE CREATED, columns aligned as `docker images` does; a broken image says so (see --format json for why). */
+export function imagesTable(images: readonly ImageSummary[], now = Date.now()): string {
+  const rows = [['NAME', 'TAG', 'PLATFORMS', 'SIZE', 'CREATED']];
+  for (const image of images) rows.push([image.repository, image.tag, image.error !== undefined ? '(broken)' : image.platforms.join(',') || '-', humanSize(image.size), relativeTime(image.created, now)]);
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('   ')).join('\n') + '\n';
+}
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+
+/** Decimal units and three significant digits, as Docker prints sizes: 950B, 12.3MB, 1.5GB. */
+export function humanSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (unit < UNITS.length - 1 && Number(value.toPrecision(3)) >= 1000) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? String(value) : String(Number(value.toPrecision(3)))}${UNITS[unit]}`;
+}
+
+/** "3 hours ago" for recent times, the date for old ones, as `docker images` does; the ISO time when the clock disagrees. */
+export function relativeTime(iso: string | undefined, now = Date.now()): string {
+  if (iso === undefined) return '-';
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const seconds = Math.floor((now - then) / 1000);
+  if (seconds < 0) return iso;
+  const ago = (count: number, unit: string): string => `${count} ${unit}${count === 1 ? '' : 's'} ago`;
+  if (seconds < 60) return seconds < 2 ? 'Just now' : ago(seconds, 'second');
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return ago(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return ago(hours, 'hour');
+  const days = Math.floor(hours / 24);
+  if (days < 14) return ago(days, 'day');
+  if (days < 60) return ago(Math.floor(days / 7), 'week');
+  return new Date(then).toISOString().slice(0, 10);
+}
