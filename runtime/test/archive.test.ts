@@ -1,0 +1,632 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Header, list } from 'tar';
+import {
+  ANNOTATION,
+  collectBlobs,
+  digestHex,
+  importLayoutImage,
+  loadArchive,
+  MEDIA_TYPE,
+  platformImages,
+  RuntimeError,
+  saveArchive,
+  sha256Digest,
+  type Descriptor,
+  type Digest,
+  type ImageStore,
+  type OciIndex,
+} from '../src/index.js';
+import { makeImage, tempDir, tempStore } from './fixtures.js';
+
+type EntryType = 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'BlockDevice' | 'FIFO';
+
+interface RawEntry {
+  path: string;
+  type?: EntryType;
+  body?: Buffer | string;
+  linkpath?: string;
+}
+
+/** A tar written header by header, so tests can make archives no well-behaved tool would. */
+function rawTar(entries: RawEntry[], { end = true } = {}): Buffer {
+  const blocks: Buffer[] = [];
+  for (const entry of entries) {
+    const body = Buffer.from(entry.body ?? '');
+    const header = Buffer.alloc(512);
+    new Header({
+      path: entry.path,
+      type: entry.type ?? 'File',
+      mode: entry.type === 'Directory' ? 0o755 : 0o644,
+      uid: 0,
+      gid: 0,
+      size: body.length,
+      mtime: new Date(0),
+      ...(entry.linkpath !== undefined ? { linkpath: entry.linkpath } : {}),
+    }).encode(header, 0);
+    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  if (end) blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+function blobEntry(content: string | Buffer): RawEntry {
+  return { path: `blobs/sha256/${digestHex(sha256Digest(content))}`, body: content };
+}
+
+const LAYOUT: RawEntry = { path: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}\n' };
+
+/** The entries of a tar file, in order. */
+function tarPaths(file: string): string[] {
+  const paths: string[] = [];
+  list({ file, sync: true, onReadEntry: (entry) => paths.push(entry.path) });
+  return paths;
+}
+
+function blobNames(paths: readonly string[]): string[] {
+  return paths.filter((path) => /^blobs\/sha256\/[a-f0-9]{64}$/.test(path)).map((path) => path.slice('blobs/sha256/'.length));
+}
+
+async function storeBlobs(store: ImageStore): Promise<string[]> {
+  return (await readdir(join(store.root, 'blobs', 'sha256'))).sort();
+}
+
+/** What must not change when a load fails: the names and the blobs. */
+async function snapshot(store: ImageStore): Promise<{ index: string; blobs: string[] }> {
+  return { index: await readFile(store.indexPath, 'utf8'), blobs: await storeBlobs(store) };
+}
+
+async function imageBlobs(store: ImageStore, descriptor: Descriptor): Promise<string[]> {
+  const blobs = new Map<Digest, number>();
+  await collectBlobs(store, descriptor, blobs);
+  return [...blobs.keys()].map(digestHex).sort();
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof RuntimeError, `expected a RuntimeError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+let store: ImageStore;
+let dir: string;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeEach(async () => {
+  const made = await tempStore();
+  store = made.store;
+  dir = await tempDir('kubefile-archive-');
+  cleanups.push(made.cleanup, () => rm(dir, { recursive: true, force: true }));
+});
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function freshStore(): Promise<ImageStore> {
+  const made = await tempStore();
+  cleanups.push(made.cleanup);
+  return made.store;
+}
+
+async function twoImages(): Promise<void> {
+  await makeImage(store, 'example.com/app:v1', [
+    { platform: 'linux/amd64', layers: [{ 'etc/a': 'amd64 a' }, { 'etc/shared': 'shared' }], cmds: ['echo amd64'] },
+    { platform: 'linux/arm64', layers: [{ 'etc/a': 'arm64 a' }, { 'etc/shared': 'shared' }], cmds: ['echo arm64'] },
+  ]);
+  await makeImage(store, 'tool:v2', [{ platform: 'linux/amd64', layers: [{ 'bin/tool': 'tool' }] }]);
+}
+
+describe('saveArchive / loadArchive', () => {
+  it('round-trips images into a fresh store: same index digests, same blobs', async () => {
+    await twoImages();
+    const file = join(dir, 'images.tar');
+    const result = await saveArchive(store, ['example.com/app:v1', 'tool:v2'], file);
+    assert.deepEqual(result.images, ['example.com/app:v1', 'tool:v2']);
+    assert.equal(result.bytes, (await stat(file)).size);
+
+    const app = await store.getImage('example.com/app:v1');
+    const tool = await store.getImage('tool:v2');
+    const expectedBlobs = [...new Set([...(await imageBlobs(store, app.descriptor)), ...(await imageBlobs(store, tool.descriptor))])].sort();
+    const paths = tarPaths(file);
+    assert.deepEqual(paths, ['blobs/', 'blobs/sha256/', ...expectedBlobs.map((hex) => `blobs/sha256/${hex}`), 'index.json', 'oci-layout']);
+
+    const target = await freshStore();
+    const loaded = await loadArchive(target, file);
+    assert.deepEqual(
+      loaded.map((image) => [image.name, image.descriptor.digest]),
+      [
+        ['example.com/app:v1', app.descriptor.digest],
+        ['tool:v2', tool.descriptor.digest],
+      ],
+    );
+    assert.equal((await target.getImage('example.com/app:v1')).descriptor.digest, app.descriptor.digest);
+    assert.equal((await target.getImage('tool:v2')).descriptor.digest, tool.descriptor.digest);
+    // The creation time travels with the image.
+    assert.equal((await target.getImage('tool:v2')).created, tool.created);
+    assert.deepEqual(await storeBlobs(target), expectedBlobs);
+    for (const hex of expectedBlobs) assert.deepEqual(await target.readBlob(`sha256:${hex}`), await store.readBlob(`sha256:${hex}`));
+    const platforms = await platformImages(target, (await target.getImage('example.com/app:v1')).descriptor);
+    assert.deepEqual(
+      platforms.map((p) => p.key),
+      ['linux/amd64', 'linux/arm64/v8'],
+    );
+  });
+
+  it('writes index.json with one named entry per image', async () => {
+    await twoImages();
+    const file = join(dir, 'images.tar');
+    await saveArchive(store, ['tool:v2', 'example.com/app:v1', 'tool:v2'], file);
+    const extracted = join(dir, 'x');
+    await mkdir(extracted);
+    execFileSync('tar', ['-xf', file, '-C', extracted]);
+    const index = JSON.parse(await readFile(join(extracted, 'index.json'), 'utf8')) as OciIndex;
+    const tool = await store.getImage('tool:v2');
+    assert.equal(index.mediaType, MEDIA_TYPE.index);
+    assert.deepEqual(
+      index.manifests.map((entry) => entry.annotations?.[ANNOTATION.refName]),
+      ['tool:v2', 'example.com/app:v1'],
+    );
+    assert.deepEqual(index.manifests[0], {
+      mediaType: MEDIA_TYPE.index,
+      digest: tool.descriptor.digest,
+      size: tool.descriptor.size,
+      annotations: { [ANNOTATION.created]: tool.created, [ANNOTATION.refName]: 'tool:v2' },
+    });
+    assert.deepEqual(JSON.parse(await readFile(join(extracted, 'oci-layout'), 'utf8')), { imageLayoutVersion: '1.0.0' });
+    // Deterministic headers: owner root, mtime 0, fixed modes.
+    const listing = execFileSync('tar', ['--numeric-owner', '--full-time', '-tvf', file], { encoding: 'utf8' }).trim().split('\n');
+    assert.match(listing[0], /^drwxr-xr-x 0\/0 +0 1970-01-01 00:00:00 blobs\/$/);
+    assert.match(listing[1], /^drwxr-xr-x 0\/0 +0 1970-01-01 00:00:00 blobs\/sha256\/$/);
+    for (const line of listing.slice(2)) assert.match(line, /^-rw-r--r-- 0\/0 +\d+ 1970-01-01 00:00:00 /);
+  });
+
+  it('save → load → save gives a byte-identical archive', async () => {
+    await twoImages();
+    const first = join(dir, 'first.tar');
+    const second = join(dir, 'second.tar');
+    await saveArchive(store, ['example.com/app:v1', 'tool:v2'], first);
+    const target = await freshStore();
+    await loadArchive(target, first);
+    await saveArchive(target, ['example.com/app:v1', 'tool:v2'], second);
+    assert.deepEqual(await readFile(second), await readFile(first));
+    // And with a platform filter.
+    await saveArchive(store, ['example.com/app:v1'], first, { platforms: ['linux/arm64'] });
+    const filtered = await freshStore();
+    await loadArchive(filtered, first);
+    await saveArchive(filtered, ['example.com/app:v1'], second);
+    assert.deepEqual(await readFile(second), await readFile(first));
+  });
+
+  it('saves only the requested platforms, through a new index that only the archive holds', async () => {
+    await twoImages();
+    const app = await store.getImage('example.com/app:v1');
+    const platforms = await platformImages(store, app.descriptor);
+    const arm = platforms.find((p) => p.key === 'linux/arm64/v8');
+    assert.ok(arm);
+    const file = join(dir, 'arm.tar');
+    await saveArchive(store, ['example.com/app:v1'], file, { platforms: ['linux/arm64/v8', 'linux/arm64'] });
+
+    const extracted = join(dir, 'x');
+    await mkdir(extracted);
+    execFileSync('tar', ['-xf', file, '-C', extracted]);
+    const index = JSON.parse(await readFile(join(extracted, 'index.json'), 'utf8')) as OciIndex;
+    assert.equal(index.manifests.length, 1);
+    const entry = index.manifests[0];
+    assert.notEqual(entry.digest, app.descriptor.digest);
+    assert.equal(entry.mediaType, MEDIA_TYPE.index);
+    assert.equal(entry.annotations?.[ANNOTATION.refName], 'example.com/app:v1');
+    assert.equal(await store.hasBlob(entry.digest), false, 'the filtered index is written into the archive only');
+    const filtered = JSON.parse(await readFile(join(extracted, 'blobs', 'sha256', digestHex(entry.digest)), 'utf8')) as OciIndex;
+    assert.deepEqual(
+      filtered.manifests.map((m) => m.digest),
+      [arm.descriptor.digest],
+    );
+
+    const expected = [digestHex(entry.digest), digestHex(arm.descriptor.digest), digestHex(arm.manifest.config.digest), ...arm.manifest.layers.map((l) => digestHex(l.digest))].sort();
+    assert.deepEqual(blobNames(tarPaths(file)), expected);
+
+    const target = await freshStore();
+    const [loaded] = await loadArchive(target, file);
+    assert.deepEqual(
+      (await platformImages(target, loaded.descriptor)).map((p) => p.key),
+      ['linux/arm64/v8'],
+    );
+  });
+
+  it('refuses a platform an image lacks, naming the ones it has, and writes nothing', async () => {
+    await twoImages();
+    const file = join(dir, 'out.tar');
+    await rejectsWith(saveArchive(store, ['example.com/app:v1'], file, { platforms: ['linux/s390x'] }), 'PLATFORM_NOT_FOUND', /^image example\.com\/app:v1 has no linux\/s390x variant \(it has: linux\/amd64, linux\/arm64\/v8\)$/);
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  it('refuses an unknown image', async () => {
+    await twoImages();
+    await rejectsWith(saveArchive(store, ['nope:1'], join(dir, 'out.tar')), 'IMAGE_NOT_FOUND', /nope:1 is not in the store/);
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  it('leaves an existing file untouched and no temp file when interrupted', async () => {
+    // A layer big enough that writing it takes many writes.
+    await makeImage(store, 'big:1', [{ platform: 'linux/amd64', layers: [{ big: 'x'.repeat(48 << 20) }] }]);
+    const file = join(dir, 'out.tar');
+    await writeFile(file, 'old');
+    const controller = new AbortController();
+    const saving = saveArchive(store, ['big:1'], file, { signal: controller.signal });
+    let settled = false;
+    saving.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // Interrupt once the temp file exists, i.e. mid-write.
+    while (!settled) {
+      const names = await readdir(dir);
+      if (names.length > 1) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    controller.abort();
+    await rejectsWith(saving, 'INTERRUPTED', /interrupted/);
+    assert.deepEqual(await readdir(dir), ['out.tar']);
+    assert.equal(await readFile(file, 'utf8'), 'old');
+  });
+
+  it('replaces an existing file on success', async () => {
+    await twoImages();
+    const file = join(dir, 'out.tar');
+    await writeFile(file, 'old');
+    await saveArchive(store, ['tool:v2'], file);
+    assert.deepEqual(await readdir(dir), ['out.tar']);
+    assert.deepEqual(tarPaths(file).slice(-2), ['index.json', 'oci-layout']);
+  });
+
+  it("names an image as docker does when ref.name holds only the tag (io.containerd.image.name)", async () => {
+    await twoImages();
+    const file = join(dir, 'docker.tar');
+    await saveArchive(store, ['tool:v2'], file);
+    const extracted = join(dir, 'x');
+    await mkdir(extracted);
+    execFileSync('tar', ['-xf', file, '-C', extracted]);
+    const index = JSON.parse(await readFile(join(extracted, 'index.json'), 'utf8')) as OciIndex;
+    index.manifests[0].annotations = { 'io.containerd.image.name': 'docker.io/library/tool:v2', [ANNOTATION.refName]: 'v2' };
+    await writeFile(join(extracted, 'index.json'), JSON.stringify(index));
+    execFileSync('tar', ['-cf', file, '-C', extracted, '.']);
+    const [image] = await loadArchive(await freshStore(), file);
+    assert.equal(image.name, 'docker.io/library/tool:v2');
+  });
+
+  it('loads over an existing name, keeping other names', async () => {
+    await twoImages();
+    const file = join(dir, 'tool.tar');
+    await saveArchive(store, ['tool:v2'], file);
+    const target = await freshStore();
+    await makeImage(target, 'tool:v2', [{ platform: 'linux/arm64', layers: [{ other: 'other' }] }]);
+    await makeImage(target, 'keep:1', [{ platform: 'linux/arm64', layers: [{ keep: 'keep' }] }]);
+    await loadArchive(target, file);
+    assert.equal((await target.getImage('tool:v2')).descriptor.digest, (await store.getImage('tool:v2')).descriptor.digest);
+    assert.deepEqual(
+      (await target.listImages()).map((image) => image.name),
+      ['keep:1', 'tool:v2'],
+    );
+  });
+});
+
+describe('loadArchive refuses unsafe or broken archives and leaves the store as it was', () => {
+  /** A valid blob first, so the test also sees that what was stored before the failure is removed. */
+  const good = blobEntry('a blob the archive stores before failing');
+  const cases: { name: string; entries: RawEntry[]; end?: boolean; code: string; message: RegExp }[] = [
+    { name: 'a ../ path', entries: [good, { path: '../x', body: 'x' }], code: 'INVALID_ARCHIVE', message: /: entry "\.\.\/x" has a "\.\." path component$/ },
+    { name: 'a .. component inside', entries: [good, { path: 'blobs/../../x', body: 'x' }], code: 'INVALID_ARCHIVE', message: /: entry "blobs\/\.\.\/\.\.\/x" has a "\.\." path component$/ },
+    { name: 'an absolute path', entries: [good, { path: '/abs', body: 'x' }], code: 'INVALID_ARCHIVE', message: /: entry "\/abs" has an absolute path$/ },
+    {
+      name: 'a symlink',
+      entries: [good, { path: `blobs/sha256/${'a'.repeat(64)}`, type: 'SymbolicLink', linkpath: '/etc/passwd' }],
+      code: 'INVALID_ARCHIVE',
+      message: /: entry "blobs\/sha256\/a{64}" is a symbolic link \(to "\/etc\/passwd"\); an OCI archive holds only regular files and directories$/,
+    },
+    {
+      name: 'a hard link',
+      entries: [good, { path: 'index.json', type: 'Link', linkpath: 'oci-layout' }],
+      code: 'INVALID_ARCHIVE',
+      message: /: entry "index\.json" is a hard link \(to "oci-layout"\); an OCI archive holds only regular files and directories$/,
+    },
+    { name: 'a character device', entries: [good, { path: 'dev-null', type: 'CharacterDevice' }], code: 'INVALID_ARCHIVE', message: /: entry "dev-null" is a device file; / },
+    { name: 'a block device', entries: [good, { path: 'sda', type: 'BlockDevice' }], code: 'INVALID_ARCHIVE', message: /: entry "sda" is a device file; / },
+    { name: 'a FIFO', entries: [good, { path: 'pipe', type: 'FIFO' }], code: 'INVALID_ARCHIVE', message: /: entry "pipe" is a FIFO; / },
+    {
+      name: 'a blob path that is not sha256/<hex>',
+      entries: [good, { path: 'blobs/sha256/ABC', body: 'x' }],
+      code: 'INVALID_ARCHIVE',
+      message: /: entry "blobs\/sha256\/ABC" is not a blob path \(blobs\/sha256\/<64 lowercase hex digits>\)$/,
+    },
+    { name: 'a blob of another algorithm', entries: [good, { path: `blobs/sha512/${'a'.repeat(128)}`, body: 'x' }], code: 'INVALID_ARCHIVE', message: /is not a blob path/ },
+    {
+      name: 'a blob whose content does not match its name',
+      entries: [good, { path: `blobs/sha256/${digestHex(sha256Digest('expected'))}`, body: 'actual' }],
+      code: 'DIGEST_MISMATCH',
+      message: new RegExp(`: entry "blobs/sha256/${digestHex(sha256Digest('expected'))}": blob content does not match its digest: expected ${sha256Digest('expected')}, got ${sha256Digest('actual')}$`),
+    },
+    {
+      name: 'no index.json',
+      entries: [LAYOUT, good],
+      code: 'INVALID_ARCHIVE',
+      message: /is not an OCI archive: it has no index\.json\. docker-archive files cannot be loaded yet; convert one with skopeo copy docker-archive:FILE oci-archive:OUT:NAME:TAG$/,
+    },
+    {
+      name: 'a docker-archive',
+      entries: [good, { path: 'manifest.json', body: '[]' }, { path: 'repositories', body: '{}' }],
+      code: 'INVALID_ARCHIVE',
+      message: /is not an OCI archive: it has no oci-layout and index\.json\. It looks like a docker-archive \(docker save\); docker-archive files cannot be loaded yet/,
+    },
+    {
+      name: 'an entry without a name',
+      entries: [LAYOUT, good, { path: 'index.json', body: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MEDIA_TYPE.manifest, digest: sha256Digest('m'), size: 1 }] }) }],
+      code: 'INVALID_ARCHIVE',
+      message: /the archive's image 1 \(sha256:[a-f0-9]{64}\) has no name \(no org\.opencontainers\.image\.ref\.name annotation\), so it cannot be loaded into the store; write the archive with a name/,
+    },
+    {
+      name: 'a blob missing from the archive',
+      entries: [
+        LAYOUT,
+        good,
+        { path: 'index.json', body: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MEDIA_TYPE.manifest, digest: sha256Digest('gone'), size: 4, annotations: { [ANNOTATION.refName]: 'x:1' } }] }) },
+      ],
+      code: 'INVALID_ARCHIVE',
+      message: new RegExp(`: blob ${sha256Digest('gone')} \\(index\\.json\\) is neither in the archive nor in the store$`),
+    },
+    {
+      name: 'a descriptor with the wrong size',
+      entries: [
+        LAYOUT,
+        good,
+        { path: 'index.json', body: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MEDIA_TYPE.manifest, digest: sha256Digest(good.body ?? ''), size: 3, annotations: { [ANNOTATION.refName]: 'x:1' } }] }) },
+      ],
+      code: 'INVALID_ARCHIVE',
+      message: /: blob sha256:[a-f0-9]{64} is \d+ bytes, but index\.json says 3$/,
+    },
+    {
+      name: 'an archive without images',
+      entries: [LAYOUT, good, { path: 'index.json', body: JSON.stringify({ schemaVersion: 2, manifests: [] }) }],
+      code: 'INVALID_ARCHIVE',
+      message: /: the archive holds no images \(its index\.json lists none\)$/,
+    },
+    { name: 'a missing end-of-archive marker', entries: [LAYOUT, good], end: false, code: 'INVALID_ARCHIVE', message: /: the archive is truncated \(it has no end-of-archive marker\)$/ },
+    { name: 'not a tar at all', entries: [], end: false, code: 'INVALID_ARCHIVE', message: /is not a tar archive/ },
+  ];
+
+  for (const testCase of cases) {
+    it(`refuses ${testCase.name}`, async () => {
+      await twoImages();
+      const before = await snapshot(store);
+      const file = join(dir, 'bad.tar');
+      await writeFile(file, testCase.entries.length > 0 ? rawTar(testCase.entries, { end: testCase.end ?? true }) : 'just some text, not a tar');
+      await rejectsWith(loadArchive(store, file), testCase.code, testCase.message);
+      assert.deepEqual(await snapshot(store), before);
+    });
+  }
+
+  it('refuses an archive cut in the middle of a blob', async () => {
+    await twoImages();
+    const before = await snapshot(store);
+    const big = 'y'.repeat(100_000);
+    const file = join(dir, 'cut.tar');
+    await writeFile(file, rawTar([LAYOUT, blobEntry('first'), blobEntry(big)]));
+    // oci-layout (2 blocks), first (2 blocks), then the big blob's header: cut 50 000 bytes into its data.
+    await truncate(file, 512 * 5 + 50_000);
+    await rejectsWith(loadArchive(store, file), 'INVALID_ARCHIVE', new RegExp(`: the archive is truncated \\(it ends inside entry "blobs/sha256/${digestHex(sha256Digest(big))}"\\)$`));
+    assert.deepEqual(await snapshot(store), before);
+  });
+
+  it('refuses a saved archive cut in half, leaving the store as it was', async () => {
+    await makeImage(store, 'big:1', [{ platform: 'linux/amd64', layers: [{ small: 's' }, { big: 'z'.repeat(1 << 20) }] }]);
+    const file = join(dir, 'big.tar');
+    await saveArchive(store, ['big:1'], file);
+    await truncate(file, Math.floor((await stat(file)).size / 2));
+    const target = await freshStore();
+    await makeImage(target, 'other:1', [{ platform: 'linux/amd64', layers: [{ o: 'o' }] }]);
+    const before = await snapshot(target);
+    await rejectsWith(loadArchive(target, file), 'INVALID_ARCHIVE', /the archive is truncated/);
+    assert.deepEqual(await snapshot(target), before);
+  });
+
+  it('refuses an archive naming two images the same', async () => {
+    await twoImages();
+    const file = join(dir, 'two.tar');
+    await saveArchive(store, ['example.com/app:v1', 'tool:v2'], file);
+    const extracted = join(dir, 'x');
+    await mkdir(extracted);
+    execFileSync('tar', ['-xf', file, '-C', extracted]);
+    const index = JSON.parse(await readFile(join(extracted, 'index.json'), 'utf8')) as OciIndex;
+    for (const entry of index.manifests) entry.annotations = { [ANNOTATION.refName]: 'same:1' };
+    await writeFile(join(extracted, 'index.json'), JSON.stringify(index));
+    execFileSync('tar', ['-cf', file, '-C', extracted, '.']);
+    const target = await freshStore();
+    const before = await snapshot(target);
+    await rejectsWith(loadArchive(target, file), 'INVALID_ARCHIVE', /: the name same:1 is given to two different images$/);
+    assert.deepEqual(await snapshot(target), before);
+  });
+
+  it('refuses a damaged tar header', async () => {
+    await twoImages();
+    const before = await snapshot(store);
+    const tarred = rawTar([LAYOUT, blobEntry('x')]);
+    tarred[512 * 2 + 10] ^= 0x20; // a byte of the blob's path: the header checksum no longer matches
+    const file = join(dir, 'damaged.tar');
+    await writeFile(file, tarred);
+    await rejectsWith(loadArchive(store, file), 'INVALID_ARCHIVE', /: damaged tar header \(checksum failure\)$/);
+    assert.deepEqual(await snapshot(store), before);
+  });
+
+  it('keeps blobs the store already had when a load fails', async () => {
+    await twoImages();
+    const file = join(dir, 'tool.tar');
+    await saveArchive(store, ['tool:v2'], file);
+    // Same blobs, then a bad entry: nothing was new, so nothing may be removed.
+    const tarred = await readFile(file);
+    const withFifo = Buffer.concat([tarred.subarray(0, tarred.length - 1024), rawTar([{ path: 'fifo', type: 'FIFO' }])]);
+    await writeFile(file, withFifo);
+    const before = await snapshot(store);
+    await rejectsWith(loadArchive(store, file), 'INVALID_ARCHIVE', /entry "fifo" is a FIFO/);
+    assert.deepEqual(await snapshot(store), before);
+  });
+
+  it('stops when interrupted, leaving the store as it was', async () => {
+    await twoImages();
+    const file = join(dir, 'all.tar');
+    await saveArchive(store, ['example.com/app:v1', 'tool:v2'], file);
+    const target = await freshStore();
+    const before = await snapshot(target);
+    const controller = new AbortController();
+    controller.abort();
+    await rejectsWith(loadArchive(target, file, { signal: controller.signal }), 'INTERRUPTED', /^interrupted$/);
+    assert.deepEqual(await snapshot(target), before);
+  });
+
+  it('says so when the file does not exist', async () => {
+    await rejectsWith(loadArchive(store, join(dir, 'missing.tar')), 'IO', /^cannot read .*missing\.tar: no such file$/);
+  });
+
+  it('ignores harmless extra regular files and directories outside blobs/', async () => {
+    await twoImages();
+    const file = join(dir, 'tool.tar');
+    await saveArchive(store, ['tool:v2'], file);
+    const tarred = await readFile(file);
+    const extra = rawTar([{ path: './notes/', type: 'Directory' }, { path: './notes/README', body: 'hello' }, { path: 'manifest.json', body: '[]' }], { end: true });
+    await writeFile(file, Buffer.concat([tarred.subarray(0, tarred.length - 1024), extra]));
+    const target = await freshStore();
+    const [image] = await loadArchive(target, file);
+    assert.equal(image.name, 'tool:v2');
+    assert.deepEqual(await storeBlobs(target), await imageBlobs(store, (await store.getImage('tool:v2')).descriptor));
+  });
+});
+
+describe('importLayoutImage', () => {
+  it('imports the one image of an archive without naming it', async () => {
+    await twoImages();
+    const file = join(dir, 'tool.tar');
+    await saveArchive(store, ['tool:v2'], file);
+    const target = await freshStore();
+    const descriptor = await importLayoutImage(target, { archive: file });
+    const tool = await store.getImage('tool:v2');
+    assert.equal(descriptor.digest, tool.descriptor.digest);
+    assert.equal(descriptor.mediaType, MEDIA_TYPE.index);
+    assert.deepEqual(await target.listImages(), []);
+    assert.deepEqual(await storeBlobs(target), await imageBlobs(store, tool.descriptor));
+    assert.deepEqual(
+      (await platformImages(target, descriptor)).map((p) => p.key),
+      ['linux/amd64'],
+    );
+  });
+
+  it('selects an image of an archive by reference and keeps only its blobs', async () => {
+    await twoImages();
+    const file = join(dir, 'two.tar');
+    await saveArchive(store, ['example.com/app:v1', 'tool:v2'], file);
+    const target = await freshStore();
+    const app = await store.getImage('example.com/app:v1');
+    const descriptor = await importLayoutImage(target, { archive: file }, 'example.com/app:v1');
+    assert.equal(descriptor.digest, app.descriptor.digest);
+    assert.deepEqual(await storeBlobs(target), await imageBlobs(store, app.descriptor));
+    // A name without its tag means :latest, as everywhere else.
+    await makeImage(store, 'example.com/app:latest', [{ platform: 'linux/amd64', layers: [{ latest: 'latest' }] }]);
+    await saveArchive(store, ['tool:v2', 'example.com/app:latest'], file);
+    const latest = await importLayoutImage(await freshStore(), { archive: file }, 'example.com/app');
+    assert.equal(latest.digest, (await store.getImage('example.com/app:latest')).descriptor.digest);
+  });
+
+  it('reports which images a layout has when the reference does not select one', async () => {
+    await twoImages();
+    const file = join(dir, 'two.tar');
+    await saveArchive(store, ['example.com/app:v1', 'tool:v2'], file);
+    const target = await freshStore();
+    const before = await snapshot(target);
+    await rejectsWith(importLayoutImage(target, { archive: file }), 'IMAGE_NOT_FOUND', new RegExp(`^OCI archive ${file} holds 2 images; say which one \\(it has: example\\.com/app:v1, tool:v2\\)$`));
+    await rejectsWith(importLayoutImage(target, { archive: file }, 'tool:v3'), 'IMAGE_NOT_FOUND', new RegExp(`^OCI archive ${file} has no image "tool:v3" \\(it has: example\\.com/app:v1, tool:v2\\)$`));
+    assert.deepEqual(await snapshot(target), before);
+    await rejectsWith(importLayoutImage(target, { dir: store.root }, 'nope'), 'IMAGE_NOT_FOUND', new RegExp(`^OCI layout ${store.root} has no image "nope" \\(it has: example\\.com/app:v1, tool:v2\\)$`));
+    await rejectsWith(importLayoutImage(target, { dir: store.root }), 'IMAGE_NOT_FOUND', /holds 2 images; say which one/);
+    assert.deepEqual(await snapshot(target), before);
+  });
+
+  it('imports from an OCI layout directory (a store is one)', async () => {
+    await twoImages();
+    const target = await freshStore();
+    const app = await store.getImage('example.com/app:v1');
+    const descriptor = await importLayoutImage(target, { dir: store.root }, 'example.com/app:v1');
+    assert.equal(descriptor.digest, app.descriptor.digest);
+    assert.deepEqual(await storeBlobs(target), await imageBlobs(store, app.descriptor));
+    assert.deepEqual(await target.listImages(), []);
+    // Again: everything is there already, nothing changes.
+    const before = await snapshot(target);
+    await importLayoutImage(target, { dir: store.root }, 'example.com/app:v1');
+    assert.deepEqual(await snapshot(target), before);
+  });
+
+  it('imports from an extracted archive directory', async () => {
+    await twoImages();
+    const file = join(dir, 'tool.tar');
+    await saveArchive(store, ['tool:v2'], file);
+    const layout = join(dir, 'layout');
+    await mkdir(layout);
+    execFileSync('tar', ['-xf', file, '-C', layout]);
+    const target = await freshStore();
+    const descriptor = await importLayoutImage(target, { dir: layout });
+    assert.equal(descriptor.digest, (await store.getImage('tool:v2')).descriptor.digest);
+  });
+
+  describe('refuses a broken layout directory, leaving the store as it was', () => {
+    let layout: string;
+    let layer: string;
+    beforeEach(async () => {
+      await makeImage(store, 'tool:v2', [{ platform: 'linux/amd64', layers: [{ 'bin/tool': 'tool' }] }]);
+      const file = join(dir, 'tool.tar');
+      await saveArchive(store, ['tool:v2'], file);
+      layout = join(dir, 'layout');
+      await mkdir(layout);
+      execFileSync('tar', ['-xf', file, '-C', layout]);
+      const [image] = await platformImages(store, (await store.getImage('tool:v2')).descriptor);
+      layer = join(layout, 'blobs', 'sha256', digestHex(image.manifest.layers[0].digest));
+    });
+
+    async function refuses(code: string, message: RegExp): Promise<void> {
+      const target = await freshStore();
+      const before = await snapshot(target);
+      await rejectsWith(importLayoutImage(target, { dir: layout }), code, message);
+      assert.deepEqual(await snapshot(target), before);
+    }
+
+    it('a symlinked blob', async () => {
+      const outside = join(dir, 'outside');
+      await writeFile(outside, await readFile(layer));
+      await rm(layer);
+      await symlink(outside, layer);
+      await refuses('INVALID_IMAGE', /: blobs\/sha256\/[a-f0-9]{64} is a symbolic link; blobs must be regular files$/);
+    });
+
+    it('a missing blob', async () => {
+      await rm(layer);
+      await refuses('INVALID_IMAGE', /: blob sha256:[a-f0-9]{64} \(layer 1 of manifest sha256:[a-f0-9]{64}\) is missing \(no file blobs\/sha256\/[a-f0-9]{64}\)$/);
+    });
+
+    it('a blob whose content does not match its digest', async () => {
+      const content = await readFile(layer);
+      content[content.length - 1] ^= 1;
+      await writeFile(layer, content);
+      await refuses('DIGEST_MISMATCH', /blob content does not match its digest/);
+    });
+
+    it('a blob of the wrong size', async () => {
+      await writeFile(layer, 'short');
+      await refuses('INVALID_IMAGE', /: blob sha256:[a-f0-9]{64} is 5 bytes, but layer 1 of manifest sha256:[a-f0-9]{64} says \d+$/);
+    });
+
+    it('a directory that is not a layout', async () => {
+      await rm(join(layout, 'index.json'));
+      await refuses('INVALID_IMAGE', /^OCI layout .* is not an OCI image layout: it has no index\.json$/);
+    });
+  });
+});
