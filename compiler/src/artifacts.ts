@@ -10,6 +10,7 @@ import { closestMatch, editDistance } from '@kubefile/grammar';
 import { loadAll, YAMLException } from 'js-yaml';
 import type { BuildContext, ContextEntry } from './context.js';
 import { escapeRegExp, followLinks, joinPath } from './sources.js';
+import { imageReferenceError } from './reference.js';
 import { utf8Decode } from './text.js';
 
 export interface ArtifactProblem {
@@ -424,39 +425,6 @@ export async function checkChart(context: BuildContext, path: string): Promise<A
 
 // ---------------------------------------------------------------------------------------------
 // manifests and imageList
-
-/** distribution/reference's grammar (reference.go/regexp.go). */
-const ALPHANUMERIC = '[a-z0-9]+';
-const SEPARATOR = '(?:[._]|__|[-]+)';
-const PATH_COMPONENT = `${ALPHANUMERIC}(?:${SEPARATOR}${ALPHANUMERIC})*`;
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?`;
-const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const TAG = '[\\w][\\w.-]{0,127}';
-const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}';
-const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
-const NAME_TOTAL_LENGTH_MAX = 255;
-const DIGEST_LENGTHS: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
-
-/** Why `text` is not an image reference (distribution's error wording), or undefined when it is one. */
-export function imageReferenceError(text: string): string | undefined {
-  if (text === '') return 'repository name must have at least one component';
-  const match = REFERENCE.exec(text);
-  if (!match) {
-    if (REFERENCE.test(text.toLowerCase())) return 'repository name must be lowercase';
-    return 'invalid reference format';
-  }
-  const [, name, , digest] = match;
-  if (name.length > NAME_TOTAL_LENGTH_MAX) return `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`;
-  if (/^[a-f0-9]{64}$/.test(name)) return 'cannot specify 64-byte hexadecimal strings as a repository name';
-  if (digest !== undefined) {
-    const [algorithm, hex] = digest.split(':');
-    const expected = DIGEST_LENGTHS[algorithm];
-    if (expected === undefined) return `unsupported digest algorithm ${algorithm}`;
-    if (hex.length !== expected || /[A-F]/.test(hex)) return 'invalid checksum digest format';
-  }
-  return undefined;
-}
 
 function checkImageList(path: string, text: string): ArtifactProblem[] {
   const problems: ArtifactProblem[] = [];

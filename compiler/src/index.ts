@@ -85,6 +85,7 @@ export {
   sealerArch,
   type Platform,
 } from './platform.js';
+export { imageReferenceError } from './reference.js';
 export { normalizeContextPath, normalizeDestination, ROOTFS_DIRECTORIES, sourceKind, type Destination, type SourceKind } from './sources.js';
 export {
   checkChart,
@@ -92,7 +93,6 @@ export {
   checkPluginFile,
   elfArchitecture,
   imageArchiveFormat,
-  imageReferenceError,
   isScript,
   PLUGIN_ACTIONS_V08,
   PLUGIN_ACTIONS_V09,

@@ -3,7 +3,7 @@
  * entries are per-platform manifests (or, for images made by other tools, straight at one
  * manifest); each manifest has a config and layers.
  */
-import { formatPlatform, parsePlatform, type Platform } from '@kubefile/compiler';
+import { formatPlatform, parsePlatform, type Platform } from '@kubefile/compiler/platform';
 import { RuntimeError } from './errors.js';
 import { isIndexMediaType, isManifestMediaType, platformKeyOf, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest, type OciPlatform } from './oci.js';
 import type { ImageStore } from './store.js';

@@ -1,5 +1,5 @@
 /** Image names as the store keys them: `name:tag`, `latest` when no tag is given. */
-import { imageReferenceError } from '@kubefile/compiler';
+import { imageReferenceError } from '@kubefile/compiler/reference';
 import { RuntimeError } from './errors.js';
 
 export function normalizeImageName(text: string): string {
