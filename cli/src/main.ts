@@ -3,10 +3,15 @@
  * function; errors a user can fix are printed once, here, without a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { PlatformError } from '@kubefile/compiler/platform';
+import { RuntimeError } from '@kubefile/runtime';
 import { readFileSync } from 'node:fs';
-import { compileCommand, type CompileCommandOptions } from './commands/compile.js';
-import { lintCommand, type LintCommandOptions } from './commands/lint.js';
-import { parseCommand } from './commands/parse.js';
+import { registerArchiveCommands } from './commands/archive.js';
+import type { BuildCommandOptions } from './commands/build.js';
+import type { CompileCommandOptions } from './commands/compile.js';
+import { registerImageCommands } from './commands/images.js';
+import { rootOption } from './store-root.js';
+import type { LintCommandOptions } from './commands/lint.js';
 import { processIO, type CommandIO } from './commands/io.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './errors.js';
 
@@ -28,7 +33,7 @@ function addTargetOptions(command: Command): Command {
 
 function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
   const program = new Command('kubefilec')
-    .description('Lint and parse Kubefiles, the build files of cluster images')
+    .description('Lint, compile and build Kubefiles, the build files of cluster images, and manage the images they make')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -45,6 +50,8 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collect, [])
     .addHelpText('after', '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.')
     .action(async (contexts: string[], options: LintCommandOptions) => {
+      // Loaded on use: the parser takes most of kubefilec's start-up, and image commands do not need it.
+      const { lintCommand } = await import('./commands/lint.js');
       setExit(await lintCommand(contexts, options, io, VERSION));
     });
 
@@ -60,6 +67,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
         'Lines and columns are 1-based; a range ends just past its last character.',
     )
     .action(async (context: string, options: { file?: string; format: 'json' | 'text' }) => {
+      const { parseCommand } = await import('./commands/parse.js');
       setExit(await parseCommand(context, options, io));
     });
 
@@ -72,8 +80,36 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addOption(new Option('--emit <FORM>', 'ir: the versioned JSON plans (docs/ir.schema.json); text: one line per op').choices(['ir', 'text']).default('ir'))
     .addHelpText('after', '\nExample: kubefilec compile --platform linux/amd64,linux/arm64 --build-arg Version=v1.2 examples/multi-arch')
     .action(async (context: string, options: CompileCommandOptions) => {
+      const { compileCommand } = await import('./commands/compile.js');
       setExit(await compileCommand(context, options, io));
     });
+
+  const build = program
+    .command('build')
+    .description('Build a cluster image for each target platform and store it as one multi-platform image')
+    .argument('[CONTEXT]', 'build context directory, or the Kubefile itself', '.')
+    .addOption(fileOption())
+    .requiredOption('-t, --tag <NAME:TAG>', 'name of the image to store (tag defaults to latest)');
+  addTargetOptions(build)
+    .option('--no-cache', 'build every layer again, ignoring the layer cache')
+    .option('--compress', 'gzip the layers (smaller images, slower builds)')
+    .addOption(new Option('--progress <MODE>', 'auto: live view on a terminal, plain lines otherwise; json: one event per line').choices(['auto', 'plain', 'json']).default('auto'))
+    .option('--parallel <N>', 'platforms built at once (default: the CPU count)')
+    .addOption(rootOption())
+    .addHelpText(
+      'after',
+      '\nExample: kubefilec build -t my-cluster:v1 --platform linux/amd64,linux/arm64 examples/multi-arch\n' +
+        'COPY layers are cached by the content of their sources; a rebuild with nothing changed reuses every layer.\n' +
+        'Ctrl-C stops the build cleanly: nothing is stored and no temporary file is left.',
+    )
+    .action(async (context: string, options: BuildCommandOptions) => {
+      const { buildCommand } = await import('./commands/build.js');
+      setExit(await buildCommand(context, options, io));
+    });
+
+  // Image store commands: images, inspect, tag, delete (rmi), manifest, prune.
+  registerImageCommands(program, io, VERSION);
+  registerArchiveCommands(program, io);
 
   return program;
 }
@@ -94,9 +130,16 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
       // Help and version requests are successes; every other parse failure is a usage error.
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof PlatformError) {
       io.err(`kubefilec: error: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof RuntimeError) {
+      // A user can fix these (unknown image or platform, broken archive ...): one line, no stack.
+      // With a location, the compiler's form (FILE:LINE:COL: error: ...) so editors can jump to it.
+      const { location } = error;
+      io.err(location ? `${location.file}:${location.line}:${location.column}: error: ${error.message}\n` : `kubefilec: error: ${error.message}\n`);
+      return EXIT_PROBLEMS;
     }
     io.err(`kubefilec: internal error: ${error instanceof Error ? (process.env.KUBEFILEC_DEBUG ? error.stack : error.message) : String(error)}\n`);
     return EXIT_PROBLEMS;
