@@ -426,8 +426,12 @@ class Planner {
     for (const matched of op.matches) {
       for (const path of matched) {
         const name = path.slice(path.lastIndexOf('/') + 1);
-        if ((intoEtc && name === 'Clusterfile') || op.dest === 'etc/Clusterfile') {
-          const entry = await this.context.stat(path);
+        const entry = await this.context.stat(path);
+        // A directory's contents land in dest: `COPY etc etc` or `COPY rootfs .` bring one along too.
+        const inside = entry?.type === 'directory' ? (op.dest === 'etc' ? `${path}/Clusterfile` : op.dest === '' ? `${path}/etc/Clusterfile` : undefined) : undefined;
+        if (inside !== undefined) {
+          if ((await this.context.stat(inside))?.type === 'file') this.config.clusterfile = utf8Decode(await this.context.read(inside));
+        } else if ((intoEtc && name === 'Clusterfile') || op.dest === 'etc/Clusterfile') {
           if (entry?.type === 'file') this.config.clusterfile = utf8Decode(await this.context.read(path));
         }
       }

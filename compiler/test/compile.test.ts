@@ -203,6 +203,13 @@ describe('compile: COPY sources per platform', () => {
     assert.equal(plans[0].config.clusterfile, 'apiVersion: sealer.cloud/v2\nkind: Cluster\n');
   });
 
+  it('finds the Clusterfile inside a directory copied to etc or to the root', async () => {
+    const tree = memoryContext({ 'etc/Clusterfile': 'kind: Cluster\n', 'rootfs/etc/Clusterfile': 'kind: Cluster # rootfs\n', 'conf/other.yaml': 'a: 1\n' });
+    assert.equal((await compile('FROM scratch\nCOPY etc etc', { context: tree })).plans[0].config.clusterfile, 'kind: Cluster\n');
+    assert.equal((await compile('FROM scratch\nCOPY rootfs .', { context: tree })).plans[0].config.clusterfile, 'kind: Cluster # rootfs\n');
+    assert.equal((await compile('FROM scratch\nCOPY conf etc', { context: tree })).plans[0].config.clusterfile, undefined);
+  });
+
   it('checks APP local:// sources', async () => {
     const result = await compile('FROM scratch\nAPP a local://manifests/a.yaml\nAPP b local://missing.yaml', { context });
     assert.deepEqual(codes(result), ['KF3004 3:7 "missing.yaml" matches nothing in the build context']);

@@ -3,10 +3,15 @@ export interface CommandIO {
   out(text: string): void;
   err(text: string): void;
   stdin: NodeJS.ReadableStream;
+  /** Whether stderr is a terminal (live progress) and how wide. */
+  errTerminal?: { columns: number };
 }
 
 export const processIO: CommandIO = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
   stdin: process.stdin,
+  get errTerminal() {
+    return process.stderr.isTTY ? { columns: process.stderr.columns || 80 } : undefined;
+  },
 };

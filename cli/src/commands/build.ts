@@ -1,0 +1,64 @@
+/** `kubefilec build`: compile a Kubefile for each target platform and build one multi-platform image. */
+import { compile } from '@kubefile/compiler';
+import { buildImage, ImageStore } from '@kubefile/runtime';
+import { EXIT_OK, EXIT_PROBLEMS } from '../errors.js';
+import { createProgress, type ProgressMode } from '../progress.js';
+import { formatText } from '../report.js';
+import { readKubefile } from '../source.js';
+import { resolveStoreRoot } from '../store-root.js';
+import { compileOptions, type TargetOptions } from '../target.js';
+import type { CommandIO } from './io.js';
+
+export interface BuildCommandOptions extends TargetOptions {
+  file?: string;
+  tag: string;
+  cache: boolean;
+  compress?: boolean;
+  progress: ProgressMode;
+  root?: string;
+  parallel?: string;
+}
+
+/** Exit code of a process stopped by Ctrl-C, as shells report it. */
+const EXIT_INTERRUPTED = 130;
+
+export async function buildCommand(context: string, options: BuildCommandOptions, io: CommandIO): Promise<number> {
+  const source = await readKubefile(options.file, context, io.stdin);
+  const result = await compile(source.text, compileOptions(options, source.context));
+  const report = formatText([{ file: source.displayPath, diagnostics: result.diagnostics }]);
+  if (report) io.err(report);
+  if (result.hasErrors) return EXIT_PROBLEMS;
+
+  const store = await ImageStore.open(resolveStoreRoot(options.root));
+  const progress = createProgress(options.progress, io.err, io.errTerminal);
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const built = await buildImage({
+      store,
+      plans: result.plans,
+      context: source.context,
+      tag: options.tag,
+      kubefile: source.displayPath,
+      noCache: !options.cache,
+      compress: options.compress === true,
+      ...(options.parallel ? { parallel: Number(options.parallel) } : {}),
+      signal: controller.signal,
+      onEvent: (event) => progress.event(event),
+    });
+    io.out(`${built.image.name} ${built.image.descriptor.digest}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    progress.close();
+    if (controller.signal.aborted) {
+      io.err('kubefilec: build interrupted; nothing was stored\n');
+      return EXIT_INTERRUPTED;
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+}

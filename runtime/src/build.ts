@@ -1,0 +1,414 @@
+/**
+ * Executes build plans into the store: one image manifest per platform plan, gathered into one
+ * image index named by the tag. COPY/ADD layers are content addressed: a layer's cache key is
+ * what it holds (paths, modes, links and the content digests of its sources), so an unchanged
+ * rebuild reuses every layer and a changed file rebuilds only the layers that copy it. Equal work
+ * on several platforms (a COPY without `${ARCH}`) runs once and the layer is shared.
+ * Nothing is named until every platform has finished, so a failed or killed build shows nothing.
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { CopyOp, Op, PlatformPlan } from '@kubefile/compiler';
+import { collectCopyEntries, type LayerEntry } from './copy.js';
+import type { Digest } from './digest.js';
+import { RuntimeError, throwIfAborted } from './errors.js';
+import { copyCacheKey, FileDigestCache } from './file-digests.js';
+import { platformImages, selectPlatform, type PlatformImage } from './image.js';
+import { importLayoutImage } from './archive.js';
+import { LayerCache } from './layer-cache.js';
+import { writeLayer, type LayerResult } from './layer.js';
+import { normalizeImageName } from './names.js';
+import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from './oci.js';
+import type { ImageStore, StoredImage } from './store.js';
+
+export interface BuildOptions {
+  store: ImageStore;
+  plans: PlatformPlan[];
+  /** The build context directory. */
+  context: string;
+  /** `name[:tag]` the result is stored under. */
+  tag: string;
+  /** The Kubefile's path as the user should see it, for error locations. */
+  kubefile?: string;
+  noCache?: boolean;
+  /** gzip layers. */
+  compress?: boolean;
+  /** How many platforms build at once (default: the CPU count). */
+  parallel?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: BuildEvent) => void;
+  /** The creation time written into configs (default: now, or SOURCE_DATE_EPOCH). */
+  created?: Date;
+}
+
+export type BuildEvent =
+  | { type: 'start'; platforms: string[]; steps: number[] }
+  | { type: 'step'; platform: string; step: number; total: number; text: string; line: number }
+  | { type: 'step-bytes'; platform: string; step: number; bytes: number }
+  | { type: 'step-done'; platform: string; step: number; total: number; cached: boolean; shared: boolean; ms: number; layer?: Digest }
+  | { type: 'platform-done'; platform: string; manifest: Digest; ms: number }
+  | { type: 'done'; image: string; digest: Digest; ms: number; cached: number; built: number };
+
+export interface BuildResult {
+  image: StoredImage;
+  /** Per platform, its manifest. */
+  manifests: { platform: string; descriptor: Descriptor }[];
+  layersBuilt: number;
+  layersCached: number;
+}
+
+/** What the steps so far have produced on one platform. */
+interface ImageState {
+  cacheKey: string;
+  layers: Descriptor[];
+  diffIds: Digest[];
+  clusterLayers: ClusterLayer[];
+  history: NonNullable<OciImageConfig['history']>;
+  base?: PlatformImage;
+}
+
+export async function buildImage(options: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const { store, plans, signal } = options;
+  const tag = normalizeImageName(options.tag);
+  if (plans.length === 0) throw new RuntimeError('UNSUPPORTED', 'nothing to build: no target platform');
+  refuseRun(plans, options.kubefile);
+  const context = await realpath(options.context);
+  const releaseLease = await store.lease();
+  const digests = await FileDigestCache.load(join(store.dir('cache'), 'files', `${createHash('sha256').update(context).digest('hex')}.json`));
+  // One platform failing stops the others, so no work goes on after the build has failed.
+  const failed = new AbortController();
+  const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+  const builder = new Builder(store, context, digests, { ...options, signal: stop });
+  try {
+    options.onEvent?.({ type: 'start', platforms: plans.map((plan) => plan.platform), steps: plans.map((plan) => plan.ops.length) });
+    const manifests = await mapLimited(plans, options.parallel ?? availableParallelism(), (plan) => builder.buildPlatform(plan), () => failed.abort());
+    throwIfAborted(signal);
+    const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: manifests.map((m) => m.descriptor) };
+    const descriptor = await store.putJson(index, MEDIA_TYPE.index);
+    const image = await store.setImage(tag, descriptor, builder.created);
+    options.onEvent?.({ type: 'done', image: tag, digest: descriptor.digest, ms: Date.now() - started, cached: builder.cached, built: builder.built });
+    return { image, manifests, layersBuilt: builder.built, layersCached: builder.cached };
+  } finally {
+    await digests.save().catch(() => undefined);
+    await releaseLease();
+  }
+}
+
+/** RUN lands with the mount/qemu work; until then a plan with RUN is refused before anything is written. */
+function refuseRun(plans: readonly PlatformPlan[], kubefile: string | undefined): void {
+  for (const plan of plans) {
+    const run = plan.ops.find((op) => op.kind === 'run');
+    if (run) {
+      throw new RuntimeError(
+        'UNSUPPORTED',
+        'RUN is not supported by this version of kubefilec yet (it needs the mount and qemu support of a later release); nothing was built',
+        kubefile ? { file: kubefile, line: run.line, column: 1 } : undefined,
+      );
+    }
+  }
+}
+
+class Builder {
+  built = 0;
+  cached = 0;
+  readonly created: string;
+  private readonly layerCache: LayerCache;
+  /** Layers being made in this build, by what determines them, so equal work on two platforms runs once. */
+  private readonly inFlight = new Map<string, Promise<{ key: string; layer: LayerResult; cached: boolean }>>();
+  private readonly bases = new Map<string, Promise<PlatformImage[]>>();
+
+  constructor(
+    private readonly store: ImageStore,
+    private readonly context: string,
+    private readonly digests: FileDigestCache,
+    private readonly options: BuildOptions,
+  ) {
+    this.layerCache = new LayerCache(store);
+    this.created = (options.created ?? sourceDateEpoch() ?? new Date()).toISOString();
+  }
+
+  async buildPlatform(plan: PlatformPlan): Promise<{ platform: string; descriptor: Descriptor }> {
+    const started = Date.now();
+    const { signal, onEvent } = this.options;
+    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [] };
+    const total = plan.ops.length;
+    for (const [i, op] of plan.ops.entries()) {
+      throwIfAborted(signal);
+      const step = i + 1;
+      const stepStarted = Date.now();
+      onEvent?.({ type: 'step', platform: plan.platform, step, total, text: describeOp(op), line: op.line });
+      let cached = true;
+      let shared = false;
+      let layer: Digest | undefined;
+      try {
+        if (op.kind === 'from') {
+          await this.applyBase(plan, op.image, state);
+          cached = false;
+        } else if (op.kind === 'copy' || op.kind === 'add') {
+          const made = await this.copyLayer(plan, op, step, state);
+          cached = made.cached;
+          shared = made.shared;
+          layer = made.layer.descriptor.digest;
+        } else {
+          state.history.push({ created: this.created, created_by: describeOp(op), empty_layer: true });
+          state.cacheKey = chainKey(state.cacheKey, op.digest);
+          cached = false;
+        }
+      } catch (error) {
+        throw this.located(error, op);
+      }
+      onEvent?.({ type: 'step-done', platform: plan.platform, step, total, cached, shared, ms: Date.now() - stepStarted, ...(layer ? { layer } : {}) });
+    }
+    const descriptor = await this.writeManifest(plan, state);
+    onEvent?.({ type: 'platform-done', platform: plan.platform, manifest: descriptor.digest, ms: Date.now() - started });
+    return { platform: plan.platform, descriptor };
+  }
+
+  private async applyBase(plan: PlatformPlan, image: string, state: ImageState): Promise<void> {
+    if (image === 'scratch') return;
+    const base = selectPlatform(await this.baseImages(image), plan.platform, image);
+    state.base = base;
+    state.cacheKey = base.descriptor.digest;
+    state.layers.push(...base.manifest.layers);
+    state.diffIds.push(...base.config.rootfs.diff_ids);
+    const spec = base.config[CLUSTER_IMAGE_KEY];
+    state.clusterLayers.push(...base.config.rootfs.diff_ids.map((_, i) => spec?.layers[i] ?? { type: 'BASE', value: image }));
+    state.history.push(...(base.config.history ?? []));
+  }
+
+  /** The base's platform images; one lookup or import per build, shared by every platform. */
+  private baseImages(image: string): Promise<PlatformImage[]> {
+    let found = this.bases.get(image);
+    if (!found) {
+      found = this.resolveBase(image);
+      this.bases.set(image, found);
+    }
+    return found;
+  }
+
+  private async resolveBase(image: string): Promise<PlatformImage[]> {
+    const { store } = this;
+    if (image.startsWith('oci-archive:')) {
+      const path = this.contextPath(image.slice('oci-archive:'.length));
+      return platformImages(store, await importLayoutImage(store, { archive: path }, undefined, { signal: this.options.signal }));
+    }
+    if (image.startsWith('oci:')) {
+      const [dir, reference] = splitLayoutReference(image.slice('oci:'.length));
+      return platformImages(store, await importLayoutImage(store, { dir: this.contextPath(dir) }, reference, { signal: this.options.signal }));
+    }
+    const stored = await store.findImage(image);
+    if (stored) return platformImages(store, stored.descriptor);
+    throw new RuntimeError(
+      'BASE_UNAVAILABLE',
+      `base image ${image} is not in the store, and pulling from registries is not supported yet: load it with \`kubefilec load -i FILE\`, or use FROM oci-archive:PATH or FROM oci:DIR[:TAG]`,
+    );
+  }
+
+  private contextPath(path: string): string {
+    return isAbsolute(path) ? path : resolve(this.context, path);
+  }
+
+  private async copyLayer(plan: PlatformPlan, op: CopyOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean; shared: boolean }> {
+    const { signal, onEvent } = this.options;
+    const entries = await collectCopyEntries(this.context, op, { signal, tempDir: this.store.dir('tmp') });
+    // A COPY layer holds its sources and nothing of the layers below it, so the same source files
+    // (by stat) give the same layer on every platform and after any base: made once, shared.
+    const workKey = createHash('sha256').update(JSON.stringify(entries.map(statIdentity))).digest('hex');
+    let work = this.inFlight.get(workKey);
+    const shared = work !== undefined;
+    if (!work) {
+      work = this.makeCopyLayer(entries, (bytes) => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes }));
+      this.inFlight.set(workKey, work);
+      work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
+    }
+    const made = await work;
+    // The chain of what the image holds so far, for steps whose result depends on it (RUN).
+    state.cacheKey = chainKey(state.cacheKey, made.key);
+    state.layers.push(made.layer.descriptor);
+    state.diffIds.push(made.layer.diffId);
+    const value = `${op.sources.join(' ')} ${op.dest || '.'}`;
+    state.clusterLayers.push({ type: op.kind.toUpperCase(), value });
+    state.history.push({ created: this.created, created_by: `${op.kind.toUpperCase()} ${value}` });
+    return { layer: made.layer, cached: made.cached, shared };
+  }
+
+  /**
+   * The layer for `entries`, from the cache when their content was seen before. The key is the
+   * entries' paths, types, modes, link targets and file content digests (not mtimes, as BuildKit's
+   * content hashes): a changed file rebuilds only the layers that copy it.
+   */
+  private async makeCopyLayer(entries: LayerEntry[], onBytes: (bytes: number) => void): Promise<{ key: string; layer: LayerResult; cached: boolean }> {
+    const known = copyCacheKey('', COPY_LAYER_KEY, entries, this.digests);
+    if (known !== undefined && !this.options.noCache) {
+      const hit = await this.layerCache.get(this.storedKey(known));
+      if (hit) return { key: known, layer: hit, cached: true };
+    }
+    const layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal: this.options.signal, onBytes });
+    const key = copyCacheKey('', COPY_LAYER_KEY, entries, this.digests);
+    if (key === undefined) throw new Error('source digests missing after writing the layer');
+    await this.layerCache.put(this.storedKey(key), layer);
+    return { key, layer, cached: false };
+  }
+
+  /** Compressed and plain layers of the same content are different blobs. */
+  private storedKey(key: string): string {
+    return this.options.compress ? chainKey(key, 'gzip') : key;
+  }
+
+  private async writeManifest(plan: PlatformPlan, state: ImageState): Promise<Descriptor> {
+    const { store } = this;
+    const base = state.base?.config;
+    const baseSpec = base?.[CLUSTER_IMAGE_KEY];
+    const parentCmds = baseSpec?.cmds ?? base?.config?.Cmd ?? [];
+    const cmds = [...parentCmds, ...plan.config.cmds];
+    const spec: ClusterImageSpec = {
+      cmds,
+      parentCmds: parentCmds.length,
+      args: { ...baseSpec?.args, ...plan.config.args },
+      layers: state.clusterLayers,
+    };
+    const apps = [...(baseSpec?.apps ?? []), ...plan.config.apps];
+    if (apps.length > 0) spec.apps = apps.map((app) => ({ ...app }));
+    const launch = plan.config.launch ?? baseSpec?.launch;
+    if (launch) spec.launch = launch;
+    const kubeVersion = plan.config.kubeVersion ?? baseSpec?.kubeVersion;
+    if (kubeVersion) spec.kubeVersion = kubeVersion;
+    const maintainer = plan.config.maintainer ?? baseSpec?.maintainer;
+    if (maintainer) spec.maintainer = maintainer;
+    const labels = { ...base?.config?.Labels, ...plan.config.labels };
+    const config: OciImageConfig = {
+      created: this.created,
+      ...(maintainer ? { author: maintainer } : {}),
+      ...toOciPlatform(plan.target),
+      config: {
+        Env: mergeEnv(base?.config?.Env ?? [], plan.config.env),
+        Cmd: cmds,
+        ...(Object.keys(labels).length > 0 ? { Labels: labels } : {}),
+      },
+      rootfs: { type: 'layers', diff_ids: state.diffIds },
+      history: state.history,
+      [CLUSTER_IMAGE_KEY]: spec,
+    };
+    const configDescriptor = await store.putJson(config, MEDIA_TYPE.config);
+    const clusterfile = plan.config.clusterfile ?? state.base?.manifest.annotations?.[ANNOTATION.clusterFile];
+    const manifest: OciManifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE.manifest,
+      config: configDescriptor,
+      layers: state.layers,
+      ...(clusterfile !== undefined ? { annotations: { [ANNOTATION.clusterFile]: clusterfile } } : {}),
+    };
+    return store.putJson(manifest, MEDIA_TYPE.manifest, { platform: toOciPlatform(plan.target) });
+  }
+
+  /** Errors from a step point at its Kubefile line. */
+  private located(error: unknown, op: Op): unknown {
+    if (error instanceof RuntimeError && !error.location && this.options.kubefile && error.code !== 'INTERRUPTED') {
+      return new RuntimeError(error.code, error.message, { file: this.options.kubefile, line: op.line, column: 1 });
+    }
+    return error;
+  }
+}
+
+/** `[DIR, TAG]` of `oci:DIR[:TAG]`; a colon inside DIR's last component starts the tag. */
+function splitLayoutReference(text: string): [string, string | undefined] {
+  const colon = text.indexOf(':', text.lastIndexOf('/') + 1);
+  return colon === -1 ? [text, undefined] : [text.slice(0, colon), text.slice(colon + 1) || undefined];
+}
+
+/** Versions the COPY layer key: change it when the layer format changes, so old cache entries miss. */
+const COPY_LAYER_KEY = 'copy-layer/1';
+
+function chainKey(parent: string, part: string): string {
+  return createHash('sha256').update(`${parent}\n${part}`).digest('hex');
+}
+
+function statIdentity(entry: LayerEntry): unknown[] {
+  const s = entry.stat;
+  return [entry.path, entry.type, entry.mode, entry.mtimeMs, entry.linkTarget ?? null, entry.source ?? null, s ? [s.dev, s.ino, s.size, s.mtimeMs, s.ctimeMs] : null];
+}
+
+function mergeEnv(base: readonly string[], env: Record<string, string>): string[] {
+  const merged = new Map<string, string>();
+  for (const pair of base) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) merged.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  for (const [name, value] of Object.entries(env)) merged.set(name, value);
+  return [...merged].map(([name, value]) => `${name}=${value}`);
+}
+
+function sourceDateEpoch(): Date | undefined {
+  const value = process.env.SOURCE_DATE_EPOCH;
+  return value && /^\d+$/.test(value) ? new Date(Number(value) * 1000) : undefined;
+}
+
+/** How a step is shown: the instruction with its expanded values. */
+export function describeOp(op: Op): string {
+  switch (op.kind) {
+    case 'from':
+      return `FROM ${op.image}`;
+    case 'copy':
+    case 'add':
+      return `${op.kind.toUpperCase()} ${op.sources.join(' ')} ${op.dest || '.'}${op.destIsDirectory && op.dest ? '/' : ''}`;
+    case 'run':
+      return `RUN ${op.preview}`;
+    case 'cmd':
+      return `CMD ${op.preview}`;
+    case 'env':
+      return `ENV ${pairs(op.env)}`;
+    case 'label':
+      return `LABEL ${pairs(op.labels)}`;
+    case 'arg':
+      return `ARG ${Object.entries(op.args).map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(' ')}`;
+    case 'app':
+      return `${op.type} ${op.name} ${op.sources.join(' ')}`;
+    case 'appcmds':
+      return `APPCMDS ${op.app} ${JSON.stringify(op.command)}`;
+    case 'appenv':
+      return `APPENV ${op.app} ${pairs(op.env)}`;
+    case 'launch':
+      return `LAUNCH ${JSON.stringify(op.apps)}`;
+    case 'cmds':
+      return `CMDS ${JSON.stringify(op.commands)}`;
+    case 'kubeversion':
+      return `KUBEVERSION ${op.constraint}`;
+    case 'maintainer':
+      return `MAINTAINER ${op.maintainer}`;
+  }
+}
+
+function pairs(record: Record<string, string>): string {
+  return Object.entries(record).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+}
+
+/**
+ * `work` over `items`, at most `limit` at a time, results in input order. On the first failure
+ * `onFailure` runs (to stop the others), and the failure is thrown once every started item has
+ * settled, so nothing is still writing when the caller cleans up.
+ */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, onFailure: () => void): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const i = next++;
+      try {
+        results[i] = await work(items[i]);
+      } catch (error) {
+        // The first real failure wins over the interruptions it causes in the others.
+        if (!failure) {
+          failure = { error };
+          onFailure();
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}

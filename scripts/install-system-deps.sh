@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the runtime and its tests use, when missing:
+#   skopeo  an independent OCI client; tests check it accepts every image kubefilec writes.
+# Needs root (apt-get). Safe to run again: installed packages are skipped.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+packages=()
+command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
+
+if [ ${#packages[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-system-deps: run as root, or install: apt-get install -y ${packages[*]}" >&2
+  exit 1
+fi
+echo "install-system-deps: installing ${packages[*]}" >&2
+apt-get update -qq >/dev/null || apt-get update
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
