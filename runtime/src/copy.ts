@@ -32,7 +32,7 @@ export interface LayerEntry {
 
 export interface CollectOptions {
   signal?: AbortSignal;
-  /** Where ADD unpacks local archives; they are copied as plain files when it is not given. */
+  /** For unpacking local archives that ADD names; unused so far (ADD copies an archive as a file, like COPY). */
   tempDir?: string;
 }
 

@@ -336,18 +336,21 @@ export class BlobWriter extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // The write runs on libuv's thread pool; hashing meanwhile overlaps the two.
+    const writing = this.handle.write(chunk);
     this.hash.update(chunk);
     this.written += chunk.length;
-    this.handle.write(chunk).then(() => callback(), callback);
+    writing.then(() => callback(), callback);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map(({ chunk }) => chunk);
+    const writing = this.handle.writev(buffers);
     for (const buffer of buffers) {
       this.hash.update(buffer);
       this.written += buffer.length;
     }
-    this.handle.writev(buffers).then(() => callback(), callback);
+    writing.then(() => callback(), callback);
   }
 
   /** Ends the stream, syncs, checks `expected` and moves the blob into place. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lutimes, mkdir, readdir, readFile, realpath, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { CopyOp } from '@kubefile/compiler';
@@ -25,6 +26,8 @@ const SECONDS = 1_700_000_000;
 const LONG_DIR = 'a-directory-with-a-rather-long-name/and-another-one-below-it/and-a-third-to-pass-the-limit';
 const LONG_PATH = `${LONG_DIR}/file-with-a-long-name.txt`;
 const LONG_TARGET = `../${'x'.repeat(120)}/target`;
+/** Too long for ustar's name field even with its prefix field: needs PAX. */
+const LONG_NAME = `${'n'.repeat(120)}.txt`;
 const UNICODE = 'données/résumé-日本.txt';
 
 interface TarItem {
@@ -38,6 +41,7 @@ interface TarItem {
   mtime: number | undefined;
   size: number;
   linkpath: string | undefined;
+  data: Buffer;
   content: string;
 }
 
@@ -50,7 +54,8 @@ async function parseTar(tar: Buffer): Promise<TarItem[]> {
       onReadEntry: (entry: ReadEntry) => {
         const chunks: Buffer[] = [];
         entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-        entry.on('end', () =>
+        entry.on('end', () => {
+          const data = Buffer.concat(chunks);
           items.push({
             path: entry.path,
             type: entry.type,
@@ -62,9 +67,10 @@ async function parseTar(tar: Buffer): Promise<TarItem[]> {
             mtime: entry.mtime?.getTime(),
             size: entry.size,
             linkpath: entry.linkpath,
-            content: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+            data,
+            content: data.toString('utf8'),
+          });
+        });
       },
     });
     parser.on('error', reject);
@@ -110,6 +116,12 @@ describe('writeLayer', () => {
     await utimes(full, seconds, seconds);
   }
 
+  /** `count` files `<dir>/f<i>` (the parallel path needs 2048 files; sync writes, as async ones are far slower here). */
+  async function many(dir: string, count: number, content: (i: number) => string | Buffer): Promise<void> {
+    await mkdir(join(context, dir), { recursive: true });
+    for (let i = 0; i < count; i++) writeFileSync(join(context, dir, `f${i}`), content(i));
+  }
+
   function copyOp(dest = 'data'): CopyOp {
     return { kind: 'copy', digest: OP_DIGEST, line: 1, sources: ['.'], dest, destIsDirectory: true, matches: [['']] };
   }
@@ -139,9 +151,11 @@ describe('writeLayer', () => {
     await put('etc/empty', '');
     await put('big.bin', big);
     await put(LONG_PATH, 'long');
+    await put(LONG_NAME, 'longer');
     await put(UNICODE, 'unicode');
     await symlink('helm', join(context, 'bin/helm-link'));
     await symlink(LONG_TARGET, join(context, 'bin/far'));
+    for (const link of ['bin/helm-link', 'bin/far']) await lutimes(join(context, link), SECONDS, SECONDS);
     await chmod(join(context, 'etc'), 0o750);
     for (const dir of ['bin', 'etc', 'données', ...LONG_DIR.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))]) {
       await utimes(join(context, dir), SECONDS + 60, SECONDS + 60);
@@ -178,6 +192,7 @@ describe('writeLayer', () => {
         `File data/${UNICODE}`,
         'Directory data/etc/',
         'File data/etc/empty',
+        `File data/${LONG_NAME}`,
       ],
     );
     for (const item of items) {
@@ -197,9 +212,14 @@ describe('writeLayer', () => {
     assert.deepEqual([byPath.get('data/bin/helm-link')?.linkpath, byPath.get('data/bin/helm-link')?.size], ['helm', 0]);
     assert.equal(byPath.get('data/bin/far')?.linkpath, LONG_TARGET);
     assert.equal(byPath.get(`data/${LONG_PATH}`)?.content, 'long');
+    assert.equal(byPath.get(`data/${LONG_NAME}`)?.content, 'longer');
     assert.equal(byPath.get(`data/${UNICODE}`)?.content, 'unicode');
     assert.equal(byPath.get('data/big.bin')?.size, big.length);
-    assert.equal(sha256(Buffer.from(blob.subarray(blob.indexOf(big.subarray(0, 64)), blob.indexOf(big.subarray(0, 64)) + big.length))), sha256(big));
+    assert.ok(byPath.get('data/big.bin')?.data.equals(big));
+    // What ustar cannot hold went into PAX records; the 121-byte path fit ustar's prefix field.
+    const text = blob.toString('latin1');
+    for (const record of [`path=data/${LONG_NAME}\n`, `linkpath=${LONG_TARGET}\n`, `path=data/${UNICODE}\n`]) assert.ok(text.includes(Buffer.from(record).toString('latin1')), record);
+    assert.ok(!text.includes(`path=data/${LONG_PATH}`));
     // Ends with the two zero blocks, nothing after.
     assert.equal(blob.length % 512, 0);
     assert.ok(blob.subarray(blob.length - 1024).equals(Buffer.alloc(1024)));
@@ -227,12 +247,14 @@ describe('writeLayer', () => {
       `-rw-r--r-- 0/0               7 2023-11-14 22:13 data/${UNICODE}`,
       'drwxr-x--- 0/0               0 2023-11-14 22:14 data/etc/',
       '-rw-r--r-- 0/0               0 2023-11-14 22:13 data/etc/empty',
+      `-rw-r--r-- 0/0               6 2023-11-14 22:13 data/${LONG_NAME}`,
     ]);
     const out = join(cacheDir, 'out');
     await mkdir(out);
     systemTar(['-xf', file, '-C', out]);
     assert.equal(await readFile(join(out, 'data', UNICODE), 'utf8'), 'unicode');
     assert.equal(await readFile(join(out, 'data', LONG_PATH), 'utf8'), 'long');
+    assert.equal(await readFile(join(out, 'data', LONG_NAME), 'utf8'), 'longer');
     assert.ok((await readFile(join(out, 'data/big.bin'))).equals(big));
   });
 
@@ -270,7 +292,7 @@ describe('writeLayer', () => {
 
   it('is deterministic: the same entries over the same files give the same blob, on one thread or several', async () => {
     await richContext();
-    for (let i = 0; i < 2100; i++) await put(`many/f${i}`, `file ${i}\n`, 0o644, SECONDS + i);
+    await many('many', 2100, (i) => `file ${i}\n`);
     const entries = await entriesOf();
     const first = await write(entries, { workers: 0 });
     const second = await write(entries, { workers: 0 });
@@ -310,7 +332,7 @@ describe('writeLayer', () => {
     });
 
     it('records digests from worker threads too', async () => {
-      for (let i = 0; i < 2100; i++) await put(`f${i}`, `${i}`);
+      await many('', 2100, (i) => `${i}`);
       const entries = await entriesOf();
       const digests = await freshDigests();
       await writeLayer(store, entries, { digests, workers: 2 });
@@ -347,10 +369,9 @@ describe('writeLayer', () => {
       assert.notEqual(await keyOf(), base, 'link target');
       await rm(join(context, 'link'));
       await symlink('a', join(context, 'link'));
+      assert.equal(await keyOf(), base);
       await put('b', 'alpha');
       await rm(join(context, 'a'));
-      await rm(join(context, 'link'));
-      await symlink('a', join(context, 'link'));
       assert.notEqual(await keyOf(), base, 'path');
     });
 
@@ -380,7 +401,7 @@ describe('writeLayer', () => {
       assert.ok(again.lookup(onlyB.find((e) => e.path === 'data/b') as LayerEntry));
       await again.save();
       const saved = JSON.parse(await readFile(path, 'utf8')) as { files: Record<string, unknown> };
-      assert.deepEqual(Object.keys(saved.files), [join(await realContext(), 'b')]);
+      assert.deepEqual(Object.keys(saved.files), [join(await realpath(context), 'b')]);
     });
 
     it('treats a missing or corrupt cache file as empty, and saves nothing when nothing changed', async () => {
@@ -395,10 +416,6 @@ describe('writeLayer', () => {
       await missing.save();
       assert.deepEqual(await readdir(cacheDir), ['files.json']);
     });
-
-    async function realContext(): Promise<string> {
-      return (await import('node:fs/promises')).realpath(context);
-    }
   });
 
   describe('failures', () => {
@@ -410,7 +427,7 @@ describe('writeLayer', () => {
 
     for (const workers of [0, 2]) {
       it(`stops on abort and leaves no temp file or blob (${workers ? 'workers' : 'one thread'})`, async () => {
-        for (let i = 0; i < 2100; i++) await put(`f${i}`, randomBytes(2000));
+        await many('', 2100, () => randomBytes(2000));
         await put('big', randomBytes(8 << 20));
         const entries = await entriesOf();
         const before = await storeFiles();
@@ -436,22 +453,22 @@ describe('writeLayer', () => {
       });
 
       it(`fails when a file changes size while it is copied (${workers ? 'workers' : 'one thread'})`, async () => {
-        for (let i = 0; i < 2100; i++) await put(`f${i}`, 'x');
+        await many('', 2100, () => 'x');
         await put('grows', 'small');
         await put('shrinks', 'x'.repeat(5000));
         const entries = await entriesOf();
         const before = await storeFiles();
         await writeFile(join(context, 'grows'), 'small, and then some more');
-        const real = (await import('node:fs/promises')).realpath;
         await assert.rejects(
           writeLayer(store, entries, { digests: await freshDigests(), workers }),
           (error: unknown) => error instanceof RuntimeError && error.code === 'SOURCE' && error.message.endsWith('/grows changed while it was being copied'),
         );
         await writeFile(join(context, 'grows'), 'small');
         await truncate(join(context, 'shrinks'), 100);
+        const shrinks = join(await realpath(context), 'shrinks');
         await assert.rejects(
           writeLayer(store, entries, { digests: await freshDigests(), workers }),
-          (error: unknown) => error instanceof RuntimeError && error.message === `${join(await real(context), 'shrinks')} changed while it was being copied`,
+          (error: unknown) => error instanceof RuntimeError && error.message === `${shrinks} changed while it was being copied`,
         );
         await put('shrinks', 'x'.repeat(5000));
         await rm(join(context, 'f7'));
