@@ -12,7 +12,7 @@ import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CopyOp, Op, PlatformPlan } from '@kubefile/compiler';
 import { collectCopyEntries, type LayerEntry } from './copy.js';
-import type { Digest } from './digest.js';
+import { sha256Digest, type Digest } from './digest.js';
 import { RuntimeError, throwIfAborted } from './errors.js';
 import { copyCacheKey, FileDigestCache } from './file-digests.js';
 import { platformImages, selectPlatform, type PlatformImage } from './image.js';
@@ -81,14 +81,16 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   // One platform failing stops the others, so no work goes on after the build has failed.
   const failed = new AbortController();
   const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
-  const builder = new Builder(store, context, digests, { ...options, signal: stop });
+  const builder = new Builder(store, context, digests, { ...options, signal: stop }, await previousImage(store, tag));
   try {
     options.onEvent?.({ type: 'start', platforms: plans.map((plan) => plan.platform), steps: plans.map((plan) => plan.ops.length) });
     const manifests = await mapLimited(plans, options.parallel ?? availableParallelism(), (plan) => builder.buildPlatform(plan), () => failed.abort());
     throwIfAborted(signal);
     const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: manifests.map((m) => m.descriptor) };
     const descriptor = await store.putJson(index, MEDIA_TYPE.index);
-    const image = await store.setImage(tag, descriptor, builder.created);
+    // Nothing changed: the tag already names this very index, and keeps its creation time.
+    const existing = await store.findImage(tag);
+    const image = existing?.descriptor.digest === descriptor.digest ? existing : await store.setImage(tag, descriptor, builder.created);
     options.onEvent?.({ type: 'done', image: tag, digest: descriptor.digest, ms: Date.now() - started, cached: builder.cached, built: builder.built });
     return { image, manifests, layersBuilt: builder.built, layersCached: builder.cached };
   } finally {
@@ -125,6 +127,8 @@ class Builder {
     private readonly context: string,
     private readonly digests: FileDigestCache,
     private readonly options: BuildOptions,
+    /** What the tag named before this build, per platform: reused as is when the result is the same. */
+    private readonly previous: Map<string, PlatformImage>,
   ) {
     this.layerCache = new LayerCache(store);
     this.created = (options.created ?? sourceDateEpoch() ?? new Date()).toISOString();
@@ -213,14 +217,15 @@ class Builder {
 
   private async copyLayer(plan: PlatformPlan, op: CopyOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean; shared: boolean }> {
     const { signal, onEvent } = this.options;
-    const entries = await collectCopyEntries(this.context, op, { signal, tempDir: this.store.dir('tmp') });
-    // A COPY layer holds its sources and nothing of the layers below it, so the same source files
-    // (by stat) give the same layer on every platform and after any base: made once, shared.
-    const workKey = createHash('sha256').update(JSON.stringify(entries.map(statIdentity))).digest('hex');
+    // A COPY layer holds its sources and nothing of the layers below it, so the same context
+    // paths copied the same way give the same layer on every platform and after any base: within
+    // one build it is made once (the context is read once too) and shared.
+    const workKey = JSON.stringify([op.kind, op.matches, op.dest, op.destIsDirectory, op.chmod ?? null]);
     let work = this.inFlight.get(workKey);
     const shared = work !== undefined;
     if (!work) {
-      work = this.makeCopyLayer(entries, (bytes) => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes }));
+      const onBytes = (bytes: number): void => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes });
+      work = collectCopyEntries(this.context, op, { signal, tempDir: this.store.dir('tmp') }).then((entries) => this.makeCopyLayer(entries, onBytes));
       this.inFlight.set(workKey, work);
       work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
     }
@@ -292,7 +297,12 @@ class Builder {
       history: state.history,
       [CLUSTER_IMAGE_KEY]: spec,
     };
-    const configDescriptor = await store.putJson(config, MEDIA_TYPE.config);
+    // The same image as before but for its timestamps: keep the old config, so a no-change rebuild
+    // gives the same digests (as Docker's cache does) and writes nothing.
+    const previous = this.previous.get(plan.platform);
+    const same = previous !== undefined && withoutTimes(previous.config) === withoutTimes(config);
+    const configText = same ? '' : JSON.stringify(config);
+    const configDescriptor: Descriptor = same ? previous.manifest.config : { mediaType: MEDIA_TYPE.config, digest: sha256Digest(configText), size: Buffer.byteLength(configText) };
     const clusterfile = plan.config.clusterfile ?? state.base?.manifest.annotations?.[ANNOTATION.clusterFile];
     const manifest: OciManifest = {
       schemaVersion: 2,
@@ -301,7 +311,9 @@ class Builder {
       layers: state.layers,
       ...(clusterfile !== undefined ? { annotations: { [ANNOTATION.clusterFile]: clusterfile } } : {}),
     };
-    return store.putJson(manifest, MEDIA_TYPE.manifest, { platform: toOciPlatform(plan.target) });
+    // Both digests are known up front, so the two small writes (each synced) go on together.
+    const [, descriptor] = await Promise.all([same ? undefined : store.writeBlob(configText, configDescriptor), store.putJson(manifest, MEDIA_TYPE.manifest, { platform: toOciPlatform(plan.target) })]);
+    return descriptor;
   }
 
   /** Errors from a step point at its Kubefile line. */
@@ -311,6 +323,23 @@ class Builder {
     }
     return error;
   }
+}
+
+/** The platforms of the image `tag` names now, if any (a broken one counts as none). */
+async function previousImage(store: ImageStore, tag: string): Promise<Map<string, PlatformImage>> {
+  const byPlatform = new Map<string, PlatformImage>();
+  try {
+    const stored = await store.findImage(tag);
+    if (stored) for (const image of await platformImages(store, stored.descriptor)) byPlatform.set(image.key, image);
+  } catch {
+    // Unreadable: build as if it were not there.
+  }
+  return byPlatform;
+}
+
+/** A config as JSON without its creation times, to tell whether two builds made the same image. */
+function withoutTimes(config: OciImageConfig): string {
+  return JSON.stringify({ ...config, created: undefined, history: config.history?.map((entry) => ({ ...entry, created: undefined })) });
 }
 
 /** `[DIR, TAG]` of `oci:DIR[:TAG]`; a colon inside DIR's last component starts the tag. */
@@ -324,11 +353,6 @@ const COPY_LAYER_KEY = 'copy-layer/1';
 
 function chainKey(parent: string, part: string): string {
   return createHash('sha256').update(`${parent}\n${part}`).digest('hex');
-}
-
-function statIdentity(entry: LayerEntry): unknown[] {
-  const s = entry.stat;
-  return [entry.path, entry.type, entry.mode, entry.mtimeMs, entry.linkTarget ?? null, entry.source ?? null, s ? [s.dev, s.ino, s.size, s.mtimeMs, s.ctimeMs] : null];
 }
 
 function mergeEnv(base: readonly string[], env: Record<string, string>): string[] {

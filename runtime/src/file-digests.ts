@@ -33,14 +33,12 @@ export class FileDigestCache {
     this.loaded = loaded;
   }
 
-  /** A missing or unreadable file is an empty cache: it only costs hashing again. */
+  /** A missing or unreadable file is an empty cache: it only costs hashing again. Records are checked when used. */
   static async load(path: string): Promise<FileDigestCache> {
-    const records = new Map<string, FileRecord>();
+    let records = new Map<string, FileRecord>();
     try {
       const parsed = JSON.parse(await readFile(path, 'utf8')) as CacheFile;
-      if (parsed.version === FORMAT_VERSION && parsed.files && typeof parsed.files === 'object') {
-        for (const [file, record] of Object.entries(parsed.files)) if (isRecord(record)) records.set(file, record);
-      }
+      if (parsed.version === FORMAT_VERSION && parsed.files && typeof parsed.files === 'object') records = new Map(Object.entries(parsed.files));
     } catch {
       // Missing or corrupt: start empty.
     }
@@ -51,7 +49,7 @@ export class FileDigestCache {
     const { source, stat } = entry;
     if (entry.type !== 'file' || source === undefined || stat === undefined) return undefined;
     const record = this.used.get(source) ?? this.loaded.get(source);
-    if (!record) return undefined;
+    if (!isRecord(record)) return undefined;
     const [dev, ino, size, mtimeMs, ctimeMs, digest] = record;
     if (dev !== stat.dev || ino !== stat.ino || size !== stat.size || mtimeMs !== stat.mtimeMs || ctimeMs !== stat.ctimeMs) return undefined;
     this.used.set(source, record);
@@ -98,23 +96,22 @@ export class FileDigestCache {
  * content digest is unknown: the layer must be written (which records it) before it has a key.
  */
 export function copyCacheKey(parentKey: string, opDigest: string, entries: readonly LayerEntry[], digests: FileDigestCache): string | undefined {
-  const hash = createHash('sha256');
-  // Hashed piece by piece, but the bytes are exactly the JSON of the whole array.
-  hash.update(`[${JSON.stringify(parentKey)},${JSON.stringify(opDigest)},[`);
+  // The JSON of the whole array, built as one string: one hash update instead of one per entry.
+  let text = `[${JSON.stringify(parentKey)},${JSON.stringify(opDigest)},[`;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
-    let content: Digest | null = null;
+    let content = 'null';
     if (entry.type === 'file') {
       const digest = digests.lookup(entry);
       if (digest === undefined) return undefined;
-      content = digest;
+      content = `"${digest}"`;
     }
-    hash.update((i === 0 ? '' : ',') + JSON.stringify([entry.path, entry.type, entry.mode, entry.linkTarget ?? null, content]));
+    text += `${i === 0 ? '' : ','}[${JSON.stringify(entry.path)},"${entry.type}",${entry.mode},${entry.linkTarget === undefined ? 'null' : JSON.stringify(entry.linkTarget)},${content}]`;
   }
-  hash.update(']]');
-  return hash.digest('hex');
+  return createHash('sha256').update(`${text}]]`).digest('hex');
 }
 
 function isRecord(value: unknown): value is FileRecord {
+  if (value === undefined) return false;
   return Array.isArray(value) && value.length === 6 && value.slice(0, 5).every((n) => typeof n === 'number') && isDigest(value[5]);
 }

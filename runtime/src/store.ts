@@ -15,7 +15,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { digestHex, isDigest, type Digest } from './digest.js';
+import { digestHex, isDigest, sha256Digest, type Digest } from './digest.js';
 import { errnoCode, RuntimeError } from './errors.js';
 import { processIsDead, withLock } from './lock.js';
 import { normalizeImageName } from './names.js';
@@ -147,6 +147,14 @@ export class ImageStore {
   }
 
   async writeBlob(data: Uint8Array | string | AsyncIterable<Uint8Array> | NodeJS.ReadableStream, expected?: ExpectedBlob): Promise<BlobRef> {
+    // Bytes in hand with a known digest already stored: nothing to write (a no-change rebuild's configs).
+    if (expected?.digest !== undefined && (typeof data === 'string' || data instanceof Uint8Array)) {
+      const size = await this.blobSize(expected.digest);
+      if (size !== undefined && size === Buffer.byteLength(data)) {
+        await this.touchBlob(expected.digest);
+        return { digest: expected.digest, size, created: false };
+      }
+    }
     const writer = await this.createBlobWriter();
     try {
       if (typeof data === 'string' || data instanceof Uint8Array) writer.end(data);
@@ -160,7 +168,8 @@ export class ImageStore {
 
   /** Stores a JSON document exactly as `text` (digests are over these bytes) and describes it. */
   async putJson(value: unknown, mediaType: string, extra?: Partial<Descriptor>): Promise<Descriptor> {
-    const ref = await this.writeBlob(JSON.stringify(value));
+    const text = JSON.stringify(value);
+    const ref = await this.writeBlob(text, { digest: sha256Digest(text) });
     return { mediaType, digest: ref.digest, size: ref.size, ...extra };
   }
 
@@ -174,9 +183,13 @@ export class ImageStore {
       return false;
     }
     await rename(tempPath, target);
-    await syncDirectory(this.blobDir);
+    // The directory entry is made durable once, before an index names the blob (`updateIndex`).
+    this.blobDirDirty = true;
     return true;
   }
+
+  /** Renames into `blobs/` not yet synced to disk. */
+  private blobDirDirty = false;
 
   async readIndex(): Promise<OciIndex> {
     let text: string;
@@ -203,6 +216,11 @@ export class ImageStore {
     return withLock(this.lockPath, async () => {
       const index = await this.readIndex();
       const result = await change(index);
+      // Power loss must not leave index.json naming a blob whose rename was lost.
+      if (this.blobDirDirty) {
+        this.blobDirDirty = false;
+        await syncDirectory(this.blobDir);
+      }
       await this.replaceFile(this.indexPath, indexText(index));
       return result;
     });

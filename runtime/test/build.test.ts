@@ -107,6 +107,9 @@ describe('build', () => {
       const [coldImage] = await platformImages(store, cold.image.descriptor);
       const [warmImage] = await platformImages(store, warm.image.descriptor);
       assert.deepEqual(warmImage.manifest.layers, coldImage.manifest.layers);
+      // Same content: the very same image, creation time included (as Docker's cache gives).
+      assert.equal(warm.image.descriptor.digest, cold.image.descriptor.digest);
+      assert.equal(warm.image.created, cold.image.created);
 
       await writeFile(join(context, 'two.txt'), 'two, changed');
       const changed = await build(store, context, KUBEFILE, 'c:v1', ['linux/amd64']);
