@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { main } from '../src/main.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));

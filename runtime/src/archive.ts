@@ -125,23 +125,7 @@ export async function loadArchive(store: ImageStore, file: string, options: { si
     for (const entry of entries) await walkImage(store, entry, inStore(store, fault, 'is neither in the archive nor in the store'), fault, signal);
     throwIfAborted(signal);
     // One index update for all names: either the archive's images all get their names, or none does.
-    return await store.updateIndex((index) => {
-      const images: StoredImage[] = [];
-      for (const { name, descriptor } of named) {
-        const created = descriptor.annotations?.[ANNOTATION.created] ?? new Date().toISOString();
-        const entry: Descriptor = {
-          mediaType: descriptor.mediaType,
-          digest: descriptor.digest,
-          size: descriptor.size,
-          ...(descriptor.platform && !isIndexMediaType(descriptor.mediaType) ? { platform: descriptor.platform } : {}),
-          annotations: { ...descriptor.annotations, [ANNOTATION.refName]: name, [ANNOTATION.created]: created },
-        };
-        index.manifests = index.manifests.filter((item) => item.annotations?.[ANNOTATION.refName] !== name);
-        index.manifests.push(entry);
-        images.push({ name, descriptor: entry, created });
-      }
-      return images;
-    });
+    return await store.setImages(named.map(({ name, descriptor }) => ({ name, descriptor, created: descriptor.annotations?.[ANNOTATION.created] ?? new Date().toISOString() })));
   } catch (error) {
     await removeBlobs(store, created);
     throw error;

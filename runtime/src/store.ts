@@ -257,18 +257,27 @@ export class ImageStore {
   async setImage(name: string, descriptor: Descriptor, created = new Date().toISOString()): Promise<StoredImage> {
     const full = normalizeImageName(name);
     if (!(await this.hasBlob(descriptor.digest))) throw new RuntimeError('INVALID_IMAGE', `cannot name ${full}: blob ${descriptor.digest} is not in the store`);
-    const entry: Descriptor = {
-      mediaType: descriptor.mediaType,
-      digest: descriptor.digest,
-      size: descriptor.size,
-      ...(descriptor.platform && !isIndexMediaType(descriptor.mediaType) ? { platform: descriptor.platform } : {}),
-      annotations: { ...descriptor.annotations, [ANNOTATION.refName]: full, [ANNOTATION.created]: created },
-    };
-    await this.updateIndex((index) => {
-      index.manifests = index.manifests.filter((item) => item.annotations?.[ANNOTATION.refName] !== full);
-      index.manifests.push(entry);
-    });
-    return { name: full, descriptor: entry, created };
+    const [image] = await this.setImages([{ name: full, descriptor, created }]);
+    return image;
+  }
+
+  /** Names several images in one index update: all of them get their names, or none does. */
+  async setImages(images: readonly { name: string; descriptor: Descriptor; created: string }[]): Promise<StoredImage[]> {
+    return this.updateIndex((index) =>
+      images.map(({ name, descriptor, created }) => {
+        const full = normalizeImageName(name);
+        const entry: Descriptor = {
+          mediaType: descriptor.mediaType,
+          digest: descriptor.digest,
+          size: descriptor.size,
+          ...(descriptor.platform && !isIndexMediaType(descriptor.mediaType) ? { platform: descriptor.platform } : {}),
+          annotations: { ...descriptor.annotations, [ANNOTATION.refName]: full, [ANNOTATION.created]: created },
+        };
+        index.manifests = index.manifests.filter((item) => item.annotations?.[ANNOTATION.refName] !== full);
+        index.manifests.push(entry);
+        return { name: full, descriptor: entry, created };
+      }),
+    );
   }
 
   /** Removes the name; its blobs stay until `prune`. Returns false when there was no such image. */

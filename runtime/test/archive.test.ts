@@ -19,7 +19,7 @@ import {
   type ImageStore,
   type OciIndex,
 } from '../src/index.js';
-import { makeImage, tempDir, tempStore } from './fixtures.js';
+import { makeImage, useTempStore } from './fixtures.js';
 
 type EntryType = 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'BlockDevice' | 'FIFO';
 
@@ -95,23 +95,10 @@ async function rejectsWith(promise: Promise<unknown>, code: string, message: Reg
 
 let store: ImageStore;
 let dir: string;
-const cleanups: (() => Promise<void>)[] = [];
+const temp = useTempStore('kubefile-archive-');
+beforeEach(() => ({ store, dir } = temp));
 
-beforeEach(async () => {
-  const made = await tempStore();
-  store = made.store;
-  dir = await tempDir('kubefile-archive-');
-  cleanups.push(made.cleanup, () => rm(dir, { recursive: true, force: true }));
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function freshStore(): Promise<ImageStore> {
-  const made = await tempStore();
-  cleanups.push(made.cleanup);
-  return made.store;
-}
+const freshStore = (): Promise<ImageStore> => temp.anotherStore();
 
 async function twoImages(): Promise<void> {
   await makeImage(store, 'example.com/app:v1', [

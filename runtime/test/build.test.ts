@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { chmod, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildImage, CLUSTER_IMAGE_KEY, ImageStore, platformImages, RuntimeError, saveArchive, type BuildEvent } from '../src/index.js';
 import { build, imageFiles, plansOf, tmpFiles, verifyStore, writeTree } from './build-helpers.js';
-import { makeImage, tempDir, tempStore } from './fixtures.js';
+import { makeImage, useTempStore } from './fixtures.js';
 
 const TWO = ['linux/amd64', 'linux/arm64'];
 
 describe('build', () => {
   let store: ImageStore;
   let context: string;
-  const cleanups: (() => Promise<void>)[] = [];
-
-  beforeEach(async () => {
-    const temp = await tempStore();
-    store = temp.store;
-    context = await tempDir('kubefile-context-');
-    cleanups.push(temp.cleanup, () => rm(context, { recursive: true, force: true }));
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-  });
+  const temp = useTempStore('kubefile-context-');
+  beforeEach(() => ({ store, dir: context } = temp));
 
   describe('multi-platform', () => {
     it('gives each platform only its own ${ARCH} files, in one index', async () => {

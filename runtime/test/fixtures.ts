@@ -62,3 +62,37 @@ export async function makeImage(store: ImageStore, name: string, platforms: Fixt
   const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: entries };
   return store.setImage(name, await store.putJson(index, MEDIA_TYPE.index));
 }
+
+export interface TempStore {
+  store: ImageStore;
+  root: string;
+  /** A fresh, empty directory beside the store (a build context, an archive's folder ...). */
+  dir: string;
+  /** Another empty store, also removed after the test. */
+  anotherStore(): Promise<ImageStore>;
+}
+
+/**
+ * Registers mocha hooks giving each test a fresh store and directory, removed after it. Read the
+ * fields inside a test or hook: `beforeEach(() => ({ store, dir } = temp))`.
+ */
+export function useTempStore(prefix = 'kubefile-test-'): TempStore {
+  const cleanups: (() => Promise<void>)[] = [];
+  const current: Partial<TempStore> = {
+    anotherStore: async () => {
+      const made = await tempStore();
+      cleanups.push(made.cleanup);
+      return made.store;
+    },
+  };
+  beforeEach(async () => {
+    const made = await tempStore();
+    const dir = await tempDir(prefix);
+    Object.assign(current, { store: made.store, root: made.root, dir });
+    cleanups.push(made.cleanup, () => rm(dir, { recursive: true, force: true }));
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  return current as TempStore;
+}

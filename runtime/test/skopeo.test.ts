@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { list } from 'tar';
 import { ANNOTATION, importLayoutImage, loadArchive, MEDIA_TYPE, platformImages, RuntimeError, saveArchive, type ImageStore, type OciIndex } from '../src/index.js';
-import { makeImage, tempDir, tempStore } from './fixtures.js';
+import { makeImage, useTempStore } from './fixtures.js';
 
 function skopeo(...args: string[]): string {
   try {
@@ -24,27 +24,17 @@ function skopeo(...args: string[]): string {
 
 let store: ImageStore;
 let dir: string;
-const cleanups: (() => Promise<void>)[] = [];
+const temp = useTempStore('kubefile-skopeo-');
 
 beforeEach(async () => {
-  const made = await tempStore();
-  store = made.store;
-  dir = await tempDir('kubefile-skopeo-');
-  cleanups.push(made.cleanup, () => rm(dir, { recursive: true, force: true }));
+  ({ store, dir } = temp);
   await makeImage(store, 'example.com/app:v1', [
     { platform: 'linux/amd64', layers: [{ 'etc/a': 'amd64 a' }, { 'etc/shared': 'shared' }] },
     { platform: 'linux/arm64', layers: [{ 'etc/a': 'arm64 a' }, { 'etc/shared': 'shared' }] },
   ]);
 });
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
 
-async function freshStore(): Promise<ImageStore> {
-  const made = await tempStore();
-  cleanups.push(made.cleanup);
-  return made.store;
-}
+const freshStore = (): Promise<ImageStore> => temp.anotherStore();
 
 function archiveBlobs(file: string): string[] {
   const names: string[] = [];
