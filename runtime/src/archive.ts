@@ -22,6 +22,7 @@ import {
   layoutFault,
   MAX_INDEX_BYTES,
   parseLayout,
+  importing,
   removeBlobs,
   selectLayoutEntry,
   walkImage,
@@ -115,9 +116,7 @@ export async function saveArchive(store: ImageStore, names: string[], file: stri
 export async function loadArchive(store: ImageStore, file: string, options: { signal?: AbortSignal } = {}): Promise<StoredImage[]> {
   const { signal } = options;
   const fault = layoutFault('INVALID_ARCHIVE', file);
-  const release = await store.lease();
-  const created: Digest[] = [];
-  try {
+  return importing(store, async (created) => {
     const contents = await readArchive(store, file, created, signal);
     const entries = layoutEntries(contents, file, fault);
     if (entries.length === 0) throw fault('the archive holds no images (its index.json lists none)');
@@ -125,13 +124,8 @@ export async function loadArchive(store: ImageStore, file: string, options: { si
     for (const entry of entries) await walkImage(store, entry, inStore(store, fault, 'is neither in the archive nor in the store'), fault, signal);
     throwIfAborted(signal);
     // One index update for all names: either the archive's images all get their names, or none does.
-    return await store.setImages(named.map(({ name, descriptor }) => ({ name, descriptor, created: descriptor.annotations?.[ANNOTATION.created] ?? new Date().toISOString() })));
-  } catch (error) {
-    await removeBlobs(store, created);
-    throw error;
-  } finally {
-    await release();
-  }
+    return store.setImages(named.map(({ name, descriptor }) => ({ name, descriptor, created: descriptor.annotations?.[ANNOTATION.created] ?? new Date().toISOString() })));
+  });
 }
 
 /** For FROM oci-archive:PATH and FROM oci:DIR[:TAG]: imports the selected image's blobs into the store (unnamed) and returns its descriptor (index or manifest). */
@@ -145,21 +139,14 @@ export async function importLayoutImage(
   if ('dir' in source) return importFromDirectory(store, source.dir, reference, signal);
   const file = source.archive;
   const fault = layoutFault('INVALID_ARCHIVE', file);
-  const release = await store.lease();
-  const created: Digest[] = [];
-  try {
+  return importing(store, async (created) => {
     const contents = await readArchive(store, file, created, signal);
     const entry = selectLayoutEntry(layoutEntries(contents, file, fault), reference, `OCI archive ${file}`);
     const reachable = await walkImage(store, entry, inStore(store, fault, 'is neither in the archive nor in the store'), fault, signal);
     // The archive is streamed, so its other images' blobs were stored too; drop the ones this import added.
     await removeBlobs(store, created.filter((digest) => !reachable.has(digest)));
     return entry;
-  } catch (error) {
-    await removeBlobs(store, created);
-    throw error;
-  } finally {
-    await release();
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

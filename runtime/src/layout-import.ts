@@ -100,7 +100,24 @@ export function inStore(store: ImageStore, fault: LayoutFault, missing: string):
   };
 }
 
-/** Deletes blobs an import created before it failed, so the store is as it was. */
+/**
+ * Runs an import under a build lease (so a concurrent prune keeps its blobs) and, when it fails,
+ * deletes the blobs it created (`work` pushes their digests), so the store is as it was.
+ */
+export async function importing<T>(store: ImageStore, work: (created: Digest[]) => Promise<T>): Promise<T> {
+  const release = await store.lease();
+  const created: Digest[] = [];
+  try {
+    return await work(created);
+  } catch (error) {
+    await removeBlobs(store, created);
+    throw error;
+  } finally {
+    await release();
+  }
+}
+
+/** Deletes blobs an import created, so the store is as it was. */
 export async function removeBlobs(store: ImageStore, digests: Iterable<Digest>): Promise<void> {
   for (const digest of digests) {
     try {
@@ -118,9 +135,7 @@ export async function importFromDirectory(store: ImageStore, dir: string, refere
   const layoutText = await readLayoutFile(dir, 'oci-layout', where);
   const indexText = await readLayoutFile(dir, 'index.json', where);
   const entry = selectLayoutEntry(parseLayout(layoutText, indexText, fault), reference, where);
-  const release = await store.lease();
-  const created: Digest[] = [];
-  try {
+  return importing(store, async (created) => {
     const present = inStore(store, fault, 'is missing');
     await walkImage(
       store,
@@ -136,12 +151,7 @@ export async function importFromDirectory(store: ImageStore, dir: string, refere
       signal,
     );
     return entry;
-  } catch (error) {
-    await removeBlobs(store, created);
-    throw error;
-  } finally {
-    await release();
-  }
+  });
 }
 
 /** Copies one blob file of a layout directory into the store, verifying it; true when the store did not have it. */
