@@ -108,6 +108,21 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     });
 
   // Image store commands: images, inspect, tag, delete (rmi), manifest, prune.
+  program
+    .command('lsp')
+    .description('Start the Kubefile language server (for editors: VS Code, neovim, any LSP client)')
+    .option('--stdio', 'talk LSP over standard input and output (the default)')
+    .option('--node-ipc', 'talk over Node IPC (when started by vscode-languageclient)')
+    .option('--socket <PORT>', 'talk over a TCP socket on 127.0.0.1')
+    .option('--clientProcessId <PID>', 'exit when this process exits (set by clients)')
+    .addHelpText('after', '\nExample (neovim): vim.lsp.start({ name = "kubefile", cmd = { "kubefilec", "lsp", "--stdio" } })\nSettings: kubefile.platforms, kubefile.buildArgs, kubefile.root.')
+    .action(async () => {
+      const { startServer } = await import('@kubefile/lsp/server');
+      startServer();
+      // The connection keeps the process alive; the server exits on the client's `exit`.
+      await new Promise<never>(() => undefined);
+    });
+
   registerImageCommands(program, io, VERSION);
   registerArchiveCommands(program, io);
 

@@ -1,0 +1,58 @@
+/**
+ * One analysed version of a Kubefile: the compiler's result (AST with ranges, diagnostics, one plan
+ * per platform) for the configured platforms and build args. Every language feature reads it; none
+ * re-parses text.
+ */
+import { compile, DEFAULT_PLATFORM, type BuildContext, type CompileResult, type Platform } from '@kubefile/compiler';
+import type { Position as LspPosition } from 'vscode-languageserver';
+
+export interface LanguageSettings {
+  /** Target platforms (`kubefile.platforms`); the host's when empty. */
+  platforms: Platform[];
+  /** The machine builds run on (for BUILD* variables). */
+  buildPlatform: Platform;
+  /** `kubefile.buildArgs`. */
+  buildArgs: Record<string, string>;
+  enable?: string[];
+  disable?: string[];
+}
+
+export const DEFAULT_SETTINGS: LanguageSettings = { platforms: [DEFAULT_PLATFORM], buildPlatform: DEFAULT_PLATFORM, buildArgs: {} };
+
+export interface Analysis {
+  text: string;
+  result: CompileResult;
+  settings: LanguageSettings;
+}
+
+/** What the features may consult beyond the document: the build context and the image store. */
+export interface FeatureContext {
+  settings: LanguageSettings;
+  /** The Kubefile's build context (its directory), when the document is on disk. */
+  buildContext?: BuildContext;
+  /** A URI for a path in the build context (document links, hover). */
+  contextUri?(path: string): string;
+  /** The platforms of an image in the local store, or undefined when it is not there (FROM hover). */
+  imagePlatforms?(name: string): Promise<string[] | undefined>;
+}
+
+export async function analyze(text: string, settings: LanguageSettings = DEFAULT_SETTINGS, context?: BuildContext): Promise<Analysis> {
+  const result = await compile(text, {
+    platforms: settings.platforms.length > 0 ? settings.platforms : [settings.buildPlatform],
+    buildPlatform: settings.buildPlatform,
+    buildArgs: settings.buildArgs,
+    ...(context ? { context } : {}),
+    ...(settings.enable ? { enable: settings.enable } : {}),
+    ...(settings.disable ? { disable: settings.disable } : {}),
+  });
+  return { text, result, settings };
+}
+
+/** The offset of an LSP position (clamped to the text), through the AST's line map. */
+export function offsetAt(analysis: Analysis, position: LspPosition): number {
+  const starts = analysis.result.lines.lineStarts;
+  if (position.line >= starts.length) return analysis.text.length;
+  const lineStart = starts[position.line];
+  const lineEnd = position.line + 1 < starts.length ? starts[position.line + 1] - 1 : analysis.text.length;
+  return Math.min(lineStart + Math.max(0, position.character), lineEnd);
+}

@@ -1,0 +1,192 @@
+/**
+ * The language server: wires the pure features to an LSP connection (vscode-languageserver).
+ * Documents sync incrementally; each change is analysed again (the compiler is fast enough that a
+ * 7k-line file takes tens of milliseconds) and diagnostics are published unless a newer version
+ * arrived meanwhile. Every handler catches and logs: no request, order or input may crash it.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
+import { nodeContext } from '@kubefile/compiler/node';
+import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type LanguageSettings } from './analysis.js';
+import { toLspDiagnostic } from './convert.js';
+import { registerFeatures } from './handlers.js';
+
+export const SERVER_NAME = 'kubefile-language-server';
+
+/** Settings as a client sends them (`kubefile.platforms`, `kubefile.buildArgs`, `kubefile.root`). */
+export interface ClientSettings {
+  platforms?: string[] | string;
+  buildArgs?: Record<string, string> | string[];
+  root?: string;
+}
+
+/** What the server keeps per open document. */
+interface DocumentState {
+  version: number;
+  analysis: Promise<Analysis>;
+}
+
+export class KubefileServer {
+  readonly documents = new TextDocuments(TextDocument);
+  private settings: LanguageSettings;
+  private storeRoot: string | undefined;
+  private readonly analyses = new Map<string, DocumentState>();
+  private readonly contexts = new Map<string, BuildContext>();
+
+  constructor(readonly connection: Connection) {
+    const host = platformFromNode(process.platform, process.arch);
+    this.settings = { ...DEFAULT_SETTINGS, platforms: [host], buildPlatform: host };
+  }
+
+  /** The analysis of the document's current version (computed once per version). */
+  analysisOf(uri: string): Promise<Analysis> | undefined {
+    const document = this.documents.get(uri);
+    if (!document) return undefined;
+    const state = this.analyses.get(uri);
+    if (state && state.version === document.version) return state.analysis;
+    const analysis = analyze(document.getText(), this.settings, this.contextOf(uri));
+    this.analyses.set(uri, { version: document.version, analysis });
+    return analysis;
+  }
+
+  featureContext(uri: string): FeatureContext {
+    const buildContext = this.contextOf(uri);
+    const dir = this.contextDir(uri);
+    return {
+      settings: this.settings,
+      ...(buildContext && dir ? { buildContext, contextUri: (path: string) => pathToFileURL(`${dir}/${path}`).href } : {}),
+      imagePlatforms: (name) => this.imagePlatforms(name),
+    };
+  }
+
+  get storeRootSetting(): string | undefined {
+    return this.storeRoot;
+  }
+
+  start(): void {
+    const { connection, documents } = this;
+    connection.onInitialize((params) => this.initialize(params));
+    connection.onInitialized(() => {
+      void this.registerWatchers();
+      void this.pullSettings();
+    });
+    connection.onDidChangeConfiguration((change) => {
+      const settings = (change.settings as { kubefile?: ClientSettings } | undefined)?.kubefile;
+      if (settings) this.applySettings(settings);
+      else void this.pullSettings();
+    });
+    // A file in a build context changed (a COPY source appeared or vanished): every open Kubefile may see it.
+    connection.onDidChangeWatchedFiles(() => this.refreshAll());
+    documents.onDidChangeContent((change) => void this.publish(change.document.uri));
+    documents.onDidClose((event) => {
+      this.analyses.delete(event.document.uri);
+      void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+    });
+    registerFeatures(this);
+    documents.listen(connection);
+    connection.listen();
+  }
+
+  private initialize(params: InitializeParams): InitializeResult {
+    const options = params.initializationOptions as { kubefile?: ClientSettings } | ClientSettings | undefined;
+    const settings = options && 'kubefile' in options ? options.kubefile : (options as ClientSettings | undefined);
+    if (settings) this.applySettings(settings);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        ...registerFeatures.capabilities,
+      },
+      serverInfo: { name: SERVER_NAME, version: '0.1.0' },
+    };
+  }
+
+  private async pullSettings(): Promise<void> {
+    try {
+      const settings = (await this.connection.workspace.getConfiguration('kubefile')) as ClientSettings | null;
+      if (settings) this.applySettings(settings);
+    } catch {
+      // Clients without workspace/configuration keep the initialization options.
+    }
+  }
+
+  applySettings(settings: ClientSettings): void {
+    try {
+      const platforms = typeof settings.platforms === 'string' ? [settings.platforms] : settings.platforms ?? [];
+      const buildArgs = Array.isArray(settings.buildArgs)
+        ? Object.fromEntries(settings.buildArgs.map((pair) => [pair.split('=')[0], pair.slice(pair.indexOf('=') + 1)]))
+        : settings.buildArgs ?? {};
+      this.settings = {
+        ...this.settings,
+        platforms: platforms.length > 0 ? parsePlatformList(platforms, this.settings.buildPlatform) : [this.settings.buildPlatform],
+        buildArgs,
+      };
+      this.storeRoot = settings.root || undefined;
+    } catch (error) {
+      this.connection.window.showErrorMessage(`kubefile settings: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.refreshAll();
+  }
+
+  private refreshAll(): void {
+    this.analyses.clear();
+    for (const document of this.documents.all()) void this.publish(document.uri);
+  }
+
+  private async registerWatchers(): Promise<void> {
+    try {
+      await this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*' }] });
+    } catch {
+      // The client cannot watch files: diagnostics still follow every edit.
+    }
+  }
+
+  async publish(uri: string): Promise<void> {
+    const document = this.documents.get(uri);
+    const pending = this.analysisOf(uri);
+    if (!document || !pending) return;
+    try {
+      const analysis = await pending;
+      // A newer version came in meanwhile: its own publish will report.
+      if (this.documents.get(uri)?.version !== document.version) return;
+      await this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: analysis.result.diagnostics.map(toLspDiagnostic) });
+    } catch (error) {
+      this.connection.console.error(`diagnostics for ${uri}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+
+  private contextDir(uri: string): string | undefined {
+    return uri.startsWith('file:') ? dirname(fileURLToPath(uri)) : undefined;
+  }
+
+  private contextOf(uri: string): BuildContext | undefined {
+    const dir = this.contextDir(uri);
+    if (!dir) return undefined;
+    let context = this.contexts.get(dir);
+    if (!context) {
+      context = nodeContext(dir);
+      this.contexts.set(dir, context);
+    }
+    return context;
+  }
+
+  private async imagePlatforms(name: string): Promise<string[] | undefined> {
+    try {
+      const { defaultStoreRoot, ImageStore, platformImages } = await import('@kubefile/runtime');
+      const store = await ImageStore.open(this.storeRoot ?? defaultStoreRoot());
+      const image = await store.findImage(name);
+      return image ? (await platformImages(store, image.descriptor)).map((p) => p.key) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as vscode-languageserver reads argv. */
+export function startServer(): KubefileServer {
+  const server = new KubefileServer(createConnection(ProposedFeatures.all));
+  server.start();
+  return server;
+}

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compile, parsePlatform } from '@kubefile/compiler';
+import { nodeContext } from '@kubefile/compiler/node';
+import { ImageStore } from '@kubefile/runtime';
+import type { Diagnostic } from 'vscode-languageserver';
+import { toLspDiagnostic } from '../src/convert.js';
+import { CLI_SERVER, LspClient } from './client.js';
+
+describe('language server over stdio', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let client: LspClient;
+  let uri: string;
+  const root = () => join(dir, 'store');
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kubefile-lsp-'));
+    await mkdir(join(dir, 'amd64'));
+    await writeFile(join(dir, 'amd64', 'helm'), 'helm');
+    uri = pathToFileURL(join(dir, 'Kubefile')).href;
+    ({ client } = await LspClient.start({ kubefile: { platforms: ['linux/amd64', 'linux/arm64'], root: root() } }));
+  });
+  afterEach(async () => {
+    await client.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('publishes what kubefilec lint reports, per platform, with the same codes and ranges', async () => {
+    const text = 'FROM scratch\nCOPY ${ARCH}/helm bin\nLABEL v=${MISSING}\n';
+    await client.open(uri, text);
+    const published = await client.diagnosticsFor(uri, 1);
+    const expected = await compile(text, { platforms: [parsePlatform('linux/amd64'), parsePlatform('linux/arm64')], context: nodeContext(dir) });
+    assert.deepEqual(published, expected.diagnostics.map(toLspDiagnostic));
+    assert.deepEqual(published.map((d) => d.code), ['KF3004', 'KF3001']);
+    assert.match(String(published[0].message), /for linux\/arm64\/v8/);
+  });
+
+  it('follows incremental edits', async () => {
+    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\n');
+    assert.deepEqual(await client.diagnosticsFor(uri, 1), []);
+    await client.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 4 } }, text: 'COPPY' }],
+    });
+    const after: Diagnostic[] = await client.diagnosticsFor(uri, 2);
+    assert.equal(after.length, 1);
+    assert.equal(after[0].code, 'KF1001');
+    assert.equal(after[0].message, 'unknown instruction: COPPY (did you mean COPY?)');
+    assert.deepEqual(after[0].range, { start: { line: 1, character: 0 }, end: { line: 1, character: 5 } });
+  });
+
+  it('kubefile.lint returns the diagnostics; kubefile.build builds into the configured store', async () => {
+    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\nCMD helm version\n');
+    await client.diagnosticsFor(uri, 1);
+    assert.deepEqual(await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.lint', arguments: [{ uri }] }), []);
+    const built = await client.connection.sendRequest<{ image: string; digest: string }>('workspace/executeCommand', {
+      command: 'kubefile.build',
+      arguments: [{ uri, tag: 'from-editor:v1', platforms: ['linux/amd64'] }],
+    });
+    assert.equal(built.image, 'from-editor:v1');
+    const store = await ImageStore.open(root());
+    assert.equal((await store.getImage('from-editor:v1')).descriptor.digest, built.digest);
+  });
+
+  it('answers unknown documents and commands without crashing', async () => {
+    await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.nope', arguments: [] }), /unknown command kubefile\.nope/);
+    await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.inspect', arguments: [{ name: 'missing:v1' }] }), /missing:v1 is not in the store/);
+    await client.open(uri, 'FROM scratch\n');
+    assert.deepEqual(await client.diagnosticsFor(uri, 1), []);
+  });
+
+  it('is also `kubefilec lsp --stdio`, and exits on the client\'s exit', async () => {
+    const { client: viaCli, result } = await LspClient.start({}, CLI_SERVER);
+    try {
+      assert.equal(result.serverInfo?.name, 'kubefile-language-server');
+      await viaCli.open(uri, 'FROM scratch\nCOPPY a b\n');
+      assert.deepEqual((await viaCli.diagnosticsFor(uri, 1)).map((d) => d.code), ['KF1001']);
+    } finally {
+      await viaCli.stop();
+    }
+    const exited = await new Promise<number | null>((resolve) => (viaCli.child.exitCode !== null ? resolve(viaCli.child.exitCode) : viaCli.child.on('exit', resolve)));
+    assert.equal(exited, 0);
+  });
+});
