@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the runtime and its tests use, when missing:
 #   skopeo  an independent OCI client; tests check it accepts every image kubefilec writes.
+#   neovim  a real LSP client; the language server's end-to-end test drives it headless.
 # Needs root (apt-get). Safe to run again: installed packages are skipped.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 packages=()
 command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
+command -v nvim >/dev/null 2>&1 || packages+=(neovim)
 
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0
