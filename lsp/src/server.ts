@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext } from '@kubefile/compiler/node';
-import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
+import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type LanguageSettings } from './analysis.js';
 import { toLspDiagnostic } from './convert.js';
@@ -95,10 +95,7 @@ export class KubefileServer {
     const settings = options && 'kubefile' in options ? options.kubefile : (options as ClientSettings | undefined);
     if (settings) this.applySettings(settings);
     return {
-      capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        ...registerFeatures.capabilities,
-      },
+      capabilities: registerFeatures.capabilities,
       serverInfo: { name: SERVER_NAME, version: '0.1.0' },
     };
   }

@@ -48,3 +48,26 @@ export async function setup(marked: string, options: SetupOptions = {}): Promise
   };
   return { analysis: await analyze(text, settings, buildContext), position, context };
 }
+
+/** The labels `completion` offers at the `|` of `marked` (feature passed in to keep helpers feature-agnostic). */
+export async function labelsAt<T extends { label: string }>(
+  feature: (analysis: Analysis, position: Position, context: FeatureContext) => Promise<T[]>,
+  marked: string,
+  options: SetupOptions = {},
+): Promise<string[]> {
+  const { analysis, position, context } = await setup(marked, options);
+  return (await feature(analysis, position, context)).map((item) => item.label);
+}
+
+/** The markdown of a hover at the `|` of `marked`, or undefined when there is none. */
+export async function hoverTextAt(
+  feature: (analysis: Analysis, position: Position, context: FeatureContext) => Promise<{ contents: unknown } | null>,
+  marked: string,
+  options: SetupOptions = {},
+): Promise<string | undefined> {
+  const { analysis, position, context } = await setup(marked, options);
+  const result = await feature(analysis, position, context);
+  if (!result) return undefined;
+  const contents = result.contents;
+  return typeof contents === 'object' && contents !== null && 'value' in contents && typeof contents.value === 'string' ? contents.value : String(contents);
+}
