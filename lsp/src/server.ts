@@ -11,6 +11,7 @@ import { nodeContext } from '@kubefile/compiler/node';
 import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type LanguageSettings } from './analysis.js';
+import { CachedContext } from './context-cache.js';
 import { toLspDiagnostic } from './convert.js';
 import { registerFeatures } from './handlers.js';
 
@@ -34,7 +35,7 @@ export class KubefileServer {
   private settings: LanguageSettings;
   private storeRoot: string | undefined;
   private readonly analyses = new Map<string, DocumentState>();
-  private readonly contexts = new Map<string, BuildContext>();
+  private readonly contexts = new Map<string, CachedContext>();
 
   constructor(readonly connection: Connection) {
     const host = platformFromNode(process.platform, process.arch);
@@ -79,7 +80,10 @@ export class KubefileServer {
       else void this.pullSettings();
     });
     // A file in a build context changed (a COPY source appeared or vanished): every open Kubefile may see it.
-    connection.onDidChangeWatchedFiles(() => this.refreshAll());
+    connection.onDidChangeWatchedFiles(() => {
+      for (const context of this.contexts.values()) context.clear();
+      this.refreshAll();
+    });
     documents.onDidChangeContent((change) => void this.publish(change.document.uri));
     documents.onDidClose((event) => {
       this.analyses.delete(event.document.uri);
@@ -163,7 +167,7 @@ export class KubefileServer {
     if (!dir) return undefined;
     let context = this.contexts.get(dir);
     if (!context) {
-      context = nodeContext(dir);
+      context = new CachedContext(nodeContext(dir));
       this.contexts.set(dir, context);
     }
     return context;

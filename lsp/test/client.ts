@@ -63,6 +63,11 @@ export class LspClient {
     }
   }
 
+  /** Every publication for `uri` so far, oldest first. */
+  async allDiagnostics(uri: string): Promise<PublishDiagnosticsParams[]> {
+    return this.diagnostics.get(uri) ?? [];
+  }
+
   async stop(): Promise<void> {
     try {
       await this.connection.sendRequest('shutdown');

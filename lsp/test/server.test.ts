@@ -66,6 +66,20 @@ describe('language server over stdio', function () {
     assert.equal((await store.getImage('from-editor:v1')).descriptor.digest, built.digest);
   });
 
+  it('sees a COPY source appear once the client reports the file change', async () => {
+    await client.open(uri, 'FROM scratch\nCOPY later.yaml manifests\n');
+    assert.deepEqual((await client.diagnosticsFor(uri, 1)).map((d) => d.code), ['KF3004']);
+    await writeFile(join(dir, 'later.yaml'), 'kind: ConfigMap\n');
+    const fileUri = pathToFileURL(join(dir, 'later.yaml')).href;
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri, type: 1 }] });
+    const deadline = Date.now() + 10_000;
+    // The same version is published again, now clean.
+    while (!(await client.allDiagnostics(uri)).some((d) => d.version === 1 && d.diagnostics.length === 0)) {
+      assert.ok(Date.now() < deadline, 'diagnostics refreshed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
   it('answers unknown documents and commands without crashing', async () => {
     await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.nope', arguments: [] }), /unknown command kubefile\.nope/);
     await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.inspect', arguments: [{ name: 'missing:v1' }] }), /missing:v1 is not in the store/);

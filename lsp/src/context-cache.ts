@@ -1,0 +1,47 @@
+/**
+ * A build context that remembers what it read. A Kubefile is analysed again on every keystroke and
+ * most of that work was asking the file system the same questions (hundreds of COPY sources);
+ * the server drops the memory when the client reports a file change (`workspace/didChangeWatchedFiles`).
+ */
+import type { BuildContext, ByteRange, ContextEntry } from '@kubefile/compiler';
+
+export class CachedContext implements BuildContext {
+  private readonly stats = new Map<string, Promise<ContextEntry | undefined>>();
+  private readonly lists = new Map<string, Promise<string[]>>();
+  private readonly links = new Map<string, Promise<string>>();
+  private readonly reads = new Map<string, Promise<Uint8Array>>();
+
+  constructor(private readonly base: BuildContext) {}
+
+  stat(path: string): Promise<ContextEntry | undefined> {
+    return remember(this.stats, path, () => this.base.stat(path));
+  }
+
+  list(path: string): Promise<string[]> {
+    return remember(this.lists, path, () => this.base.list(path));
+  }
+
+  readLink(path: string): Promise<string> {
+    return remember(this.links, path, () => this.base.readLink(path));
+  }
+
+  read(path: string, range?: ByteRange): Promise<Uint8Array> {
+    return remember(this.reads, range ? `${path}\0${range.offset}\0${range.length}` : path, () => this.base.read(path, range));
+  }
+
+  /** Forgets everything: the next analysis reads the file system again. */
+  clear(): void {
+    for (const map of [this.stats, this.lists, this.links, this.reads]) map.clear();
+  }
+}
+
+/** Failures are not remembered: a missing file may appear, and errors are rare. */
+function remember<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let found = map.get(key);
+  if (!found) {
+    found = load();
+    map.set(key, found);
+    found.catch(() => map.delete(key));
+  }
+  return found;
+}
