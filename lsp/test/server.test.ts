@@ -80,6 +80,33 @@ describe('language server over stdio', function () {
     }
   });
 
+  it('kubefile.build reports work-done progress, and cancelling it stops cleanly', async () => {
+    await writeFile(join(dir, 'amd64', 'big.bin'), Buffer.alloc(96 << 20, 7));
+    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\nCOPY amd64/big.bin data/\n');
+    await client.diagnosticsFor(uri, 1);
+    const progress: { kind: string; message?: string }[] = [];
+    client.connection.onNotification('$/progress', (params: { token: string; value: { kind: string; message?: string } }) => {
+      if (params.token === 'build-1') progress.push(params.value);
+    });
+    const built = await client.connection.sendRequest<{ image: string }>('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'with-progress:v1' }], workDoneToken: 'build-1' });
+    assert.equal(built.image, 'with-progress:v1');
+    assert.equal(progress[0].kind, 'begin');
+    assert.ok(progress.some((p) => p.kind === 'report' && /STEP 3\/3/.test(p.message ?? '')), JSON.stringify(progress));
+    assert.equal(progress.at(-1)?.kind, 'end');
+
+    const { CancellationTokenSource } = await import('vscode-jsonrpc/node');
+    const source = new CancellationTokenSource();
+    const cancelled = client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'cancelled:v1', noCache: true }] }, source.token);
+    setTimeout(() => source.cancel(), 150);
+    await assert.rejects(cancelled, /interrupted|cancel/i);
+    const store = await ImageStore.open(root());
+    assert.equal(await store.findImage('cancelled:v1'), undefined);
+    const { readdir } = await import('node:fs/promises');
+    // The server is idle again once the build has unwound; nothing is left in tmp/.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(await readdir(join(root(), 'tmp')), []);
+  });
+
   it('answers unknown documents and commands without crashing', async () => {
     await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.nope', arguments: [] }), /unknown command kubefile\.nope/);
     await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.inspect', arguments: [{ name: 'missing:v1' }] }), /missing:v1 is not in the store/);
