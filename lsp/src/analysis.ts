@@ -3,7 +3,7 @@
  * per platform) for the configured platforms and build args. Every language feature reads it; none
  * re-parses text.
  */
-import { compile, DEFAULT_PLATFORM, type BuildContext, type CompileResult, type Platform } from '@kubefile/compiler';
+import { compile, DEFAULT_PLATFORM, type BuildContext, type CompileResult, type Platform, type Sha256Hex } from '@kubefile/compiler';
 import type { Position as LspPosition } from 'vscode-languageserver';
 
 export interface LanguageSettings {
@@ -15,6 +15,8 @@ export interface LanguageSettings {
   buildArgs: Record<string, string>;
   enable?: string[];
   disable?: string[];
+  /** A native SHA-256 for op digests (the server passes Node's; the default is portable JavaScript). */
+  sha256?: Sha256Hex;
 }
 
 export const DEFAULT_SETTINGS: LanguageSettings = { platforms: [DEFAULT_PLATFORM], buildPlatform: DEFAULT_PLATFORM, buildArgs: {} };
@@ -44,6 +46,7 @@ export async function analyze(text: string, settings: LanguageSettings = DEFAULT
     ...(context ? { context } : {}),
     ...(settings.enable ? { enable: settings.enable } : {}),
     ...(settings.disable ? { disable: settings.disable } : {}),
+    ...(settings.sha256 ? { sha256: settings.sha256 } : {}),
   });
   return { text, result, settings };
 }

@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
-import { nodeContext } from '@kubefile/compiler/node';
+import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type LanguageSettings } from './analysis.js';
@@ -39,7 +39,7 @@ export class KubefileServer {
 
   constructor(readonly connection: Connection) {
     const host = platformFromNode(process.platform, process.arch);
-    this.settings = { ...DEFAULT_SETTINGS, platforms: [host], buildPlatform: host };
+    this.settings = { ...DEFAULT_SETTINGS, platforms: [host], buildPlatform: host, sha256: nodeSha256 };
   }
 
   /** The analysis of the document's current version (computed once per version). */
