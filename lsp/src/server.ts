@@ -4,7 +4,8 @@
  * 7k-line file takes tens of milliseconds) and diagnostics are published unless a newer version
  * arrived meanwhile. Every handler catches and logs: no request, order or input may crash it.
  */
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
@@ -176,7 +177,10 @@ export class KubefileServer {
   private async imagePlatforms(name: string): Promise<string[] | undefined> {
     try {
       const { defaultStoreRoot, ImageStore, platformImages } = await import('@kubefile/runtime');
-      const store = await ImageStore.open(this.storeRoot ?? defaultStoreRoot());
+      const root = this.storeRoot ?? defaultStoreRoot();
+      // A hover must not create a store where there is none.
+      if (!existsSync(join(root, 'index.json'))) return undefined;
+      const store = await ImageStore.open(root);
       const image = await store.findImage(name);
       return image ? (await platformImages(store, image.descriptor)).map((p) => p.key) : undefined;
     } catch {
