@@ -64,6 +64,12 @@ describe('language server over stdio', function () {
     assert.equal(built.image, 'from-editor:v1');
     const store = await ImageStore.open(root());
     assert.equal((await store.getImage('from-editor:v1')).descriptor.digest, built.digest);
+    // Hovering a FROM of that image shows the platforms the store has for it.
+    const child = pathToFileURL(join(dir, 'child.kubefile')).href;
+    await client.open(child, 'FROM from-editor:v1\n');
+    const hover = await client.connection.sendRequest<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: child }, position: { line: 0, character: 8 } });
+    assert.match(hover.contents.value, /linux\/amd64/);
+    assert.doesNotMatch(hover.contents.value, /not in the local store/);
   });
 
   it('sees a COPY source appear once the client reports the file change', async () => {
