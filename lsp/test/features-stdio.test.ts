@@ -69,10 +69,35 @@ describe('language features over stdio', function () {
     assert.equal(symbols.length, 5);
   });
 
-  it('semantic tokens, folding ranges and links answer', async () => {
-    const tokens = await request<{ data: number[] }>('textDocument/semanticTokens/full', {});
-    assert.ok(tokens.data.length > 0 && tokens.data.length % 5 === 0);
-    assert.ok(Array.isArray(await request('textDocument/foldingRange', {})));
+  it('semantic tokens: keywords and variables, the declaration marked', async () => {
+    const { data } = await request<{ data: number[] }>('textDocument/semanticTokens/full', {});
+    const types = initialized.capabilities.semanticTokensProvider?.legend.tokenTypes ?? [];
+    const decoded: [number, number, number, string, number][] = [];
+    for (let i = 0, line = 0, character = 0; i < data.length; i += 5) {
+      character = data[i] === 0 ? character + data[i + 1] : data[i + 1];
+      line += data[i];
+      decoded.push([line, character, data[i + 2], types[data[i + 3]], data[i + 4]]);
+    }
+    assert.deepEqual(decoded, [
+      [0, 0, 4, 'keyword', 0],
+      [1, 0, 3, 'keyword', 0],
+      [1, 4, 7, 'variable', 1],
+      [2, 0, 4, 'keyword', 0],
+      [3, 0, 5, 'keyword', 0],
+      [3, 14, 10, 'variable', 0],
+      [4, 0, 3, 'keyword', 0],
+    ]);
+  });
+
+  it('folding ranges cover continuations and comment blocks', async () => {
+    const folded = pathToFileURL(join(dir, 'folded.kubefile')).href;
+    await client.open(folded, '# one\n# two\nFROM scratch\nCMD echo a \\\n  && echo b \\\n  && echo c\n');
+    await client.diagnosticsFor(folded, 1);
+    const ranges = await client.connection.sendRequest<{ startLine: number; endLine: number; kind?: string }[]>('textDocument/foldingRange', { textDocument: { uri: folded } });
+    assert.deepEqual(ranges.map((r) => [r.startLine, r.endLine, r.kind ?? null]), [[0, 1, 'comment'], [3, 5, null]]);
+  });
+
+  it('document links open COPY sources', async () => {
     const links = await request<{ target?: string }[]>('textDocument/documentLink', {});
     assert.ok(links.some((link) => link.target?.endsWith('/app.yaml')));
   });
