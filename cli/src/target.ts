@@ -2,9 +2,12 @@
  * What the compiling commands share: the target platforms (`--platform`), `--build-arg` values,
  * the host platform and the build context on disk, turned into `CompileOptions`.
  */
-import { parsePlatformList, platformFromNode, PlatformError, type CompileOptions, type Platform } from '@kubefile/compiler';
+import { compile, parsePlatformList, platformFromNode, PlatformError, type CompileOptions, type CompileResult, type Platform } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
+import type { CommandIO } from './commands/io.js';
 import { UsageError } from './errors.js';
+import { formatText } from './report.js';
+import { readKubefile, type KubefileSource } from './source.js';
 
 export interface TargetOptions {
   /** `--platform` values, each possibly a comma list. */
@@ -42,4 +45,16 @@ export function compileOptions(options: TargetOptions, contextDir: string): Comp
     throw error;
   }
   return { platforms, buildPlatform: host, buildArgs: parseBuildArgs(options.buildArg), context: nodeContext(contextDir), sha256: nodeSha256 };
+}
+
+/**
+ * What compiling commands do first: read the Kubefile (`-f`, or found in CONTEXT), compile it for
+ * the target platforms and print its diagnostics. Undefined when there were errors (exit 1).
+ */
+export async function compileKubefile(context: string, options: TargetOptions & { file?: string }, io: CommandIO): Promise<{ source: KubefileSource; result: CompileResult } | undefined> {
+  const source = await readKubefile(options.file, context, io.stdin);
+  const result = await compile(source.text, compileOptions(options, source.context));
+  const report = formatText([{ file: source.displayPath, diagnostics: result.diagnostics }]);
+  if (report) io.err(report);
+  return result.hasErrors ? undefined : { source, result };
 }

@@ -1,12 +1,9 @@
 /** `kubefilec build`: compile a Kubefile for each target platform and build one multi-platform image. */
-import { compile } from '@kubefile/compiler';
 import { buildImage, ImageStore } from '@kubefile/runtime';
 import { EXIT_OK, EXIT_PROBLEMS } from '../errors.js';
 import { createProgress, type ProgressMode } from '../progress.js';
-import { formatText } from '../report.js';
-import { readKubefile } from '../source.js';
 import { resolveStoreRoot } from '../store-root.js';
-import { compileOptions, type TargetOptions } from '../target.js';
+import { compileKubefile, type TargetOptions } from '../target.js';
 import type { CommandIO } from './io.js';
 
 export interface BuildCommandOptions extends TargetOptions {
@@ -23,11 +20,9 @@ export interface BuildCommandOptions extends TargetOptions {
 const EXIT_INTERRUPTED = 130;
 
 export async function buildCommand(context: string, options: BuildCommandOptions, io: CommandIO): Promise<number> {
-  const source = await readKubefile(options.file, context, io.stdin);
-  const result = await compile(source.text, compileOptions(options, source.context));
-  const report = formatText([{ file: source.displayPath, diagnostics: result.diagnostics }]);
-  if (report) io.err(report);
-  if (result.hasErrors) return EXIT_PROBLEMS;
+  const compiled = await compileKubefile(context, options, io);
+  if (!compiled) return EXIT_PROBLEMS;
+  const { source, result } = compiled;
 
   const store = await ImageStore.open(resolveStoreRoot(options.root));
   const progress = createProgress(options.progress, io.err, io.errTerminal);

@@ -1,9 +1,7 @@
 /** `kubefilec compile`: the build plans of a Kubefile, one per platform, as the versioned IR JSON. */
-import { compile, toIrDocument, type PlatformPlan } from '@kubefile/compiler';
+import { toIrDocument, type PlatformPlan } from '@kubefile/compiler';
 import { EXIT_OK, EXIT_PROBLEMS } from '../errors.js';
-import { formatText } from '../report.js';
-import { readKubefile } from '../source.js';
-import { compileOptions, type TargetOptions } from '../target.js';
+import { compileKubefile, type TargetOptions } from '../target.js';
 import type { CommandIO } from './io.js';
 
 export interface CompileCommandOptions extends TargetOptions {
@@ -12,12 +10,10 @@ export interface CompileCommandOptions extends TargetOptions {
 }
 
 export async function compileCommand(context: string, options: CompileCommandOptions, io: CommandIO): Promise<number> {
-  const source = await readKubefile(options.file, context, io.stdin);
-  const result = await compile(source.text, compileOptions(options, source.context));
-  const report = formatText([{ file: source.displayPath, diagnostics: result.diagnostics }]);
-  if (report) io.err(report);
-  if (result.hasErrors) return EXIT_PROBLEMS;
-  io.out(options.emit === 'ir' ? `${JSON.stringify(toIrDocument(result.plans), null, 2)}\n` : result.plans.map(planText).join('\n'));
+  const compiled = await compileKubefile(context, options, io);
+  if (!compiled) return EXIT_PROBLEMS;
+  const { plans } = compiled.result;
+  io.out(options.emit === 'ir' ? `${JSON.stringify(toIrDocument(plans), null, 2)}\n` : plans.map(planText).join('\n'));
   return EXIT_OK;
 }
 
