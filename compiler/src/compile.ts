@@ -11,6 +11,7 @@ import {
   isReported,
   parse,
   sortDiagnostics,
+  type ParseResult,
   type Diagnostic,
   type DiagnosticCode,
   type CommandInstruction,
@@ -28,9 +29,9 @@ import { check } from './check.js';
 import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
-import { digestOps, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type OpDraft, type PlatformPlan } from './plan.js';
+import { digestOps, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
-import { VariableScope } from './scope.js';
+import { VariableScope, type ScopeState } from './scope.js';
 import { filesUnder, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
 import { utf8Decode } from './text.js';
 
@@ -47,6 +48,8 @@ export interface CompileOptions extends DiagnosticFilter {
   checks?: readonly Check[];
   /** SHA-256 for op digests; default: a portable JavaScript one. Node hosts pass `nodeSha256` (native, faster). */
   sha256?: Sha256Hex;
+  /** Kept between compiles of successive versions of one file (with `reparse`): only what changed is planned again. */
+  memo?: CompileMemo;
 }
 
 export interface CompileResult {
@@ -61,8 +64,12 @@ export interface CompileResult {
 }
 
 /** Compiles a Kubefile into one plan per platform. Throws `PlatformError` for an invalid platform. */
-export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
-  const parsed = parse(source);
+export function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
+  return compileParsed(parse(source), options);
+}
+
+/** Compiles a Kubefile already parsed (an editor keeps it up to date with `reparse`). */
+export async function compileParsed(parsed: ParseResult, options: CompileOptions = {}): Promise<CompileResult> {
   const build = options.buildPlatform ?? DEFAULT_PLATFORM;
   const targets = uniquePlatforms((options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p, build) : p)));
   if (targets.length === 0) targets.push(build);
@@ -74,9 +81,19 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   const perPlatform: Diagnostic[][] = [];
   const plans: PlatformPlan[] = [];
   const used = new Set<string>();
+  const memo = options.memo;
+  const memoKey = JSON.stringify([formatPlatform(build), [...buildArgs]]);
+  if (memo && (memo.key !== memoKey || memo.context !== options.context)) {
+    memo.runs.clear();
+    memo.key = memoKey;
+    memo.context = options.context;
+  }
   for (const target of targets) {
     const planner = new Planner(parsed.ast, target, build, buildArgs, options.context, shared, options.sha256, brokenWords);
-    plans.push(await planner.plan());
+    const platform = formatPlatform(target);
+    const { plan, run } = await planner.plan(memo?.runs.get(platform));
+    memo?.runs.set(platform, run);
+    plans.push(plan);
     perPlatform.push(planner.diagnostics);
     for (const name of planner.scope.usedBuildArgs) used.add(name);
   }
@@ -149,16 +166,100 @@ class ArtifactCache {
   }
 }
 
+/** Instructions planned between two checkpoints: the most an edit makes the planner redo on each side of it. */
+const CHECKPOINT_EVERY = 32;
+
+/** What the planner carries from one instruction to the next. */
+interface PlannerState {
+  scope: ScopeState;
+  config: ImageConfig;
+  base: string;
+  seenFrom: boolean;
+  apps: Map<string, Application>;
+  programs: Map<string, string | undefined>;
+}
+
+/** The state before instruction `index`, and how many drafts and diagnostics came before it. */
+interface Checkpoint {
+  index: number;
+  state: PlannerState;
+  drafts: number;
+  diagnostics: number;
+}
+
+/** One platform's planning of one version of a file, kept for the next version (`CompileMemo`). */
+interface PlanRun {
+  instructions: readonly Instruction[];
+  checkpoints: Checkpoint[];
+  drafts: OpDraft[];
+  draftSources: Instruction[];
+  diagnostics: Diagnostic[];
+  final: PlannerState;
+}
+
+/**
+ * What a compile leaves for compiling the next version of the same file (an editor's): each
+ * platform's planning, so that instructions `reparse` kept (the same objects) are not planned again
+ * where the state they see has not changed. Valid for the same options and build context only; a
+ * host that learns the context changed starts a new memo.
+ */
+export class CompileMemo {
+  /** @internal */
+  runs = new Map<string, PlanRun>();
+  /** @internal */
+  key?: string;
+  /** @internal */
+  context?: BuildContext;
+}
+
+function sameConfig(a: ImageConfig, b: ImageConfig): boolean {
+  return (
+    a.cmds.length === b.cmds.length &&
+    a.cmds.every((cmd, i) => cmd === b.cmds[i]) &&
+    sameRecord(a.env, b.env) &&
+    sameRecord(a.labels, b.labels) &&
+    sameRecord(a.args, b.args) &&
+    a.clusterfile === b.clusterfile &&
+    a.kubeVersion === b.kubeVersion &&
+    a.maintainer === b.maintainer &&
+    JSON.stringify(a.launch) === JSON.stringify(b.launch)
+  );
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  return keys.length === other.length && keys.every((key, i) => key === other[i] && a[key] === b[key]);
+}
+
+function sameApplication(a: Application, b: Application): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameEntries<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, same: (x: V, y: V) => boolean): boolean {
+  if (a.size !== b.size) return false;
+  const other = b.entries();
+  for (const [key, value] of a) {
+    const next = other.next().value as [string, V];
+    if (next[0] !== key || !same(value, next[1])) return false;
+  }
+  return true;
+}
+
 /** Builds the plan of one platform. */
 class Planner {
   readonly diagnostics: Diagnostic[] = [];
   readonly scope: VariableScope;
   private readonly drafts: OpDraft[] = [];
-  private readonly config: ImageConfig = { cmds: [], env: {}, labels: {}, args: {}, apps: [] };
+  /** The instruction of each draft (for its line, which moves when lines are added above it). */
+  private readonly draftSources: Instruction[] = [];
+  private config: ImageConfig = { cmds: [], env: {}, labels: {}, args: {}, apps: [] };
   private base = 'scratch';
-  private readonly apps = new Map<string, Application>();
+  private seenFrom = false;
+  /** Declared applications; an `Application` is replaced, never changed, so snapshots can share them. */
+  private apps = new Map<string, Application>();
   /** Programs copied to `bin/` and the architecture of those that are ELF executables. */
-  private readonly programs = new Map<string, string | undefined>();
+  private programs = new Map<string, string | undefined>();
   private readonly escape: EscapeChar;
 
   constructor(
@@ -175,29 +276,130 @@ class Planner {
     this.escape = file.escapeChar;
   }
 
-  async plan(): Promise<PlatformPlan> {
-    let seenFrom = false;
-    for (const instruction of this.file.instructions) {
-      if (instruction.keyword === 'FROM') {
-        if (!seenFrom) this.from(instruction);
-        seenFrom = true;
-      } else if (!seenFrom) {
-        if (isInstruction(instruction, 'ARG')) this.arg(instruction.declarations, instruction, true);
-      } else {
-        // Only sources touch the (asynchronous) build context; everything else stays synchronous.
-        if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) {
-          await this.copy(instruction.keyword === 'ADD' ? 'add' : 'copy', instruction.sources, instruction.destination, instruction);
-        } else if (isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
-          await this.app(instruction.keyword, instruction.name, instruction.sources, this.line(instruction));
-        } else {
-          this.instruction(instruction);
+  /**
+   * Plans every instruction. With the run of an earlier version of the file, it starts from that
+   * run's last checkpoint before the first changed instruction and, past the changed ones, takes
+   * the earlier run over again at the first checkpoint whose state the new run has reached.
+   */
+  async plan(previous?: PlanRun): Promise<{ plan: PlatformPlan; run: PlanRun }> {
+    const list = this.file.instructions;
+    const checkpoints: Checkpoint[] = [];
+    let i = 0;
+    let resume: { run: PlanRun; changedUpTo: number; shift: number; at: Map<number, number> } | undefined;
+    if (previous) {
+      const old = previous.instructions;
+      let same = 0;
+      while (same < list.length && same < old.length && list[same] === old[same]) same++;
+      let tail = 0;
+      while (tail < list.length - same && tail < old.length - same && list[list.length - 1 - tail] === old[old.length - 1 - tail]) tail++;
+      let k = 0;
+      while (k + 1 < previous.checkpoints.length && previous.checkpoints[k + 1].index <= same) k++;
+      const start = previous.checkpoints[k];
+      this.restore(start.state);
+      this.drafts.push(...previous.drafts.slice(0, start.drafts));
+      this.draftSources.push(...previous.draftSources.slice(0, start.drafts));
+      this.diagnostics.push(...previous.diagnostics.slice(0, start.diagnostics));
+      checkpoints.push(...previous.checkpoints.slice(0, k + 1));
+      i = start.index;
+      const at = new Map<number, number>();
+      previous.checkpoints.forEach((c, index) => c.index >= old.length - tail && at.set(c.index, index));
+      resume = { run: previous, changedUpTo: list.length - tail, shift: list.length - old.length, at };
+    }
+    let adopted = false;
+    for (; i < list.length; i++) {
+      if (resume && i >= resume.changedUpTo) {
+        const k = resume.at.get(i - resume.shift);
+        if (k !== undefined && this.reached(resume.run.checkpoints[k].state)) {
+          this.adopt(resume.run, k, resume.shift, checkpoints);
+          adopted = true;
+          break;
         }
       }
+      if (checkpoints.length === 0 || i - checkpoints[checkpoints.length - 1].index >= CHECKPOINT_EVERY) {
+        checkpoints.push({ index: i, state: this.snapshot(), drafts: this.drafts.length, diagnostics: this.diagnostics.length });
+      }
+      await this.step(list[i]);
     }
-    this.config.apps = [...this.apps.values()];
+    if (!adopted) this.config.apps = [...this.apps.values()];
+    for (let d = 0; d < this.drafts.length; d++) this.drafts[d].line = this.line(this.draftSources[d]);
+    const run: PlanRun = { instructions: list, checkpoints, drafts: this.drafts, draftSources: this.draftSources, diagnostics: this.diagnostics, final: this.snapshot() };
     // Every platform variable derives from the target and build platforms, so those two stand for them all.
     const platformKey = `${formatPlatform(this.target)} ${formatPlatform(this.build)}`;
-    return { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: digestOps(this.drafts, platformKey, this.sha256), config: this.config };
+    const plan = { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: [] as Op[], config: this.config };
+    const drafts = this.drafts.slice();
+    // Digests are worked out on first read: an editor analysing on every keystroke never reads them; a build does.
+    defineLazy(plan, 'ops', () => digestOps(drafts, platformKey, this.sha256));
+    return { plan, run };
+  }
+
+  private async step(instruction: Instruction): Promise<void> {
+    if (instruction.keyword === 'FROM') {
+      if (!this.seenFrom) this.from(instruction);
+      this.seenFrom = true;
+    } else if (!this.seenFrom) {
+      if (isInstruction(instruction, 'ARG')) this.arg(instruction.declarations, instruction, true);
+    } else {
+      // Only sources touch the (asynchronous) build context; everything else stays synchronous.
+      if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) {
+        await this.copy(instruction.keyword === 'ADD' ? 'add' : 'copy', instruction.sources, instruction.destination, instruction);
+      } else if (isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
+        await this.app(instruction.keyword, instruction.name, instruction.sources, instruction);
+      } else {
+        this.instruction(instruction);
+      }
+    }
+  }
+
+  private push(draft: OpDraft, instruction: Instruction): void {
+    this.drafts.push(draft);
+    this.draftSources.push(instruction);
+  }
+
+  /** The planner's state (copies), to resume from later. */
+  private snapshot(): PlannerState {
+    const c = this.config;
+    return {
+      scope: this.scope.snapshot(),
+      config: { ...c, cmds: [...c.cmds], env: { ...c.env }, labels: { ...c.labels }, args: { ...c.args } },
+      base: this.base,
+      seenFrom: this.seenFrom,
+      apps: new Map(this.apps),
+      programs: new Map(this.programs),
+    };
+  }
+
+  private restore(state: PlannerState): void {
+    this.scope.restore(state.scope);
+    const c = state.config;
+    this.config = { ...c, cmds: [...c.cmds], env: { ...c.env }, labels: { ...c.labels }, args: { ...c.args } };
+    this.base = state.base;
+    this.seenFrom = state.seenFrom;
+    this.apps = new Map(state.apps);
+    this.programs = new Map(state.programs);
+  }
+
+  /** Whether this run is where an earlier one was at a checkpoint: from there on it would do the same. */
+  private reached(state: PlannerState): boolean {
+    return (
+      this.base === state.base &&
+      this.seenFrom === state.seenFrom &&
+      this.scope.matches(state.scope) &&
+      sameConfig(this.config, state.config) &&
+      sameEntries(this.apps, state.apps, sameApplication) &&
+      sameEntries(this.programs, state.programs, (a, b) => a === b)
+    );
+  }
+
+  /** Takes the rest of an earlier run, from its checkpoint `k` on (`shift`: instructions added before it). */
+  private adopt(run: PlanRun, k: number, shift: number, checkpoints: Checkpoint[]): void {
+    const from = run.checkpoints[k];
+    const drafts = this.drafts.length - from.drafts;
+    const diagnostics = this.diagnostics.length - from.diagnostics;
+    this.drafts.push(...run.drafts.slice(from.drafts));
+    this.draftSources.push(...run.draftSources.slice(from.drafts));
+    this.diagnostics.push(...run.diagnostics.slice(from.diagnostics));
+    for (const c of run.checkpoints.slice(k)) checkpoints.push({ index: c.index + shift, state: c.state, drafts: c.drafts + drafts, diagnostics: c.diagnostics + diagnostics });
+    this.restore(run.final);
   }
 
   private report(code: DiagnosticCode, range: Range, message: string): void {
@@ -243,7 +445,7 @@ class Planner {
     this.scope.enterStage();
     if (image === undefined) return;
     this.base = image;
-    this.drafts.push({ kind: 'from', image, line: this.line(instruction) });
+    this.push({ kind: 'from', image, line: 0 }, instruction);
   }
 
   /** An ARG before FROM (`global`) is only in scope for FROM; one in the stage is an op and config. */
@@ -255,7 +457,7 @@ class Planner {
       args[name] = value ?? null;
       if (!global && value !== undefined) this.config.args[name] = value;
     }
-    if (!global) this.drafts.push({ kind: 'arg', args, line: this.line(instruction) });
+    if (!global) this.push({ kind: 'arg', args, line: 0 }, instruction);
   }
 
   private pairs(pairs: readonly NameValue[]): Record<string, string> {
@@ -265,7 +467,8 @@ class Planner {
   }
 
   private instruction(instruction: Instruction): void {
-    const line = this.line(instruction);
+    // Lines are filled in when the plan is done (an op kept from an earlier run may have moved).
+    const line = 0;
     if (isInstruction(instruction, 'ARG')) {
       this.arg(instruction.declarations, instruction, false);
     } else if (isInstruction(instruction, 'ENV')) {
@@ -277,46 +480,46 @@ class Planner {
         this.scope.setEnv(pair.name.text, value);
       }
       Object.assign(this.config.env, env);
-      this.drafts.push({ kind: 'env', env, line });
+      this.push({ kind: 'env', env, line }, instruction);
     } else if (isInstruction(instruction, 'LABEL')) {
       const labels = this.pairs(instruction.pairs);
       Object.assign(this.config.labels, labels);
-      this.drafts.push({ kind: 'label', labels, line });
+      this.push({ kind: 'label', labels, line }, instruction);
     } else if (isInstruction(instruction, 'RUN')) {
       this.run(instruction);
     } else if (isInstruction(instruction, 'CMD')) {
       const command = instruction.form === 'exec' ? instruction.args.map((a) => a.text) : (instruction.command?.text ?? '');
       const text = typeof command === 'string' ? command : command.join(' ');
       this.config.cmds.push(text);
-      this.drafts.push({ kind: 'cmd', command, preview: this.preview(text), line });
+      this.push({ kind: 'cmd', command, preview: this.preview(text), line }, instruction);
     } else if (isInstruction(instruction, 'APPCMDS')) {
       const app = instruction.app?.text ?? '';
       const command = instruction.command.map((w) => w.text);
       const declared = this.apps.get(app);
-      if (declared) declared.cmds = command;
-      this.drafts.push({ kind: 'appcmds', app, command, line });
+      if (declared) this.apps.set(app, { ...declared, cmds: command });
+      this.push({ kind: 'appcmds', app, command, line }, instruction);
     } else if (isInstruction(instruction, 'APPENV')) {
       const app = instruction.app?.text ?? '';
       const env = this.pairs(instruction.pairs);
       const declared = this.apps.get(app);
-      if (declared) declared.env = Object.assign(declared.env ?? {}, env);
-      this.drafts.push({ kind: 'appenv', app, env, line });
+      if (declared) this.apps.set(app, { ...declared, env: { ...declared.env, ...env } });
+      this.push({ kind: 'appenv', app, env, line }, instruction);
     } else if (isInstruction(instruction, 'LAUNCH')) {
       const apps = instruction.apps.map((w) => w.text);
       this.config.launch = { apps };
-      this.drafts.push({ kind: 'launch', apps, line });
+      this.push({ kind: 'launch', apps, line }, instruction);
     } else if (isInstruction(instruction, 'CMDS')) {
       const commands = instruction.commands.map((w) => w.text);
       this.config.launch = { cmds: commands };
-      this.drafts.push({ kind: 'cmds', commands, line });
+      this.push({ kind: 'cmds', commands, line }, instruction);
     } else if (isInstruction(instruction, 'KUBEVERSION')) {
       const constraint = instruction.constraint?.text ?? '';
       this.config.kubeVersion = constraint;
-      this.drafts.push({ kind: 'kubeversion', constraint, line });
+      this.push({ kind: 'kubeversion', constraint, line }, instruction);
     } else if (isInstruction(instruction, 'MAINTAINER')) {
       const maintainer = instruction.maintainer?.text ?? '';
       this.config.maintainer = maintainer;
-      this.drafts.push({ kind: 'maintainer', maintainer, line });
+      this.push({ kind: 'maintainer', maintainer, line }, instruction);
     }
   }
 
@@ -341,11 +544,11 @@ class Planner {
       dest: dest.path,
       destIsDirectory: dest.directory || sourceWords.length > 1 || sources.some(hasWildcard),
       matches,
-      line: this.line(instruction),
+      line: 0,
     };
     const chmod = instruction.flags.find((f) => f.name === 'chmod')?.value;
     if (chmod !== undefined) op.chmod = chmod;
-    this.drafts.push(op);
+    this.push(op, instruction);
     await this.clusterfile(op);
   }
 
@@ -438,7 +641,7 @@ class Planner {
     }
   }
 
-  private async app(type: 'APP' | 'CNI' | 'CSI', nameWord: Word | undefined, sourceWords: readonly Word[], line: number): Promise<void> {
+  private async app(type: 'APP' | 'CNI' | 'CSI', nameWord: Word | undefined, sourceWords: readonly Word[], instruction: Instruction): Promise<void> {
     const name = nameWord?.text ?? '';
     const sources: string[] = [];
     for (const word of sourceWords) {
@@ -454,11 +657,11 @@ class Planner {
     // A redeclared name replaces the application, in the position of the new declaration.
     this.apps.delete(name);
     this.apps.set(name, application);
-    this.drafts.push({ kind: 'app', type, name, sources, line });
+    this.push({ kind: 'app', type, name, sources, line: 0 }, instruction);
   }
 
   private run(instruction: CommandInstruction): void {
-    const line = this.line(instruction);
+    const line = 0;
     const command = instruction.form === 'exec' ? instruction.args.map((a) => a.text) : (instruction.command?.text ?? '');
     const text = typeof command === 'string' ? command : command.join(' ');
     if (!canRunOnLinux(this.target)) {
@@ -476,7 +679,7 @@ class Planner {
         `RUN runs ${emulation.architecture} programs (${emulation.programs.join(', ')}) on a ${sealerArch(this.build)} build host: they run under qemu`,
       );
     }
-    this.drafts.push(op);
+    this.push(op, instruction);
   }
 
   /** The foreign-architecture programs from `bin/` that a command names. */

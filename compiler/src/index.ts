@@ -40,7 +40,7 @@ export {
   type Check,
 } from './check.js';
 
-export { compile, type CompileOptions, type CompileResult } from './compile.js';
+export { compile, compileParsed, CompileMemo, type CompileOptions, type CompileResult } from './compile.js';
 export { memoryContext, type BuildContext, type ByteRange, type ContextEntry, type ContextEntryType, type MemoryEntry } from './context.js';
 export { expandParts, expandWord, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';
 export {

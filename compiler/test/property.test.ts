@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compile, memoryContext, toIrDocument } from '@kubefile/compiler';
+import { compile, compileParsed, CompileMemo, memoryContext, toIrDocument, type CompileResult } from '@kubefile/compiler';
+import { parse, reparse } from '@kubefile/grammar';
 import { nodeSha256 } from '@kubefile/compiler/node';
 
 const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? '1') || 1);
@@ -84,6 +85,35 @@ describe('compile properties', function () {
         await compile(text, { platforms: ['linux/amd64', 'linux/arm64'], context });
       }),
       { numRuns: 300 * SCALE },
+    );
+  });
+
+  it('compiling each edit with a memo (after reparse) gives what a fresh compile gives', async () => {
+    // Long enough for several checkpoints, so edits are planned again only around where they are.
+    const longKubefile = fc.tuple(fc.constantFrom('ARG V=1\nFROM scratch', 'FROM scratch', 'ARG BASE=scratch\nFROM ${BASE}'), fc.array(line, { minLength: 40, maxLength: 140 })).map(([head, body]) => [head, ...body].join('\n'));
+    const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('replace', 'insert', 'delete', 'type'), line, char: fc.constantFrom('x', ' ', '$', '\\', '\n', '1') });
+    const snapshot = (r: CompileResult) => JSON.stringify({ diagnostics: r.diagnostics, ir: toIrDocument(r.plans) });
+    await fc.assert(
+      fc.asyncProperty(longKubefile, fc.array(edit, { minLength: 1, maxLength: 6 }), platforms, buildArgs, async (start, edits, targets, args) => {
+        const options = { platforms: targets, buildArgs: args, context, sha256: nodeSha256 };
+        const memo = new CompileMemo();
+        let text = start;
+        let parsed = parse(text);
+        await compileParsed(parsed, { ...options, memo });
+        for (const e of edits) {
+          const lines = text.split('\n');
+          const i = e.at % lines.length;
+          if (e.kind === 'replace') lines[i] = e.line;
+          else if (e.kind === 'insert') lines.splice(i, 0, e.line);
+          else if (e.kind === 'delete') lines.splice(i, 1);
+          else lines[i] += e.char;
+          text = lines.join('\n');
+          parsed = reparse(parsed, text);
+          const incremental = await compileParsed(parsed, { ...options, memo });
+          assert.equal(snapshot(incremental), snapshot(await compile(text, options)), `after ${JSON.stringify(e)}`);
+        }
+      }),
+      { numRuns: 60 * SCALE },
     );
   });
 });

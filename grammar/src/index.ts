@@ -2,42 +2,13 @@
  * @kubefile/grammar: lexing, parsing and the typed AST of Kubefiles. Pure: no Node-only APIs.
  *
  *   const { ast, diagnostics } = parse(text);
+ *   const next = reparse(previous, editedText); // while editing: only the changed lines are parsed again
  */
-import { scanDirectives } from './directives.js';
-import { createDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import type { Kubefile } from './ast.js';
-import { parseTokens } from './parser.js';
-import { LineMap } from './positions.js';
-import { buildAst } from './toAst.js';
-import { lex } from './tokens.js';
-
-export interface ParseResult {
-  ast: Kubefile;
-  /** Syntax diagnostics (KF1xxx), in source order. */
-  diagnostics: Diagnostic[];
-  lines: LineMap;
-}
-
-/** Parses a Kubefile. Never throws: problems come back as diagnostics next to a complete AST. */
-export function parse(text: string): ParseResult {
-  const lines = new LineMap(text);
-  const directives = scanDirectives(text);
-  const lexed = lex(text, directives.escape);
-  const { cst, errors } = parseTokens(lexed.tokens);
-  const { ast, diagnostics } = buildAst(cst, text, lexed.continuations, directives, lines);
-  // The lexer and grammar accept any text; these would be internal faults, kept visible all the same.
-  for (const e of lexed.errors) diagnostics.push(createDiagnostic('KF1001', lines.range(e.offset, e.offset + e.length), e.message));
-  for (const e of errors) {
-    const offset = Number.isFinite(e.token.startOffset) ? e.token.startOffset : text.length;
-    diagnostics.push(createDiagnostic('KF1001', lines.range(offset, offset + (e.token.image?.length ?? 0)), e.message));
-  }
-  return { ast, diagnostics: sortDiagnostics(diagnostics), lines };
-}
-
+export { parse, reparse, type ParseResult } from './parse.js';
 export * from './ast.js';
 export * from './diagnostics.js';
 export { scanDirectives, KNOWN_DIRECTIVES, type EscapeChar, type Span } from './directives.js';
 export * from './instructions.js';
-export { LineMap, SourceRange, type Position, type Range } from './positions.js';
+export { LineMap, RangeAnchor, SourceRange, type Position, type Range } from './positions.js';
 export { lex, type LexResult } from './tokens.js';
 export { scanWord, variablesOf, type ScanMode, type VariableModifier } from './variables.js';

@@ -23,23 +23,68 @@ export function lastAtOrBefore(sorted: readonly number[], value: number): number
 }
 
 /**
+ * What a group of ranges is measured against: the line map of the current text and a shift. The
+ * parser gives each top-level item (instruction, comment) its own anchor, so an incremental reparse
+ * moves every range of an unchanged item by updating one object (`reparse` in parse.ts).
+ */
+export class RangeAnchor {
+  constructor(
+    public lines: LineMap,
+    /** Added to the offsets of the anchor's ranges. */
+    public shift: number,
+    /** Where the item starts, before the shift. */
+    readonly origin: number,
+  ) {}
+
+  get start(): number {
+    return this.origin + this.shift;
+  }
+
+  range(start: number, end: number): SourceRange {
+    return new SourceRange(this, start, end);
+  }
+}
+
+/**
  * The ranges the parser creates: two offsets, with line and column worked out when asked.
  * A large file has hundreds of thousands of ranges; keeping them to one small object each is
  * what keeps parsing fast (position objects would be most of the AST's memory).
  */
 export class SourceRange implements Range {
-  readonly #lines: LineMap;
+  // Private (#): deep equality of two ASTs compares offsets, not the line maps behind them.
+  readonly #anchor: RangeAnchor;
 
-  constructor(lines: LineMap, readonly startOffset: number, readonly endOffset: number) {
-    this.#lines = lines;
+  constructor(
+    anchor: RangeAnchor,
+    private readonly from: number,
+    private readonly to: number,
+  ) {
+    this.#anchor = anchor;
+  }
+
+  get anchor(): RangeAnchor {
+    return this.#anchor;
+  }
+
+  get startOffset(): number {
+    return this.from + this.#anchor.shift;
+  }
+
+  get endOffset(): number {
+    return this.to + this.#anchor.shift;
   }
 
   get start(): Position {
-    return this.#lines.position(this.startOffset);
+    return this.#anchor.lines.position(this.startOffset);
   }
 
   get end(): Position {
-    return this.#lines.position(this.endOffset);
+    return this.#anchor.lines.position(this.endOffset);
+  }
+
+  /** From this range's start to the end of `last` (a range of the same item). */
+  through(last: SourceRange): SourceRange {
+    return new SourceRange(this.#anchor, this.from, last.to + last.#anchor.shift - this.#anchor.shift);
   }
 
   toJSON(): { start: Position; end: Position } {
@@ -88,8 +133,11 @@ export class LineMap {
     return { offset, line, column: offset - starts[line] };
   }
 
+  /** The anchor of ranges that never move (those of a whole parse). */
+  readonly fixed: RangeAnchor = new RangeAnchor(this, 0, 0);
+
   range(start: number, end: number): SourceRange {
-    return new SourceRange(this, start, end);
+    return new SourceRange(this.fixed, start, end);
   }
 
   /** Offset of a line/column pair (clamped to the text). */

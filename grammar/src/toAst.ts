@@ -19,7 +19,7 @@ import { createDiagnostic, type Diagnostic, type DiagnosticCode, type Fix } from
 import type { DirectiveScan, EscapeChar, Span } from './directives.js';
 import { DOCKERFILE_ONLY, editDistance, INSTRUCTIONS, isKeyword, suggestKeyword, type InstructionSpec, type Keyword } from './instructions.js';
 import { cstVisitorBase } from './parser.js';
-import { LineMap, type Range } from './positions.js';
+import { RangeAnchor, type LineMap, type Range, type SourceRange } from './positions.js';
 import type { HeredocBodyPayload } from './tokens.js';
 import { scanWord, type ScanMode, type WordPart } from './variables.js';
 import {
@@ -55,7 +55,7 @@ class InstructionBuilder {
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(
-    private readonly lines: LineMap,
+    readonly anchor: RangeAnchor,
     private readonly logical: LogicalText,
     readonly escape: EscapeChar,
   ) {}
@@ -64,10 +64,10 @@ class InstructionBuilder {
     // An empty span sits just after the character before it (not after a continuation that follows).
     if (span.end === span.start) {
       const at = this.logical.sourceEnd(span.start);
-      return this.lines.range(at, at);
+      return this.anchor.range(at, at);
     }
     const start = this.logical.sourceOffset(span.start);
-    return this.lines.range(start, Math.max(start, this.logical.sourceEnd(span.end)));
+    return this.anchor.range(start, Math.max(start, this.logical.sourceEnd(span.end)));
   }
 
   report(code: DiagnosticCode, span: Span | Range, message: string, fixes?: Fix[]): void {
@@ -127,17 +127,43 @@ class InstructionBuilder {
 
 export interface AstResult {
   ast: Kubefile;
+  /** Problems of the directives. */
+  directiveDiagnostics: Diagnostic[];
+  /** Problems of the instructions, each ranged by its item's anchor. */
   diagnostics: Diagnostic[];
+  /** One per top-level item (instruction, comment), for incremental reparsing. */
+  anchors: RangeAnchor[];
 }
 
-export function buildAst(cst: CstNode, text: string, continuations: IToken[], scan: DirectiveScan, lines: LineMap): AstResult {
-  const builder = new AstBuilder(text, continuations, scan, lines);
+/**
+ * Builds the AST of `text`, which starts at offset `shift` of the text `lines` maps (0 for a
+ * whole file; a fragment's start when reparsing one).
+ */
+export function buildAst(cst: CstNode, text: string, continuations: IToken[], scan: DirectiveScan, lines: LineMap, shift = 0): AstResult {
+  const builder = new AstBuilder(text, continuations, scan, lines, shift);
   builder.visit(cst);
-  return { ast: builder.kubefile(), diagnostics: builder.diagnostics };
+  return { ast: builder.kubefile(), directiveDiagnostics: builder.directiveDiagnostics, diagnostics: builder.diagnostics, anchors: builder.anchors };
+}
+
+/** The AST nodes of a directive scan (fixed ranges: directives only live at the top of a whole file). */
+export function directiveNodes(scan: DirectiveScan, lines: LineMap): { directives: Directive[]; diagnostics: Diagnostic[] } {
+  return {
+    directives: scan.directives.map((d) => ({
+      type: 'Directive',
+      name: d.name,
+      value: d.value,
+      range: lines.range(d.span.start, d.span.end),
+      nameRange: lines.range(d.nameSpan.start, d.nameSpan.end),
+      valueRange: lines.range(d.valueSpan.start, d.valueSpan.end),
+    })),
+    diagnostics: scan.problems.map((problem) => createDiagnostic('KF1012', lines.range(problem.span.start, problem.span.end), problem.message)),
+  };
 }
 
 class AstBuilder extends cstVisitorBase {
   readonly diagnostics: Diagnostic[] = [];
+  readonly directiveDiagnostics: Diagnostic[];
+  readonly anchors: RangeAnchor[] = [];
   private readonly instructions: Instruction[] = [];
   private readonly comments: Comment[] = [];
   private readonly directives: Directive[];
@@ -148,19 +174,19 @@ class AstBuilder extends cstVisitorBase {
     private readonly continuations: IToken[],
     private readonly scan: DirectiveScan,
     private readonly lines: LineMap,
+    private readonly shift: number,
   ) {
     super();
-    this.directives = scan.directives.map((d) => ({
-      type: 'Directive',
-      name: d.name,
-      value: d.value,
-      range: lines.range(d.span.start, d.span.end),
-      nameRange: lines.range(d.nameSpan.start, d.nameSpan.end),
-      valueRange: lines.range(d.valueSpan.start, d.valueSpan.end),
-    }));
-    for (const problem of scan.problems) {
-      this.diagnostics.push(createDiagnostic('KF1012', lines.range(problem.span.start, problem.span.end), problem.message));
-    }
+    const directives = directiveNodes(scan, lines);
+    this.directives = directives.directives;
+    this.directiveDiagnostics = directives.diagnostics;
+  }
+
+  /** A new item starting at `origin` (an offset of `text`). */
+  private anchorAt(origin: number): RangeAnchor {
+    const anchor = new RangeAnchor(this.lines, this.shift, origin);
+    this.anchors.push(anchor);
+    return anchor;
   }
 
   kubefile(): Kubefile;
@@ -169,7 +195,7 @@ class AstBuilder extends cstVisitorBase {
     if (!ctx) {
       return {
         type: 'Kubefile',
-        range: this.lines.range(0, this.text.length),
+        range: this.lines.range(this.shift, this.shift + this.text.length),
         escapeChar: this.scan.escape,
         directives: this.directives,
         comments: this.comments.sort((a, b) => a.range.start.offset - b.range.start.offset),
@@ -185,17 +211,18 @@ class AstBuilder extends cstVisitorBase {
     this.cutsWithin(this.text.length + 1, this.text.length + 1);
   }
 
-  comment(offset: number, image: string): Comment {
-    return { type: 'Comment', text: image.slice(1), range: this.lines.range(offset, offset + image.length) };
+  comment(offset: number, image: string, anchor = this.anchorAt(offset)): Comment {
+    return { type: 'Comment', text: image.slice(1), range: anchor.range(offset, offset + image.length) };
   }
 
   instruction(ctx: InstructionCtx): void {
     const nameToken = ctx.InstructionName[0];
     const start = nameToken.startOffset;
     const lineEnd = ctx.Newline ? ctx.Newline[0].startOffset : this.text.length;
-    const cuts = this.cutsWithin(start, lineEnd);
+    const anchor = this.anchorAt(start);
+    const cuts = this.cutsWithin(start, lineEnd, anchor);
     const logical = new LogicalText(this.text, start, lineEnd, cuts);
-    const b = new InstructionBuilder(this.lines, logical, this.scan.escape);
+    const b = new InstructionBuilder(anchor, logical, this.scan.escape);
     const split = splitCommand(logical.text, this.scan.escape);
     const upper = split.command.text.toUpperCase();
     const spec = isKeyword(upper) ? INSTRUCTIONS[upper] : undefined;
@@ -211,7 +238,7 @@ class AstBuilder extends cstVisitorBase {
       keyword,
       keywordText: split.command.text,
       keywordRange: b.range(split.command.span),
-      range: this.lines.range(start, end),
+      range: anchor.range(start, end),
       flags: NONE,
       argsText: split.args.text,
       argsRange: b.range(split.args.span),
@@ -236,8 +263,11 @@ class AstBuilder extends cstVisitorBase {
     this.instructions.push(node);
   }
 
-  /** Continuation spans inside [start, end); they come in source order, as instructions do. */
-  private cutsWithin(start: number, end: number): Span[] {
+  /**
+   * Continuation spans inside [start, end) (the instruction whose item is `anchor`); they come in
+   * source order, as instructions do. Those before `start` belong to no instruction.
+   */
+  private cutsWithin(start: number, end: number, anchor?: RangeAnchor): Span[] {
     const cuts: Span[] = [];
     const list = this.continuations;
     while (this.continuationIndex < list.length && list[this.continuationIndex].startOffset < start) {
@@ -246,14 +276,14 @@ class AstBuilder extends cstVisitorBase {
     }
     while (this.continuationIndex < list.length && list[this.continuationIndex].startOffset < end) {
       const token = list[this.continuationIndex++];
-      this.continuationComments(token);
+      this.continuationComments(token, anchor);
       cuts.push({ start: token.startOffset, end: token.startOffset + token.image.length });
     }
     return cuts;
   }
 
   /** Comment lines dropped inside a continuation are still comments for the outline and folding. */
-  private continuationComments(token: IToken): void {
+  private continuationComments(token: IToken, anchor = this.anchorAt(token.startOffset)): void {
     const image = token.image;
     if (image.indexOf('#') === -1) return;
     let lineStart = image.indexOf('\n') + 1;
@@ -263,7 +293,7 @@ class AstBuilder extends cstVisitorBase {
       const hash = image.indexOf('#', lineStart);
       if (hash !== -1 && hash < lineEnd && image.slice(lineStart, hash).trim() === '') {
         const contentEnd = image[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;
-        this.comments.push(this.comment(token.startOffset + hash, image.slice(hash, contentEnd)));
+        this.comments.push(this.comment(token.startOffset + hash, image.slice(hash, contentEnd), anchor));
       }
       lineStart = lineEnd + 1;
     }
@@ -278,8 +308,8 @@ class AstBuilder extends cstVisitorBase {
         if (lineEnd === -1) lineEnd = image.length;
         if (/^[ \t\v\f\r]*$/.test(image.slice(lineStart, lineEnd)) && lineEnd < image.length) {
           const at = cut.start + lineStart;
-          b.report('KF1013', this.lines.range(at, cut.start + lineEnd), 'Empty continuation line: it will become an error in a future release of BuildKit', [
-            { title: 'Remove the empty line', edits: [{ range: this.lines.range(at, cut.start + lineEnd + 1), newText: '' }] },
+          b.report('KF1013', b.anchor.range(at, cut.start + lineEnd), 'Empty continuation line: it will become an error in a future release of BuildKit', [
+            { title: 'Remove the empty line', edits: [{ range: b.anchor.range(at, cut.start + lineEnd + 1), newText: '' }] },
           ]);
         }
         lineStart = lineEnd + 1;
@@ -349,7 +379,7 @@ class AstBuilder extends cstVisitorBase {
       const startRange = b.range(start.span);
       if (!body) {
         b.report('KF1009', startRange, `unterminated heredoc: the file ends before the delimiter line "${start.name}"`);
-        const at = this.lines.range(this.text.length, this.text.length);
+        const at = b.anchor.range(this.text.length, this.text.length);
         return { ...heredocFields(start), startRange, content: '', contentRange: at, range: at, terminated: false };
       }
       const payload = body.payload as HeredocBodyPayload;
@@ -361,8 +391,8 @@ class AstBuilder extends cstVisitorBase {
         ...heredocFields(start),
         startRange,
         content: this.text.slice(body.startOffset, payload.terminatorStart),
-        contentRange: this.lines.range(body.startOffset, payload.terminatorStart),
-        range: this.lines.range(body.startOffset, bodyEnd),
+        contentRange: b.anchor.range(body.startOffset, payload.terminatorStart),
+        range: b.anchor.range(body.startOffset, bodyEnd),
         terminated: payload.terminated,
       };
     });
@@ -622,5 +652,5 @@ function restAfter(args: TextPiece, first: TextPiece): TextPiece {
 }
 
 function rangeOf(words: Word[]): Range {
-  return { start: words[0].range.start, end: words[words.length - 1].range.end };
+  return (words[0].range as SourceRange).through(words[words.length - 1].range as SourceRange);
 }

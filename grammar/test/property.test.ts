@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CATALOGUE, parse, type AstWordPart, type ParseResult, type Range } from '@kubefile/grammar';
+import { CATALOGUE, parse, reparse, type AstWordPart, type ParseResult, type Range } from '@kubefile/grammar';
 
 // ---------------------------------------------------------------------------------------------
 // Checks shared by the properties
@@ -397,6 +397,27 @@ describe('parser properties', function () {
         parseAndCheck(text);
       }),
       runs(1000),
+    );
+  });
+
+  it('reparse after each of a series of edits gives what parse gives', () => {
+    // Edits that change where instructions end: continuations, heredocs, directives, a byte order mark.
+    const STRUCTURAL = ['RUN <<EOF\n', '\nEOF\n', 'EOF', ' \\\n', '\\', '`\n', '# escape=`\n', '# escape=\\\n', '\ufeff', 'COPY <<-END x\n\tEND\n', '\n\n', '#', 'FROM a\n'];
+    const edit = fc.oneof(mutation, fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), what: fc.constantFrom(...STRUCTURAL) }));
+    const snapshot = (r: ParseResult) => JSON.stringify({ ast: r.ast, diagnostics: r.diagnostics });
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom(...VALID), structuredKubefile), fc.array(edit, { minLength: 1, maxLength: 8 }), (start, edits) => {
+        let text = start;
+        let previous = parse(text);
+        for (const m of edits) {
+          text = mutate(text, m);
+          const next = reparse(previous, text);
+          assert.equal(snapshot(next), snapshot(parse(text)), `after ${JSON.stringify(m)}: ${JSON.stringify(text)}`);
+          checkResult(text, next);
+          previous = next;
+        }
+      }),
+      runs(600),
     );
   });
 

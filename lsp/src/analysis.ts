@@ -3,7 +3,8 @@
  * per platform) for the configured platforms and build args. Every language feature reads it; none
  * re-parses text.
  */
-import { compile, DEFAULT_PLATFORM, type BuildContext, type CompileResult, type Platform, type Sha256Hex } from '@kubefile/compiler';
+import { compileParsed, DEFAULT_PLATFORM, type CompileMemo, type BuildContext, type CompileResult, type Platform, type Sha256Hex } from '@kubefile/compiler';
+import { parse, type ParseResult } from '@kubefile/grammar';
 import type { Position as LspPosition } from 'vscode-languageserver';
 
 export interface LanguageSettings {
@@ -38,8 +39,14 @@ export interface FeatureContext {
   imagePlatforms?(name: string): Promise<string[] | undefined>;
 }
 
-export async function analyze(text: string, settings: LanguageSettings = DEFAULT_SETTINGS, context?: BuildContext): Promise<Analysis> {
-  const result = await compile(text, {
+/**
+ * Analyses a text, or a parse of it. The server keeps, per document, the parse up to date with
+ * `reparse` and a `memo` of the last compile, so an edit is parsed and planned again only around it.
+ */
+export async function analyze(source: string | ParseResult, settings: LanguageSettings = DEFAULT_SETTINGS, context?: BuildContext, memo?: CompileMemo): Promise<Analysis> {
+  const parsed = typeof source === 'string' ? parse(source) : source;
+  const text = parsed.lines.text;
+  const result = await compileParsed(parsed, {
     platforms: settings.platforms.length > 0 ? settings.platforms : [settings.buildPlatform],
     buildPlatform: settings.buildPlatform,
     buildArgs: settings.buildArgs,
@@ -47,6 +54,7 @@ export async function analyze(text: string, settings: LanguageSettings = DEFAULT
     ...(settings.enable ? { enable: settings.enable } : {}),
     ...(settings.disable ? { disable: settings.disable } : {}),
     ...(settings.sha256 ? { sha256: settings.sha256 } : {}),
+    ...(memo ? { memo } : {}),
   });
   return { text, result, settings };
 }

@@ -1,0 +1,64 @@
+/**
+ * `CompileMemo`: compiling the next version of a file plans again only around the edit (the
+ * property test checks the results equal a fresh compile's); these check that the rest is kept.
+ */
+import assert from 'node:assert/strict';
+import { compile, compileParsed, CompileMemo, memoryContext } from '@kubefile/compiler';
+import { parse, reparse } from '@kubefile/grammar';
+
+const context = memoryContext({ 'amd64/tool': 'x', 'arm64/tool': 'y', 'a.yaml': 'kind: ConfigMap\n' });
+const lines = ['ARG V=1', 'FROM scratch'];
+for (let i = 0; i < 300; i++) lines.push(i % 2 ? `COPY \${ARCH}/tool bin/tool-${i}` : `ENV STEP_${i % 10}=${i}`);
+const FILE = `${lines.join('\n')}\n`;
+const options = { platforms: ['linux/amd64', 'linux/arm64'], context };
+
+describe('compile memo', () => {
+  it('keeps the ops of instructions far from a one-line edit', async () => {
+    const memo = new CompileMemo();
+    const parsed = parse(FILE);
+    const first = await compileParsed(parsed, { ...options, memo });
+    const oldOps = first.plans.map((p) => [...p.ops]);
+    const text = FILE.replace('bin/tool-151', 'bin/tool-151-renamed');
+    const second = await compileParsed(reparse(parsed, text), { ...options, memo });
+    for (const [i, plan] of second.plans.entries()) {
+      const ops = plan.ops;
+      assert.equal(ops[0], oldOps[i][0], 'the first op is kept');
+      assert.equal(ops.at(-1), oldOps[i].at(-1), 'the last op is kept');
+      const edited = ops.findIndex((op) => op.kind === 'copy' && op.dest === 'bin/tool-151-renamed');
+      assert.notEqual(ops[edited], oldOps[i][edited]);
+    }
+    assert.equal(JSON.stringify(second.plans), JSON.stringify((await compile(text, options)).plans));
+  });
+
+  it('moves the lines of kept ops when lines are added above them', async () => {
+    const memo = new CompileMemo();
+    let parsed = parse(FILE);
+    await compileParsed(parsed, { ...options, memo });
+    const text = FILE.replace('FROM scratch\n', 'FROM scratch\n# one\n# two\n');
+    parsed = reparse(parsed, text);
+    const result = await compileParsed(parsed, { ...options, memo });
+    const last = result.plans[0].ops.at(-1);
+    assert.equal(last?.line, text.trimEnd().split('\n').length);
+  });
+
+  it('an ARG changed at the top reaches every later op', async () => {
+    const memo = new CompileMemo();
+    const withArg = FILE.replace('FROM scratch\n', 'FROM scratch\nARG W=1\nENV ALL=${W}\n');
+    let parsed = parse(withArg);
+    await compileParsed(parsed, { ...options, memo });
+    const text = withArg.replace('ARG W=1', 'ARG W=2');
+    parsed = reparse(parsed, text);
+    const result = await compileParsed(parsed, { ...options, memo });
+    const runEnv = result.plans[0].config.env;
+    assert.equal(runEnv.ALL, '2');
+    assert.equal(JSON.stringify(result.plans), JSON.stringify((await compile(text, options)).plans));
+  });
+
+  it('a memo used with other build args starts over', async () => {
+    const memo = new CompileMemo();
+    const parsed = parse('FROM scratch\nARG V\nENV X=${V}\n');
+    await compileParsed(parsed, { ...options, memo, buildArgs: { V: 'a' } });
+    const result = await compileParsed(parsed, { ...options, memo, buildArgs: { V: 'b' } });
+    assert.equal(result.plans[0].config.env.X, 'b');
+  });
+});
