@@ -118,7 +118,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addHelpText('after', '\nExample (neovim): vim.lsp.start({ name = "kubefile", cmd = { "kubefilec", "lsp", "--stdio" } })\nSettings: kubefile.platforms, kubefile.buildArgs, kubefile.root.')
     .action(async () => {
       const { startServer } = await import('@kubefile/lsp/server');
-      startServer();
+      await startServer();
       // The connection keeps the process alive; the server exits on the client's `exit`.
       await new Promise<never>(() => undefined);
     });

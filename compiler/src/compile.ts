@@ -11,6 +11,8 @@ import {
   isReported,
   parse,
   sortDiagnostics,
+  startOffsetOf,
+  endOffsetOf,
   type ParseResult,
   type Diagnostic,
   type DiagnosticCode,
@@ -76,7 +78,7 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
   const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));
   const shared = new ArtifactCache();
   // Words with a quoting or substitution error: their value is a guess, so nothing is checked on it.
-  const brokenWords = parsed.diagnostics.filter((d) => d.code === 'KF1007' || d.code === 'KF1008').map((d) => d.range.start.offset);
+  const brokenWords = parsed.diagnostics.filter((d) => d.code === 'KF1007' || d.code === 'KF1008').map((d) => startOffsetOf(d.range));
 
   const perPlatform: Diagnostic[][] = [];
   const plans: PlatformPlan[] = [];
@@ -125,10 +127,11 @@ function uniquePlatforms(platforms: Platform[]): Platform[] {
 
 /** Same diagnostic on every platform: once. On some: once, naming those platforms. */
 function mergeAcrossPlatforms(perPlatform: Diagnostic[][], names: string[]): Diagnostic[] {
+  if (perPlatform.length === 1) return [...perPlatform[0]];
   const groups = new Map<string, { diagnostic: Diagnostic; platforms: string[] }>();
   perPlatform.forEach((list, i) => {
     for (const d of list) {
-      const key = `${d.code}|${d.range.start.offset}|${d.range.end.offset}|${d.message}`;
+      const key = `${d.code}|${startOffsetOf(d.range)}|${endOffsetOf(d.range)}|${d.message}`;
       const group = groups.get(key);
       if (group) {
         if (!group.platforms.includes(names[i])) group.platforms.push(names[i]);
@@ -169,13 +172,15 @@ class ArtifactCache {
 /** Instructions planned between two checkpoints: the most an edit makes the planner redo on each side of it. */
 const CHECKPOINT_EVERY = 32;
 
-/** What the planner carries from one instruction to the next. */
+/**
+ * What the planner carries from one instruction to the next: what later instructions read. The
+ * image config is not in it: later instructions never read it, it is folded from the ops at the end.
+ */
 interface PlannerState {
   scope: ScopeState;
-  config: ImageConfig;
   base: string;
   seenFrom: boolean;
-  apps: Map<string, Application>;
+  clusterfile: string | undefined;
   programs: Map<string, string | undefined>;
 }
 
@@ -212,28 +217,56 @@ export class CompileMemo {
   context?: BuildContext;
 }
 
-function sameConfig(a: ImageConfig, b: ImageConfig): boolean {
-  return (
-    a.cmds.length === b.cmds.length &&
-    a.cmds.every((cmd, i) => cmd === b.cmds[i]) &&
-    sameRecord(a.env, b.env) &&
-    sameRecord(a.labels, b.labels) &&
-    sameRecord(a.args, b.args) &&
-    a.clusterfile === b.clusterfile &&
-    a.kubeVersion === b.kubeVersion &&
-    a.maintainer === b.maintainer &&
-    JSON.stringify(a.launch) === JSON.stringify(b.launch)
-  );
-}
-
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  const other = Object.keys(b);
-  return keys.length === other.length && keys.every((key, i) => key === other[i] && a[key] === b[key]);
-}
-
-function sameApplication(a: Application, b: Application): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+/** The image config the ops make (CMD appends, ENV/LABEL/ARG merge, the last LAUNCH wins...). */
+function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): ImageConfig {
+  const config: ImageConfig = { cmds: [], env: {}, labels: {}, args: {}, apps: [] };
+  const apps = new Map<string, Application>();
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'arg':
+        for (const [name, value] of Object.entries(op.args)) if (value !== null) config.args[name] = value;
+        break;
+      case 'env':
+        Object.assign(config.env, op.env);
+        break;
+      case 'label':
+        Object.assign(config.labels, op.labels);
+        break;
+      case 'cmd':
+        config.cmds.push(typeof op.command === 'string' ? op.command : op.command.join(' '));
+        break;
+      case 'app':
+        // A redeclared name replaces the application, in the position of the new declaration.
+        apps.delete(op.name);
+        apps.set(op.name, { name: op.name, type: op.type, sources: op.sources });
+        break;
+      case 'appcmds': {
+        const declared = apps.get(op.app);
+        if (declared) declared.cmds = op.command;
+        break;
+      }
+      case 'appenv': {
+        const declared = apps.get(op.app);
+        if (declared) declared.env = Object.assign(declared.env ?? {}, op.env);
+        break;
+      }
+      case 'launch':
+        config.launch = { apps: op.apps };
+        break;
+      case 'cmds':
+        config.launch = { cmds: op.commands };
+        break;
+      case 'kubeversion':
+        config.kubeVersion = op.constraint;
+        break;
+      case 'maintainer':
+        config.maintainer = op.maintainer;
+        break;
+    }
+  }
+  if (clusterfile !== undefined) config.clusterfile = clusterfile;
+  config.apps = [...apps.values()];
+  return config;
 }
 
 function sameEntries<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, same: (x: V, y: V) => boolean): boolean {
@@ -253,11 +286,10 @@ class Planner {
   private readonly drafts: OpDraft[] = [];
   /** The instruction of each draft (for its line, which moves when lines are added above it). */
   private readonly draftSources: Instruction[] = [];
-  private config: ImageConfig = { cmds: [], env: {}, labels: {}, args: {}, apps: [] };
   private base = 'scratch';
   private seenFrom = false;
-  /** Declared applications; an `Application` is replaced, never changed, so snapshots can share them. */
-  private apps = new Map<string, Application>();
+  /** The default Clusterfile (`COPY Clusterfile etc`), read from the context. */
+  private defaultClusterfile: string | undefined;
   /** Programs copied to `bin/` and the architecture of those that are ELF executables. */
   private programs = new Map<string, string | undefined>();
   private readonly escape: EscapeChar;
@@ -320,15 +352,20 @@ class Planner {
       }
       await this.step(list[i]);
     }
-    if (!adopted) this.config.apps = [...this.apps.values()];
-    for (let d = 0; d < this.drafts.length; d++) this.drafts[d].line = this.line(this.draftSources[d]);
     const run: PlanRun = { instructions: list, checkpoints, drafts: this.drafts, draftSources: this.draftSources, diagnostics: this.diagnostics, final: this.snapshot() };
     // Every platform variable derives from the target and build platforms, so those two stand for them all.
     const platformKey = `${formatPlatform(this.target)} ${formatPlatform(this.build)}`;
-    const plan = { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: [] as Op[], config: this.config };
+    const plan: PlatformPlan = { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: [], config: { cmds: [], env: {}, labels: {}, args: {}, apps: [] } };
     const drafts = this.drafts.slice();
-    // Digests are worked out on first read: an editor analysing on every keystroke never reads them; a build does.
-    defineLazy(plan, 'ops', () => digestOps(drafts, platformKey, this.sha256));
+    const sources = this.draftSources.slice();
+    const clusterfile = this.defaultClusterfile;
+    // Worked out on first read: an editor analysing on every keystroke needs the diagnostics only.
+    defineLazy(plan, 'ops', () => {
+      // Set here, not when planned: an op kept from an earlier run may have moved.
+      for (let d = 0; d < drafts.length; d++) drafts[d].line = this.line(sources[d]);
+      return digestOps(drafts, platformKey, this.sha256);
+    });
+    defineLazy(plan, 'config', () => configOf(drafts, clusterfile));
     return { plan, run };
   }
 
@@ -357,24 +394,14 @@ class Planner {
 
   /** The planner's state (copies), to resume from later. */
   private snapshot(): PlannerState {
-    const c = this.config;
-    return {
-      scope: this.scope.snapshot(),
-      config: { ...c, cmds: [...c.cmds], env: { ...c.env }, labels: { ...c.labels }, args: { ...c.args } },
-      base: this.base,
-      seenFrom: this.seenFrom,
-      apps: new Map(this.apps),
-      programs: new Map(this.programs),
-    };
+    return { scope: this.scope.snapshot(), base: this.base, seenFrom: this.seenFrom, clusterfile: this.defaultClusterfile, programs: new Map(this.programs) };
   }
 
   private restore(state: PlannerState): void {
     this.scope.restore(state.scope);
-    const c = state.config;
-    this.config = { ...c, cmds: [...c.cmds], env: { ...c.env }, labels: { ...c.labels }, args: { ...c.args } };
     this.base = state.base;
     this.seenFrom = state.seenFrom;
-    this.apps = new Map(state.apps);
+    this.defaultClusterfile = state.clusterfile;
     this.programs = new Map(state.programs);
   }
 
@@ -384,8 +411,7 @@ class Planner {
       this.base === state.base &&
       this.seenFrom === state.seenFrom &&
       this.scope.matches(state.scope) &&
-      sameConfig(this.config, state.config) &&
-      sameEntries(this.apps, state.apps, sameApplication) &&
+      this.defaultClusterfile === state.clusterfile &&
       sameEntries(this.programs, state.programs, (a, b) => a === b)
     );
   }
@@ -431,7 +457,7 @@ class Planner {
 
   /** The expanded value, or undefined (reported) when it is empty; undefined too when the word has a syntax error. */
   private expandNonEmpty(word: Word, what: string): string | undefined {
-    const { start, end } = { start: word.range.start.offset, end: word.range.end.offset };
+    const { start, end } = { start: startOffsetOf(word.range), end: endOffsetOf(word.range) };
     if (this.brokenWords.some((offset) => offset >= start && offset < end)) return undefined;
     const value = this.expand(word);
     if (value !== '') return value;
@@ -455,7 +481,6 @@ class Planner {
       const name = declaration.name.text;
       const value = this.scope.declareArg(name, declaration.value ? this.expand(declaration.value) : undefined);
       args[name] = value ?? null;
-      if (!global && value !== undefined) this.config.args[name] = value;
     }
     if (!global) this.push({ kind: 'arg', args, line: 0 }, instruction);
   }
@@ -467,7 +492,7 @@ class Planner {
   }
 
   private instruction(instruction: Instruction): void {
-    // Lines are filled in when the plan is done (an op kept from an earlier run may have moved).
+    // Lines are filled in when the ops are read (an op kept from an earlier run may have moved).
     const line = 0;
     if (isInstruction(instruction, 'ARG')) {
       this.arg(instruction.declarations, instruction, false);
@@ -479,46 +504,35 @@ class Planner {
         env[pair.name.text] = value;
         this.scope.setEnv(pair.name.text, value);
       }
-      Object.assign(this.config.env, env);
       this.push({ kind: 'env', env, line }, instruction);
     } else if (isInstruction(instruction, 'LABEL')) {
       const labels = this.pairs(instruction.pairs);
-      Object.assign(this.config.labels, labels);
       this.push({ kind: 'label', labels, line }, instruction);
     } else if (isInstruction(instruction, 'RUN')) {
       this.run(instruction);
     } else if (isInstruction(instruction, 'CMD')) {
       const command = instruction.form === 'exec' ? instruction.args.map((a) => a.text) : (instruction.command?.text ?? '');
       const text = typeof command === 'string' ? command : command.join(' ');
-      this.config.cmds.push(text);
       this.push({ kind: 'cmd', command, preview: this.preview(text), line }, instruction);
     } else if (isInstruction(instruction, 'APPCMDS')) {
       const app = instruction.app?.text ?? '';
       const command = instruction.command.map((w) => w.text);
-      const declared = this.apps.get(app);
-      if (declared) this.apps.set(app, { ...declared, cmds: command });
       this.push({ kind: 'appcmds', app, command, line }, instruction);
     } else if (isInstruction(instruction, 'APPENV')) {
       const app = instruction.app?.text ?? '';
       const env = this.pairs(instruction.pairs);
-      const declared = this.apps.get(app);
-      if (declared) this.apps.set(app, { ...declared, env: { ...declared.env, ...env } });
       this.push({ kind: 'appenv', app, env, line }, instruction);
     } else if (isInstruction(instruction, 'LAUNCH')) {
       const apps = instruction.apps.map((w) => w.text);
-      this.config.launch = { apps };
       this.push({ kind: 'launch', apps, line }, instruction);
     } else if (isInstruction(instruction, 'CMDS')) {
       const commands = instruction.commands.map((w) => w.text);
-      this.config.launch = { cmds: commands };
       this.push({ kind: 'cmds', commands, line }, instruction);
     } else if (isInstruction(instruction, 'KUBEVERSION')) {
       const constraint = instruction.constraint?.text ?? '';
-      this.config.kubeVersion = constraint;
       this.push({ kind: 'kubeversion', constraint, line }, instruction);
     } else if (isInstruction(instruction, 'MAINTAINER')) {
       const maintainer = instruction.maintainer?.text ?? '';
-      this.config.maintainer = maintainer;
       this.push({ kind: 'maintainer', maintainer, line }, instruction);
     }
   }
@@ -633,9 +647,9 @@ class Planner {
         // A directory's contents land in dest: `COPY etc etc` or `COPY rootfs .` bring one along too.
         const inside = entry?.type === 'directory' ? (op.dest === 'etc' ? `${path}/Clusterfile` : op.dest === '' ? `${path}/etc/Clusterfile` : undefined) : undefined;
         if (inside !== undefined) {
-          if ((await this.context.stat(inside))?.type === 'file') this.config.clusterfile = utf8Decode(await this.context.read(inside));
+          if ((await this.context.stat(inside))?.type === 'file') this.defaultClusterfile = utf8Decode(await this.context.read(inside));
         } else if ((intoEtc && name === 'Clusterfile') || op.dest === 'etc/Clusterfile') {
-          if (entry?.type === 'file') this.config.clusterfile = utf8Decode(await this.context.read(path));
+          if (entry?.type === 'file') this.defaultClusterfile = utf8Decode(await this.context.read(path));
         }
       }
     }
@@ -653,10 +667,6 @@ class Planner {
         await this.contextSource('app', local, word, undefined);
       }
     }
-    const application: Application = { name, type, sources };
-    // A redeclared name replaces the application, in the position of the new declaration.
-    this.apps.delete(name);
-    this.apps.set(name, application);
     this.push({ kind: 'app', type, name, sources, line: 0 }, instruction);
   }
 

@@ -4,7 +4,7 @@
  * checks over the whole file, KF3xxx by the compiler's semantic checks (platforms, variables,
  * build context). docs/diagnostics.md is generated from this table.
  */
-import type { Range } from './positions.js';
+import { endOffsetOf, startOffsetOf, type Range } from './positions.js';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -333,5 +333,11 @@ export function isReported(code: DiagnosticCode, filter: DiagnosticFilter = {}):
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
-  return diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset || a.range.end.offset - b.range.end.offset || a.code.localeCompare(b.code));
+  const start = new Map<Diagnostic, number>();
+  const end = new Map<Diagnostic, number>();
+  for (const d of diagnostics) {
+    start.set(d, startOffsetOf(d.range));
+    end.set(d, endOffsetOf(d.range));
+  }
+  return diagnostics.sort((a, b) => start.get(a)! - start.get(b)! || end.get(a)! - end.get(b)! || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }

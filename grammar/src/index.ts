@@ -9,6 +9,6 @@ export * from './ast.js';
 export * from './diagnostics.js';
 export { scanDirectives, KNOWN_DIRECTIVES, type EscapeChar, type Span } from './directives.js';
 export * from './instructions.js';
-export { LineMap, RangeAnchor, SourceRange, type Position, type Range } from './positions.js';
+export { endOffsetOf, LineMap, RangeAnchor, SourceRange, startOffsetOf, type Position, type Range } from './positions.js';
 export { lex, type LexResult } from './tokens.js';
 export { scanWord, variablesOf, type ScanMode, type VariableModifier } from './variables.js';

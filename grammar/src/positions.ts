@@ -153,3 +153,12 @@ export class LineMap {
     return next > this.lineStarts[line] && this.text.charCodeAt(next - 1) === 13 && next < this.text.length ? next - 1 : next;
   }
 }
+
+/** A range's offsets, without working out line and column when it is a `SourceRange`. */
+export function startOffsetOf(range: Range): number {
+  return range instanceof SourceRange ? range.startOffset : range.start.offset;
+}
+
+export function endOffsetOf(range: Range): number {
+  return range instanceof SourceRange ? range.endOffset : range.end.offset;
+}

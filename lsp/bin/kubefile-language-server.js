@@ -2,4 +2,4 @@
 // Entry point kept in source control so npm can link it before the TypeScript is built.
 import { startServer } from '../dist/src/server.js';
 
-startServer();
+await startServer();

@@ -15,6 +15,7 @@ import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type Lan
 import { CachedContext } from './context-cache.js';
 import { toLspDiagnostic } from './convert.js';
 import { registerFeatures } from './handlers.js';
+import { warmUp } from './warm-up.js';
 
 export const SERVER_NAME = 'kubefile-language-server';
 
@@ -210,9 +211,13 @@ export class KubefileServer {
   }
 }
 
-/** Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as vscode-languageserver reads argv. */
-export function startServer(): KubefileServer {
-  const server = new KubefileServer(createConnection(ProposedFeatures.all));
+/** Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as vscode-languageserver reads argv, once warmed up. */
+export async function startServer(): Promise<KubefileServer> {
+  const connection = createConnection(ProposedFeatures.all);
+  const host = platformFromNode(process.platform, process.arch);
+  // Before listening: requests wait in the pipe meanwhile, and then run on compiled code.
+  await warmUp(host, nodeSha256).catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
+  const server = new KubefileServer(connection);
   server.start();
   return server;
 }
