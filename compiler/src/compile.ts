@@ -33,7 +33,7 @@ import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
 import { digestOps, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
-import { VariableScope, type ScopeState } from './scope.js';
+import { environmentOf, VariableScope, type Assignment, type ScopeState } from './scope.js';
 import { filesUnder, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
 import { utf8Decode } from './text.js';
 
@@ -90,6 +90,8 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
     memo.key = memoKey;
     memo.context = options.context;
   }
+  // Only for a full planning: with a memo, an edit asks for a few sources at most.
+  if (options.context?.prefetch && !memo?.runs.size) options.context.prefetch(likelySourcePaths(parsed.ast, targets.map((t) => platformVariables(t, build))));
   for (const target of targets) {
     const planner = new Planner(parsed.ast, target, build, buildArgs, options.context, shared, options.sha256, brokenWords);
     const platform = formatPlatform(target);
@@ -113,6 +115,40 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
   const all = parsed.diagnostics.concat(check(parsed.ast, options.checks), semantic);
   const diagnostics = sortDiagnostics(all.filter((d) => isReported(d.code, options)));
   return { ast: parsed.ast, diagnostics, plans, lines: parsed.lines, hasErrors: diagnostics.some((d) => d.severity === 'error') };
+}
+
+/**
+ * The context paths (and their parent directories) that COPY, ADD and APP sources will most likely
+ * resolve to: the words that use no variable but the platform's. A guess for `BuildContext.prefetch`.
+ */
+function likelySourcePaths(file: Kubefile, platforms: readonly Record<string, string>[]): string[] {
+  const paths = new Set<string>();
+  const add = (text: string) => {
+    for (const variables of platforms) {
+      let known = true;
+      const source = text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => {
+        const value = variables[braced ?? bare ?? ''];
+        if (value === undefined) known = false;
+        return value ?? whole;
+      });
+      if (!known || sourceKind(source) !== 'context') continue;
+      const path = normalizeContextPath(source);
+      if (path.escapes) continue;
+      let prefix = '';
+      for (const segment of path.path.split('/')) {
+        if (segment === '' || hasWildcard(segment)) break;
+        prefix = prefix === '' ? segment : `${prefix}/${segment}`;
+        paths.add(prefix);
+      }
+    }
+  };
+  for (const instruction of file.instructions) {
+    if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) for (const word of instruction.sources) add(word.text);
+    else if (isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
+      for (const word of instruction.sources) if (word.text.startsWith('local://')) add(word.text.slice('local://'.length));
+    }
+  }
+  return [...paths];
 }
 
 function uniquePlatforms(platforms: Platform[]): Platform[] {
@@ -215,6 +251,36 @@ export class CompileMemo {
   key?: string;
   /** @internal */
   context?: BuildContext;
+}
+
+/** The variable names an instruction reads (or more, never fewer), remembered per node. */
+const mentioned = new WeakMap<Instruction, Set<string>>();
+
+function mentions(instruction: Instruction, name: string): boolean {
+  let names = mentioned.get(instruction);
+  if (!names) {
+    names = new Set<string>();
+    // Words: the references the expander resolves (in any word, nested in modifiers too).
+    collectVariables(instruction, names);
+    // Commands: the `$NAME` a RUN or CMD preview replaces.
+    const text = instruction.heredocs.length > 0 ? instruction.argsText + instruction.heredocs.map((h) => h.content).join('\n') : instruction.argsText;
+    for (const match of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(match[1]);
+    // `ARG NAME` in the stage takes the value of the global ARG NAME.
+    if (isInstruction(instruction, 'ARG')) for (const declaration of instruction.declarations) names.add(declaration.name.text);
+    mentioned.set(instruction, names);
+  }
+  return names.has(name);
+}
+
+function collectVariables(value: unknown, names: Set<string>): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    for (const item of value) collectVariables(item, names);
+    return;
+  }
+  const node = value as { kind?: unknown; name?: unknown };
+  if (node.kind === 'variable' && typeof node.name === 'string') names.add(node.name);
+  for (const [key, item] of Object.entries(value)) if (!key.endsWith('ange')) collectVariables(item, names);
 }
 
 /** The image config the ops make (CMD appends, ENV/LABEL/ARG merge, the last LAUNCH wins...). */
@@ -341,7 +407,7 @@ class Planner {
     for (; i < list.length; i++) {
       if (resume && i >= resume.changedUpTo) {
         const k = resume.at.get(i - resume.shift);
-        if (k !== undefined && this.reached(resume.run.checkpoints[k].state)) {
+        if (k !== undefined && this.reached(resume.run.checkpoints[k].state, list, i)) {
           this.adopt(resume.run, k, resume.shift, checkpoints);
           adopted = true;
           break;
@@ -360,9 +426,22 @@ class Planner {
     const sources = this.draftSources.slice();
     const clusterfile = this.defaultClusterfile;
     // Worked out on first read: an editor analysing on every keystroke needs the diagnostics only.
+    const predefined = platformVariables(this.target, this.build);
     defineLazy(plan, 'ops', () => {
-      // Set here, not when planned: an op kept from an earlier run may have moved.
-      for (let d = 0; d < drafts.length; d++) drafts[d].line = this.line(sources[d]);
+      // Set here, not when planned: an op kept from an earlier run may have moved, or see other values.
+      const assignments: Assignment[] = [];
+      for (let d = 0; d < drafts.length; d++) {
+        const draft = drafts[d];
+        draft.line = this.line(sources[d]);
+        if (draft.kind === 'arg') {
+          // An ARG of a platform variable changes nothing (the platform's value stays).
+          for (const [name, value] of Object.entries(draft.args)) if (!Object.hasOwn(predefined, name)) assignments.push({ env: false, name, value: value ?? undefined });
+        } else if (draft.kind === 'env') {
+          for (const [name, value] of Object.entries(draft.env)) assignments.push({ env: true, name, value });
+        } else if (draft.kind === 'run') {
+          defineLazy(draft, 'env', environmentOf(predefined, assignments, assignments.length));
+        }
+      }
       return digestOps(drafts, platformKey, this.sha256);
     });
     defineLazy(plan, 'config', () => configOf(drafts, clusterfile));
@@ -405,15 +484,18 @@ class Planner {
     this.programs = new Map(state.programs);
   }
 
-  /** Whether this run is where an earlier one was at a checkpoint: from there on it would do the same. */
-  private reached(state: PlannerState): boolean {
-    return (
-      this.base === state.base &&
-      this.seenFrom === state.seenFrom &&
-      this.scope.matches(state.scope) &&
-      this.defaultClusterfile === state.clusterfile &&
-      sameEntries(this.programs, state.programs, (a, b) => a === b)
-    );
+  /**
+   * Whether this run is where an earlier one was at a checkpoint, so that instructions `from` on
+   * would do the same: the same state, but for values of variables none of them reads.
+   */
+  private reached(state: PlannerState, list: readonly Instruction[], from: number): boolean {
+    if (this.base !== state.base || this.seenFrom !== state.seenFrom || this.defaultClusterfile !== state.clusterfile) return false;
+    if (!sameEntries(this.programs, state.programs, (a, b) => a === b)) return false;
+    const differing = this.scope.differingValues(state.scope);
+    if (!differing) return false;
+    if (differing.length === 0) return true;
+    for (let i = from; i < list.length; i++) if (differing.some((name) => mentions(list[i], name))) return false;
+    return true;
   }
 
   /** Takes the rest of an earlier run, from its checkpoint `k` on (`shift`: instructions added before it). */
@@ -677,8 +759,8 @@ class Planner {
     if (!canRunOnLinux(this.target)) {
       this.report('KF3012', instruction.keywordRange, `RUN cannot run for ${formatPlatform(this.target)}: only Linux programs run on the build host`);
     }
-    const op = { kind: 'run', command, preview: this.preview(text), line } as OpDraft<RunOp>;
-    defineLazy(op, 'env', this.scope.environment());
+    // `env` is worked out when the ops are read (from the ARG and ENV ops before it); here it takes its place among the keys.
+    const op = { kind: 'run', command, preview: this.preview(text), line, env: {} } as OpDraft<RunOp>;
     if (instruction.heredocs.length > 0) op.heredocs = instruction.heredocs.map((h) => ({ name: h.name, content: h.content, expand: h.expand }));
     const emulation = this.emulation(text + instruction.heredocs.map((h) => `\n${h.content}`).join(''));
     if (emulation) {

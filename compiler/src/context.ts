@@ -30,6 +30,11 @@ export interface BuildContext {
   readLink(path: string): Promise<string>;
   /** A file's bytes, or `range` of them (shorter at the end of the file). */
   read(path: string, range?: ByteRange): Promise<Uint8Array>;
+  /**
+   * A hint: these paths will be `stat`ed soon. A context that remembers answers can ask for them all
+   * at once (the compiler otherwise asks one after the other, each waiting for the last).
+   */
+  prefetch?(paths: readonly string[]): void;
 }
 
 /** A context entry for `memoryContext`: file contents, or a symlink, or a file with a mode. */

@@ -12,13 +12,11 @@ export interface ScopeState {
   args: Map<string, string | undefined>;
   env: Map<string, string>;
   inStage: boolean;
-  /** The log of the run the state was taken in (only ever appended to) and its length then. */
-  log: readonly LogEntry[];
-  logLength: number;
   usedBuildArgs: Set<string>;
 }
 
-interface LogEntry {
+/** One stage ARG (`env: false`) or ENV assignment, in order: what a RUN's environment is made of. */
+export interface Assignment {
   env: boolean;
   name: string;
   value: string | undefined;
@@ -29,8 +27,6 @@ export class VariableScope {
   private args = new Map<string, string | undefined>();
   private env = new Map<string, string>();
   private inStage = false;
-  /** Every stage ARG and ENV assignment in order, so an environment can be taken as a cheap snapshot. */
-  private log: LogEntry[] = [];
   /** Build args some ARG declared (the others are reported as unused). */
   usedBuildArgs = new Set<string>();
 
@@ -46,8 +42,6 @@ export class VariableScope {
       args: new Map(this.args),
       env: new Map(this.env),
       inStage: this.inStage,
-      log: this.log,
-      logLength: this.log.length,
       usedBuildArgs: new Set(this.usedBuildArgs),
     };
   }
@@ -58,21 +52,25 @@ export class VariableScope {
     this.args = new Map(state.args);
     this.env = new Map(state.env);
     this.inStage = state.inStage;
-    // A new log: environments taken from the old one (by ops kept from an earlier plan) must not see later entries.
-    this.log = state.log.slice(0, state.logLength);
     this.usedBuildArgs = new Set(state.usedBuildArgs);
   }
 
-  /** Whether every later word would see what it sees in `state` (same variables, in the same order). */
-  matches(state: ScopeState): boolean {
-    return (
-      this.inStage === state.inStage &&
-      sameEntries(this.globals, state.globals) &&
-      sameEntries(this.args, state.args) &&
-      sameEntries(this.env, state.env) &&
-      this.usedBuildArgs.size === state.usedBuildArgs.size &&
-      [...this.usedBuildArgs].every((name) => state.usedBuildArgs.has(name))
-    );
+  /**
+   * The names whose values differ from `state`'s, when the rest is the same (the same names, in the
+   * same order: undefined-variable suggestions and environments list them alike); undefined otherwise.
+   */
+  differingValues(state: ScopeState): string[] | undefined {
+    if (this.inStage !== state.inStage || this.usedBuildArgs.size !== state.usedBuildArgs.size) return undefined;
+    if (![...this.usedBuildArgs].every((name) => state.usedBuildArgs.has(name))) return undefined;
+    const differing: string[] = [];
+    for (const [mine, theirs] of [
+      [this.globals, state.globals],
+      [this.args, state.args],
+      [this.env, state.env],
+    ] as const) {
+      if (!sameNamesCollectingValues(mine, theirs, differing)) return undefined;
+    }
+    return differing;
   }
 
   /** From here on, words are in the stage (after FROM). */
@@ -96,7 +94,6 @@ export class VariableScope {
     const inherited = this.inStage ? this.globals.get(name) : undefined;
     const value = this.buildArgs.get(name) ?? defaultValue ?? inherited;
     (this.inStage ? this.args : this.globals).set(name, value);
-    if (this.inStage) this.log.push({ env: false, name, value });
     return value;
   }
 
@@ -107,30 +104,6 @@ export class VariableScope {
 
   setEnv(name: string, value: string): void {
     this.env.set(name, value);
-    this.log.push({ env: true, name, value });
-  }
-
-  /**
-   * A command's environment as it is now: the platform variables, the stage's ARGs with a value,
-   * then ENV. Returned as a function computed on demand, because a long Kubefile has thousands of
-   * RUNs and copying the whole environment for each would make compiling quadratic.
-   */
-  environment(): () => Record<string, string> {
-    // The array itself: `restore` replaces it, and this environment is of the entries up to now.
-    const log = this.log;
-    const length = log.length;
-    return () => {
-      const args = new Map<string, string | undefined>();
-      const env = new Map<string, string>();
-      for (const entry of log.slice(0, length)) {
-        if (entry.env) env.set(entry.name, entry.value ?? '');
-        else args.set(entry.name, entry.value);
-      }
-      const out: Record<string, string> = { ...this.predefined };
-      for (const [name, value] of args) if (value !== undefined) out[name] = value;
-      for (const [name, value] of env) out[name] = value;
-      return out;
-    };
   }
 
   /** The closest visible name to a misspelt one, if any is close enough to be the intended one. */
@@ -140,12 +113,35 @@ export class VariableScope {
   }
 }
 
-function sameEntries<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>): boolean {
+/** Same keys in the same order; the keys whose values differ are added to `differing`. */
+function sameNamesCollectingValues<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, differing: string[]): boolean {
   if (a.size !== b.size) return false;
   const other = b.entries();
   for (const [key, value] of a) {
     const next = other.next().value as [string, V];
-    if (next[0] !== key || next[1] !== value) return false;
+    if (next[0] !== key) return false;
+    if (next[1] !== value) differing.push(key);
   }
   return true;
+}
+
+/**
+ * A command's environment after `assignments` (the stage's ARGs and ENVs before it, in order): the
+ * platform variables, the ARGs with a value, then ENV. Computed on demand: a long Kubefile has
+ * thousands of RUNs, and copying the whole environment for each would make planning quadratic.
+ */
+export function environmentOf(predefined: Readonly<Record<string, string>>, assignments: readonly Assignment[], length: number): () => Record<string, string> {
+  return () => {
+    const args = new Map<string, string | undefined>();
+    const env = new Map<string, string>();
+    for (let i = 0; i < length; i++) {
+      const entry = assignments[i];
+      if (entry.env) env.set(entry.name, entry.value ?? '');
+      else args.set(entry.name, entry.value);
+    }
+    const out: Record<string, string> = { ...predefined };
+    for (const [name, value] of args) if (value !== undefined) out[name] = value;
+    for (const [name, value] of env) out[name] = value;
+    return out;
+  };
 }

@@ -62,3 +62,14 @@ describe('compile memo', () => {
     assert.equal(result.plans[0].config.env.X, 'b');
   });
 });
+
+describe('source prefetch', () => {
+  it('hints the paths sources will resolve to, per platform, to a context that can prefetch', async () => {
+    const hinted: string[] = [];
+    const base = memoryContext({ 'amd64/bin/helm': 'x', 'arm64/bin/helm': 'y', 'apps/a.yaml': 'kind: ConfigMap\n' });
+    const prefetching = { ...base, prefetch: (paths: readonly string[]) => hinted.push(...paths) };
+    const text = 'FROM scratch\nCOPY ${ARCH}/bin/helm bin\nCOPY charts/*/x charts\nAPP a local://apps/a.yaml\nCOPY $UNKNOWN/x etc\nADD https://e.com/x etc\n';
+    await compile(text, { platforms: ['linux/amd64', 'linux/arm64'], context: prefetching });
+    assert.deepEqual(hinted.sort(), ['amd64', 'amd64/bin', 'amd64/bin/helm', 'apps', 'apps/a.yaml', 'arm64', 'arm64/bin', 'arm64/bin/helm', 'charts']);
+  });
+});

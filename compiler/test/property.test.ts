@@ -110,7 +110,12 @@ describe('compile properties', function () {
           text = lines.join('\n');
           parsed = reparse(parsed, text);
           const incremental = await compileParsed(parsed, { ...options, memo });
-          assert.equal(snapshot(incremental), snapshot(await compile(text, options)), `after ${JSON.stringify(e)}`);
+          const [mine, fresh] = [snapshot(incremental), snapshot(await compile(text, options))];
+          if (mine !== fresh) {
+            let at = 0;
+            while (mine[at] === fresh[at]) at++;
+            assert.fail(`after ${JSON.stringify(e)} in\n${text}\n\nmemo:  ...${mine.slice(at - 200, at + 100)}\nfresh: ...${fresh.slice(at - 200, at + 100)}`);
+          }
         }
       }),
       { numRuns: 60 * SCALE },

@@ -29,6 +29,11 @@ export class CachedContext implements BuildContext {
     return remember(this.reads, range ? `${path}\0${range.offset}\0${range.length}` : path, () => this.base.read(path, range));
   }
 
+  /** Asks for every path at once; the answers are remembered for the compiler's questions. */
+  prefetch(paths: readonly string[]): void {
+    for (const path of paths) void this.stat(path).catch(() => undefined);
+  }
+
   /** Forgets everything: the next analysis reads the file system again. */
   clear(): void {
     for (const map of [this.stats, this.lists, this.links, this.reads]) map.clear();
