@@ -260,27 +260,14 @@ function mentions(instruction: Instruction, name: string): boolean {
   let names = mentioned.get(instruction);
   if (!names) {
     names = new Set<string>();
-    // Words: the references the expander resolves (in any word, nested in modifiers too).
-    collectVariables(instruction, names);
-    // Commands: the `$NAME` a RUN or CMD preview replaces.
+    // Every `$NAME`, `${NAME...}` and `${#NAME}` in the text, with the name characters the word scanner takes.
     const text = instruction.heredocs.length > 0 ? instruction.argsText + instruction.heredocs.map((h) => h.content).join('\n') : instruction.argsText;
-    for (const match of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(match[1]);
+    for (const match of text.matchAll(/\$\{?#?([\p{L}\p{Nd}_]+)/gu)) names.add(match[1]);
     // `ARG NAME` in the stage takes the value of the global ARG NAME.
     if (isInstruction(instruction, 'ARG')) for (const declaration of instruction.declarations) names.add(declaration.name.text);
     mentioned.set(instruction, names);
   }
   return names.has(name);
-}
-
-function collectVariables(value: unknown, names: Set<string>): void {
-  if (typeof value !== 'object' || value === null) return;
-  if (Array.isArray(value)) {
-    for (const item of value) collectVariables(item, names);
-    return;
-  }
-  const node = value as { kind?: unknown; name?: unknown };
-  if (node.kind === 'variable' && typeof node.name === 'string') names.add(node.name);
-  for (const [key, item] of Object.entries(value)) if (!key.endsWith('ange')) collectVariables(item, names);
 }
 
 /** The image config the ops make (CMD appends, ENV/LABEL/ARG merge, the last LAUNCH wins...). */

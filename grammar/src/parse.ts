@@ -85,11 +85,12 @@ export function reparse(previous: ParseResult, text: string): ParseResult {
   if (from <= directivesEnd && scan.directives.length > 0) return parse(text);
   if (from > 0 && text.charCodeAt(from) === 0xfeff) return parse(text);
 
-  // Old cuts past the change: the fragment ends a few items after the first, where it may meet the old text again.
+  // Old cuts past the change: the fragment ends a few items after the first, where it may meet the old text again;
+  // an edit that opens a heredoc or a continuation swallows more, so each try reaches further.
   let next = first;
   while (next < cuts.length && cuts[next] < changeEnd) next++;
   const lines = new LineMap(text);
-  for (const extra of [2, 32]) {
+  for (const extra of [2, 32, 512]) {
     const end = next + extra < cuts.length ? cuts[next + extra] + delta : text.length;
     const piece = parsePiece(text.slice(from, end), from, scan, lines);
     if (piece.faults.length > 0) return parse(text);
