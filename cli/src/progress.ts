@@ -70,6 +70,9 @@ class PlainProgress implements ProgressSink {
       case 'done':
         this.write(finalLine(event));
         break;
+      case 'step-output':
+        this.write(`[${event.platform}] | ${event.line}\n`);
+        break;
       case 'step-bytes':
         break;
     }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { CopyOp, Op, PlatformPlan } from '@kubefile/compiler';
+import type { CopyOp, Op, PlatformPlan, RunOp } from '@kubefile/compiler';
 import { collectCopyEntries, type LayerEntry } from './copy.js';
 import { sha256Digest, type Digest } from './digest.js';
 import { RuntimeError, throwIfAborted } from './errors.js';
@@ -19,7 +19,9 @@ import { platformImages, selectPlatform, type PlatformImage } from './image.js';
 import { importLayoutImage } from './archive.js';
 import { LayerCache } from './layer-cache.js';
 import { writeLayer, type LayerResult } from './layer.js';
+import { createMounter, type MounterName } from './mount.js';
 import { normalizeImageName } from './names.js';
+import { runCommand } from './run.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from './oci.js';
 import type { ImageStore, StoredImage } from './store.js';
 
@@ -41,12 +43,15 @@ export interface BuildOptions {
   onEvent?: (event: BuildEvent) => void;
   /** The creation time written into configs (default: now, or SOURCE_DATE_EPOCH). */
   created?: Date;
+  /** How RUN steps get their root (default `copy`). */
+  mounter?: MounterName;
 }
 
 export type BuildEvent =
   | { type: 'start'; platforms: string[]; steps: number[] }
   | { type: 'step'; platform: string; step: number; total: number; text: string; line: number }
   | { type: 'step-bytes'; platform: string; step: number; bytes: number }
+  | { type: 'step-output'; platform: string; step: number; line: string }
   | { type: 'step-done'; platform: string; step: number; total: number; cached: boolean; shared: boolean; ms: number; layer?: Digest }
   | { type: 'platform-done'; platform: string; manifest: Digest; ms: number }
   | { type: 'done'; image: string; digest: Digest; ms: number; cached: number; built: number };
@@ -74,7 +79,6 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const { store, plans, signal } = options;
   const tag = normalizeImageName(options.tag);
   if (plans.length === 0) throw new RuntimeError('UNSUPPORTED', 'nothing to build: no target platform');
-  refuseRun(plans, options.kubefile);
   const context = await realpath(options.context);
   const releaseLease = await store.lease();
   const digests = await FileDigestCache.load(join(store.dir('cache'), 'files', `${createHash('sha256').update(context).digest('hex')}.json`));
@@ -96,20 +100,6 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   } finally {
     await digests.save().catch(() => undefined);
     await releaseLease();
-  }
-}
-
-/** RUN lands with the mount/qemu work; until then a plan with RUN is refused before anything is written. */
-function refuseRun(plans: readonly PlatformPlan[], kubefile: string | undefined): void {
-  for (const plan of plans) {
-    const run = plan.ops.find((op) => op.kind === 'run');
-    if (run) {
-      throw new RuntimeError(
-        'UNSUPPORTED',
-        'RUN is not supported by this version of kubefilec yet (it needs the mount and qemu support of a later release); nothing was built',
-        kubefile ? { file: kubefile, line: run.line, column: 1 } : undefined,
-      );
-    }
   }
 }
 
@@ -155,6 +145,10 @@ class Builder {
           const made = await this.copyLayer(plan, op, step, state);
           cached = made.cached;
           shared = made.shared;
+          layer = made.layer.descriptor.digest;
+        } else if (op.kind === 'run') {
+          const made = await this.runLayer(plan, op, step, state);
+          cached = made.cached;
           layer = made.layer.descriptor.digest;
         } else {
           state.history.push({ created: this.created, created_by: describeOp(op), empty_layer: true });
@@ -238,6 +232,40 @@ class Builder {
     state.clusterLayers.push({ type: op.kind.toUpperCase(), value });
     state.history.push({ created: this.created, created_by: `${op.kind.toUpperCase()} ${value}` });
     return { layer: made.layer, cached: made.cached, shared };
+  }
+
+  /**
+   * A RUN step: its layer is what the command changes in the image so far. Its cache key chains
+   * the image so far with the op (command, environment-defining ops, platform), as Docker's does.
+   */
+  private async runLayer(plan: PlatformPlan, op: RunOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean }> {
+    const { signal, onEvent } = this.options;
+    const key = chainKey(state.cacheKey, `run-layer/1 ${op.digest}`);
+    let layer = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
+    const cached = layer !== undefined;
+    if (!layer) {
+      if (op.emulation) {
+        throw new RuntimeError(
+          'UNSUPPORTED',
+          `RUN calls ${op.emulation.architecture} programs (${op.emulation.programs.join(', ')}) for ${plan.platform}: running them under qemu is not supported by this version of kubefilec yet`,
+        );
+      }
+      const root = await createMounter(this.options.mounter).prepare(this.store, state.layers, signal);
+      try {
+        await runCommand(op, { root: root.path, platform: plan.platform, signal, onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }) });
+        layer = await writeLayer(this.store, await root.changes(), { compress: this.options.compress, digests: this.digests, signal });
+      } finally {
+        await root.release();
+      }
+      await this.layerCache.put(this.storedKey(key), layer);
+      this.built++;
+    } else this.cached++;
+    state.cacheKey = key;
+    state.layers.push(layer.descriptor);
+    state.diffIds.push(layer.diffId);
+    state.clusterLayers.push({ type: 'RUN', value: op.preview });
+    state.history.push({ created: this.created, created_by: `RUN ${op.preview}` });
+    return { layer, cached };
   }
 
   /**

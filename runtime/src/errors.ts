@@ -13,6 +13,7 @@ export type RuntimeErrorCode =
   | 'BASE_UNAVAILABLE'
   | 'SOURCE'
   | 'UNSUPPORTED'
+  | 'RUN_FAILED'
   | 'LOCKED'
   | 'INTERRUPTED'
   | 'IO';

@@ -14,3 +14,6 @@ export * from './copy.js';
 export * from './file-digests.js';
 export * from './layer.js';
 export * from './build.js';
+export * from './rootfs.js';
+export * from './mount.js';
+export * from './run.js';

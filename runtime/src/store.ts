@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -337,7 +337,8 @@ export class ImageStore {
 
   private async removeLeftovers(): Promise<void> {
     for (const [dir, names] of [[this.tmpDir, await readdir(this.tmpDir)], [this.dir('leases'), await readdir(this.dir('leases'))]] as const) {
-      for (const name of names) if (processIsDead(pidOf(name))) await unlink(join(dir, name)).catch(() => undefined);
+      // Directories too: a RUN step's root is one (`<pid>.<random>.run`).
+      for (const name of names) if (processIsDead(pidOf(name))) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
     }
   }
 }

@@ -175,16 +175,16 @@ describe('build', () => {
       });
     });
 
-    it('refuses a plan with RUN before writing anything', async () => {
+    it('a failing RUN names the command, the platform and the exit code, and stores nothing', async () => {
       await writeTree(context, { 'a.txt': 'a' });
-      const before = await readdir(join(store.root, 'blobs', 'sha256'));
-      await assert.rejects(build(store, context, 'FROM scratch\nCOPY a.txt etc\nRUN echo hi\n', 'x:v1', ['linux/amd64']), (error: RuntimeError) => {
-        assert.equal(error.code, 'UNSUPPORTED');
-        assert.match(error.message, /^RUN is not supported by this version of kubefilec yet/);
+      await assert.rejects(build(store, context, 'FROM scratch\nCOPY a.txt etc\nRUN echo partial > x && echo oops >&2 && exit 3\n', 'x:v1', ['linux/amd64']), (error: RuntimeError) => {
+        assert.equal(error.code, 'RUN_FAILED');
+        assert.match(error.message, /^RUN echo partial > x && echo oops >&2 && exit 3 failed on linux\/amd64: exit code 3\n  \| oops$/);
         assert.deepEqual(error.location, { file: 'Kubefile', line: 3, column: 1 });
         return true;
       });
-      assert.deepEqual(await readdir(join(store.root, 'blobs', 'sha256')), before);
+      assert.equal(await store.findImage('x:v1'), undefined);
+      assert.deepEqual(await tmpFiles(store), [], 'the RUN root is gone');
     });
 
     it('an aborted build stores no image and leaves no temp file', async () => {

@@ -1,0 +1,143 @@
+/**
+ * Where a RUN step runs: a root holding the image so far, whose changes become the step's layer.
+ * A `Mounter` prepares one; this file holds the interface and the mounter that needs no privilege
+ * at all (`copy`: unpack, remember every entry's status, run, compare). Kernel overlayfs and
+ * fuse-overlayfs mounters give the same layers without the copy.
+ */
+import { lstat, mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { LayerEntry } from './copy.js';
+import type { Descriptor } from './oci.js';
+import { unpackLayers, WHITEOUT_PREFIX } from './rootfs.js';
+import type { ImageStore } from './store.js';
+
+export type MounterName = 'copy';
+
+/** A prepared root. `changes` lists what the command did to it, as layer entries (whiteouts included). */
+export interface RunRoot {
+  /** The directory the command runs in: the image's root. */
+  path: string;
+  changes(): Promise<LayerEntry[]>;
+  /** Undoes everything the mounter did (always called, on success and failure alike). */
+  release(): Promise<void>;
+}
+
+export interface Mounter {
+  readonly name: MounterName;
+  prepare(store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot>;
+}
+
+/** What an entry was before the command ran: a change of any of these makes it part of the layer. */
+interface EntryStatus {
+  type: LayerEntry['type'] | 'other';
+  mode: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  /** ctime moves on every write and chmod, even when a command restores the mtime. */
+  ctimeNs: bigint;
+  ino: bigint;
+}
+
+/** Unpacks the layers into a fresh directory; the changes are found by comparing entry statuses. */
+export class CopyMounter implements Mounter {
+  readonly name = 'copy';
+
+  async prepare(store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot> {
+    const work = store.tempPath('.run');
+    const root = join(work, 'root');
+    try {
+      await unpackLayers(store, layers, root, signal);
+      const before = await statusTree(root);
+      return {
+        path: root,
+        changes: () => changesSince(root, before, work),
+        release: () => rm(work, { recursive: true, force: true }),
+      };
+    } catch (error) {
+      await rm(work, { recursive: true, force: true });
+      throw error;
+    }
+  }
+}
+
+export function createMounter(name: MounterName = 'copy'): Mounter {
+  switch (name) {
+    case 'copy':
+      return new CopyMounter();
+  }
+}
+
+async function statusTree(root: string): Promise<Map<string, EntryStatus>> {
+  const tree = new Map<string, EntryStatus>();
+  const visit = async (dir: string, prefix: string): Promise<void> => {
+    for (const name of (await readdir(dir)).sort()) {
+      const path = prefix === '' ? name : `${prefix}/${name}`;
+      const stats = await lstat(join(dir, name), { bigint: true });
+      tree.set(path, statusOf(stats));
+      if (stats.isDirectory()) await visit(join(dir, name), path);
+    }
+  };
+  await visit(root, '');
+  return tree;
+}
+
+function statusOf(stats: BigIntStats): EntryStatus {
+  const type = stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'other';
+  return { type, mode: stats.mode & 0o7777n, size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, ino: stats.ino };
+}
+
+function sameStatus(a: EntryStatus, b: EntryStatus): boolean {
+  // A directory's own times move whenever an entry in it changes; its entries speak for themselves.
+  if (a.type === 'directory' && b.type === 'directory') return a.mode === b.mode;
+  return a.type === b.type && a.mode === b.mode && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+}
+
+/**
+ * The layer entries for what changed under `root` since `before`: new and changed entries (with
+ * their parent directories), and a whiteout for each entry that is gone (only the topmost).
+ */
+async function changesSince(root: string, before: ReadonlyMap<string, EntryStatus>, work: string): Promise<LayerEntry[]> {
+  const after = await statusTree(root);
+  const changed = new Set<string>();
+  for (const [path, status] of after) {
+    const old = before.get(path);
+    if (!old || !sameStatus(old, status)) changed.add(path);
+  }
+  const removed: string[] = [];
+  for (const path of before.keys()) {
+    if (after.has(path)) continue; // still there, or replaced by another type: the new entry overwrites it
+    const parent = posix.dirname(path);
+    if (parent !== '.' && !after.has(parent)) continue; // inside a removed directory: its whiteout covers it
+    removed.push(path);
+  }
+  // Parent directories come along, so every entry has its directory in the layer.
+  for (const path of [...changed]) {
+    for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) changed.add(parent);
+  }
+  for (const path of removed) for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) changed.add(parent);
+  const entries: LayerEntry[] = [];
+  for (const path of changed) {
+    const stats = await lstat(join(root, path));
+    if (stats.isFile()) {
+      entries.push({ path, type: 'file', mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, size: stats.size, source: join(root, path) });
+    } else if (stats.isDirectory()) {
+      entries.push({ path, type: 'directory', mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, size: 0 });
+    } else if (stats.isSymbolicLink()) {
+      entries.push({ path, type: 'symlink', mode: 0o777, mtimeMs: stats.mtimeMs, size: 0, linkTarget: await readlink(join(root, path)) });
+    }
+    // Sockets, fifos and devices a command leaves behind are not image content.
+  }
+  if (removed.length > 0) {
+    const empty = join(work, 'whiteout');
+    await mkdir(work, { recursive: true });
+    await writeFile(empty, '');
+    for (const path of removed) {
+      const dir = posix.dirname(path);
+      const name = `${WHITEOUT_PREFIX}${posix.basename(path)}`;
+      entries.push({ path: dir === '.' ? name : `${dir}/${name}`, type: 'file', mode: 0o644, mtimeMs: 0, size: 0, source: empty });
+    }
+  }
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+

@@ -1,0 +1,93 @@
+/**
+ * RUN steps (copy mounter): the command runs in the image so far with bin/ first on PATH and the
+ * step's environment; what it adds, changes and deletes becomes the layer (deletions as whiteouts).
+ */
+import assert from 'node:assert/strict';
+import { chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildImage, ImageStore, platformImages, type RuntimeError } from '../src/index.js';
+import { build, layerFiles, plansOf, tmpFiles, writeTree } from './build-helpers.js';
+import { useTempStore } from './fixtures.js';
+import { execFileSync } from 'node:child_process';
+
+async function runLayers(store: ImageStore, name: string, platform: string): Promise<string[][]> {
+  const image = await store.getImage(name);
+  const found = (await platformImages(store, image.descriptor)).find((p) => p.key === platform);
+  assert.ok(found);
+  return found.manifest.layers.map((layer) => layerFiles(store, layer.digest));
+}
+
+function fileIn(store: ImageStore, layer: string, path: string): string {
+  return execFileSync('tar', ['-xOf', store.blobPath(layer as `sha256:${string}`), path], { encoding: 'utf8' });
+}
+
+describe('RUN', () => {
+  let store: ImageStore;
+  let context: string;
+  const temp = useTempStore('kubefile-run-');
+  beforeEach(() => ({ store, dir: context } = temp));
+
+  it('runs in the image root with bin/ on PATH; its additions, changes and deletions make the layer', async () => {
+    await writeTree(context, { 'bin/tool': '#!/bin/sh\necho "tool $*"\n', 'etc/old.txt': 'old', 'etc/f': 'f\n', 'gone/a': 'a', 'gone/b': 'b' });
+    await chmod(join(context, 'bin/tool'), 0o755);
+    const kubefile = [
+      'FROM scratch',
+      'COPY bin bin',
+      'COPY etc etc',
+      'COPY gone gone',
+      'RUN tool hello > out.txt && rm etc/old.txt && echo more >> etc/f && rm -r gone && mkdir -p data/sub && ln -s ../out.txt data/link',
+    ].join('\n');
+    await build(store, context, `${kubefile}\n`, 'run:v1', ['linux/amd64']);
+    const layers = await runLayers(store, 'run:v1', 'linux/amd64');
+    assert.deepEqual(layers[3], ['.wh.gone', 'data/', 'data/link -> ../out.txt', 'data/sub/', 'etc/', 'etc/.wh.old.txt', 'etc/f', 'out.txt']);
+    const image = await store.getImage('run:v1');
+    const [amd] = await platformImages(store, image.descriptor);
+    const runLayer = amd.manifest.layers[3].digest;
+    assert.equal(fileIn(store, runLayer, 'out.txt'), 'tool hello\n');
+    assert.equal(fileIn(store, runLayer, 'etc/f'), 'f\nmore\n');
+    assert.equal(amd.config['io.kubefile.cluster-image']?.layers[3].type, 'RUN');
+    assert.deepEqual(await tmpFiles(store), []);
+  });
+
+  it("sees each platform's variables, ARG and ENV values; heredoc and exec forms run too", async () => {
+    const kubefile = ['FROM scratch', 'ARG GREETING=hi', 'ENV WHO=world', 'RUN echo "$ARCH $TARGETPLATFORM $GREETING $WHO" > vars.txt', 'RUN <<EOF', 'echo from heredoc > h.txt', 'EOF', 'RUN ["sh", "-c", "echo exec > e.txt"]'].join('\n');
+    await build(store, context, `${kubefile}\n`, 'vars:v1', ['linux/amd64', 'linux/arm64']);
+    const image = await store.getImage('vars:v1');
+    const [amd, arm] = await platformImages(store, image.descriptor);
+    assert.equal(fileIn(store, amd.manifest.layers[0].digest, 'vars.txt'), 'amd64 linux/amd64 hi world\n');
+    assert.equal(fileIn(store, arm.manifest.layers[0].digest, 'vars.txt'), 'arm64 linux/arm64/v8 hi world\n');
+    assert.equal(fileIn(store, amd.manifest.layers[1].digest, 'h.txt'), 'from heredoc\n');
+    assert.equal(fileIn(store, amd.manifest.layers[2].digest, 'e.txt'), 'exec\n');
+  });
+
+  it('a rebuild takes RUN layers from the cache; --no-cache runs the commands again', async () => {
+    await writeTree(context, { 'a.txt': 'a' });
+    const kubefile = 'FROM scratch\nCOPY a.txt etc\nRUN echo run >> log.txt\n';
+    const first = await build(store, context, kubefile, 'cache:v1', ['linux/amd64']);
+    assert.equal(first.layersBuilt, 2);
+    const again = await build(store, context, kubefile, 'cache:v1', ['linux/amd64']);
+    assert.deepEqual([again.layersBuilt, again.layersCached], [0, 2]);
+    assert.ok(again.events.some((e) => e.type === 'step-done' && e.step === 3 && e.cached));
+    const output = await build(store, context, 'FROM scratch\nCOPY a.txt etc\nRUN echo printed && echo run >> log.txt\n', 'cache:v2', ['linux/amd64'], { noCache: true });
+    assert.ok(output.events.some((e) => e.type === 'step-output' && e.line === 'printed'), 'the command output is streamed');
+  });
+
+  it('an abort stops the command and removes its root', async () => {
+    const plans = await plansOf(context, 'FROM scratch\nRUN echo started && sleep 30\n', ['linux/amd64']);
+    const controller = new AbortController();
+    const started = Date.now();
+    const building = buildImage({ store, plans, context, tag: 'stopped:v1', signal: controller.signal, onEvent: (e) => e.type === 'step-output' && controller.abort() });
+    await assert.rejects(building, (error: RuntimeError) => error.code === 'INTERRUPTED');
+    assert.ok(Date.now() - started < 10_000, 'the sleep was killed');
+    assert.equal(await store.findImage('stopped:v1'), undefined);
+    assert.deepEqual(await tmpFiles(store), []);
+  });
+
+  it('a RUN root left by a killed build is removed when the store is next opened', async () => {
+    // A pid that cannot be running: above the kernel's limit.
+    const left = join(store.dir('tmp'), '99999999.deadbeef.run');
+    await writeTree(left, { 'root/bin/x': 'x', 'root/etc/y': 'y' });
+    await ImageStore.open(store.root);
+    assert.deepEqual(await tmpFiles(store), []);
+  });
+});
