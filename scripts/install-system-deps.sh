@@ -2,6 +2,7 @@
 # Installs the Debian packages the runtime and its tests use, when missing:
 #   skopeo  an independent OCI client; tests check it accepts every image kubefilec writes.
 #   neovim  a real LSP client; the language server's end-to-end test drives it headless.
+#   qemu-user-static  runs other architectures' programs in RUN steps (an arm64 build on amd64).
 # Needs root (apt-get). Safe to run again: installed packages are skipped.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -9,6 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=()
 command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
 command -v nvim >/dev/null 2>&1 || packages+=(neovim)
+command -v qemu-aarch64-static >/dev/null 2>&1 || packages+=(qemu-user-static)
 
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0

@@ -22,6 +22,7 @@ import { writeLayer, type LayerResult } from './layer.js';
 import { createMounter, type MounterName } from './mount.js';
 import { normalizeImageName } from './names.js';
 import { runCommand } from './run.js';
+import { writeEmulationShims } from './emulation.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from './oci.js';
 import type { ImageStore, StoredImage } from './store.js';
 
@@ -244,15 +245,18 @@ class Builder {
     let layer = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
     const cached = layer !== undefined;
     if (!layer) {
-      if (op.emulation) {
-        throw new RuntimeError(
-          'UNSUPPORTED',
-          `RUN calls ${op.emulation.architecture} programs (${op.emulation.programs.join(', ')}) for ${plan.platform}: running them under qemu is not supported by this version of kubefilec yet`,
-        );
-      }
       const root = await createMounter(this.options.mounter).prepare(this.store, state.layers, signal);
       try {
-        await runCommand(op, { root: root.path, platform: plan.platform, signal, onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }) });
+        // Programs of the platform being built that this host cannot run go through qemu.
+        const shims = join(root.scratch, 'shims');
+        const emulated = await writeEmulationShims(root.path, shims, plan.platform);
+        await runCommand(op, {
+          root: root.path,
+          platform: plan.platform,
+          signal,
+          pathFirst: emulated > 0 ? [shims] : [],
+          onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
+        });
         layer = await writeLayer(this.store, await root.changes(), { compress: this.options.compress, digests: this.digests, signal });
       } finally {
         await root.release();

@@ -14,6 +14,7 @@ export type RuntimeErrorCode =
   | 'SOURCE'
   | 'UNSUPPORTED'
   | 'RUN_FAILED'
+  | 'QEMU_MISSING'
   | 'LOCKED'
   | 'INTERRUPTED'
   | 'IO';

@@ -17,3 +17,4 @@ export * from './build.js';
 export * from './rootfs.js';
 export * from './mount.js';
 export * from './run.js';
+export * from './emulation.js';

@@ -18,6 +18,8 @@ export type MounterName = 'copy';
 export interface RunRoot {
   /** The directory the command runs in: the image's root. */
   path: string;
+  /** A directory of the mounter's for the step's own files (emulation shims), removed on release. */
+  scratch: string;
   changes(): Promise<LayerEntry[]>;
   /** Undoes everything the mounter did (always called, on success and failure alike). */
   release(): Promise<void>;
@@ -51,6 +53,7 @@ export class CopyMounter implements Mounter {
       const before = await statusTree(root);
       return {
         path: root,
+        scratch: join(work, 'scratch'),
         changes: () => changesSince(root, before, work),
         release: () => rm(work, { recursive: true, force: true }),
       };

@@ -17,6 +17,8 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   /** Each line the command prints (stdout and stderr). */
   onOutput?: (line: string) => void;
+  /** Directories put first on PATH, before the root's `bin/` (emulation shims). */
+  pathFirst?: string[];
 }
 
 /** The argv a RUN op runs. */
@@ -32,7 +34,7 @@ export function commandLine(op: Pick<RunOp, 'command' | 'heredocs'>): string[] {
 
 export async function runCommand(op: RunOp, options: RunCommandOptions): Promise<void> {
   const [program, ...args] = commandLine(op);
-  const path = `${join(options.root, 'bin')}:${op.env.PATH ?? process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`;
+  const path = `${[...(options.pathFirst ?? []), join(options.root, 'bin')].join(':')}:${op.env.PATH ?? process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`;
   const child = execa(program, args, {
     cwd: options.root,
     env: { ...op.env, PATH: path },
