@@ -44,7 +44,7 @@ export interface BuildOptions {
   onEvent?: (event: BuildEvent) => void;
   /** The creation time written into configs (default: now, or SOURCE_DATE_EPOCH). */
   created?: Date;
-  /** How RUN steps get their root (default `copy`). */
+  /** How RUN steps get their root (default: overlay when this process may mount it, else copy). */
   mounter?: MounterName;
 }
 
@@ -245,7 +245,7 @@ class Builder {
     let layer = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
     const cached = layer !== undefined;
     if (!layer) {
-      const root = await createMounter(this.options.mounter).prepare(this.store, state.layers, signal);
+      const root = await (await createMounter(this.store, this.options.mounter)).prepare(this.store, state.layers, signal);
       try {
         // Programs of the platform being built that this host cannot run go through qemu.
         const shims = join(root.scratch, 'shims');

@@ -1,18 +1,21 @@
 /**
  * Where a RUN step runs: a root holding the image so far, whose changes become the step's layer.
- * A `Mounter` prepares one; this file holds the interface and the mounter that needs no privilege
- * at all (`copy`: unpack, remember every entry's status, run, compare). Kernel overlayfs and
- * fuse-overlayfs mounters give the same layers without the copy.
+ * A `Mounter` prepares one:
+ *  - `overlay`: the kernel's overlayfs over the unpacked image; the upper directory is the change
+ *    (whiteouts are character devices 0/0, an opaque directory hides the lower one's entries);
+ *  - `copy`: needs no privilege at all: unpack, remember every entry's status, run, compare.
+ * Both give the same layer for the same command.
  */
-import { lstat, mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { LayerEntry } from './copy.js';
 import type { Descriptor } from './oci.js';
-import { unpackLayers, WHITEOUT_PREFIX } from './rootfs.js';
+import { OPAQUE_WHITEOUT, unpackLayers, WHITEOUT_PREFIX } from './rootfs.js';
 import type { ImageStore } from './store.js';
 
-export type MounterName = 'copy';
+export type MounterName = 'overlay' | 'copy';
 
 /** A prepared root. `changes` lists what the command did to it, as layer entries (whiteouts included). */
 export interface RunRoot {
@@ -64,11 +67,128 @@ export class CopyMounter implements Mounter {
   }
 }
 
-export function createMounter(name: MounterName = 'copy'): Mounter {
-  switch (name) {
-    case 'copy':
-      return new CopyMounter();
+/** Mounts overlayfs over the unpacked image (root only); `changes` reads the upper directory. */
+export class OverlayMounter implements Mounter {
+  readonly name = 'overlay';
+
+  async prepare(store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot> {
+    const work = store.tempPath('.run');
+    const [lower, upper, overlayWork, merged] = ['lower', 'upper', 'work', 'root'].map((name) => join(work, name));
+    try {
+      await unpackLayers(store, layers, lower, signal);
+      for (const dir of [upper, overlayWork, merged]) await mkdir(dir, { recursive: true });
+      await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${overlayWork}`, merged]);
+    } catch (error) {
+      await unmountUnder(work);
+      await rm(work, { recursive: true, force: true });
+      throw error;
+    }
+    return {
+      path: merged,
+      scratch: join(work, 'scratch'),
+      changes: async () => {
+        const entries = await upperChanges(upper, lower, merged, work);
+        await unmountUnder(work);
+        return entries;
+      },
+      release: async () => {
+        await unmountUnder(work);
+        await rm(work, { recursive: true, force: true });
+      },
+    };
   }
+}
+
+let overlayWorks: Promise<boolean> | undefined;
+
+/** Whether this process may mount overlayfs (tried once, in the store's tmp). */
+async function canMountOverlay(store: ImageStore): Promise<boolean> {
+  overlayWorks ??= (async () => {
+    if (process.getuid?.() !== 0) return false;
+    const probe = store.tempPath('.probe');
+    try {
+      for (const name of ['lower', 'upper', 'work', 'root']) await mkdir(join(probe, name), { recursive: true });
+      await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${join(probe, 'lower')},upperdir=${join(probe, 'upper')},workdir=${join(probe, 'work')}`, join(probe, 'root')]);
+      await execa('umount', [join(probe, 'root')]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await rm(probe, { recursive: true, force: true }).catch(() => undefined);
+    }
+  })();
+  return overlayWorks;
+}
+
+/** The mounter asked for, or the best this host allows: overlay when it can mount, else copy. */
+export async function createMounter(store: ImageStore, name?: MounterName): Promise<Mounter> {
+  if (name === 'copy') return new CopyMounter();
+  if (name === 'overlay' || (await canMountOverlay(store))) return new OverlayMounter();
+  return new CopyMounter();
+}
+
+/** Unmounts every mount at or below `dir` (deepest first), lazily when one is busy. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const points = info
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)))
+    .map((point) => point.replace(/\\040/g, ' '))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) {
+    await execa('umount', [point]).catch(() => execa('umount', ['-l', point]).catch(() => undefined));
+  }
+}
+
+/**
+ * The layer entries of an overlay upper directory: its files, links and directories, a whiteout for
+ * each character device 0/0, and an opaque whiteout for a directory that hides lower entries
+ * (found by comparing the merged view with the lower one, which needs no extended attributes).
+ */
+async function upperChanges(upper: string, lower: string, merged: string, work: string): Promise<LayerEntry[]> {
+  const entries: LayerEntry[] = [];
+  const whiteouts: string[] = [];
+  const visit = async (prefix: string): Promise<void> => {
+    const dir = prefix === '' ? upper : join(upper, prefix);
+    const names = (await readdir(dir)).sort();
+    for (const name of names) {
+      const path = prefix === '' ? name : `${prefix}/${name}`;
+      const full = join(upper, path);
+      const stats = await lstat(full);
+      if (stats.isCharacterDevice() && stats.rdev === 0) {
+        whiteouts.push(prefix === '' ? `${WHITEOUT_PREFIX}${name}` : `${prefix}/${WHITEOUT_PREFIX}${name}`);
+      } else if (stats.isFile()) {
+        entries.push({ path, type: 'file', mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, size: stats.size, source: full });
+      } else if (stats.isSymbolicLink()) {
+        entries.push({ path, type: 'symlink', mode: 0o777, mtimeMs: stats.mtimeMs, size: 0, linkTarget: await readlink(full) });
+      } else if (stats.isDirectory()) {
+        entries.push({ path, type: 'directory', mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, size: 0 });
+        if (await hidesLower(path, lower, merged, upper)) whiteouts.push(`${path}/${OPAQUE_WHITEOUT}`);
+        await visit(path);
+      }
+    }
+  };
+  await visit('');
+  if (whiteouts.length > 0) {
+    const empty = join(work, 'whiteout');
+    await writeFile(empty, '');
+    for (const path of whiteouts) entries.push({ path, type: 'file', mode: 0o644, mtimeMs: 0, size: 0, source: empty });
+  }
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** An upper directory is opaque when a lower entry is neither visible in the merged view nor whited out. */
+async function hidesLower(path: string, lower: string, merged: string, upper: string): Promise<boolean> {
+  const below = await readdir(join(lower, path)).catch(() => [] as string[]);
+  if (below.length === 0) return false;
+  const visible = new Set(await readdir(join(merged, path)).catch(() => [] as string[]));
+  for (const name of below) {
+    if (visible.has(name)) continue;
+    const mark = await lstat(join(upper, path, name)).catch(() => undefined);
+    if (!(mark?.isCharacterDevice() && mark.rdev === 0)) return true;
+  }
+  return false;
 }
 
 async function statusTree(root: string): Promise<Map<string, EntryStatus>> {

@@ -338,7 +338,13 @@ export class ImageStore {
   private async removeLeftovers(): Promise<void> {
     for (const [dir, names] of [[this.tmpDir, await readdir(this.tmpDir)], [this.dir('leases'), await readdir(this.dir('leases'))]] as const) {
       // Directories too: a RUN step's root is one (`<pid>.<random>.run`).
-      for (const name of names) if (processIsDead(pidOf(name))) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+      for (const name of names) {
+        if (!processIsDead(pidOf(name))) continue;
+        // A killed build's RUN root may still be mounted: unmount before removing, never remove through a mount.
+        const { unmountUnder } = await import('./mount.js');
+        await unmountUnder(join(dir, name));
+        await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+      }
     }
   }
 }

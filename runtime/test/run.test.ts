@@ -3,7 +3,7 @@
  * step's environment; what it adds, changes and deletes becomes the layer (deletions as whiteouts).
  */
 import assert from 'node:assert/strict';
-import { chmod } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildImage, ImageStore, platformImages, type RuntimeError } from '../src/index.js';
 import { build, layerFiles, plansOf, tmpFiles, writeTree } from './build-helpers.js';
@@ -17,6 +17,11 @@ async function runLayers(store: ImageStore, name: string, platform: string): Pro
   return found.manifest.layers.map((layer) => layerFiles(store, layer.digest));
 }
 
+async function mountsUnder(dir: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return info.split('\n').map((line) => line.split(' ')[4]).filter((point) => point?.startsWith(dir));
+}
+
 function fileIn(store: ImageStore, layer: string, path: string): string {
   return execFileSync('tar', ['-xOf', store.blobPath(layer as `sha256:${string}`), path], { encoding: 'utf8' });
 }
@@ -27,27 +32,33 @@ describe('RUN', () => {
   const temp = useTempStore('kubefile-run-');
   beforeEach(() => ({ store, dir: context } = temp));
 
-  it('runs in the image root with bin/ on PATH; its additions, changes and deletions make the layer', async () => {
-    await writeTree(context, { 'bin/tool': '#!/bin/sh\necho "tool $*"\n', 'etc/old.txt': 'old', 'etc/f': 'f\n', 'gone/a': 'a', 'gone/b': 'b' });
-    await chmod(join(context, 'bin/tool'), 0o755);
-    const kubefile = [
-      'FROM scratch',
-      'COPY bin bin',
-      'COPY etc etc',
-      'COPY gone gone',
-      'RUN tool hello > out.txt && rm etc/old.txt && echo more >> etc/f && rm -r gone && mkdir -p data/sub && ln -s ../out.txt data/link',
-    ].join('\n');
-    await build(store, context, `${kubefile}\n`, 'run:v1', ['linux/amd64']);
-    const layers = await runLayers(store, 'run:v1', 'linux/amd64');
-    assert.deepEqual(layers[3], ['.wh.gone', 'data/', 'data/link -> ../out.txt', 'data/sub/', 'etc/', 'etc/.wh.old.txt', 'etc/f', 'out.txt']);
-    const image = await store.getImage('run:v1');
-    const [amd] = await platformImages(store, image.descriptor);
-    const runLayer = amd.manifest.layers[3].digest;
-    assert.equal(fileIn(store, runLayer, 'out.txt'), 'tool hello\n');
-    assert.equal(fileIn(store, runLayer, 'etc/f'), 'f\nmore\n');
-    assert.equal(amd.config['io.kubefile.cluster-image']?.layers[3].type, 'RUN');
-    assert.deepEqual(await tmpFiles(store), []);
-  });
+  for (const mounter of ['overlay', 'copy'] as const) {
+    it(`${mounter}: runs in the image root with bin/ on PATH; its additions, changes and deletions make the layer, and no mount is left`, async () => {
+      await writeTree(context, { 'bin/tool': '#!/bin/sh\necho "tool $*"\n', 'etc/old.txt': 'old', 'etc/f': 'f\n', 'gone/a': 'a', 'gone/b': 'b', 'redo/x': 'x', 'redo/y': 'y' });
+      await chmod(join(context, 'bin/tool'), 0o755);
+      const kubefile = [
+        'FROM scratch',
+        'COPY bin bin',
+        'COPY etc etc',
+        'COPY gone gone',
+        'COPY redo redo',
+        'RUN tool hello > out.txt && rm etc/old.txt && echo more >> etc/f && rm -r gone && mkdir -p data/sub && ln -s ../out.txt data/link && rm -r redo && mkdir redo && echo z > redo/z',
+      ].join('\n');
+      const mountsBefore = await mountsUnder(store.root);
+      await build(store, context, `${kubefile}\n`, 'run:v1', ['linux/amd64'], { mounter: mounter });
+      const layers = await runLayers(store, 'run:v1', 'linux/amd64');
+      // redo/ was removed and made again: only its new entry remains (an opaque directory).
+      assert.deepEqual(layers[4], ['.wh.gone', 'data/', 'data/link -> ../out.txt', 'data/sub/', 'etc/', 'etc/.wh.old.txt', 'etc/f', 'out.txt', 'redo/', ...(mounter === 'overlay' ? ['redo/.wh..wh..opq'] : ['redo/.wh.x', 'redo/.wh.y']), 'redo/z']);
+      const image = await store.getImage('run:v1');
+      const [amd] = await platformImages(store, image.descriptor);
+      const runLayer = amd.manifest.layers[4].digest;
+      assert.equal(fileIn(store, runLayer, 'out.txt'), 'tool hello\n');
+      assert.equal(fileIn(store, runLayer, 'etc/f'), 'f\nmore\n');
+      assert.equal(amd.config['io.kubefile.cluster-image']?.layers[4].type, 'RUN');
+      assert.deepEqual(await tmpFiles(store), []);
+      assert.deepEqual(await mountsUnder(store.root), mountsBefore, '/proc/self/mountinfo is as before');
+    });
+  }
 
   it("sees each platform's variables, ARG and ENV values; heredoc and exec forms run too", async () => {
     const kubefile = ['FROM scratch', 'ARG GREETING=hi', 'ENV WHO=world', 'RUN echo "$ARCH $TARGETPLATFORM $GREETING $WHO" > vars.txt', 'RUN <<EOF', 'echo from heredoc > h.txt', 'EOF', 'RUN ["sh", "-c", "echo exec > e.txt"]'].join('\n');
@@ -88,6 +99,16 @@ describe('RUN', () => {
     const left = join(store.dir('tmp'), '99999999.deadbeef.run');
     await writeTree(left, { 'root/bin/x': 'x', 'root/etc/y': 'y' });
     await ImageStore.open(store.root);
+    assert.deepEqual(await tmpFiles(store), []);
+  });
+
+  it('a RUN root a killed build left mounted is unmounted, then removed, when the store is next opened', async () => {
+    const left = join(store.dir('tmp'), '99999999.cafe.run');
+    await writeTree(left, { 'lower/bin/x': 'x', 'upper/.keep': '', 'work/.keep': '', 'root/.keep': '' });
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${join(left, 'lower')},upperdir=${join(left, 'upper')},workdir=${join(left, 'work')}`, join(left, 'root')]);
+    assert.equal((await mountsUnder(left)).length, 1);
+    await ImageStore.open(store.root);
+    assert.deepEqual(await mountsUnder(left), []);
     assert.deepEqual(await tmpFiles(store), []);
   });
 });

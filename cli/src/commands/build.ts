@@ -14,6 +14,7 @@ export interface BuildCommandOptions extends TargetOptions {
   progress: ProgressMode;
   root?: string;
   parallel?: string;
+  mounter?: 'overlay' | 'copy';
 }
 
 /** Exit code of a process stopped by Ctrl-C, as shells report it. */
@@ -40,6 +41,7 @@ export async function buildCommand(context: string, options: BuildCommandOptions
       noCache: !options.cache,
       compress: options.compress === true,
       ...(options.parallel ? { parallel: Number(options.parallel) } : {}),
+      ...(options.mounter ? { mounter: options.mounter } : {}),
       signal: controller.signal,
       onEvent: (event) => progress.event(event),
     });
