@@ -170,12 +170,8 @@ async function upperChanges(upper: string, lower: string, merged: string, work: 
     }
   };
   await visit('');
-  if (whiteouts.length > 0) {
-    const empty = join(work, 'whiteout');
-    await writeFile(empty, '');
-    for (const path of whiteouts) entries.push({ path, type: 'file', mode: 0o644, mtimeMs: 0, size: 0, source: empty });
-  }
-  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  entries.push(...(await whiteoutEntries(whiteouts, work)));
+  return sortedByPath(entries);
 }
 
 /** An upper directory is opaque when a lower entry is neither visible in the merged view nor whited out. */
@@ -251,16 +247,25 @@ async function changesSince(root: string, before: ReadonlyMap<string, EntryStatu
     }
     // Sockets, fifos and devices a command leaves behind are not image content.
   }
-  if (removed.length > 0) {
-    const empty = join(work, 'whiteout');
-    await mkdir(work, { recursive: true });
-    await writeFile(empty, '');
-    for (const path of removed) {
-      const dir = posix.dirname(path);
-      const name = `${WHITEOUT_PREFIX}${posix.basename(path)}`;
-      entries.push({ path: dir === '.' ? name : `${dir}/${name}`, type: 'file', mode: 0o644, mtimeMs: 0, size: 0, source: empty });
-    }
-  }
-  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const whiteouts = removed.map((path) => {
+    const dir = posix.dirname(path);
+    const name = `${WHITEOUT_PREFIX}${posix.basename(path)}`;
+    return dir === '.' ? name : `${dir}/${name}`;
+  });
+  entries.push(...(await whiteoutEntries(whiteouts, work)));
+  return sortedByPath(entries);
 }
 
+/** Layer entries for whiteout files (`dir/.wh.name`, `dir/.wh..wh..opq`): empty files. */
+async function whiteoutEntries(paths: readonly string[], work: string): Promise<LayerEntry[]> {
+  if (paths.length === 0) return [];
+  const empty = join(work, 'whiteout');
+  await mkdir(work, { recursive: true });
+  await writeFile(empty, '');
+  return paths.map((path) => ({ path, type: 'file', mode: 0o644, mtimeMs: 0, size: 0, source: empty }));
+}
+
+/** Parents before children, as a tar should list them. */
+function sortedByPath(entries: LayerEntry[]): LayerEntry[] {
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
