@@ -84,6 +84,17 @@ describe('kubefilec build', function () {
     assert.equal(result.stderr.slice(result.stderr.lastIndexOf('\n', result.stderr.length - 2) + 1), `${join(context, 'Kubefile')}:1:1: error: base image missing-base:v1 is not in the store, and pulling from registries is not supported yet: load it with \`kubefilec load -i FILE\`, or use FROM oci-archive:PATH or FROM oci:DIR[:TAG]\n`);
   });
 
+  it('RUN output streams in plain progress; a failing RUN exits 1 with its command, platform and exit code, once', async () => {
+    await writeFile(join(context, 'Kubefile'), 'FROM scratch\nRUN echo hello from run > greeting.txt && echo printed\nRUN echo partial && exit 3\n');
+    const result = await run(['build', '--root', root, '--progress', 'plain', '-t', 'x:v1', '--platform', 'linux/amd64', '--mounter', 'copy', context]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^\[linux\/amd64\] \| printed$/m);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(result.stderr.split('\n').filter((line) => line.includes('error:')).length, 1, 'printed once');
+    assert.ok(result.stderr.includes(`${join(context, 'Kubefile')}:3:1: error: RUN echo partial && exit 3 failed on linux/amd64: exit code 3\n  | partial\n`), result.stderr);
+    assert.deepEqual(await readdir(join(root, 'tmp')), []);
+  });
+
   it('requires a tag', async () => {
     await makeContext(context, 1);
     const result = await run(['build', '--root', root, context]);
