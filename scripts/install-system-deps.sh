@@ -3,6 +3,7 @@
 #   skopeo  an independent OCI client; tests check it accepts every image kubefilec writes.
 #   neovim  a real LSP client; the language server's end-to-end test drives it headless.
 #   qemu-user-static  runs other architectures' programs in RUN steps (an arm64 build on amd64).
+#   fuse-overlayfs    the RUN root where the kernel's overlayfs cannot be mounted.
 # Needs root (apt-get). Safe to run again: installed packages are skipped.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -11,6 +12,7 @@ packages=()
 command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
 command -v nvim >/dev/null 2>&1 || packages+=(neovim)
 command -v qemu-aarch64-static >/dev/null 2>&1 || packages+=(qemu-user-static)
+command -v fuse-overlayfs >/dev/null 2>&1 || packages+=(fuse-overlayfs)
 
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0

@@ -95,7 +95,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .option('--compress', 'gzip the layers (smaller images, slower builds)')
     .addOption(new Option('--progress <MODE>', 'auto: live view on a terminal, plain lines otherwise; json: one event per line').choices(['auto', 'plain', 'json']).default('auto'))
     .option('--parallel <N>', 'platforms built at once (default: the CPU count)')
-    .addOption(new Option('--mounter <KIND>', 'how RUN steps get the image root: overlay (kernel overlayfs, root only) or copy (no privilege); default: overlay when it can be mounted').choices(['overlay', 'copy']))
+    .addOption(new Option('--mounter <KIND>', 'how RUN steps get the image root: overlay (kernel overlayfs), fuse-overlayfs, or copy (no privilege); default: the first of these that works here').choices(['overlay', 'fuse-overlayfs', 'copy']))
     .addOption(rootOption())
     .addHelpText(
       'after',

@@ -3,11 +3,13 @@
  * A `Mounter` prepares one:
  *  - `overlay`: the kernel's overlayfs over the unpacked image; the upper directory is the change
  *    (whiteouts are character devices 0/0, an opaque directory hides the lower one's entries);
+ *  - `fuse-overlayfs`: the same in user space, where the kernel mount is not permitted;
  *  - `copy`: needs no privilege at all: unpack, remember every entry's status, run, compare.
  * Both give the same layer for the same command.
  */
 import { execa } from 'execa';
-import { lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { LayerEntry } from './copy.js';
@@ -15,7 +17,7 @@ import type { Descriptor } from './oci.js';
 import { OPAQUE_WHITEOUT, unpackLayers, WHITEOUT_PREFIX } from './rootfs.js';
 import type { ImageStore } from './store.js';
 
-export type MounterName = 'overlay' | 'copy';
+export type MounterName = 'overlay' | 'fuse-overlayfs' | 'copy';
 
 /** A prepared root. `changes` lists what the command did to it, as layer entries (whiteouts included). */
 export interface RunRoot {
@@ -67,9 +69,9 @@ export class CopyMounter implements Mounter {
   }
 }
 
-/** Mounts overlayfs over the unpacked image (root only); `changes` reads the upper directory. */
+/** Mounts overlayfs (the kernel's, or fuse-overlayfs) over the unpacked image; `changes` reads the upper directory. */
 export class OverlayMounter implements Mounter {
-  readonly name = 'overlay';
+  constructor(readonly name: 'overlay' | 'fuse-overlayfs' = 'overlay') {}
 
   async prepare(store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot> {
     const work = store.tempPath('.run');
@@ -77,7 +79,9 @@ export class OverlayMounter implements Mounter {
     try {
       await unpackLayers(store, layers, lower, signal);
       for (const dir of [upper, overlayWork, merged]) await mkdir(dir, { recursive: true });
-      await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${overlayWork}`, merged]);
+      const options = `lowerdir=${lower},upperdir=${upper},workdir=${overlayWork}`;
+      if (this.name === 'overlay') await execa('mount', ['-t', 'overlay', 'overlay', '-o', options, merged]);
+      else await execa('fuse-overlayfs', ['-o', options, merged]);
     } catch (error) {
       await unmountUnder(work);
       await rm(work, { recursive: true, force: true });
@@ -120,10 +124,23 @@ async function canMountOverlay(store: ImageStore): Promise<boolean> {
   return overlayWorks;
 }
 
-/** The mounter asked for, or the best this host allows: overlay when it can mount, else copy. */
+let fuseWorks: Promise<boolean> | undefined;
+
+/** Whether fuse-overlayfs is installed and /dev/fuse can be opened. */
+function canUseFuseOverlay(): Promise<boolean> {
+  fuseWorks ??= execa('fuse-overlayfs', ['--version']).then(
+    () => access('/dev/fuse', constants.R_OK | constants.W_OK).then(() => true, () => false),
+    () => false,
+  );
+  return fuseWorks;
+}
+
+/** The mounter asked for, or the best this host allows: kernel overlayfs, else fuse-overlayfs, else copy. */
 export async function createMounter(store: ImageStore, name?: MounterName): Promise<Mounter> {
   if (name === 'copy') return new CopyMounter();
-  if (name === 'overlay' || (await canMountOverlay(store))) return new OverlayMounter();
+  if (name) return new OverlayMounter(name);
+  if (await canMountOverlay(store)) return new OverlayMounter('overlay');
+  if (await canUseFuseOverlay()) return new OverlayMounter('fuse-overlayfs');
   return new CopyMounter();
 }
 
@@ -137,7 +154,8 @@ export async function unmountUnder(dir: string): Promise<void> {
     .map((point) => point.replace(/\\040/g, ' '))
     .sort((a, b) => b.length - a.length);
   for (const point of points) {
-    await execa('umount', [point]).catch(() => execa('umount', ['-l', point]).catch(() => undefined));
+    // fusermount3 for a FUSE mount made without privilege; a lazy unmount when the mount is busy.
+    await execa('umount', [point]).catch(() => execa('fusermount3', ['-u', point]).catch(() => execa('umount', ['-l', point]).catch(() => undefined)));
   }
 }
 
@@ -155,6 +173,8 @@ async function upperChanges(upper: string, lower: string, merged: string, work: 
     for (const name of names) {
       const path = prefix === '' ? name : `${prefix}/${name}`;
       const full = join(upper, path);
+      // fuse-overlayfs keeps its own `.wh.` markers beside the entries; opaque directories are found below.
+      if (name.startsWith(WHITEOUT_PREFIX)) continue;
       const stats = await lstat(full);
       if (stats.isCharacterDevice() && stats.rdev === 0) {
         whiteouts.push(prefix === '' ? `${WHITEOUT_PREFIX}${name}` : `${prefix}/${WHITEOUT_PREFIX}${name}`);

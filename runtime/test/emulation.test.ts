@@ -33,19 +33,21 @@ describe('RUN on foreign architectures (qemu)', function () {
     assert.equal(await elfArchitecture(join(repo, 'package.json')), undefined);
   });
 
-  it('COPY ${ARCH}/busybox bin then RUN busybox uname -m: x86_64 for amd64, aarch64 for arm64', async () => {
-    for (const arch of ['amd64', 'arm64']) {
-      await mkdir(join(context, arch), { recursive: true });
-      await copyFile(join(FIXTURES, arch, 'busybox'), join(context, arch, 'busybox'));
-    }
-    const result = await build(store, context, 'FROM scratch\nCOPY ${ARCH}/busybox bin/\nRUN busybox uname -m > arch.txt\n', 'uname:v1', ['linux/amd64', 'linux/arm64']);
-    const image = await store.getImage('uname:v1');
-    const [amd, arm] = await platformImages(store, image.descriptor);
-    const archOf = (layer: string) => execFileSync('tar', ['-xOf', store.blobPath(layer as `sha256:${string}`), 'arch.txt'], { encoding: 'utf8' }).trim();
-    assert.equal(archOf(amd.manifest.layers[1].digest), 'x86_64');
-    assert.equal(archOf(arm.manifest.layers[1].digest), 'aarch64');
-    assert.equal(hostArchitecture(), 'amd64', 'this test expects an amd64 build host');
-    assert.equal(result.layersBuilt, 4);
-    assert.deepEqual(await tmpFiles(store), []);
-  });
+  for (const mounter of ['overlay', 'fuse-overlayfs', 'copy'] as const) {
+    it(`${mounter}: COPY \${ARCH}/busybox bin then RUN busybox uname -m: x86_64 for amd64, aarch64 for arm64`, async () => {
+      for (const arch of ['amd64', 'arm64']) {
+        await mkdir(join(context, arch), { recursive: true });
+        await copyFile(join(FIXTURES, arch, 'busybox'), join(context, arch, 'busybox'));
+      }
+      const result = await build(store, context, 'FROM scratch\nCOPY ${ARCH}/busybox bin/\nRUN busybox uname -m > arch.txt\n', 'uname:v1', ['linux/amd64', 'linux/arm64'], { mounter });
+      const image = await store.getImage('uname:v1');
+      const [amd, arm] = await platformImages(store, image.descriptor);
+      const archOf = (layer: string) => execFileSync('tar', ['-xOf', store.blobPath(layer as `sha256:${string}`), 'arch.txt'], { encoding: 'utf8' }).trim();
+      assert.equal(archOf(amd.manifest.layers[1].digest), 'x86_64');
+      assert.equal(archOf(arm.manifest.layers[1].digest), 'aarch64');
+      assert.equal(hostArchitecture(), 'amd64', 'this test expects an amd64 build host');
+      assert.equal(result.layersBuilt, 4);
+      assert.deepEqual(await tmpFiles(store), []);
+    });
+  }
 });

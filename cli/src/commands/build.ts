@@ -14,7 +14,7 @@ export interface BuildCommandOptions extends TargetOptions {
   progress: ProgressMode;
   root?: string;
   parallel?: string;
-  mounter?: 'overlay' | 'copy';
+  mounter?: 'overlay' | 'fuse-overlayfs' | 'copy';
 }
 
 /** Exit code of a process stopped by Ctrl-C, as shells report it. */
