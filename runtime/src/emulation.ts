@@ -8,13 +8,11 @@
 import { constants } from 'node:fs';
 import { access, chmod, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { elfArchitecture as elfHeaderArchitecture } from '@kubefile/compiler/elf';
 import { RuntimeError } from './errors.js';
 
-/** ELF `e_machine` values → the architecture names platforms use. */
-const MACHINES: Record<number, string> = { 3: '386', 62: 'amd64', 40: 'arm', 183: 'arm64', 21: 'ppc64le', 22: 's390x', 243: 'riscv64', 258: 'loong64' };
-
 /** qemu's name for each architecture (`qemu-<name>-static`). */
-const QEMU_NAMES: Record<string, string> = { '386': 'i386', amd64: 'x86_64', arm: 'arm', arm64: 'aarch64', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loongarch64' };
+const QEMU_NAMES: Record<string, string> = { '386': 'i386', amd64: 'x86_64', arm: 'arm', arm64: 'aarch64', ppc64le: 'ppc64le', ppc64: 'ppc64', s390x: 's390x', riscv64: 'riscv64', loong64: 'loongarch64', mips: 'mips', mipsle: 'mipsel', mips64: 'mips64', mips64le: 'mips64el' };
 
 const NODE_ARCHES: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
 
@@ -29,9 +27,7 @@ export async function elfArchitecture(path: string): Promise<string | undefined>
   try {
     const header = Buffer.alloc(20);
     const { bytesRead } = await file.read(header, 0, 20, 0);
-    if (bytesRead < 20 || header.readUInt32BE(0) !== 0x7f454c46) return undefined;
-    const machine = header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18);
-    return MACHINES[machine];
+    return elfHeaderArchitecture(header.subarray(0, bytesRead));
   } finally {
     await file.close();
   }
