@@ -250,11 +250,10 @@ async function changesSince(root: string, before: ReadonlyMap<string, EntryStatu
     if (parent !== '.' && !after.has(parent)) continue; // inside a removed directory: its whiteout covers it
     removed.push(path);
   }
-  // Parent directories come along, so every entry has its directory in the layer.
-  for (const path of [...changed]) {
-    for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) changed.add(parent);
+  // Parent directories come along, so every entry (whiteouts too) has its directory in the layer.
+  for (const path of [...changed, ...removed]) {
+    for (let parent = posix.dirname(path); parent !== '.' && !changed.has(parent); parent = posix.dirname(parent)) changed.add(parent);
   }
-  for (const path of removed) for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) changed.add(parent);
   const entries: LayerEntry[] = [];
   for (const path of changed) {
     const stats = await lstat(join(root, path));

@@ -60,6 +60,17 @@ describe('RUN', () => {
     });
   }
 
+  for (const mounter of ['overlay', 'fuse-overlayfs', 'copy'] as const) {
+    it(`${mounter}: a later RUN sees the deletions of an earlier one (whiteouts and opaque directories of lower layers applied)`, async () => {
+      await writeTree(context, { 'redo/x': 'x', 'redo/y': 'y', 'keep/k': 'k', 'drop.txt': 'd' });
+      const kubefile = ['FROM scratch', 'COPY redo redo', 'COPY keep keep', 'COPY drop.txt etc/', 'RUN rm -r redo && mkdir redo && echo z > redo/z && rm etc/drop.txt', 'RUN find keep redo etc -type f | sort > listing.txt'].join('\n');
+      await build(store, context, `${kubefile}\n`, 'later:v1', ['linux/amd64'], { mounter });
+      const image = await store.getImage('later:v1');
+      const [amd] = await platformImages(store, image.descriptor);
+      assert.equal(fileIn(store, amd.manifest.layers[4].digest, 'listing.txt'), 'keep/k\nredo/z\n');
+    });
+  }
+
   it("sees each platform's variables, ARG and ENV values; heredoc and exec forms run too", async () => {
     const kubefile = ['FROM scratch', 'ARG GREETING=hi', 'ENV WHO=world', 'RUN echo "$ARCH $TARGETPLATFORM $GREETING $WHO" > vars.txt', 'RUN <<EOF', 'echo from heredoc > h.txt', 'EOF', 'RUN ["sh", "-c", "echo exec > e.txt"]'].join('\n');
     await build(store, context, `${kubefile}\n`, 'vars:v1', ['linux/amd64', 'linux/arm64']);
