@@ -10,6 +10,8 @@ import { registerArchiveCommands } from './commands/archive.js';
 import type { BuildCommandOptions } from './commands/build.js';
 import type { CompileCommandOptions } from './commands/compile.js';
 import { registerImageCommands } from './commands/images.js';
+import { registerSetupQemuCommand } from './commands/setup-qemu.js';
+import { collectList } from './list-option.js';
 import { rootOption } from './store-root.js';
 import type { LintCommandOptions } from './commands/lint.js';
 import { processIO, type CommandIO } from './commands/io.js';
@@ -18,7 +20,6 @@ import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './errors.js';
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 export const VERSION = packageJson.version;
 
-const collect = (value: string, previous: string[]): string[] => previous.concat(value.split(',').map((v) => v.trim()).filter(Boolean));
 
 function fileOption(): Option {
   return new Option('-f, --file <FILE>', 'the Kubefile (default: Kubefile, then kubefile, then Dockerfile in CONTEXT; "-" reads standard input)');
@@ -27,7 +28,7 @@ function fileOption(): Option {
 /** --platform and --build-arg, shared by the commands that compile. */
 function addTargetOptions(command: Command): Command {
   return command
-    .option('--platform <PLATFORMS>', 'target platforms, e.g. linux/amd64,linux/arm64 (repeatable; default: this host\'s)', collect, [])
+    .option('--platform <PLATFORMS>', 'target platforms, e.g. linux/amd64,linux/arm64 (repeatable; default: this host\'s)', collectList, [])
     .option('--build-arg <NAME=VALUE>', 'set an ARG (repeatable; the value may contain "=" and ","; NAME alone takes it from the environment)', (v: string, prev: string[]) => prev.concat(v), []);
 }
 
@@ -46,8 +47,8 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addOption(fileOption());
   addTargetOptions(lint)
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
-    .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collect, [])
-    .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collect, [])
+    .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collectList, [])
+    .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collectList, [])
     .addHelpText('after', '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.')
     .action(async (contexts: string[], options: LintCommandOptions) => {
       // Loaded on use: the parser takes most of kubefilec's start-up, and image commands do not need it.
@@ -96,6 +97,8 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addOption(new Option('--progress <MODE>', 'auto: live view on a terminal, plain lines otherwise; json: one event per line').choices(['auto', 'plain', 'json']).default('auto'))
     .option('--parallel <N>', 'platforms built at once (default: the CPU count)')
     .addOption(new Option('--mounter <KIND>', 'how RUN steps get the image root: overlay (kernel overlayfs), fuse-overlayfs, or copy (no privilege); default: the first of these that works here').choices(['overlay', 'fuse-overlayfs', 'copy']))
+    .addOption(new Option('--isolation <KIND>', 'host: RUN runs on this host in the image root, with its bin/ first on PATH (as sealer); chroot: inside the root as / (for images that are whole OS trees; needs root, and `kubefilec setup-qemu` for foreign platforms)').choices(['host', 'chroot']).default('host'))
+    .addOption(new Option('--network <MODE>', 'RUN\'s network: host, or none (a network namespace of its own; needs root)').choices(['host', 'none']).default('host'))
     .addOption(rootOption())
     .addHelpText(
       'after',
@@ -126,6 +129,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
 
   registerImageCommands(program, io, VERSION);
   registerArchiveCommands(program, io);
+  registerSetupQemuCommand(program, io);
 
   return program;
 }

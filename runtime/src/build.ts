@@ -21,8 +21,7 @@ import { LayerCache } from './layer-cache.js';
 import { writeLayer, type LayerResult } from './layer.js';
 import { createMounter, type MounterName } from './mount.js';
 import { normalizeImageName } from './names.js';
-import { runCommand } from './run.js';
-import { writeEmulationShims } from './emulation.js';
+import { runCommand, type Isolation, type NetworkMode } from './run.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from './oci.js';
 import type { ImageStore, StoredImage } from './store.js';
 
@@ -46,6 +45,10 @@ export interface BuildOptions {
   created?: Date;
   /** How RUN steps get their root (default: overlay when this process may mount it, else copy). */
   mounter?: MounterName;
+  /** Where RUN runs: on the host in the image root (sealer's way, the default), or chrooted into it. */
+  isolation?: Isolation;
+  /** RUN's network: the host's (default), or none. */
+  network?: NetworkMode;
 }
 
 export type BuildEvent =
@@ -241,20 +244,23 @@ class Builder {
    */
   private async runLayer(plan: PlatformPlan, op: RunOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean }> {
     const { signal, onEvent } = this.options;
-    const key = chainKey(state.cacheKey, `run-layer/1 ${op.digest}`);
+    const isolation = this.options.isolation ?? 'host';
+    const network = this.options.network ?? 'host';
+    // Where and how it runs can change what a command writes.
+    const key = chainKey(state.cacheKey, `run-layer/2 ${isolation} ${network} ${op.digest}`);
     let layer = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
     const cached = layer !== undefined;
     if (!layer) {
       const root = await (await createMounter(this.store, this.options.mounter)).prepare(this.store, state.layers, signal);
       try {
-        // Programs of the platform being built that this host cannot run go through qemu.
-        const shims = join(root.scratch, 'shims');
-        const emulated = await writeEmulationShims(root.path, shims, plan.platform);
         await runCommand(op, {
           root: root.path,
+          scratch: root.scratch,
           platform: plan.platform,
+          architecture: plan.target.architecture,
+          isolation,
+          network,
           signal,
-          pathFirst: emulated > 0 ? [shims] : [],
           onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
         });
         layer = await writeLayer(this.store, await root.changes(), { compress: this.options.compress, digests: this.digests, signal });

@@ -18,3 +18,4 @@ export * from './rootfs.js';
 export * from './mount.js';
 export * from './run.js';
 export * from './emulation.js';
+export * from './binfmt.js';

@@ -3,11 +3,23 @@
  * the layers so far), with the root's `bin/` first on PATH and the environment of the step (ARG and
  * ENV values and the platform variables). Shell form goes to `/bin/sh -c`, heredocs included (the
  * shell reads them); exec form runs the program directly.
+ *
+ * `isolation: 'chroot'` runs it inside the root instead, the root as `/` (for images that are whole
+ * OS trees), with a minimal `/dev` and `/proc` when the image has those directories.
+ * `network: 'none'` gives the command a network namespace of its own, with no interface up.
  */
 import { execa } from 'execa';
+import { constants } from 'node:fs';
+import { access, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunOp } from '@kubefile/compiler';
+import { emulateNamedProgram, requireChrootEmulation, writeEmulationShims } from './emulation.js';
 import { RuntimeError } from './errors.js';
+
+export type Isolation = 'host' | 'chroot';
+export type NetworkMode = 'host' | 'none';
+
+const STANDARD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface RunCommandOptions {
   /** The image root the command runs in. */
@@ -17,8 +29,12 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   /** Each line the command prints (stdout and stderr). */
   onOutput?: (line: string) => void;
-  /** Directories put first on PATH, before the root's `bin/` (emulation shims). */
-  pathFirst?: string[];
+  /** The platform's architecture (`arm64`): foreign programs run through qemu. */
+  architecture: string;
+  /** A directory of the step's own (emulation shims), outside the root. */
+  scratch: string;
+  isolation?: Isolation;
+  network?: NetworkMode;
 }
 
 /** The argv a RUN op runs. */
@@ -33,11 +49,78 @@ export function commandLine(op: Pick<RunOp, 'command' | 'heredocs'>): string[] {
 }
 
 export async function runCommand(op: RunOp, options: RunCommandOptions): Promise<void> {
-  const [program, ...args] = commandLine(op);
-  const path = `${[...(options.pathFirst ?? []), join(options.root, 'bin')].join(':')}:${op.env.PATH ?? process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`;
+  if ((options.isolation === 'chroot' || options.network === 'none') && process.getuid?.() !== 0) {
+    throw new RuntimeError('UNSUPPORTED', `RUN ${options.isolation === 'chroot' ? '--isolation chroot' : '--network none'} needs root`);
+  }
+  if (options.isolation === 'chroot') {
+    await requireChrootEmulation(options.architecture, options.platform);
+    const mounts = await mountSystemDirectories(options.root);
+    try {
+      const path = op.env.PATH ?? STANDARD_PATH;
+      await spawnStep(op, [await hostProgram('chroot'), options.root, ...commandLine(op)], { ...op.env, PATH: path }, options);
+    } finally {
+      for (const point of mounts.reverse()) await execa('umount', [point]).catch(() => execa('umount', ['-l', point]));
+    }
+    return;
+  }
+  // Programs of the platform being built that this host cannot run go through qemu.
+  const shims = join(options.scratch, 'shims');
+  const emulated = await writeEmulationShims(options.root, shims, options.platform);
+  const argv = await emulateNamedProgram(commandLine(op), options.root, options.platform);
+  const path = `${[...(emulated > 0 ? [shims] : []), join(options.root, 'bin')].join(':')}:${op.env.PATH ?? process.env.PATH ?? STANDARD_PATH}`;
+  await spawnStep(op, argv, { ...op.env, PATH: path }, options);
+}
+
+/**
+ * A fresh `/dev` (a tmpfs with the usual character devices, so nothing the command does reaches the
+ * host's) and `/proc`, where the image has those directories. Returns the mount points.
+ */
+async function mountSystemDirectories(root: string): Promise<string[]> {
+  const mounted: string[] = [];
+  const isDirectory = (path: string) => lstat(path).then((s) => s.isDirectory(), () => false);
+  try {
+    const dev = join(root, 'dev');
+    if (await isDirectory(dev)) {
+      await execa('mount', ['-t', 'tmpfs', '-o', 'nosuid,noexec,mode=755,size=64k', 'tmpfs', dev]);
+      mounted.push(dev);
+      const nodes = DEVICES.map(([name, major, minor]) => `mknod -m 666 ${name} c ${major} ${minor}`).join(' && ');
+      await execa('sh', ['-c', `${nodes} && ln -s /proc/self/fd fd && ln -s fd/0 stdin && ln -s fd/1 stdout && ln -s fd/2 stderr`], { cwd: dev });
+    }
+    const proc = join(root, 'proc');
+    if (await isDirectory(proc)) {
+      await execa('mount', ['-t', 'proc', 'proc', proc]);
+      mounted.push(proc);
+    }
+    return mounted;
+  } catch (error) {
+    for (const point of mounted.reverse()) await execa('umount', ['-l', point]).catch(() => undefined);
+    throw new RuntimeError('UNSUPPORTED', `RUN --isolation chroot cannot prepare /dev and /proc in the image root: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`);
+  }
+}
+
+/** A host tool by absolute path: the step's PATH is the image's, not the host's. */
+async function hostProgram(name: string): Promise<string> {
+  for (const dir of STANDARD_PATH.split(':')) {
+    if (await access(join(dir, name), constants.X_OK).then(() => true, () => false)) return join(dir, name);
+  }
+  throw new RuntimeError('UNSUPPORTED', `${name} is not installed on this host (it is part of Debian's util-linux/coreutils)`);
+}
+
+/** The devices every program may expect: name, major, minor. */
+const DEVICES: readonly (readonly [string, number, number])[] = [
+  ['null', 1, 3],
+  ['zero', 1, 5],
+  ['full', 1, 7],
+  ['random', 1, 8],
+  ['urandom', 1, 9],
+  ['tty', 5, 0],
+];
+
+async function spawnStep(op: RunOp, argv: readonly string[], env: Record<string, string>, options: RunCommandOptions): Promise<void> {
+  const [program, ...args] = options.network === 'none' ? [await hostProgram('unshare'), '--net', '--', ...argv] : argv;
   const child = execa(program, args, {
     cwd: options.root,
-    env: { ...op.env, PATH: path },
+    env,
     extendEnv: false,
     stdin: 'ignore',
     all: true,

@@ -1,5 +1,5 @@
 /**
- * RUN steps (copy mounter): the command runs in the image so far with bin/ first on PATH and the
+ * RUN steps on each mounter: the command runs in the image so far with bin/ first on PATH and the
  * step's environment; what it adds, changes and deletes becomes the layer (deletions as whiteouts).
  */
 import assert from 'node:assert/strict';
@@ -70,6 +70,36 @@ describe('RUN', () => {
       assert.equal(fileIn(store, amd.manifest.layers[4].digest, 'listing.txt'), 'keep/k\nredo/z\n');
     });
   }
+
+  for (const mounter of ['overlay', 'fuse-overlayfs', 'copy'] as const) {
+    it(`${mounter}: a failing RUN names the command, the platform and the exit code; no image, no root and no mount are left`, async () => {
+      await writeTree(context, { 'a.txt': 'a' });
+      const mountsBefore = await mountsUnder(store.root);
+      await assert.rejects(build(store, context, 'FROM scratch\nCOPY a.txt etc\nRUN echo partial > x && echo oops >&2 && exit 3\n', 'x:v1', ['linux/amd64'], { mounter }), (error: RuntimeError) => {
+        assert.equal(error.code, 'RUN_FAILED');
+        assert.match(error.message, /^RUN echo partial > x && echo oops >&2 && exit 3 failed on linux\/amd64: exit code 3\n  \| oops$/);
+        assert.deepEqual(error.location, { file: 'Kubefile', line: 3, column: 1 });
+        return true;
+      });
+      assert.equal(await store.findImage('x:v1'), undefined);
+      assert.deepEqual(await tmpFiles(store), [], 'the RUN root is gone');
+      assert.deepEqual(await mountsUnder(store.root), mountsBefore, '/proc/self/mountinfo is as before');
+    });
+  }
+
+  it('--network none: the command sees only a loopback interface; the default is the host network', async () => {
+    const kubefile = 'FROM scratch\nRUN cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d " " | sort > net.txt\n';
+    const interfaces = async (tag: string): Promise<string[]> => {
+      const [amd] = await platformImages(store, (await store.getImage(tag)).descriptor);
+      return fileIn(store, amd.manifest.layers[0].digest, 'net.txt').trim().split('\n');
+    };
+    await build(store, context, kubefile, 'none:v1', ['linux/amd64'], { network: 'none' });
+    assert.deepEqual(await interfaces('none:v1'), ['lo']);
+    await build(store, context, kubefile, 'host:v1', ['linux/amd64']);
+    const host = (await readFile('/proc/net/dev', 'utf8')).split('\n').slice(2).map((line) => line.split(':')[0].trim()).filter(Boolean).sort();
+    assert.ok(host.length > 1, 'this host has an interface besides lo');
+    assert.deepEqual(await interfaces('host:v1'), host);
+  });
 
   it("sees each platform's variables, ARG and ENV values; heredoc and exec forms run too", async () => {
     const kubefile = ['FROM scratch', 'ARG GREETING=hi', 'ENV WHO=world', 'RUN echo "$ARCH $TARGETPLATFORM $GREETING $WHO" > vars.txt', 'RUN <<EOF', 'echo from heredoc > h.txt', 'EOF', 'RUN ["sh", "-c", "echo exec > e.txt"]'].join('\n');

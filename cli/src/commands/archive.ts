@@ -2,9 +2,8 @@
 import { Command } from 'commander';
 import { loadArchive, saveArchive } from '@kubefile/runtime';
 import { openStore, rootOption } from '../store-root.js';
+import { collectList } from '../list-option.js';
 import type { CommandIO } from './io.js';
-
-const collect = (value: string, previous: string[] = []): string[] => previous.concat(value.split(',').map((v) => v.trim()).filter(Boolean));
 
 export function registerArchiveCommands(program: Command, io: CommandIO): void {
   program
@@ -12,7 +11,7 @@ export function registerArchiveCommands(program: Command, io: CommandIO): void {
     .description('Write images, all their platforms or only some, to an OCI archive')
     .argument('<NAME...>', 'image names (tag defaults to latest)')
     .requiredOption('-o, --output <FILE>', 'the archive to write (replaced only once it is complete)')
-    .option('--platform <PLATFORMS>', 'only these platforms (repeatable or comma-separated)', collect)
+    .option('--platform <PLATFORMS>', 'only these platforms (repeatable or comma-separated)', collectList)
     .addOption(rootOption())
     .addHelpText('after', '\nExamples:\n  kubefilec save -o my-cluster.tar my-cluster:v1\n  kubefilec save -o my-cluster-arm64.tar my-cluster:v1 --platform linux/arm64\nOther tools read it too: skopeo inspect oci-archive:my-cluster.tar')
     .action(async (names: string[], options: { output: string; platform?: string[]; root?: string }) => {

@@ -15,6 +15,8 @@ export interface BuildCommandOptions extends TargetOptions {
   root?: string;
   parallel?: string;
   mounter?: 'overlay' | 'fuse-overlayfs' | 'copy';
+  isolation?: 'host' | 'chroot';
+  network?: 'host' | 'none';
 }
 
 /** Exit code of a process stopped by Ctrl-C, as shells report it. */
@@ -42,6 +44,8 @@ export async function buildCommand(context: string, options: BuildCommandOptions
       compress: options.compress === true,
       ...(options.parallel ? { parallel: Number(options.parallel) } : {}),
       ...(options.mounter ? { mounter: options.mounter } : {}),
+      ...(options.isolation ? { isolation: options.isolation } : {}),
+      ...(options.network ? { network: options.network } : {}),
       signal: controller.signal,
       onEvent: (event) => progress.event(event),
     });

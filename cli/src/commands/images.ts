@@ -20,13 +20,13 @@ import {
   type InspectFormat,
 } from '@kubefile/runtime';
 import { openStore, rootOption } from '../store-root.js';
+import { collectList } from '../list-option.js';
 import type { CommandIO } from './io.js';
 
 interface RootOptions {
   root?: string;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => previous.concat(value.split(',').map((v) => v.trim()).filter(Boolean));
 
 /** Adds the image commands to `program`; `version` goes into sealer's `sealer_version`. They exit 0 or throw. */
 export function registerImageCommands(program: Command, io: CommandIO, version: string): void {
@@ -73,7 +73,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .alias('rmi')
     .description('Remove an image name, or only some of its platforms (disk space is freed by prune)')
     .argument('<NAME>', 'image name (tag defaults to latest)')
-    .option('--platform <PLATFORMS>', 'remove only these platforms (repeatable or comma-separated); removing the last one removes the name', collect)
+    .option('--platform <PLATFORMS>', 'remove only these platforms (repeatable or comma-separated); removing the last one removes the name', collectList)
     .addOption(rootOption())
     .addHelpText('after', '\nExamples:\n  kubefilec delete my-cluster:v1\n  kubefilec rmi my-cluster:v1 --platform linux/arm64')
     .action(async (name: string, options: RootOptions & { platform?: string[] }) => {
