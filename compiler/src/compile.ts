@@ -755,7 +755,7 @@ class Planner {
       this.report(
         'KF3013',
         instruction.keywordRange,
-        `RUN runs ${emulation.architecture} programs (${emulation.programs.join(', ')}) on a ${sealerArch(this.build)} build host: they run under qemu`,
+        `RUN runs ${emulation.architecture} programs (${emulation.programs.join(', ')}) on this ${sealerArch(this.build)} build host: they run under qemu`,
       );
     }
     this.push(op, instruction);

@@ -223,7 +223,7 @@ describe('compile: COPY sources per platform', () => {
       [undefined, undefined],
       [{ architecture: 'arm64', programs: ['helm'] }, undefined],
     ]);
-    assert.deepEqual(codes(result), ['KF3013 3:1 RUN runs arm64 programs (helm) on a amd64 build host: they run under qemu (for linux/arm64/v8)']);
+    assert.deepEqual(codes(result), ['KF3013 3:1 RUN runs arm64 programs (helm) on this amd64 build host: they run under qemu (for linux/arm64/v8)']);
   });
 
   it('refuses RUN for windows targets', async () => {
@@ -350,7 +350,7 @@ describe('compile: a build context on disk (nodeContext)', () => {
     assert.deepEqual(codes(result), [
       'KF3004 2:6 "ppc64le/helm" matches nothing in the build context (for linux/ppc64le)',
       'KF3005 4:6 "passwd" is a symlink to a file outside the build context',
-      'KF3013 5:1 RUN runs arm64 programs (helm) on a amd64 build host: they run under qemu (for linux/arm64/v8)',
+      'KF3013 5:1 RUN runs arm64 programs (helm) on this amd64 build host: they run under qemu (for linux/arm64/v8)',
     ]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Foreign-architecture RUN: Debian's static busybox for amd64 and arm64 (fetched by
- * test/fixtures/busybox.sh, not committed) copied per platform into bin/, then run. On an amd64
+ * scripts/fetch-busybox.sh into examples/multi-arch, not committed) copied per platform into bin/, then run. On an amd64
  * host without binfmt_misc entries, the arm64 one runs through a qemu-aarch64-static shim; with
  * the entry `setup-qemu` registers, the kernel runs it, chroots included.
  */
@@ -14,7 +14,7 @@ import { build, tmpFiles } from './build-helpers.js';
 import { useTempStore } from './fixtures.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const FIXTURES = join(repo, 'node_modules/.cache/kubefile-busybox');
+const FIXTURES = join(repo, 'examples/multi-arch');
 
 describe('RUN on foreign architectures (qemu)', function () {
   this.timeout(300_000);
@@ -27,7 +27,7 @@ describe('RUN on foreign architectures (qemu)', function () {
   let entryBefore = false;
   before(async () => {
     // Fails (does not skip) when the fixture cannot be fetched: the test needs the real binaries.
-    execFileSync(join(repo, 'runtime/test/fixtures/busybox.sh'), [FIXTURES], { stdio: 'inherit' });
+    execFileSync(join(repo, 'scripts/fetch-busybox.sh'), [FIXTURES], { stdio: 'inherit' });
     entryBefore = (await removeQemuHandlers(['arm64'])).length > 0;
   });
   after(async () => {
