@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { digestHex, isDigest, sha256Digest, type Digest } from './digest.js';
@@ -57,6 +57,8 @@ export class ImageStore {
 
   /** Opens (creating it when missing) the store at `root` and removes what dead processes left in `tmp/` and `leases/`. */
   static async open(root: string): Promise<ImageStore> {
+    // Absolute: mount points under tmp/ are found by path in /proc/self/mountinfo.
+    root = resolve(root);
     const store = new ImageStore(root);
     for (const dir of [store.blobDir, store.tmpDir, store.dir('locks'), store.dir('leases'), store.dir('cache')]) await mkdir(dir, { recursive: true });
     await writeIfMissing(join(root, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`);

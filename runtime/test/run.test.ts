@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { chmod, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { buildImage, ImageStore, platformImages, type RuntimeError } from '../src/index.js';
 import { build, layerFiles, plansOf, tmpFiles, writeTree } from './build-helpers.js';
 import { useTempStore } from './fixtures.js';
@@ -72,6 +72,29 @@ describe('RUN', () => {
   }
 
   for (const mounter of ['overlay', 'fuse-overlayfs', 'copy'] as const) {
+    it(`${mounter}: RUN steps share one unpacked image, carried forward: each sees the COPYs and RUNs before it exactly`, async () => {
+      await writeTree(context, { 'a/f': 'f', 'a/g': 'g', 'b': 'b', 'c/d/e': 'e', 'later.txt': 'later' });
+      const kubefile = [
+        'FROM scratch',
+        'COPY a a',
+        'COPY b etc/',
+        'COPY c c',
+        // A file becomes a directory, a directory a file, a link appears, a file changes and one goes.
+        'RUN rm etc/b && mkdir etc/b && echo in > etc/b/x && rm -r c/d && echo now-a-file > c/d && ln -s ../a/f c/link && echo changed > a/f && rm a/g',
+        'COPY later.txt etc/',
+        'RUN rm -r a && mkdir a && echo new > a/n',
+        'RUN find . -path ./listing.txt -prune -o -print | sort > listing.txt && cat c/d etc/b/x etc/later.txt a/n > contents.txt && readlink c/link >> contents.txt',
+      ].join('\n');
+      await build(store, context, `${kubefile}\n`, 'carry:v1', ['linux/amd64'], { mounter });
+      const [amd] = await platformImages(store, (await store.getImage('carry:v1')).descriptor);
+      const last = amd.manifest.layers.at(-1)!.digest;
+      assert.equal(fileIn(store, last, 'listing.txt'), ['.', './a', './a/n', './c', './c/d', './c/link', './etc', './etc/b', './etc/b/x', './etc/later.txt', ''].join('\n'));
+      assert.equal(fileIn(store, last, 'contents.txt'), 'now-a-file\nin\nlaternew\n../a/f\n');
+      assert.deepEqual(await tmpFiles(store), []);
+    });
+  }
+
+  for (const mounter of ['overlay', 'fuse-overlayfs', 'copy'] as const) {
     it(`${mounter}: a failing RUN names the command, the platform and the exit code; no image, no root and no mount are left`, async () => {
       await writeTree(context, { 'a.txt': 'a' });
       const mountsBefore = await mountsUnder(store.root);
@@ -86,6 +109,15 @@ describe('RUN', () => {
       assert.deepEqual(await mountsUnder(store.root), mountsBefore, '/proc/self/mountinfo is as before');
     });
   }
+
+  it('a store opened by a relative path still unmounts its RUN roots (mount points are absolute)', async () => {
+    const relativeRoot = relative(process.cwd(), join(context, 'store'));
+    const relativeStore = await ImageStore.open(relativeRoot);
+    assert.equal(relativeStore.root, join(context, 'store'));
+    await build(relativeStore, context, 'FROM scratch\nRUN echo a > a.txt\nRUN echo b > b.txt\n', 'rel:v1', ['linux/amd64'], { mounter: 'overlay' });
+    assert.deepEqual(await mountsUnder(join(context, 'store')), []);
+    assert.deepEqual(await tmpFiles(relativeStore), []);
+  });
 
   it('--network none: the command sees only a loopback interface; the default is the host network', async () => {
     const kubefile = 'FROM scratch\nRUN cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d " " | sort > net.txt\n';
