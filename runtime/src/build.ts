@@ -19,7 +19,7 @@ import { platformImages, selectPlatform, type PlatformImage } from './image.js';
 import { importLayoutImage } from './archive.js';
 import { LayerCache } from './layer-cache.js';
 import { writeLayer, type LayerResult } from './layer.js';
-import { createMounter, type MounterName } from './mount.js';
+import { createMounter, ImageRoot, type MounterName } from './mount.js';
 import { normalizeImageName } from './names.js';
 import { runCommand, type Isolation, type NetworkMode } from './run.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from './oci.js';
@@ -76,6 +76,8 @@ interface ImageState {
   clusterLayers: ClusterLayer[];
   history: NonNullable<OciImageConfig['history']>;
   base?: PlatformImage;
+  /** The image unpacked for RUN steps, made at the first one and kept to the end. */
+  root?: ImageRoot;
 }
 
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
@@ -129,9 +131,17 @@ class Builder {
   }
 
   async buildPlatform(plan: PlatformPlan): Promise<{ platform: string; descriptor: Descriptor }> {
+    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [] };
+    try {
+      return await this.buildSteps(plan, state);
+    } finally {
+      await state.root?.remove();
+    }
+  }
+
+  private async buildSteps(plan: PlatformPlan, state: ImageState): Promise<{ platform: string; descriptor: Descriptor }> {
     const started = Date.now();
     const { signal, onEvent } = this.options;
-    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [] };
     const total = plan.ops.length;
     for (const [i, op] of plan.ops.entries()) {
       throwIfAborted(signal);
@@ -251,7 +261,8 @@ class Builder {
     let layer = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
     const cached = layer !== undefined;
     if (!layer) {
-      const root = await (await createMounter(this.store, this.options.mounter)).prepare(this.store, state.layers, signal);
+      state.root ??= new ImageRoot(this.store);
+      const root = await (await createMounter(this.store, this.options.mounter)).prepare(this.store, state.root, state.layers, signal);
       try {
         await runCommand(op, {
           root: root.path,
@@ -264,6 +275,7 @@ class Builder {
           onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
         });
         layer = await writeLayer(this.store, await root.changes(), { compress: this.options.compress, digests: this.digests, signal });
+        await root.commit(layer.descriptor);
       } finally {
         await root.release();
       }

@@ -4,17 +4,18 @@
  *  - `overlay`: the kernel's overlayfs over the unpacked image; the upper directory is the change
  *    (whiteouts are character devices 0/0, an opaque directory hides the lower one's entries);
  *  - `fuse-overlayfs`: the same in user space, where the kernel mount is not permitted;
- *  - `copy`: needs no privilege at all: unpack, remember every entry's status, run, compare.
- * Both give the same layer for the same command.
+ *  - `copy`: needs no privilege at all: remember every entry's status, run, compare.
+ * All three give the same layer for the same command. Each works over an `ImageRoot`, the
+ * platform's image unpacked once and carried from one RUN step to the next.
  */
 import { execa } from 'execa';
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import type { LayerEntry } from './copy.js';
 import type { Descriptor } from './oci.js';
-import { OPAQUE_WHITEOUT, unpackLayers, WHITEOUT_PREFIX } from './rootfs.js';
+import { applyWhiteout, OPAQUE_WHITEOUT, unpackLayers, WHITEOUT_PREFIX } from './rootfs.js';
 import type { ImageStore } from './store.js';
 
 export type MounterName = 'overlay' | 'fuse-overlayfs' | 'copy';
@@ -26,13 +27,65 @@ export interface RunRoot {
   /** A directory of the mounter's for the step's own files (emulation shims), removed on release. */
   scratch: string;
   changes(): Promise<LayerEntry[]>;
+  /** Once the changes are stored as `layer`: the base becomes the image with it, for the next RUN. */
+  commit(layer: Descriptor): Promise<void>;
   /** Undoes everything the mounter did (always called, on success and failure alike). */
   release(): Promise<void>;
 }
 
 export interface Mounter {
   readonly name: MounterName;
-  prepare(store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot>;
+  /** A root showing `layers`, over `base` (brought up to them first). */
+  prepare(store: ImageStore, base: ImageRoot, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot>;
+}
+
+/**
+ * One platform's image unpacked, kept from one RUN step to the next so that each layer is
+ * unpacked once per build: a later RUN only adds the layers made since (COPY layers; its own
+ * changes are moved in by `commit`). Lives in the store's tmp, so a killed build's is cleaned.
+ */
+export class ImageRoot {
+  private unpacked: Descriptor[] = [];
+  private readonly work: string;
+
+  constructor(store: ImageStore) {
+    this.work = store.tempPath('.run');
+  }
+
+  get dir(): string {
+    return join(this.work, 'root');
+  }
+
+  /** Brings the directory to `layers`, unpacking only those it lacks. */
+  async update(store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<void> {
+    const extends_ = this.unpacked.length <= layers.length && this.unpacked.every((layer, i) => layer.digest === layers[i].digest);
+    if (!extends_) await this.discard();
+    try {
+      await unpackLayers(store, layers.slice(this.unpacked.length), this.dir, signal);
+      this.unpacked = [...layers];
+    } catch (error) {
+      await this.discard();
+      throw error;
+    }
+  }
+
+  /** The directory now holds `layer` too. */
+  added(layer: Descriptor): void {
+    this.unpacked.push(layer);
+  }
+
+  /** Its content is no longer known (a command failed in it): start again from nothing. */
+  async discard(): Promise<void> {
+    this.unpacked = [];
+    await unmountUnder(this.dir);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  async remove(): Promise<void> {
+    this.unpacked = [];
+    await unmountUnder(this.work);
+    await rm(this.work, { recursive: true, force: true });
+  }
 }
 
 /** What an entry was before the command ran: a change of any of these makes it part of the layer. */
@@ -46,38 +99,41 @@ interface EntryStatus {
   ino: bigint;
 }
 
-/** Unpacks the layers into a fresh directory; the changes are found by comparing entry statuses. */
+/** Runs in the unpacked base itself; the changes are found by comparing entry statuses. */
 export class CopyMounter implements Mounter {
   readonly name = 'copy';
 
-  async prepare(store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot> {
+  async prepare(store: ImageStore, base: ImageRoot, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot> {
+    await base.update(store, layers, signal);
     const work = store.tempPath('.run');
-    const root = join(work, 'root');
-    try {
-      await unpackLayers(store, layers, root, signal);
-      const before = await statusTree(root);
-      return {
-        path: root,
-        scratch: join(work, 'scratch'),
-        changes: () => changesSince(root, before, work),
-        release: () => rm(work, { recursive: true, force: true }),
-      };
-    } catch (error) {
-      await rm(work, { recursive: true, force: true });
-      throw error;
-    }
+    const before = await statusTree(base.dir);
+    let committed = false;
+    return {
+      path: base.dir,
+      scratch: join(work, 'scratch'),
+      changes: () => changesSince(base.dir, before, work),
+      commit: async (layer) => {
+        committed = true;
+        base.added(layer);
+      },
+      release: async () => {
+        if (!committed) await base.discard();
+        await rm(work, { recursive: true, force: true });
+      },
+    };
   }
 }
 
-/** Mounts overlayfs (the kernel's, or fuse-overlayfs) over the unpacked image; `changes` reads the upper directory. */
+/** Mounts overlayfs (the kernel's, or fuse-overlayfs) over the base; `changes` reads the upper directory. */
 export class OverlayMounter implements Mounter {
   constructor(readonly name: 'overlay' | 'fuse-overlayfs' = 'overlay') {}
 
-  async prepare(store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot> {
+  async prepare(store: ImageStore, base: ImageRoot, layers: readonly Descriptor[], signal?: AbortSignal): Promise<RunRoot> {
+    await base.update(store, layers, signal);
+    const lower = base.dir;
     const work = store.tempPath('.run');
-    const [lower, upper, overlayWork, merged] = ['lower', 'upper', 'work', 'root'].map((name) => join(work, name));
+    const [upper, overlayWork, merged] = ['upper', 'work', 'root'].map((name) => join(work, name));
     try {
-      await unpackLayers(store, layers, lower, signal);
       for (const dir of [upper, overlayWork, merged]) await mkdir(dir, { recursive: true });
       const options = `lowerdir=${lower},upperdir=${upper},workdir=${overlayWork}`;
       if (this.name === 'overlay') await execa('mount', ['-t', 'overlay', 'overlay', '-o', options, merged]);
@@ -87,19 +143,59 @@ export class OverlayMounter implements Mounter {
       await rm(work, { recursive: true, force: true });
       throw error;
     }
+    let entries: LayerEntry[] | undefined;
     return {
       path: merged,
       scratch: join(work, 'scratch'),
       changes: async () => {
-        const entries = await upperChanges(upper, lower, merged, work);
+        entries = await upperChanges(upper, lower, merged, work);
         await unmountUnder(work);
         return entries;
+      },
+      commit: async (layer) => {
+        if (!entries) throw new Error('commit before changes');
+        await unmountUnder(work);
+        try {
+          await moveChanges(entries, lower);
+          base.added(layer);
+        } catch (error) {
+          await base.discard();
+          throw error;
+        }
       },
       release: async () => {
         await unmountUnder(work);
         await rm(work, { recursive: true, force: true });
       },
     };
+  }
+}
+
+/**
+ * Applies a RUN's changes to the lower directory it ran over: whiteouts first (they remove what
+ * was below), then each entry in path order, files moved out of the upper directory (same file
+ * system: a rename).
+ */
+async function moveChanges(entries: readonly LayerEntry[], lower: string): Promise<void> {
+  const isWhiteout = (entry: LayerEntry): boolean => posix.basename(entry.path).startsWith(WHITEOUT_PREFIX);
+  for (const entry of entries) if (isWhiteout(entry)) await applyWhiteout(lower, entry.path);
+  for (const entry of entries) {
+    if (isWhiteout(entry)) continue;
+    const target = join(lower, entry.path);
+    const existing = await lstat(target).catch(() => undefined);
+    if (entry.type === 'directory') {
+      if (existing && !existing.isDirectory()) await rm(target, { force: true });
+      if (!existing?.isDirectory()) await mkdir(target);
+      await chmod(target, entry.mode);
+      continue;
+    }
+    if (existing?.isDirectory()) await rm(target, { recursive: true, force: true });
+    if (entry.type === 'symlink') {
+      if (existing && !existing.isDirectory()) await rm(target, { force: true });
+      await symlink(entry.linkTarget ?? '', target);
+    } else if (entry.source) {
+      await rename(entry.source, target);
+    }
   }
 }
 
@@ -146,6 +242,7 @@ export async function createMounter(store: ImageStore, name?: MounterName): Prom
 
 /** Unmounts every mount at or below `dir` (deepest first), lazily when one is busy. */
 export async function unmountUnder(dir: string): Promise<void> {
+  dir = resolve(dir);
   const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   const points = info
     .split('\n')

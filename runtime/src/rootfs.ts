@@ -13,7 +13,7 @@ import type { ImageStore } from './store.js';
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 
-/** Unpacks `layers` (bottom first) into the empty directory `root`. */
+/** Unpacks `layers` (bottom first) into `root`: an empty directory, or one holding the layers below them. */
 export async function unpackLayers(store: ImageStore, layers: readonly Descriptor[], root: string, signal?: AbortSignal): Promise<void> {
   await mkdir(root, { recursive: true });
   for (const layer of layers) {
@@ -34,7 +34,8 @@ export async function unpackLayers(store: ImageStore, layers: readonly Descripto
   }
 }
 
-async function applyWhiteout(root: string, entryPath: string): Promise<void> {
+/** Applies one whiteout entry (`dir/.wh.name` or `dir/.wh..wh..opq`) to the unpacked tree at `root`. */
+export async function applyWhiteout(root: string, entryPath: string): Promise<void> {
   const path = normalizeEntryPath(entryPath);
   if (path === undefined) return;
   const name = posix.basename(path);
