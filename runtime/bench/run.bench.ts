@@ -1,0 +1,309 @@
+/**
+ * A 2-platform build with RUN steps (linux/amd64 and linux/arm64, the arm64 steps through qemu),
+ * measured against `buildah build --isolation chroot` of the equivalent Containerfile on the same
+ * context in the same run. Both tools are timed as processes, each round cold (a fresh store).
+ * Prints the ratio buildah / ours; the target is that ours is faster. buildah builds the platforms
+ * one after the other unless given `--jobs`, so it runs both ways: as asked (default jobs) and with
+ * `--jobs` = the CPU count, which is kubefilec's default `--parallel`.
+ *
+ *   node runtime/dist/bench/run.bench.js [--rounds 3]
+ *
+ * Needs root (chroot, overlay mounts, binfmt_misc), buildah (scripts/install-bench-deps.sh) and
+ * qemu-user-static (scripts/install-system-deps.sh).
+ */
+import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMounter, ImageStore, readBinfmtHandler, registerQemuHandlers, removeQemuHandlers, unmountUnder } from '../src/index.js';
+
+const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 0) || 3;
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const cli = join(repo, 'cli', 'bin', 'kubefilec.js');
+const platforms = 'linux/amd64,linux/arm64';
+const expectedMachine: Record<string, string> = { amd64: 'x86_64', arm64: 'aarch64' };
+const manifestCount = 200;
+
+// The same steps for all three; only the step that makes /bin/sh differs: with --isolation host
+// `/bin/busybox` would be the host's, so it is the shell form there (same files as a result).
+// Paths are relative (cwd is the image root in every mode): `/tmp` would be the host's with host isolation.
+const steps = [
+  'COPY manifests manifests',
+  'COPY images images',
+  'RUN busybox sha256sum images/* > etc/images.sha256',
+  'RUN busybox tar -cf tmp/m.tar manifests && busybox gzip -c tmp/m.tar > etc/manifests.tgz && busybox rm tmp/m.tar',
+  'RUN busybox uname -m > etc/arch',
+  'RUN busybox find manifests -type f | busybox wc -l > etc/count',
+];
+const execShell = 'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mkdir -p dev proc tmp etc && /bin/busybox ln -s busybox /bin/sh"]';
+const files = {
+  'Kubefile.host': ['FROM scratch', 'COPY ${ARCH}/busybox bin/busybox', 'RUN busybox mkdir -p dev proc tmp etc && busybox ln -s busybox bin/sh', ...steps],
+  'Kubefile.chroot': ['FROM scratch', 'COPY ${ARCH}/busybox bin/busybox', execShell, ...steps],
+  Containerfile: ['FROM scratch', 'ARG TARGETARCH', 'COPY ${TARGETARCH}/busybox /bin/busybox', execShell, ...steps],
+};
+const runSteps = files['Kubefile.host'].filter((line) => line.startsWith('RUN')).length;
+
+interface Contender {
+  name: string;
+  /** One cold build with its store in `dir` (empty); with `save`, then writes the image there as an OCI archive. */
+  build(dir: string, save?: string): void;
+}
+
+function run(file: string, args: string[], options: ExecFileSyncOptions = {}): string {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...options }).toString();
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: Buffer | string; stdout?: Buffer | string };
+    const tail = `${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    throw new Error(`${file} ${args.join(' ')} failed:\n${tail}`);
+  }
+}
+
+/**
+ * An OCI archive of one image whose one layer holds `size` random bytes: `images/` of a cluster
+ * image only takes image archives (KF3008), and these are real ones.
+ */
+async function imageArchive(path: string, size: number, work: string): Promise<void> {
+  await mkdir(join(work, 'rootfs'), { recursive: true });
+  await mkdir(join(work, 'layout', 'blobs', 'sha256'), { recursive: true });
+  await writeFile(join(work, 'rootfs', 'data.bin'), randomBytes(size));
+  const layer = join(work, 'layer.tar');
+  run('tar', ['-cf', layer, '-C', join(work, 'rootfs'), 'data.bin']);
+  const blob = async (bytes: Buffer, mediaType: string): Promise<{ mediaType: string; digest: string; size: number }> => {
+    const hex = createHash('sha256').update(bytes).digest('hex');
+    await writeFile(join(work, 'layout', 'blobs', 'sha256', hex), bytes);
+    return { mediaType, digest: `sha256:${hex}`, size: bytes.length };
+  };
+  const layerBytes = await readFile(layer);
+  const diffId = `sha256:${createHash('sha256').update(layerBytes).digest('hex')}`;
+  const config = await blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] } })), 'application/vnd.oci.image.config.v1+json');
+  const manifest = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [await blob(layerBytes, 'application/vnd.oci.image.layer.v1.tar')] };
+  const manifestDescriptor = await blob(Buffer.from(JSON.stringify(manifest)), manifest.mediaType);
+  await writeFile(join(work, 'layout', 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  await writeFile(join(work, 'layout', 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [manifestDescriptor] }));
+  run('tar', ['-cf', path, '-C', join(work, 'layout'), 'oci-layout', 'index.json', 'blobs']);
+  await rm(work, { recursive: true, force: true });
+}
+
+/** Small YAML manifests and two 16 MiB image archives (random bytes), plus each platform's busybox. */
+async function makeContext(dir: string, work: string): Promise<void> {
+  run(join(repo, 'scripts', 'fetch-busybox.sh'), [dir]);
+  await mkdir(join(dir, 'manifests'), { recursive: true });
+  for (let i = 0; i < manifestCount; i++) {
+    const documents = Array.from({ length: 1 + (i % 8) }, (_, n) => {
+      const name = `app-${i}-${n}`;
+      return `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  labels:\n    app: ${name}\nspec:\n  replicas: ${1 + (n % 3)}\n  selector:\n    matchLabels:\n      app: ${name}\n  template:\n    metadata:\n      labels:\n        app: ${name}\n    spec:\n      containers:\n        - name: app\n          image: registry.local/${name}:v1\n`;
+    });
+    await writeFile(join(dir, 'manifests', `app-${i}.yaml`), documents.join('---\n'));
+  }
+  await mkdir(join(dir, 'images'), { recursive: true });
+  for (const name of ['app', 'base']) await imageArchive(join(dir, 'images', `${name}.tar`), 16 << 20, join(work, `image-${name}`));
+  for (const [name, lines] of Object.entries(files)) await writeFile(join(dir, name), `${lines.join('\n')}\n`);
+}
+
+/** Whether this run registered the arm64 entry, and how often it had to do it again. */
+const binfmt = { registered: false, lost: 0 };
+
+/**
+ * buildah has no shims: the kernel must run arm64 programs. Called before every build, since
+ * another process (the runtime's emulation tests) may remove the entry while the bench runs.
+ */
+async function ensureArm64Handler(): Promise<void> {
+  if ((await readBinfmtHandler('arm64'))?.enabled) return;
+  if (binfmt.registered) binfmt.lost++;
+  await registerQemuHandlers(['arm64']);
+  binfmt.registered = true;
+}
+
+/** Runs a build; a failure while the entry is gone says so (an "exec format error" otherwise). */
+async function checked<T>(build: () => T): Promise<T> {
+  try {
+    return build();
+  } catch (error) {
+    if ((await readBinfmtHandler('arm64'))?.enabled) throw error;
+    throw new Error(`${(error as Error).message}\nThe arm64 binfmt_misc entry was removed by another process during this build (the runtime's emulation tests do that): run the bench alone.`);
+  }
+}
+
+function time(build: () => void): number {
+  const started = process.hrtime.bigint();
+  build();
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  // Write back this build's files outside the timing, so the next contender does not pay for them.
+  run('sync', []);
+  return ms;
+}
+
+function ours(context: string, isolation: 'host' | 'chroot', mounter: string): Contender {
+  return {
+    name: `kubefilec build --isolation ${isolation}${isolation === 'host' ? ' (default)' : ''}, ${mounter}`,
+    build(dir, save) {
+      const root = join(dir, 'store');
+      run(process.execPath, [cli, 'build', '--root', root, '-t', 'bench:v1', '--platform', platforms, '--no-cache', '--progress', 'plain', '--isolation', isolation, '-f', join(context, `Kubefile.${isolation}`), context]);
+      if (save) run(process.execPath, [cli, 'save', '--root', root, '-o', save, 'bench:v1']);
+    },
+  };
+}
+
+function buildah(context: string, driver: string, jobs?: number): Contender {
+  const env = { ...process.env, BUILDAH_ISOLATION: 'chroot' };
+  const jobArgs = jobs === undefined ? [] : ['--jobs', String(jobs)];
+  return {
+    name: `buildah build --isolation chroot${jobs === undefined ? '' : ` --jobs ${jobs}`}, ${driver} storage`,
+    build(dir, save) {
+      const global = ['--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--storage-driver', driver];
+      run('buildah', [...global, 'build', '--isolation', 'chroot', ...jobArgs, '--pull=false', '--platform', platforms, '--manifest', 'bench:v1', '-f', join(context, 'Containerfile'), context], { env });
+      if (save) run('buildah', [...global, 'manifest', 'push', '--all', 'bench:v1', `oci-archive:${save}`], { env });
+    },
+  };
+}
+
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+}
+
+/** The `etc/` files of each platform's image in an OCI archive, by architecture (layers applied in order). */
+async function etcFiles(archive: string, work: string): Promise<Map<string, Map<string, Buffer>>> {
+  const layout = join(work, 'layout');
+  await mkdir(layout, { recursive: true });
+  run('tar', ['-xf', archive, '-C', layout]);
+  const blob = (digest: string): string => join(layout, 'blobs', ...digest.split(':'));
+  const found = new Map<string, Map<string, Buffer>>();
+  const visit = async (descriptor: Descriptor): Promise<void> => {
+    const document = JSON.parse(await readFile(blob(descriptor.digest), 'utf8')) as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] };
+    // Indexes nest (buildah's archive: an index whose one entry is the manifest list).
+    if (document.manifests) {
+      for (const entry of document.manifests) await visit(entry);
+      return;
+    }
+    if (!document.config || !document.layers) throw new Error(`${descriptor.digest} is neither an index nor a manifest`);
+    const { architecture } = JSON.parse(await readFile(blob(document.config.digest), 'utf8')) as { architecture: string };
+    const etc = new Map<string, Buffer>();
+    for (const layer of document.layers) {
+      // GNU tar reads gzip layers (buildah's) as well as plain ones (ours).
+      const members = run('tar', ['-tf', blob(layer.digest)]).split('\n').filter((name) => /^(\.\/|\/)?etc\/[^/]+$/.test(name));
+      for (const member of members) etc.set(member.replace(/^.*etc\//, ''), execFileSync('tar', ['-xOf', blob(layer.digest), member], { maxBuffer: 64 << 20 }));
+    }
+    found.set(architecture, etc);
+  };
+  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
+  for (const entry of index.manifests) await visit(entry);
+  return found;
+}
+
+/**
+ * One build by each contender, outside the timing: each image has both platforms, `etc/arch` is the
+ * platform's machine, and the files the RUN steps wrote are the same for every contender.
+ */
+async function verify(contenders: Contender[], work: string): Promise<void> {
+  let reference: string | undefined;
+  for (const [i, contender] of contenders.entries()) {
+    const dir = join(work, `verify-${i}`);
+    await mkdir(dir, { recursive: true });
+    await ensureArm64Handler();
+    await checked(() => contender.build(dir, join(dir, 'image.tar')));
+    const images = await etcFiles(join(dir, 'image.tar'), dir);
+    const summary: string[] = [];
+    for (const arch of ['amd64', 'arm64']) {
+      const etc = images.get(arch);
+      if (!etc) throw new Error(`${contender.name}: no ${arch} image (has ${[...images.keys()].join(', ')})`);
+      const machine = etc.get('arch')?.toString().trim();
+      if (machine !== expectedMachine[arch]) throw new Error(`${contender.name}: ${arch} etc/arch is ${machine ?? 'missing'}, not ${expectedMachine[arch]}`);
+      const count = etc.get('count')?.toString().trim();
+      if (count !== String(manifestCount)) throw new Error(`${contender.name}: ${arch} etc/count is ${count ?? 'missing'}, not ${manifestCount}`);
+      const tgz = etc.get('manifests.tgz');
+      if (!tgz) throw new Error(`${contender.name}: ${arch} has no etc/manifests.tgz`);
+      const archived = execFileSync('tar', ['-tzf', '-'], { input: tgz, encoding: 'utf8' }).split('\n').filter((name) => name.endsWith('.yaml')).length;
+      if (archived !== manifestCount) throw new Error(`${contender.name}: ${arch} etc/manifests.tgz has ${archived} manifests`);
+      summary.push(`${arch}:${machine}:${count}:${etc.get('images.sha256')?.toString() ?? 'missing'}`);
+    }
+    if (reference !== undefined && summary.join('|') !== reference) throw new Error(`${contender.name} wrote other files than ${contenders[0].name}:\n${summary.join('\n')}\nvs\n${reference}`);
+    reference = summary.join('|');
+    await clean(dir);
+  }
+}
+
+/** The storage driver buildah can use here: overlay (a container's root mounted), else vfs (with why). */
+async function buildahDriver(work: string): Promise<{ driver: string; why?: string }> {
+  const dir = join(work, 'probe');
+  const global = ['--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--storage-driver', 'overlay'];
+  try {
+    const container = run('buildah', [...global, 'from', 'scratch']).trim();
+    run('buildah', [...global, 'mount', container]);
+    run('buildah', [...global, 'rm', container]);
+    return { driver: 'overlay' };
+  } catch (error) {
+    return { driver: 'vfs', why: (error as Error).message.split('\n').slice(-3).join(' ') };
+  } finally {
+    await clean(dir);
+  }
+}
+
+async function clean(dir: string): Promise<void> {
+  // A build that failed may leave a mount behind; rm must not walk into it.
+  await unmountUnder(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'kubefile-run-bench-'));
+  const context = join(work, 'context');
+  const before = await readBinfmtHandler('arm64');
+  try {
+    await ensureArm64Handler();
+    await makeContext(context, work);
+    const total = Number(run('du', ['-sb', context]).split('\t')[0]);
+    const fileCount = Number(run('find', [context, '-type', 'f']).trim().split('\n').length);
+    const version = run('buildah', ['--version']).trim();
+    const probeStore = await ImageStore.open(join(work, 'probe-store'));
+    const mounter = (await createMounter(probeStore)).name;
+    await clean(join(work, 'probe-store'));
+    const { driver, why } = await buildahDriver(work);
+    if (why) console.error(`buildah: the overlay storage driver fails here, using vfs (${why})`);
+    const jobs = availableParallelism();
+    const contenders = [ours(context, 'host', mounter), ours(context, 'chroot', mounter), buildah(context, driver), buildah(context, driver, jobs)];
+    // Also warms the page cache, qemu and the programs, so every timed round starts alike.
+    await verify(contenders, work);
+    const times: number[][] = contenders.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, contender] of contenders.entries()) {
+        const dir = join(work, `round-${round}-${i}`);
+        await mkdir(dir, { recursive: true });
+        await ensureArm64Handler();
+        times[i].push(await checked(() => time(() => contender.build(dir))));
+        await clean(dir);
+      }
+      if (process.env.BENCH_VERBOSE) console.error(`round ${round}`, times.map((t) => t[round].toFixed(0)).join(' '));
+    }
+    const medians = times.map(median);
+    const [buildahDefault, buildahJobs] = medians.slice(2);
+    const ratio = (theirs: number, ms: number) => `${(theirs / ms).toFixed(2)}x`;
+    console.log(`\n2 platforms (${platforms}), ${runSteps} RUN steps each, cold (--no-cache, a fresh store per build); medians of ${rounds} rounds`);
+    console.log(`context: ${(total / 2 ** 20).toFixed(1)} MiB in ${fileCount} files (${manifestCount} YAML manifests, 2 x 16 MiB image archives of random bytes, busybox per platform)`);
+    console.log(`binfmt_misc qemu-aarch64: ${binfmt.registered ? 'registered by the bench (removed at the end)' : `already there (${before?.enabled ? 'enabled' : 'disabled'}, flags ${before?.flags})`}; ${version}; buildah storage: ${driver}${why ? ' (overlay failed)' : ''}; our mounter: ${mounter}; ${jobs} CPUs\n`);
+    const jobsHeader = `buildah --jobs ${jobs} / this`;
+    console.log(`| ${'run'.padEnd(62)} | time     | buildah / this | ${jobsHeader} | vs target`);
+    console.log(`|${'-'.repeat(64)}|----------|----------------|${'-'.repeat(jobsHeader.length + 2)}|----------`);
+    for (const [i, contender] of contenders.entries()) {
+      const ms = medians[i];
+      // The target: faster than buildah however it is run.
+      const note = i < 2 ? `faster than buildah (target) ${ms < Math.min(buildahDefault, buildahJobs) ? 'PASS' : 'MISS'}` : '(reference)';
+      console.log(`| ${contender.name.padEnd(62)} | ${(ms / 1000).toFixed(2).padStart(6)} s | ${ratio(buildahDefault, ms).padStart(14)} | ${ratio(buildahJobs, ms).padStart(jobsHeader.length)} | ${note}`);
+    }
+  } finally {
+    await clean(work);
+    // Put back only what we changed.
+    if (binfmt.registered) await removeQemuHandlers(['arm64']);
+    if (binfmt.lost > 0) console.error(`warning: the arm64 binfmt_misc entry was removed ${binfmt.lost} time(s) by another process during the run (registered again before the next build)`);
+  }
+}
+
+await main();
