@@ -10,6 +10,7 @@ import { registerArchiveCommands } from './commands/archive.js';
 import type { BuildCommandOptions } from './commands/build.js';
 import type { CompileCommandOptions } from './commands/compile.js';
 import { registerImageCommands } from './commands/images.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { registerSetupQemuCommand } from './commands/setup-qemu.js';
 import { collectList } from './list-option.js';
 import { rootOption } from './store-root.js';
@@ -130,6 +131,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
   registerImageCommands(program, io, VERSION);
   registerArchiveCommands(program, io);
   registerSetupQemuCommand(program, io);
+  registerRegistryCommands(program, io);
 
   return program;
 }

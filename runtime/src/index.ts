@@ -19,3 +19,4 @@ export * from './mount.js';
 export * from './run.js';
 export * from './emulation.js';
 export * from './binfmt.js';
+export * from './registry-view.js';

@@ -13,20 +13,36 @@ import type { ImageStore } from './store.js';
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 
-/** Unpacks `layers` (bottom first) into `root`: an empty directory, or one holding the layers below them. */
-export async function unpackLayers(store: ImageStore, layers: readonly Descriptor[], root: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Unpacks `layers` (bottom first) into `root`: an empty directory, or one holding the layers below
+ * them. With `only`, just that directory of the image (`registry`).
+ */
+export async function unpackLayers(store: ImageStore, layers: readonly Descriptor[], root: string, signal?: AbortSignal, only?: string): Promise<void> {
   await mkdir(root, { recursive: true });
+  const wanted = (path: string): boolean => {
+    if (only === undefined) return true;
+    const normal = normalizeEntryPath(path);
+    return normal !== undefined && (normal === only || normal.startsWith(`${only}/`));
+  };
+  // A whiteout matters when what it removes is `only`, inside it, or holds it.
+  const wantedWhiteout = (path: string): boolean => {
+    if (only === undefined) return true;
+    const normal = normalizeEntryPath(path) ?? '';
+    const name = posix.basename(normal);
+    const target = name === OPAQUE_WHITEOUT ? posix.dirname(normal) : posix.join(posix.dirname(normal), name.slice(WHITEOUT_PREFIX.length));
+    return target === '.' || wanted(target) || only.startsWith(`${target}/`);
+  };
   for (const layer of layers) {
     throwIfAborted(signal);
     const file = store.blobPath(layer.digest);
     // Whiteouts first: they remove what the layers below left, never what this layer adds.
     const whiteouts: string[] = [];
-    await tar.t({ file, onReadEntry: (entry) => void (posix.basename(entry.path).startsWith(WHITEOUT_PREFIX) && whiteouts.push(entry.path)) });
+    await tar.t({ file, onReadEntry: (entry) => void (posix.basename(entry.path).startsWith(WHITEOUT_PREFIX) && wantedWhiteout(entry.path) && whiteouts.push(entry.path)) });
     for (const path of whiteouts) await applyWhiteout(root, path);
     await tar.x({
       file,
       cwd: root,
-      filter: (path) => !posix.basename(path).startsWith(WHITEOUT_PREFIX),
+      filter: (path) => !posix.basename(path).startsWith(WHITEOUT_PREFIX) && wanted(path),
       // A layer may replace a directory by a file and the reverse, as in Docker.
       unlink: true,
       preserveOwner: process.getuid?.() === 0,
