@@ -22,6 +22,7 @@ import { writeLayer, type LayerResult } from './layer.js';
 import { createMounter, ImageRoot, type MounterName } from './mount.js';
 import { normalizeImageName } from './names.js';
 import { runCommand, type Isolation, type NetworkMode } from './run.js';
+import { mapLimited } from './concurrency.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from './oci.js';
 import type { ImageStore, StoredImage } from './store.js';
 
@@ -459,30 +460,3 @@ function pairs(record: Record<string, string>): string {
   return Object.entries(record).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
 }
 
-/**
- * `work` over `items`, at most `limit` at a time, results in input order. On the first failure
- * `onFailure` runs (to stop the others), and the failure is thrown once every started item has
- * settled, so nothing is still writing when the caller cleans up.
- */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, onFailure: () => void): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failure) {
-      const i = next++;
-      try {
-        results[i] = await work(items[i]);
-      } catch (error) {
-        // The first real failure wins over the interruptions it causes in the others.
-        if (!failure) {
-          failure = { error };
-          onFailure();
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
-  return results;
-}

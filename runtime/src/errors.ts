@@ -15,6 +15,8 @@ export type RuntimeErrorCode =
   | 'UNSUPPORTED'
   | 'RUN_FAILED'
   | 'QEMU_MISSING'
+  | 'REGISTRY'
+  | 'AUTH'
   | 'LOCKED'
   | 'INTERRUPTED'
   | 'IO';

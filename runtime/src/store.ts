@@ -60,7 +60,7 @@ export class ImageStore {
     // Absolute: mount points under tmp/ are found by path in /proc/self/mountinfo.
     root = resolve(root);
     const store = new ImageStore(root);
-    for (const dir of [store.blobDir, store.tmpDir, store.dir('locks'), store.dir('leases'), store.dir('cache')]) await mkdir(dir, { recursive: true });
+    for (const dir of [store.blobDir, store.tmpDir, store.dir('locks'), store.dir('leases'), store.dir('cache'), store.dir('downloads')]) await mkdir(dir, { recursive: true });
     await writeIfMissing(join(root, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`);
     if (!(await exists(store.indexPath))) {
       await withLock(store.lockPath, async () => {

@@ -1,4 +1,5 @@
 /** Test helpers: registry storages written by hand (distribution's filesystem layout), and a real docker-registry serving one. */
+import bcrypt from 'bcryptjs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -59,11 +60,21 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-/** Starts Debian's docker-registry on a free loopback port over the storage at `root`, and waits until it answers. */
-export async function startRegistry(root: string, configDir: string): Promise<RunningRegistry> {
+/**
+ * Starts Debian's docker-registry on a free loopback port over the storage at `root`, and waits
+ * until it answers. With `users`, it asks for them (htpasswd, bcrypt).
+ */
+export async function startRegistry(root: string, configDir: string, users?: Record<string, string>): Promise<RunningRegistry> {
   const port = await freePort();
-  const config = join(configDir, 'registry.yml');
-  await writeFile(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const config = join(configDir, `registry-${port}.yml`);
+  let auth = '';
+  if (users) {
+    const htpasswd = join(configDir, `htpasswd-${port}`);
+    // distribution reads the $2a$ spelling of bcrypt; the hash is the same.
+    await writeFile(htpasswd, Object.entries(users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4).replace(/^\$2b\$/, '$2a$')}\n`).join(''));
+    auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${htpasswd}\n`;
+  }
+  await writeFile(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`);
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
@@ -74,7 +85,8 @@ export async function startRegistry(root: string, configDir: string): Promise<Ru
   };
   for (let attempt = 0; attempt < 100; attempt++) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
-    const answered = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false);
+    // 401 is an answer too (a registry with users).
+    const answered = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok || r.status === 401, () => false);
     if (answered) return { host: `127.0.0.1:${port}`, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,0 +1,28 @@
+/** Bounded concurrency for builds and transfers. */
+/**
+ * `work` over `items`, at most `limit` at a time, results in input order. On the first failure
+ * `onFailure` runs (to stop the others), and the failure is thrown once every started item has
+ * settled, so nothing is still writing when the caller cleans up.
+ */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, onFailure: () => void): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const i = next++;
+      try {
+        results[i] = await work(items[i]);
+      } catch (error) {
+        // The first real failure wins over the interruptions it causes in the others.
+        if (!failure) {
+          failure = { error };
+          onFailure();
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}
