@@ -2,4 +2,12 @@
 // Entry point kept in source control so npm can link it before the TypeScript is built.
 import { main } from '../dist/src/main.js';
 
+// A reader that goes away (`kubefilec images | head`) ends the output, not in a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 process.exitCode = await main(process.argv.slice(2));

@@ -11,6 +11,7 @@ import type { BuildCommandOptions } from './commands/build.js';
 import type { CompileCommandOptions } from './commands/compile.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerTransferCommands } from './commands/transfer.js';
 import { registerSetupQemuCommand } from './commands/setup-qemu.js';
 import { collectList } from './list-option.js';
 import { rootOption } from './store-root.js';
@@ -132,6 +133,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
   registerArchiveCommands(program, io);
   registerSetupQemuCommand(program, io);
   registerRegistryCommands(program, io);
+  registerTransferCommands(program, io);
 
   return program;
 }
