@@ -11,7 +11,7 @@ import type { BuildCommandOptions } from './commands/build.js';
 import type { CompileCommandOptions } from './commands/compile.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerRegistryCommands } from './commands/registry.js';
-import { registerTransferCommands } from './commands/transfer.js';
+import { registerTransferCommands, tlsVerifyOption } from './commands/transfer.js';
 import { registerSetupQemuCommand } from './commands/setup-qemu.js';
 import { collectList } from './list-option.js';
 import { rootOption } from './store-root.js';
@@ -100,6 +100,8 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .option('--parallel <N>', 'platforms built at once (default: the CPU count)')
     .addOption(new Option('--mounter <KIND>', 'how RUN steps get the image root: overlay (kernel overlayfs), fuse-overlayfs, or copy (no privilege); default: the first of these that works here').choices(['overlay', 'fuse-overlayfs', 'copy']))
     .addOption(new Option('--isolation <KIND>', 'host: RUN runs on this host in the image root, with its bin/ first on PATH (as sealer); chroot: inside the root as / (for images that are whole OS trees; needs root, and `kubefilec setup-qemu` for foreign platforms)').choices(['host', 'chroot']).default('host'))
+    .addOption(new Option('--pull <POLICY>', 'FROM a registry image: pull it when it is not in the store (missing), always, or never').choices(['always', 'missing', 'never']).default('missing'))
+    .addOption(tlsVerifyOption())
     .addOption(new Option('--network <MODE>', 'RUN\'s network: host, or none (a network namespace of its own; needs root)').choices(['host', 'none']).default('host'))
     .addOption(rootOption())
     .addHelpText(

@@ -22,6 +22,7 @@ import { writeLayer, type LayerResult } from './layer.js';
 import { createMounter, ImageRoot, type MounterName } from './mount.js';
 import { normalizeImageName } from './names.js';
 import { runCommand, type Isolation, type NetworkMode } from './run.js';
+import { pullImage } from './pull.js';
 import { mapLimited } from './concurrency.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from './oci.js';
 import type { ImageStore, StoredImage } from './store.js';
@@ -50,6 +51,10 @@ export interface BuildOptions {
   isolation?: Isolation;
   /** RUN's network: the host's (default), or none. */
   network?: NetworkMode;
+  /** When FROM pulls its base from a registry: when it is not in the store (default), always, or never. */
+  pull?: 'always' | 'missing' | 'never';
+  /** false: registries over plain HTTP (`--tls-verify=false`). */
+  tlsVerify?: boolean;
 }
 
 export type BuildEvent =
@@ -212,12 +217,20 @@ class Builder {
       const [dir, reference] = splitLayoutReference(image.slice('oci:'.length));
       return platformImages(store, await importLayoutImage(store, { dir: this.contextPath(dir) }, reference, { signal: this.options.signal }));
     }
-    const stored = await store.findImage(image);
+    const policy = this.options.pull ?? 'missing';
+    const stored = policy === 'always' ? undefined : await store.findImage(image);
     if (stored) return platformImages(store, stored.descriptor);
-    throw new RuntimeError(
-      'BASE_UNAVAILABLE',
-      `base image ${image} is not in the store, and pulling from registries is not supported yet: load it with \`kubefilec load -i FILE\`, or use FROM oci-archive:PATH or FROM oci:DIR[:TAG]`,
-    );
+    if (policy === 'never') {
+      throw new RuntimeError('BASE_UNAVAILABLE', `base image ${image} is not in the store, and --pull never forbids pulling it: pull it (\`kubefilec pull ${image}\`), load it (\`kubefilec load -i FILE\`), or use FROM oci-archive:PATH or FROM oci:DIR[:TAG]`);
+    }
+    // Only the platforms being built: a cluster image base is large.
+    const platforms = [...new Set(this.options.plans.map((plan) => plan.platform))];
+    const pulled = await pullImage(store, image, {
+      platforms,
+      ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    });
+    return platformImages(store, pulled.image.descriptor);
   }
 
   private contextPath(path: string): string {

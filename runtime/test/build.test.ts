@@ -167,10 +167,10 @@ describe('build', () => {
       assert.equal(await store.findImage('x:v1'), undefined);
     });
 
-    it('says registry pulls are not there yet for a base that is not in the store', async () => {
-      await assert.rejects(build(store, context, 'FROM kubernetes:v1.19.8\n', 'x:v1', ['linux/amd64']), (error: RuntimeError) => {
+    it('--pull never: a base that is not in the store is an error that says how to get it', async () => {
+      await assert.rejects(build(store, context, 'FROM kubernetes:v1.19.8\n', 'x:v1', ['linux/amd64'], { pull: 'never' }), (error: RuntimeError) => {
         assert.equal(error.code, 'BASE_UNAVAILABLE');
-        assert.match(error.message, /^base image kubernetes:v1\.19\.8 is not in the store, and pulling from registries is not supported yet/);
+        assert.match(error.message, /^base image kubernetes:v1\.19\.8 is not in the store, and --pull never forbids pulling it: pull it \(`kubefilec pull kubernetes:v1\.19\.8`\)/);
         return true;
       });
     });

@@ -124,6 +124,25 @@ describe('pull and push (docker-registry)', function () {
     assert.deepEqual(await tmpFiles(other), []);
   });
 
+  it('FROM a registry image pulls the base for the platforms being built, unless it is in the store', async () => {
+    await twoPlatformImage();
+    registry = await startRegistry(join(context, 'registry'), context);
+    await pushImage(store, 'app:v1', `${registry.host}/base:v1`, { tlsVerify: false });
+    const other = await temp.anotherStore();
+    const kubefile = `FROM ${registry.host}/base:v1\nCOPY shared.yaml etc/\n`;
+    const built = await build(other, context, kubefile, 'on-top:v1', ['linux/arm64'], { tlsVerify: false });
+    const [arm] = await platformImages(other, built.image.descriptor);
+    assert.equal(arm.key, 'linux/arm64/v8');
+    assert.equal(arm.manifest.layers.length, 3, 'the base\'s two layers and the COPY');
+    const base = await other.getImage(`${registry.host}/base:v1`);
+    assert.deepEqual((await platformImages(other, base.descriptor)).map((p) => p.key), ['linux/arm64/v8'], 'only the platform built was pulled');
+    await registry.stop();
+    registry = undefined;
+    // In the store now: no registry needed (the default, --pull missing).
+    await build(other, context, kubefile, 'again:v1', ['linux/arm64'], { tlsVerify: false });
+    await assert.rejects(build(other, context, kubefile, 'again:v1', ['linux/arm64'], { tlsVerify: false, pull: 'always' }), (error: RuntimeError) => error.code === 'REGISTRY' && /cannot reach/.test(error.message));
+  });
+
   it('a registry with users: login needed, a wrong password refused (never shown), the right one works', async () => {
     await twoPlatformImage();
     registry = await startRegistry(join(context, 'registry'), context, { ann: 's3cret-pw' });

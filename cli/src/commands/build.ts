@@ -17,6 +17,8 @@ export interface BuildCommandOptions extends TargetOptions {
   mounter?: 'overlay' | 'fuse-overlayfs' | 'copy';
   isolation?: 'host' | 'chroot';
   network?: 'host' | 'none';
+  pull?: 'always' | 'missing' | 'never';
+  tlsVerify?: boolean;
 }
 
 /** Exit code of a process stopped by Ctrl-C, as shells report it. */
@@ -46,6 +48,8 @@ export async function buildCommand(context: string, options: BuildCommandOptions
       ...(options.mounter ? { mounter: options.mounter } : {}),
       ...(options.isolation ? { isolation: options.isolation } : {}),
       ...(options.network ? { network: options.network } : {}),
+      ...(options.pull ? { pull: options.pull } : {}),
+      ...(options.tlsVerify === false ? { tlsVerify: false } : {}),
       signal: controller.signal,
       onEvent: (event) => progress.event(event),
     });
