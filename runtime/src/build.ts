@@ -229,6 +229,9 @@ class Builder {
       platforms,
       ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof RuntimeError && error.code !== 'INTERRUPTED') throw new RuntimeError(error.code, `base image ${image} is not in the store; pulling it: ${error.message}`);
+      throw error;
     });
     return platformImages(store, pulled.image.descriptor);
   }
