@@ -18,7 +18,8 @@ export function createProgress(mode: ProgressMode, write: (text: string) => void
   return new PlainProgress(write);
 }
 
-function formatBytes(bytes: number): string {
+/** `512B`, `3.4MB`, `120MB`: sizes as progress lines show them. */
+export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes}B`;
   const units = ['kB', 'MB', 'GB', 'TB'];
   let value = bytes / 1000;

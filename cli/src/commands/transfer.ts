@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { parseRemoteReference, pullImage, pushImage, RegistryClient, removeCredentials, saveCredentials, type TransferEvent } from '@kubefile/runtime';
 import { UsageError } from '../errors.js';
 import { collectList } from '../list-option.js';
+import { formatBytes } from '../progress.js';
 import { readAll } from '../source.js';
 import { openStore, rootOption } from '../store-root.js';
 import type { CommandIO } from './io.js';
@@ -33,18 +34,6 @@ function transferReporter(io: CommandIO, verb: string): (event: TransferEvent) =
       io.err(`  ${event.digest.slice(0, 19)}  ${formatBytes(event.size).padStart(9)}  ${how}\n`);
     }
   };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 export function registerTransferCommands(program: Command, io: CommandIO): void {
