@@ -4,7 +4,7 @@
  * `onFailure` runs (to stop the others), and the failure is thrown once every started item has
  * settled, so nothing is still writing when the caller cleans up.
  */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, onFailure: () => void): Promise<R[]> {
+export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, onFailure?: () => void): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -17,7 +17,7 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
         // The first real failure wins over the interruptions it causes in the others.
         if (!failure) {
           failure = { error };
-          onFailure();
+          onFailure?.();
         }
       }
     }

@@ -76,7 +76,6 @@ export async function pullImage(store: ImageStore, reference: string, options: T
   const platforms = children.map((child) => (child.descriptor.platform ? platformKeyOf(child.descriptor.platform) : '?'));
   options.onEvent?.({ type: 'start', reference: shown, platforms, blobs: blobs.length, bytes: blobs.reduce((sum, b) => sum + b.size, 0) });
   let fetched = 0;
-  const stop = new AbortController();
   await mapLimited(
     blobs,
     options.parallel ?? 4,
@@ -86,7 +85,6 @@ export async function pullImage(store: ImageStore, reference: string, options: T
       const outcome = !done.downloaded ? 'present' : done.resumedAt > 0 ? 'resumed' : 'downloaded';
       options.onEvent?.({ type: 'blob', digest: blob.digest, size: blob.size, outcome, ...(done.resumedAt > 0 ? { resumedAt: done.resumedAt } : {}) });
     },
-    () => stop.abort(),
   );
 
   for (const [i, child] of children.entries()) {
@@ -112,7 +110,8 @@ function pickPlatform(entries: readonly Descriptor[], key: string, shown: string
   throw new RuntimeError('PLATFORM_NOT_FOUND', `no manifest for ${key} in ${shown} (it has: ${have.join(', ') || 'none'})`);
 }
 
-function uniqueBlobs(blobs: readonly Descriptor[]): Descriptor[] {
+/** Each blob once: a layer two platforms share is transferred once. */
+export function uniqueBlobs(blobs: readonly Descriptor[]): Descriptor[] {
   const seen = new Set<string>();
   return blobs.filter((blob) => !seen.has(blob.digest) && Boolean(seen.add(blob.digest)));
 }

@@ -9,7 +9,7 @@ import type { Digest } from './digest.js';
 import { RuntimeError } from './errors.js';
 import { platformImages, platformKey } from './image.js';
 import { isIndexMediaType, type Descriptor, type OciIndex } from './oci.js';
-import { clientFor, type TransferOptions } from './pull.js';
+import { clientFor, uniqueBlobs, type TransferOptions } from './pull.js';
 import { formatRemoteReference, parseRemoteReference } from './remote-reference.js';
 import type { ImageStore } from './store.js';
 
@@ -40,11 +40,9 @@ export async function pushImage(store: ImageStore, name: string, destination = n
       })
     : all;
 
-  const seen = new Set<string>();
-  const blobs = images.flatMap((i) => [i.manifest.config, ...i.manifest.layers]).filter((b) => !seen.has(b.digest) && Boolean(seen.add(b.digest)));
+  const blobs = uniqueBlobs(images.flatMap((i) => [i.manifest.config, ...i.manifest.layers]));
   options.onEvent?.({ type: 'start', reference: formatRemoteReference(ref), platforms: images.map((i) => i.key), blobs: blobs.length, bytes: blobs.reduce((sum, b) => sum + b.size, 0) });
   let uploaded = 0;
-  const stop = new AbortController();
   await mapLimited(
     blobs,
     options.parallel ?? 4,
@@ -54,7 +52,6 @@ export async function pushImage(store: ImageStore, name: string, destination = n
       options.onEvent?.({ type: 'blob', digest: blob.digest, size: blob.size, outcome });
       options.onEvent?.({ type: 'bytes', bytes: blob.size });
     },
-    () => stop.abort(),
   );
   for (const platform of images) await client.putManifest(ref.repository, platform.descriptor.digest, platform.descriptor.mediaType, await store.readBlob(platform.descriptor.digest));
 
