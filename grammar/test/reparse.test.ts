@@ -53,6 +53,15 @@ describe('reparse', () => {
     assert.equal(result.ast.instructions.at(-1)?.keyword, 'CMD');
   });
 
+  it('an edit that leaves a heredoc unterminated puts its empty body at the end of the file, as a fresh parse does', () => {
+    // Found by the reparse property: a continuation splits `<<-"END"`, so no body follows it.
+    const first = 'FROM scratch\nCOPY <<-"END" /dst\n\tbody\n\tEND\nENV K=v\nKUBEVERSION 1.22 - 1.24\nMAINTAINER Jane <j@example.com>\n';
+    const text = edit(first, first.indexOf('<-"END"'), 0, '\\\n');
+    const again = reparse(parse(first), text);
+    assert.equal(snapshot(again), snapshot(parse(text)));
+    assert.equal(again.ast.instructions[1].heredocs[0].contentRange.start.offset, text.length);
+  });
+
   it('joins the next line when an edit adds a line continuation', () => {
     const text = 'FROM a\nRUN echo one\necho two\nCMD x\n';
     const next = edit(text, text.indexOf('one') + 3, 0, ' \\');
