@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -146,6 +146,19 @@ describe('kubefilec build', function () {
     assert.equal(fromArm.code, 0, fromArm.stderr);
     assert.match(inspected.stdout, /"architecture": "arm64"/);
     assert.doesNotMatch(inspected.stdout, /"architecture": "amd64"/);
+  });
+
+  it('load reads a docker-archive and prints the name it gives', async () => {
+    await writeFile(join(context, 'Kubefile'), 'FROM scratch\nCOPY Kubefile Kubefile\n');
+    const built = await run(['build', '--root', root, '-t', 'example.com/demo:v1', '--platform', 'linux/amd64', context]);
+    assert.equal(built.code, 0, built.stderr);
+    const oci = join(dir, 'demo.tar');
+    assert.equal((await run(['save', '--root', root, '-o', oci, 'example.com/demo:v1'])).code, 0);
+    const docker = join(dir, 'docker.tar');
+    execFileSync('skopeo', ['copy', '--override-os', 'linux', '--override-arch', 'amd64', `oci-archive:${oci}`, `docker-archive:${docker}:example.com/demo:v1`], { stdio: 'ignore' });
+    const loaded = await run(['load', '--root', join(dir, 'other-store'), '-i', docker]);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.match(loaded.stdout, /^Loaded example\.com\/demo:v1 sha256:[a-f0-9]{64}\n$/);
   });
 
   it('survives SIGKILL at random points: the store stays whole and a rebuild succeeds', async () => {

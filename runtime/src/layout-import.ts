@@ -231,7 +231,8 @@ function checkDescriptor(value: unknown, from: string, fault: LayoutFault): Desc
   return value as unknown as Descriptor;
 }
 
-function parseJson(bytes: Buffer): unknown {
+/** JSON from bytes, or undefined when they are not JSON (callers word the error). */
+export function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {
@@ -239,7 +240,7 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -2,15 +2,18 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Header, list } from 'tar';
 import {
   ANNOTATION,
+  archiveKind,
   collectBlobs,
   digestHex,
   importLayoutImage,
   loadArchive,
   MEDIA_TYPE,
   platformImages,
+  readImageArchive,
   RuntimeError,
   saveArchive,
   sha256Digest,
@@ -19,7 +22,9 @@ import {
   type ImageStore,
   type OciIndex,
 } from '../src/index.js';
-import { makeImage, useTempStore } from './fixtures.js';
+// Not re-exported by index.ts yet.
+import { readDockerArchive } from '../src/docker-archive.js';
+import { makeImage, tarOf, useTempStore } from './fixtures.js';
 
 type EntryType = 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'BlockDevice' | 'FIFO';
 
@@ -341,13 +346,13 @@ describe('loadArchive refuses unsafe or broken archives and leaves the store as 
       name: 'no index.json',
       entries: [LAYOUT, good],
       code: 'INVALID_ARCHIVE',
-      message: /is not an OCI archive: it has no index\.json\. docker-archive files cannot be loaded yet; convert one with skopeo copy docker-archive:FILE oci-archive:OUT:NAME:TAG$/,
+      message: /is neither an OCI archive \(it has no index\.json\) nor a docker-archive \(it has no manifest\.json\)$/,
     },
     {
-      name: 'a docker-archive',
+      name: 'a docker-archive without images',
       entries: [good, { path: 'manifest.json', body: '[]' }, { path: 'repositories', body: '{}' }],
       code: 'INVALID_ARCHIVE',
-      message: /is not an OCI archive: it has no oci-layout and index\.json\. It looks like a docker-archive \(docker save\); docker-archive files cannot be loaded yet/,
+      message: /: the archive holds no images \(its manifest\.json lists none\)$/,
     },
     {
       name: 'an entry without a name',
@@ -491,6 +496,20 @@ describe('loadArchive refuses unsafe or broken archives and leaves the store as 
   });
 });
 
+describe('loadArchive of an OCI archive with extra files', () => {
+  it('keeps none of the files it stored before it knew the archive was OCI', async () => {
+    await twoImages();
+    const file = join(dir, 'tool.tar');
+    await saveArchive(store, ['tool:v2'], file);
+    // Before index.json, a file outside blobs/ may be a docker-archive's layer: it is stored, then dropped.
+    await writeFile(file, Buffer.concat([rawTar([{ path: 'extra.tar', body: 'extra' }, { path: 'notes.json', body: '{}' }], { end: false }), await readFile(file)]));
+    const target = await freshStore();
+    const [image] = await loadArchive(target, file);
+    assert.equal(image.name, 'tool:v2');
+    assert.deepEqual(await storeBlobs(target), await imageBlobs(store, (await store.getImage('tool:v2')).descriptor));
+  });
+});
+
 describe('importLayoutImage', () => {
   it('imports the one image of an archive without naming it', async () => {
     await twoImages();
@@ -615,5 +634,327 @@ describe('importLayoutImage', () => {
       await rm(join(layout, 'index.json'));
       await refuses('INVALID_IMAGE', /^OCI layout .* is not an OCI image layout: it has no index\.json$/);
     });
+  });
+});
+
+describe('docker-archives', () => {
+  const skopeo = (...args: string[]): string => execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  /** One platform, and a layer repeated: docker and skopeo link the repeat to the first copy. */
+  beforeEach(() => makeImage(store, 'example.com/app:v1', [{ platform: 'linux/amd64', layers: [{ 'etc/a': 'a' }, { 'etc/b': 'b' }, { 'etc/a': 'a' }] }]));
+
+  /** The image as a docker-archive holds it: its config and layer files, and its manifest to compare with. */
+  async function original(name = 'example.com/app:v1') {
+    const [image] = await platformImages(store, (await store.getImage(name)).descriptor);
+    const layers = await Promise.all(image.manifest.layers.map((layer) => store.readBlob(layer.digest)));
+    return { image, config: await store.readBlob(image.manifest.config.digest), layers };
+  }
+
+  /** What `skopeo copy oci-archive:... docker-archive:FILE[:NAME:TAG]` writes for the store's image `name`. */
+  async function skopeoArchive(file: string, tag?: string, name = 'example.com/app:v1'): Promise<void> {
+    const oci = `${file}.oci.tar`;
+    await saveArchive(store, [name], oci);
+    skopeo('copy', '--override-os', 'linux', '--override-arch', 'amd64', `oci-archive:${oci}`, `docker-archive:${file}${tag === undefined ? '' : `:${tag}`}`);
+    await rm(oci);
+  }
+
+  interface ManifestItem {
+    Config: string;
+    RepoTags: string[] | null;
+    Layers: string[];
+  }
+
+  /** A docker-archive in the layout of docker before 25: `<id>/layer.tar` per layer, the repeated one a symbolic link. */
+  async function legacy(): Promise<{ entries: RawEntry[]; item: ManifestItem }> {
+    const { config, layers } = await original();
+    const configFile = `${digestHex(sha256Digest(config))}.json`;
+    const entries: RawEntry[] = [
+      { path: configFile, body: config },
+      { path: 'l1/', type: 'Directory' },
+      { path: 'l1/layer.tar', body: layers[0] },
+      { path: 'l1/json', body: '{}' },
+      { path: 'l1/VERSION', body: '1.0' },
+      { path: 'l2/layer.tar', body: layers[1] },
+      { path: 'l3/layer.tar', type: 'SymbolicLink', linkpath: '../l1/layer.tar' },
+      { path: 'repositories', body: '{"example.com/app":{"v1":"l3"}}' },
+    ];
+    return { entries, item: { Config: configFile, RepoTags: ['example.com/app:v1'], Layers: ['l1/layer.tar', 'l2/layer.tar', 'l3/layer.tar'] } };
+  }
+
+  const withManifest = (entries: RawEntry[], items: unknown): Buffer => rawTar([...entries, { path: 'manifest.json', body: JSON.stringify(items) }]);
+
+  it('loads what skopeo writes: the name, and the very config, layers and manifest of the original', async () => {
+    const file = join(dir, 'docker.tar');
+    await skopeoArchive(file, 'example.com/app:v1');
+    assert.ok(tarPaths(file).includes('manifest.json') && !tarPaths(file).includes('index.json'), 'a docker-archive, not an OCI one');
+    const { image } = await original();
+    const target = await freshStore();
+    const [loaded] = await loadArchive(target, file);
+    assert.equal(loaded.name, 'example.com/app:v1');
+    // The same manifest bytes: the same config, the same uncompressed layers (their digests are the diff_ids), in the same order.
+    assert.equal(loaded.descriptor.digest, image.descriptor.digest);
+    assert.equal(loaded.descriptor.mediaType, MEDIA_TYPE.manifest);
+    assert.deepEqual(loaded.descriptor.platform, { architecture: 'amd64', os: 'linux' });
+    assert.equal(loaded.created, '2026-01-01T00:00:00Z', "the config's creation time");
+    const [platform] = await platformImages(target, loaded.descriptor);
+    assert.equal(platform.key, 'linux/amd64');
+    assert.deepEqual(platform.config.rootfs.diff_ids, image.config.rootfs.diff_ids);
+    assert.deepEqual(
+      platform.manifest.layers.map((layer) => [layer.mediaType, layer.digest]),
+      image.config.rootfs.diff_ids.map((id) => [MEDIA_TYPE.layer, id]),
+    );
+    // Only the image's blobs: skopeo's legacy <id>/json files and links are not stored.
+    assert.deepEqual(await storeBlobs(target), await imageBlobs(store, image.descriptor));
+  });
+
+  it('follows symbolic and hard links between layer files (docker before 25), and ignores the legacy metadata', async () => {
+    const { image } = await original();
+    const { entries, item } = await legacy();
+    entries.push({ path: 'l4/layer.tar', type: 'Link', linkpath: 'l1/layer.tar' });
+    const file = join(dir, 'legacy.tar');
+    for (const third of ['l3/layer.tar', 'l4/layer.tar']) {
+      await writeFile(file, withManifest(entries, [{ ...item, Layers: [...item.Layers.slice(0, 2), third] }]));
+      const target = await freshStore();
+      const [loaded] = await loadArchive(target, file);
+      assert.equal(loaded.descriptor.digest, image.descriptor.digest, third);
+      assert.deepEqual(await storeBlobs(target), await imageBlobs(store, image.descriptor));
+    }
+  });
+
+  it('loads gzip and zstd layers as such, by their first bytes', async () => {
+    const { config, layers } = await original();
+    const gzipped = gzipSync(layers[1]);
+    // zstd's magic number and a frame skopeo never writes: only the media type is looked at, not the content.
+    const zstd = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from('not really zstd')]);
+    const file = join(dir, 'compressed.tar');
+    await writeFile(
+      file,
+      withManifest(
+        [
+          { path: 'config.json', body: config },
+          { path: 'plain.tar', body: layers[0] },
+          { path: 'layer.tar.gz', body: gzipped },
+          { path: 'layer.tar.zst', body: zstd },
+        ],
+        [{ Config: 'config.json', RepoTags: ['example.com/app:v1'], Layers: ['plain.tar', 'layer.tar.gz', 'layer.tar.zst'] }],
+      ),
+    );
+    const target = await freshStore();
+    const [loaded] = await loadArchive(target, file);
+    const [{ manifest }] = await platformImages(target, loaded.descriptor);
+    assert.deepEqual(
+      manifest.layers.map((layer) => [layer.mediaType, layer.digest]),
+      [
+        [MEDIA_TYPE.layer, sha256Digest(layers[0])],
+        [MEDIA_TYPE.layerGzip, sha256Digest(gzipped)],
+        ['application/vnd.oci.image.layer.v1.tar+zstd', sha256Digest(zstd)],
+      ],
+    );
+    assert.equal(manifest.config.digest, sha256Digest(config));
+  });
+
+  it('loads every image of an archive of two, naming them all at once', async () => {
+    await makeImage(store, 'tool:v2', [{ platform: 'linux/amd64', layers: [{ 'etc/a': 'a' }, { 'bin/tool': 'tool' }] }]);
+    // skopeo writes one image per docker-archive; `docker save A B` writes both into one manifest.json.
+    const merged = join(dir, 'merged');
+    await mkdir(merged);
+    const items: ManifestItem[] = [];
+    for (const [name, tag] of [
+      ['example.com/app:v1', 'example.com/app:v1'],
+      ['tool:v2', 'example.com/tool:v2'],
+    ]) {
+      const file = join(dir, `${name.replace(/[/:]/g, '_')}.tar`);
+      await skopeoArchive(file, tag, name);
+      execFileSync('tar', ['-xf', file, '-C', merged]);
+      items.push(...(JSON.parse(await readFile(join(merged, 'manifest.json'), 'utf8')) as ManifestItem[]));
+    }
+    await writeFile(join(merged, 'manifest.json'), JSON.stringify(items));
+    const file = join(dir, 'two.tar');
+    execFileSync('tar', ['-cf', file, '-C', merged, '.']);
+    const target = await freshStore();
+    const loaded = await loadArchive(target, file);
+    assert.deepEqual(
+      loaded.map((image) => image.name),
+      ['example.com/app:v1', 'example.com/tool:v2'],
+    );
+    assert.equal(loaded[0].descriptor.digest, (await original()).image.descriptor.digest);
+    assert.equal(loaded[1].descriptor.digest, (await original('tool:v2')).image.descriptor.digest);
+    assert.deepEqual(
+      (await target.listImages()).map((image) => image.name),
+      ['example.com/app:v1', 'example.com/tool:v2'],
+    );
+  });
+
+  it('refuses an image skopeo wrote without a name, saying how to name it', async () => {
+    const file = join(dir, 'unnamed.tar');
+    await skopeoArchive(file);
+    const target = await freshStore();
+    const before = await snapshot(target);
+    await rejectsWith(
+      loadArchive(target, file),
+      'INVALID_ARCHIVE',
+      /: the archive's image 1 \(sha256:[a-f0-9]{64}\) has no name \(no RepoTags in manifest\.json\), so it cannot be loaded into the store; write the archive with a name \(docker save NAME:TAG, or skopeo copy \.\.\. docker-archive:FILE:NAME:TAG\)$/,
+    );
+    assert.deepEqual(await snapshot(target), before);
+    // Read without naming, it is fine.
+    const [image] = await readDockerArchive(target, file);
+    assert.deepEqual(image.names, []);
+    assert.equal(image.descriptor.digest, (await original()).image.descriptor.digest);
+  });
+
+  describe('refuses a broken or unsafe docker-archive and leaves the store as it was', () => {
+    /** Points the repeated layer's link (`l3/layer.tar`) elsewhere. */
+    const relink = (type: 'SymbolicLink' | 'Link', linkpath: string) => (entries: RawEntry[], item: ManifestItem) => {
+      entries[6] = { path: 'l3/layer.tar', type, linkpath };
+      return [item];
+    };
+    const cases: { name: string; change: (entries: RawEntry[], item: ManifestItem) => unknown; message: RegExp }[] = [
+      {
+        name: 'a layer whose content is not its diff_id',
+        change: (entries, item) => {
+          entries[5] = { path: 'l2/layer.tar', body: tarOf({ 'etc/b': 'changed' }) };
+          return [item];
+        },
+        message: /: manifest\.json entry 1: layer 2 \(l2\/layer\.tar\) has digest sha256:[a-f0-9]{64}, but its config [a-f0-9]{64}\.json gives diff_id sha256:[a-f0-9]{64}$/,
+      },
+      {
+        name: 'more layers than the config has diff_ids',
+        change: (_, item) => [{ ...item, Layers: [...item.Layers, 'l2/layer.tar'] }],
+        message: /: manifest\.json entry 1 lists 4 layers, but its config [a-f0-9]{64}\.json has 3 \(rootfs\.diff_ids\)$/,
+      },
+      {
+        name: 'an unnamed image (RepoTags null)',
+        change: (_, item) => [{ ...item, RepoTags: null }],
+        message: /: the archive's image 1 \(sha256:[a-f0-9]{64}\) has no name \(no RepoTags in manifest\.json\)/,
+      },
+      {
+        name: 'an unusable name',
+        change: (_, item) => [{ ...item, RepoTags: ['Bad Name'] }],
+        message: /: the archive's image 1 has an unusable name: invalid image name "Bad Name"/,
+      },
+      {
+        name: 'a symbolic link out of the archive',
+        change: relink('SymbolicLink', '../../etc/passwd'),
+        message: /: entry "l3\/layer\.tar" is a symbolic link to "\.\.\/\.\.\/etc\/passwd", outside the archive$/,
+      },
+      {
+        name: 'an absolute symbolic link',
+        change: relink('SymbolicLink', '/etc/passwd'),
+        message: /: entry "l3\/layer\.tar" is a symbolic link to "\/etc\/passwd", outside the archive$/,
+      },
+      {
+        name: 'a hard link out of the archive',
+        change: relink('Link', '../x'),
+        message: /: entry "l3\/layer\.tar" is a hard link to "\.\.\/x", outside the archive$/,
+      },
+      {
+        name: 'a link to a missing file',
+        change: relink('SymbolicLink', '../l9/layer.tar'),
+        message: /: manifest\.json entry 1: layer 3 \(l3\/layer\.tar\) is a link to l9\/layer\.tar, which is not a file of the archive$/,
+      },
+      {
+        name: 'a link to itself',
+        change: relink('SymbolicLink', 'layer.tar'),
+        message: /: manifest\.json entry 1: layer 3 \(l3\/layer\.tar\) is a chain of more than 8 links$/,
+      },
+      {
+        name: 'a config that is a link',
+        change: (entries, item) => {
+          entries.push({ path: 'config.json', type: 'SymbolicLink', linkpath: item.Config });
+          return [{ ...item, Config: 'config.json' }];
+        },
+        message: /: entry "config\.json" is a symbolic link \(to "[a-f0-9]{64}\.json"\); only layers may be links$/,
+      },
+      {
+        name: 'a layer missing from the archive',
+        change: (_, item) => [{ ...item, Layers: ['l1/layer.tar', 'nope/layer.tar', 'l3/layer.tar'] }],
+        message: /: manifest\.json entry 1: layer 2 \(nope\/layer\.tar\) is not a file of the archive$/,
+      },
+      {
+        name: 'a layer path with ..',
+        change: (_, item) => [{ ...item, Layers: ['../l1/layer.tar', 'l2/layer.tar', 'l3/layer.tar'] }],
+        message: /: manifest\.json entry 1: layer 1 is "\.\.\/l1\/layer\.tar", which has a "\.\." path component$/,
+      },
+      {
+        name: 'a config that is not an image config',
+        change: (entries, item) => {
+          entries[0] = { path: item.Config, body: '{"rootfs":{"diff_ids":[]}}' };
+          return [item];
+        },
+        message: /: manifest\.json entry 1: its config [a-f0-9]{64}\.json has no "os" and "architecture"$/,
+      },
+      { name: 'a manifest.json that is not a list', change: (_, item) => item, message: /: manifest\.json is not a docker-archive manifest/ },
+      {
+        name: 'a manifest.json that is a link',
+        change: (entries, item) => {
+          entries.push({ path: 'manifest.json', type: 'SymbolicLink', linkpath: 'repositories' });
+          return [item];
+        },
+        message: /: entry "manifest\.json" is a symbolic link \(to "repositories"\); manifest\.json must be a regular file$/,
+      },
+    ];
+
+    for (const testCase of cases) {
+      it(`refuses ${testCase.name}`, async () => {
+        const { entries, item } = await legacy();
+        const items = testCase.change(entries, item);
+        const file = join(dir, 'bad.tar');
+        await writeFile(file, withManifest(entries, items));
+        const target = await freshStore();
+        const before = await snapshot(target);
+        await rejectsWith(loadArchive(target, file), 'INVALID_ARCHIVE', testCase.message);
+        assert.deepEqual(await snapshot(target), before);
+      });
+    }
+  });
+
+  it('readImageArchive stores the images of either kind with their names, naming nothing', async () => {
+    await makeImage(store, 'tool:v2', [{ platform: 'linux/arm64', layers: [{ 'bin/tool': 'tool' }] }]);
+    const oci = join(dir, 'oci.tar');
+    await saveArchive(store, ['example.com/app:v1', 'tool:v2'], oci);
+    const docker = join(dir, 'docker.tar');
+    await skopeoArchive(docker, 'example.com/app:v1');
+    const target = await freshStore();
+    const fromOci = await readImageArchive(target, oci);
+    assert.deepEqual(
+      fromOci.map(({ names, descriptor }) => [names, descriptor.digest]),
+      [
+        [['example.com/app:v1'], (await store.getImage('example.com/app:v1')).descriptor.digest],
+        [['tool:v2'], (await store.getImage('tool:v2')).descriptor.digest],
+      ],
+    );
+    const fromDocker = await readImageArchive(target, docker);
+    assert.deepEqual(
+      fromDocker.map(({ names, descriptor }) => [names, descriptor.digest, descriptor.platform]),
+      [[['example.com/app:v1'], (await original()).image.descriptor.digest, { architecture: 'amd64', os: 'linux' }]],
+    );
+    const [viaDocker] = await readDockerArchive(target, docker);
+    assert.deepEqual(viaDocker.platform, { architecture: 'amd64', os: 'linux' });
+    assert.deepEqual(await target.listImages(), []);
+    // The docker-archive's image is the OCI archive's amd64 one: no blob beyond those of the two images.
+    const expected = new Set([...(await imageBlobs(store, (await store.getImage('example.com/app:v1')).descriptor)), ...(await imageBlobs(store, (await store.getImage('tool:v2')).descriptor))]);
+    assert.deepEqual(await storeBlobs(target), [...expected].sort());
+    await rejectsWith(readDockerArchive(target, oci), 'INVALID_ARCHIVE', /is not a docker-archive: it has no manifest\.json \(it is an OCI archive: read it with readImageArchive\)$/);
+  });
+
+  it('archiveKind tells the kinds apart from the entry names', async () => {
+    const oci = join(dir, 'oci.tar');
+    await saveArchive(store, ['example.com/app:v1'], oci);
+    const docker = join(dir, 'docker.tar');
+    await skopeoArchive(docker, 'example.com/app:v1');
+    const other = join(dir, 'other.tar');
+    await writeFile(other, tarOf({ README: 'hello' }));
+    const text = join(dir, 'text');
+    await writeFile(text, 'not a tar');
+    assert.deepEqual(await Promise.all([oci, docker, other, text].map((file) => archiveKind(file))), ['oci', 'docker', undefined, undefined]);
+    await rejectsWith(archiveKind(join(dir, 'missing.tar')), 'IO', /no such file$/);
+  });
+
+  it('FROM oci-archive: says a docker-archive is not an OCI archive', async () => {
+    const file = join(dir, 'docker.tar');
+    await skopeoArchive(file, 'example.com/app:v1');
+    const target = await freshStore();
+    await rejectsWith(importLayoutImage(target, { archive: file }), 'INVALID_ARCHIVE', /is a docker-archive, not an OCI archive \(it has no oci-layout and index\.json\); load it with kubefilec load -i .* and use the image by name$/);
+    assert.deepEqual(await storeBlobs(target), []);
   });
 });

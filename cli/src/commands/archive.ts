@@ -1,4 +1,4 @@
-/** `save` and `load`: images to and from OCI archives (a tar of an OCI image layout), readable by every OCI tool. */
+/** `save` and `load`: images to OCI archives (a tar of an OCI image layout), readable by every OCI tool, and from OCI archives or docker-archives. */
 import { Command } from 'commander';
 import { loadArchive, saveArchive } from '@kubefile/runtime';
 import { openStore, rootOption } from '../store-root.js';
@@ -22,10 +22,16 @@ export function registerArchiveCommands(program: Command, io: CommandIO): void {
 
   program
     .command('load')
-    .description('Read images from an OCI archive into the store, checking every digest')
-    .requiredOption('-i, --input <FILE>', 'an OCI archive, from kubefilec save or another OCI tool (e.g. skopeo copy ... oci-archive:FILE:name:tag)')
+    .description('Read images from an OCI archive or a docker-archive into the store, checking every digest')
+    .requiredOption(
+      '-i, --input <FILE>',
+      'an OCI archive, from kubefilec save or another OCI tool (e.g. skopeo copy ... oci-archive:FILE:name:tag), or a docker-archive (docker save, skopeo copy ... docker-archive:FILE:name:tag)',
+    )
     .addOption(rootOption())
-    .addHelpText('after', '\nNothing is stored unless the whole archive is valid: unsafe paths, links, devices and wrong digests are refused.\nExample: kubefilec load -i my-cluster.tar')
+    .addHelpText(
+      'after',
+      '\nImages are named as the archive names them (index.json ref.name, or docker\'s RepoTags).\nNothing is stored unless the whole archive is valid: unsafe paths, links out of the archive, devices and wrong digests are refused.\nExamples:\n  kubefilec load -i my-cluster.tar\n  docker save -o app.tar example.com/app:v1 && kubefilec load -i app.tar',
+    )
     .action(async (options: { input: string; root?: string }) => {
       const store = await openStore(options.root);
       const images = await loadArchive(store, options.input);
