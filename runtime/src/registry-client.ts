@@ -57,6 +57,7 @@ interface SendOptions {
 export class RegistryClient {
   private readonly base: string;
   private readonly tokens = new Map<string, string>();
+  private readonly authenticating = new Map<string, Promise<void>>();
   private basic = false;
 
   constructor(
@@ -229,7 +230,8 @@ export class RegistryClient {
         authenticated = true;
         const challenge = response.headers.get('www-authenticate') ?? '';
         await response.body?.cancel();
-        await this.authenticate(challenge, options.scopes);
+        // A token that another request fetched meanwhile is used as is.
+        if (this.authorization(options.scopes) === authorization) await this.authenticate(challenge, options.scopes);
         attempt--;
         continue;
       }
@@ -250,7 +252,18 @@ export class RegistryClient {
     return undefined;
   }
 
-  private async authenticate(challenge: string, scopes: readonly string[]): Promise<void> {
+  /** Requests answered 401 together (a push's first blob checks) share one token request. */
+  private authenticate(challenge: string, scopes: readonly string[]): Promise<void> {
+    const key = `${challenge}\n${scopes.join(' ')}`;
+    let pending = this.authenticating.get(key);
+    if (!pending) {
+      pending = this.requestAuthentication(challenge, scopes).finally(() => this.authenticating.delete(key));
+      this.authenticating.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async requestAuthentication(challenge: string, scopes: readonly string[]): Promise<void> {
     const scheme = challenge.split(' ')[0]?.toLowerCase();
     if (scheme === 'basic') {
       if (!this.options.credentials) throw this.loginNeeded();

@@ -1,10 +1,12 @@
-/** Test helpers: registry storages written by hand (distribution's filesystem layout), and a real docker-registry serving one. */
+/** Test helpers: registry storages written by hand (distribution's filesystem layout), a real docker-registry serving one, and a token server for it. */
 import bcrypt from 'bcryptjs';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { MEDIA_TYPE, REGISTRY_STORAGE, type Descriptor, type Digest } from '../src/index.js';
 
 /** Stores `bytes` as a blob of the registry storage at `root`; returns its descriptor. */
@@ -60,21 +62,38 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
+/** distribution's `auth.token`: it sends clients to `realm` and trusts JWTs signed by a certificate of `rootCertBundle`. */
+export interface TokenAuth {
+  token: { realm: string; service: string; issuer: string; rootCertBundle: string };
+}
+
+/** htpasswd users (name → password), or token auth. */
+export type RegistryAuth = Record<string, string> | TokenAuth;
+
+// A user record's values are strings; a token config's `token` is an object.
+const isTokenAuth = (auth: RegistryAuth): auth is TokenAuth => typeof auth.token === 'object';
+
+async function authConfig(auth: RegistryAuth | undefined, configDir: string, port: number): Promise<string> {
+  if (!auth) return '';
+  if (isTokenAuth(auth)) {
+    const { realm, service, issuer, rootCertBundle } = auth.token;
+    return `auth:\n  token:\n    realm: ${realm}\n    service: ${service}\n    issuer: ${issuer}\n    rootcertbundle: ${rootCertBundle}\n`;
+  }
+  const htpasswd = join(configDir, `htpasswd-${port}`);
+  // distribution reads the $2a$ spelling of bcrypt; the hash is the same.
+  await writeFile(htpasswd, Object.entries(auth).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4).replace(/^\$2b\$/, '$2a$')}\n`).join(''));
+  return `auth:\n  htpasswd:\n    realm: test\n    path: ${htpasswd}\n`;
+}
+
 /**
  * Starts Debian's docker-registry on a free loopback port over the storage at `root`, and waits
- * until it answers. With `users`, it asks for them (htpasswd, bcrypt).
+ * until it answers. With `auth`, it asks for users (htpasswd, bcrypt) or for tokens.
  */
-export async function startRegistry(root: string, configDir: string, users?: Record<string, string>): Promise<RunningRegistry> {
+export async function startRegistry(root: string, configDir: string, auth?: RegistryAuth): Promise<RunningRegistry> {
   const port = await freePort();
   const config = join(configDir, `registry-${port}.yml`);
-  let auth = '';
-  if (users) {
-    const htpasswd = join(configDir, `htpasswd-${port}`);
-    // distribution reads the $2a$ spelling of bcrypt; the hash is the same.
-    await writeFile(htpasswd, Object.entries(users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4).replace(/^\$2b\$/, '$2a$')}\n`).join(''));
-    auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${htpasswd}\n`;
-  }
-  await writeFile(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`);
+  const authYaml = await authConfig(auth, configDir, port);
+  await writeFile(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authYaml}`);
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
@@ -92,4 +111,80 @@ export async function startRegistry(root: string, configDir: string, users?: Rec
   }
   await stop();
   throw new Error(`docker-registry did not answer on 127.0.0.1:${port}: ${stderr}`);
+}
+
+/** What the token server was asked: the user (undefined: anonymous), the service and the scopes. */
+export interface TokenRequest {
+  user: string | undefined;
+  service: string | null;
+  scopes: string[];
+}
+
+export interface RunningTokenServer {
+  /** `http://127.0.0.1:PORT/token` */
+  realm: string;
+  /** The self-signed certificate the tokens are signed with (the registry's `rootcertbundle`). */
+  certPath: string;
+  /** Ready for `startRegistry`. */
+  auth: TokenAuth;
+  /** Every request, in order, including refused ones. */
+  requests: TokenRequest[];
+  stop(): Promise<void>;
+}
+
+const base64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
+
+/**
+ * A minimal token server (distribution's token auth spec) on a free loopback port. `users` get
+ * every action they ask for; anonymous requests get a token with no access (so the registry
+ * answers 401, as a real one does for private repositories); a wrong password gets 401.
+ */
+export async function startTokenServer(dir: string, users: Record<string, string>, { service = 'test-registry', issuer = 'test-issuer' } = {}): Promise<RunningTokenServer> {
+  await mkdir(dir, { recursive: true });
+  const keyPath = join(dir, 'token-key.pem');
+  const certPath = join(dir, 'token-cert.pem');
+  // Node can sign but not make certificates; distribution wants one in its bundle.
+  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=test-token-issuer']);
+  const key = createPrivateKey(await readFile(keyPath));
+  // distribution checks the x5c chain against its bundle, then the signature with the leaf's key.
+  const header = { typ: 'JWT', alg: 'RS256', x5c: [new X509Certificate(await readFile(certPath)).raw.toString('base64')] };
+  const requests: TokenRequest[] = [];
+
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+    const [user, ...rest] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
+    const scopes = url.searchParams.getAll('scope');
+    requests.push({ user, service: url.searchParams.get('service'), scopes });
+    if (url.pathname !== '/token') return void res.writeHead(404).end();
+    if (user !== undefined && users[user] !== rest.join(':')) {
+      return void res.writeHead(401, { 'www-authenticate': 'Basic realm="token"' }).end();
+    }
+    const access = user === undefined ? [] : scopes.flatMap((scope) => {
+      const parts = scope.split(':');
+      if (parts.length < 3) return [];
+      return [{ type: parts[0], name: parts.slice(1, -1).join(':'), actions: parts[parts.length - 1].split(',') }];
+    });
+    const now = Math.floor(Date.now() / 1000);
+    // nbf a little in the past: distribution allows only a small clock skew.
+    const claims = { iss: issuer, sub: user ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
+    const signed = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+    const token = `${signed}.${base64url(sign('sha256', Buffer.from(signed), key))}`;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  const realm = `http://127.0.0.1:${address.port}/token`;
+  return {
+    realm,
+    certPath,
+    auth: { token: { realm, service, issuer, rootCertBundle: certPath } },
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
