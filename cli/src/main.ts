@@ -103,10 +103,15 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addOption(new Option('--pull <POLICY>', 'FROM a registry image: pull it when it is not in the store (missing), always, or never').choices(['always', 'missing', 'never']).default('missing'))
     .addOption(tlsVerifyOption())
     .addOption(new Option('--network <MODE>', 'RUN\'s network: host, or none (a network namespace of its own; needs root)').choices(['host', 'none']).default('host'))
+    .option('--image-list <FILE>', 'more container images to carry in the image\'s registry, one per line (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--ignore-image-list <FILE>', 'container images not to carry, one per line (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--skip-missing-platform', 'leave out, with a warning, a container image that has no variant for a platform being built (default: an error)')
     .addOption(rootOption())
     .addHelpText(
       'after',
       '\nExample: kubefilec build -t my-cluster:v1 --platform linux/amd64,linux/arm64 examples/multi-arch\n' +
+        'After the instructions, the container images named in manifests/ (YAML image: values, imageList files), charts/ (values and templates),\n' +
+        'images/ (docker-archive or OCI archives) and --image-list are stored for each platform in the image\'s registry/.\n' +
         'COPY layers are cached by the content of their sources; a rebuild with nothing changed reuses every layer.\n' +
         'Ctrl-C stops the build cleanly: nothing is stored and no temporary file is left.',
     )

@@ -74,6 +74,9 @@ class PlainProgress implements ProgressSink {
       case 'step-output':
         this.write(`[${event.platform}] | ${event.line}\n`);
         break;
+      case 'warning':
+        this.write(`[${event.platform}] warning: ${event.message}\n`);
+        break;
       case 'step-bytes':
         break;
     }
@@ -129,6 +132,12 @@ class LiveProgress implements ProgressSink {
         this.above(`[${event.platform}] STEP ${event.step}/${event.total}: ${line?.text ?? ''}${outcome(event) || ' ✓'}`);
         break;
       }
+      case 'warning':
+        // Not cut to the terminal's width: a warning must be readable whole.
+        this.clear();
+        this.write(`[${event.platform}] warning: ${event.message}\n`);
+        this.draw();
+        break;
       case 'platform-done': {
         const line = this.lines.get(event.platform);
         if (line) Object.assign(line, { done: true, text: `done in ${seconds(event.ms)}`, bytes: 0 });

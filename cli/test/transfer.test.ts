@@ -40,7 +40,8 @@ describe('kubefilec login, push, pull, logout', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('needs a login, refuses a wrong password, then pushes and pulls one platform back', async () => {
+  /** Builds `app:v1` (amd64 and arm64, one tool each) into a store in `dir`; returns the store. */
+  async function buildApp(): Promise<string> {
     const context = join(dir, 'context');
     for (const arch of ['amd64', 'arm64']) {
       await mkdir(join(context, arch), { recursive: true });
@@ -49,6 +50,11 @@ describe('kubefilec login, push, pull, logout', function () {
     await writeFile(join(context, 'Kubefile'), 'FROM scratch\nCOPY ${ARCH}/tool bin/\n');
     const store = join(dir, 'store');
     assert.equal((await kubefilec(['build', '--root', store, '-t', 'app:v1', '--platform', 'linux/amd64,linux/arm64', '--progress', 'plain', context])).code, 0);
+    return store;
+  }
+
+  it('needs a login, refuses a wrong password, then pushes and pulls one platform back', async () => {
+    const store = await buildApp();
     const target = `${registry.host}/team/app:v1`;
 
     let r = await kubefilec(['push', 'app:v1', target, '--tls-verify=false', '--root', store]);
@@ -83,6 +89,39 @@ describe('kubefilec login, push, pull, logout', function () {
     r = await kubefilec(['pull', target, '--tls-verify=false', '--root', other]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /requires authentication/);
+  });
+
+  it('build carries the images its manifests and --image-list name, with the saved login; a missing platform is an error or a warning', async () => {
+    const store = await buildApp();
+    const both = ['--platform', 'linux/amd64,linux/arm64', '--root', store, '--progress', 'plain'];
+    assert.equal((await kubefilec(['login', registry.host, '-u', 'ann', '--password-stdin', '--tls-verify=false'], 'pw-of-ann\n')).code, 0);
+    assert.equal((await kubefilec(['push', 'app:v1', `${registry.host}/team/app:v1`, '--tls-verify=false', '--root', store])).code, 0);
+    assert.equal((await kubefilec(['push', 'app:v1', `${registry.host}/team/amd:1`, '--platform', 'linux/amd64', '--tls-verify=false', '--root', store])).code, 0);
+
+    const cluster = join(dir, 'cluster');
+    await mkdir(join(cluster, 'manifests'), { recursive: true });
+    await writeFile(join(cluster, 'manifests', 'app.yaml'), `kind: Pod\nspec:\n  containers:\n    - image: ${registry.host}/team/app:v1\n`);
+    await writeFile(join(cluster, 'Kubefile'), 'FROM scratch\nCOPY manifests manifests\n');
+    const extra = join(dir, 'extra.txt');
+    await writeFile(extra, `${registry.host}/team/amd:1\n`);
+    const missing = `no manifest for linux/arm64/v8 in ${registry.host}/team/amd:1 (it has: linux/amd64)`;
+
+    let r = await kubefilec(['build', ...both, '-t', 'cluster:v1', '--tls-verify=false', '--image-list', extra, cluster]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').at(-1), `kubefilec: error: ${extra}:1: ${missing}; leave it out with --skip-missing-platform, or list it in --ignore-image-list`);
+
+    r = await kubefilec(['build', ...both, '-t', 'cluster:v1', '--tls-verify=false', '--image-list', extra, '--skip-missing-platform', cluster]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\[linux\/amd64\] STEP 3\/3: collect container images \(2 named\)/);
+    assert.ok(r.stderr.includes(`[linux/arm64/v8] warning: ${extra}:1: ${missing}; left out (--skip-missing-platform)\n`), r.stderr);
+    r = await kubefilec(['inspect', 'cluster:v1', '--platform', 'linux/arm64', '--format', 'sealer', '--root', store]);
+    assert.match(r.stdout, new RegExp(`containerImageList:\\n\\s+- imageName: ${registry.host}/team/app:v1\\n`));
+    assert.doesNotMatch(r.stdout, /team\/amd:1/);
+
+    r = await kubefilec(['build', ...both, '-t', 'cluster:v1', '--image-list', join(dir, 'nothing.txt'), cluster]);
+    assert.deepEqual([r.code, r.stderr], [2, `kubefilec: error: cannot read image list ${join(dir, 'nothing.txt')}: no such file\n`]);
+    const help = await kubefilec(['build', '--help']);
+    for (const option of ['--image-list <FILE>', '--ignore-image-list <FILE>', '--skip-missing-platform']) assert.ok(help.stdout.includes(option), option);
   });
 
   it('every transfer command has --help with an example; a bad --tls-verify is a usage error', async () => {

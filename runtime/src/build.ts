@@ -8,9 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { realpath } from 'node:fs/promises';
+import { realpath, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CopyOp, Op, PlatformPlan, RunOp } from '@kubefile/compiler';
+import { ImageCollector, registryLayerEntries } from './collect.js';
+import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, type ChartInfo, type ImageListFile } from './collect-sources.js';
 import { collectCopyEntries, type LayerEntry } from './copy.js';
 import { sha256Digest, type Digest } from './digest.js';
 import { RuntimeError, throwIfAborted } from './errors.js';
@@ -21,6 +23,7 @@ import { LayerCache } from './layer-cache.js';
 import { writeLayer, type LayerResult } from './layer.js';
 import { createMounter, ImageRoot, type MounterName } from './mount.js';
 import { normalizeImageName } from './names.js';
+import { unpackLayers } from './rootfs.js';
 import { runCommand, type Isolation, type NetworkMode } from './run.js';
 import { pullImage } from './pull.js';
 import { mapLimited } from './concurrency.js';
@@ -55,6 +58,12 @@ export interface BuildOptions {
   pull?: 'always' | 'missing' | 'never';
   /** false: registries over plain HTTP (`--tls-verify=false`). */
   tlsVerify?: boolean;
+  /** More container images to carry in the cluster image (`--image-list FILE`), beside those its files name. */
+  imageLists?: ImageListFile[];
+  /** Container images not to carry (`--ignore-image-list FILE`). */
+  ignoreImageLists?: ImageListFile[];
+  /** A container image without the platform being built is left out with a warning instead of failing the build. */
+  skipMissingPlatform?: boolean;
 }
 
 export type BuildEvent =
@@ -62,6 +71,7 @@ export type BuildEvent =
   | { type: 'step'; platform: string; step: number; total: number; text: string; line: number }
   | { type: 'step-bytes'; platform: string; step: number; bytes: number }
   | { type: 'step-output'; platform: string; step: number; line: string }
+  | { type: 'warning'; platform: string; message: string }
   | { type: 'step-done'; platform: string; step: number; total: number; cached: boolean; shared: boolean; ms: number; layer?: Digest }
   | { type: 'platform-done'; platform: string; manifest: Digest; ms: number }
   | { type: 'done'; image: string; digest: Digest; ms: number; cached: number; built: number };
@@ -82,6 +92,8 @@ interface ImageState {
   clusterLayers: ClusterLayer[];
   history: NonNullable<OciImageConfig['history']>;
   base?: PlatformImage;
+  /** How many of `layers` are the base's. */
+  baseLayers: number;
   /** The image unpacked for RUN steps, made at the first one and kept to the end. */
   root?: ImageRoot;
 }
@@ -123,6 +135,7 @@ class Builder {
   /** Layers being made in this build, by what determines them, so equal work on two platforms runs once. */
   private readonly inFlight = new Map<string, Promise<{ key: string; layer: LayerResult; cached: boolean }>>();
   private readonly bases = new Map<string, Promise<PlatformImage[]>>();
+  private collector: ImageCollector | undefined;
 
   constructor(
     private readonly store: ImageStore,
@@ -137,7 +150,7 @@ class Builder {
   }
 
   async buildPlatform(plan: PlatformPlan): Promise<{ platform: string; descriptor: Descriptor }> {
-    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [] };
+    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [], baseLayers: 0 };
     try {
       return await this.buildSteps(plan, state);
     } finally {
@@ -180,7 +193,8 @@ class Builder {
       }
       onEvent?.({ type: 'step-done', platform: plan.platform, step, total, cached, shared, ms: Date.now() - stepStarted, ...(layer ? { layer } : {}) });
     }
-    const descriptor = await this.writeManifest(plan, state);
+    const collected = await this.collectImages(plan, state);
+    const descriptor = await this.writeManifest(plan, state, collected);
     onEvent?.({ type: 'platform-done', platform: plan.platform, manifest: descriptor.digest, ms: Date.now() - started });
     return { platform: plan.platform, descriptor };
   }
@@ -191,6 +205,7 @@ class Builder {
     state.base = base;
     state.cacheKey = base.descriptor.digest;
     state.layers.push(...base.manifest.layers);
+    state.baseLayers = state.layers.length;
     state.diffIds.push(...base.config.rootfs.diff_ids);
     const spec = base.config[CLUSTER_IMAGE_KEY];
     state.clusterLayers.push(...base.config.rootfs.diff_ids.map((_, i) => spec?.layers[i] ?? { type: 'BASE', value: image }));
@@ -330,7 +345,76 @@ class Builder {
     return this.options.compress ? chainKey(key, 'gzip') : key;
   }
 
-  private async writeManifest(plan: PlatformPlan, state: ImageState): Promise<Descriptor> {
+  /**
+   * After the instructions: the container images that the image's own manifests, charts and image
+   * archives (in the layers this Kubefile added; a base carries its own) and `--image-list` name,
+   * stored for the platform in `registry/` as one more layer. Cached like a RUN: the same image so
+   * far and the same lists reuse the layer without asking any registry (`--no-cache` or
+   * `--pull always` collect again).
+   */
+  private async collectImages(plan: PlatformPlan, state: ImageState): Promise<CollectionSummary> {
+    const { signal, onEvent } = this.options;
+    const lists = this.options.imageLists ?? [];
+    const ignore = (this.options.ignoreImageLists ?? []).flatMap((list) => imageListReferences(list).map((found) => found.reference));
+    const key = chainKey(state.cacheKey, `collect/1 ${JSON.stringify([plan.platform, lists.map((l) => l.text), ignore, this.options.skipMissingPlatform === true, this.options.pull === 'never'])}`);
+    const step = plan.ops.length + 1;
+    const announce = (text: string): void => onEvent?.({ type: 'step', platform: plan.platform, step, total: step, text, line: 0 });
+    const reuse = this.options.noCache || this.options.pull === 'always' ? undefined : await this.layerCache.getEntry<CollectionSummary>(this.storedKey(key));
+    if (reuse?.meta) {
+      if (reuse.layer) {
+        announce(`collect ${reuse.meta.images.length} container images`);
+        this.addCollectedLayer(state, reuse.layer, reuse.meta);
+        this.cached++;
+        onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: true, shared: false, ms: 0, layer: reuse.layer.descriptor.digest });
+      }
+      return reuse.meta;
+    }
+    const started = Date.now();
+    const work = this.store.tempPath('.collect');
+    try {
+      await unpackLayers(this.store, state.layers.slice(state.baseLayers), join(work, 'image'), signal, COLLECTED_DIRECTORIES);
+      const sources = await findCollectSources(join(work, 'image'), lists, signal);
+      const summary: CollectionSummary = { images: [], charts: sources.charts };
+      let layer: LayerResult | undefined;
+      if (sources.images.length + sources.archives.length > 0) {
+        announce(`collect container images (${sources.images.length} named${sources.archives.length > 0 ? `, ${sources.archives.length} archives` : ''})`);
+        this.collector ??= new ImageCollector(this.store, {
+          ...(this.options.pull ? { pull: this.options.pull } : {}),
+          ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
+          ...(this.options.skipMissingPlatform ? { skipMissingPlatform: true } : {}),
+          ...(signal ? { signal } : {}),
+          ignore,
+        });
+        const collected = await this.collector.collect(plan.platform, sources, {
+          onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
+          onWarning: (message) => onEvent?.({ type: 'warning', platform: plan.platform, message }),
+          onBytes: (bytes) => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes }),
+        });
+        summary.images = collected.images.map(({ reference, digest, sources: where }) => ({ reference, digest, sources: where }));
+        if (collected.images.length > 0) {
+          const entries = await registryLayerEntries(this.store, collected, join(work, 'links'));
+          layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal });
+          this.addCollectedLayer(state, layer, summary);
+          this.built++;
+          onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: false, shared: false, ms: Date.now() - started, layer: layer.descriptor.digest });
+        }
+      }
+      await this.layerCache.put(this.storedKey(key), layer, summary);
+      return summary;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private addCollectedLayer(state: ImageState, layer: LayerResult, summary: CollectionSummary): void {
+    state.layers.push(layer.descriptor);
+    state.diffIds.push(layer.diffId);
+    const value = summary.images.map((image) => image.reference).join(' ');
+    state.clusterLayers.push({ type: 'IMAGES', value });
+    state.history.push({ created: this.created, created_by: `collect container images: ${value}` });
+  }
+
+  private async writeManifest(plan: PlatformPlan, state: ImageState, collected: CollectionSummary): Promise<Descriptor> {
     const { store } = this;
     const base = state.base?.config;
     const baseSpec = base?.[CLUSTER_IMAGE_KEY];
@@ -344,6 +428,10 @@ class Builder {
     };
     const apps = [...(baseSpec?.apps ?? []), ...plan.config.apps];
     if (apps.length > 0) spec.apps = apps.map((app) => ({ ...app }));
+    const images = mergeBy([...(baseSpec?.images ?? []), ...collected.images], (image) => image.reference);
+    if (images.length > 0) spec.images = images;
+    const charts = mergeBy([...(baseSpec?.charts ?? []), ...collected.charts], (chart) => chart.path);
+    if (charts.length > 0) spec.charts = charts;
     const launch = plan.config.launch ?? baseSpec?.launch;
     if (launch) spec.launch = launch;
     const kubeVersion = plan.config.kubeVersion ?? baseSpec?.kubeVersion;
@@ -417,6 +505,19 @@ function splitLayoutReference(text: string): [string, string | undefined] {
 
 /** Versions the COPY layer key: change it when the layer format changes, so old cache entries miss. */
 const COPY_LAYER_KEY = 'copy-layer/1';
+
+/** What image collection recorded for the config: the images carried, and the charts seen. */
+interface CollectionSummary {
+  images: NonNullable<ClusterImageSpec['images']>;
+  charts: ChartInfo[];
+}
+
+/** Later items replace earlier ones with the same key, in the earlier one's place. */
+function mergeBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) byKey.set(key(item), item);
+  return [...byKey.values()];
+}
 
 function chainKey(parent: string, part: string): string {
   return createHash('sha256').update(`${parent}\n${part}`).digest('hex');

@@ -10,6 +10,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { CopyOp } from '@kubefile/compiler';
 import { normalizeContextPath, sourceKind } from '@kubefile/compiler/sources';
+import type { Digest } from './digest.js';
 import { errnoCode, RuntimeError, throwIfAborted } from './errors.js';
 
 export interface LayerEntry {
@@ -26,6 +27,8 @@ export interface LayerEntry {
   linkTarget?: string;
   /** Files: the absolute path to read the content from. */
   source?: string;
+  /** Files: the content's digest when it is known already (a registry blob), so it is not hashed again. */
+  digest?: Digest;
   /** Files: what the content digest cache checks. */
   stat?: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number };
 }
@@ -158,7 +161,7 @@ class Collector {
  * copy would; a non-directory replacing a directory takes its contents with it, and a path whose
  * parent is not a directory gets one.
  */
-class EntryTree {
+export class EntryTree {
   private readonly entries = new Map<string, LayerEntry>();
 
   add(entry: LayerEntry): void {

@@ -46,6 +46,7 @@ export class FileDigestCache {
   }
 
   lookup(entry: LayerEntry): Digest | undefined {
+    if (entry.digest) return entry.digest;
     const { source, stat } = entry;
     if (entry.type !== 'file' || source === undefined || stat === undefined) return undefined;
     const record = this.used.get(source) ?? this.loaded.get(source);

@@ -26,3 +26,6 @@ export * from './registry-client.js';
 export * from './pull.js';
 export * from './push.js';
 export * from './image-references.js';
+export * from './collect-sources.js';
+export * from './collect.js';
+export { readDockerArchive, type DockerArchiveImage } from './docker-archive.js';

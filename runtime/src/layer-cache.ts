@@ -12,8 +12,10 @@ import type { Descriptor } from './oci.js';
 import type { ImageStore } from './store.js';
 
 interface CacheEntry {
-  layer: Descriptor;
-  diffId: Digest;
+  layer?: Descriptor;
+  diffId?: Digest;
+  /** What the step learned beside its layer (image collection: the images and charts found). */
+  meta?: unknown;
 }
 
 export class LayerCache {
@@ -24,22 +26,29 @@ export class LayerCache {
   }
 
   async get(key: string): Promise<LayerResult | undefined> {
+    return (await this.getEntry(key))?.layer;
+  }
+
+  /** An entry with its meta; a step may have made no layer (nothing to collect). */
+  async getEntry<Meta>(key: string): Promise<{ layer?: LayerResult; meta?: Meta } | undefined> {
     let entry: CacheEntry;
     try {
       entry = JSON.parse(await readFile(this.path(key), 'utf8')) as CacheEntry;
     } catch {
       return undefined;
     }
+    const meta = entry.meta === undefined ? {} : { meta: entry.meta as Meta };
+    if (entry.layer === undefined && entry.diffId === undefined && entry.meta !== undefined) return meta;
     if (!isDigest(entry.layer?.digest) || !isDigest(entry.diffId)) return undefined;
     if ((await this.store.blobSize(entry.layer.digest)) !== entry.layer.size) return undefined;
     // Reused blobs count as new for a `prune` running beside this build.
     await this.store.touchBlob(entry.layer.digest);
-    return { descriptor: entry.layer, diffId: entry.diffId };
+    return { layer: { descriptor: entry.layer, diffId: entry.diffId }, ...meta };
   }
 
-  async put(key: string, layer: LayerResult): Promise<void> {
+  async put(key: string, layer: LayerResult | undefined, meta?: unknown): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const entry: CacheEntry = { layer: layer.descriptor, diffId: layer.diffId };
+    const entry: CacheEntry = { ...(layer ? { layer: layer.descriptor, diffId: layer.diffId } : {}), ...(meta === undefined ? {} : { meta }) };
     const temp = this.store.tempPath('.json');
     await writeFile(temp, JSON.stringify(entry));
     try {

@@ -76,6 +76,10 @@ export interface ClusterImageSpec {
   launch?: { apps?: string[]; cmds?: string[] };
   kubeVersion?: string;
   maintainer?: string;
+  /** The container images its `registry/` carries, each with the places that name it. */
+  images?: { reference: string; digest: Digest; sources: string[] }[];
+  /** The Helm charts in `charts/`, with the Kubernetes versions they accept (`kubeVersion`). */
+  charts?: { path: string; name?: string; version?: string; kubeVersion?: string }[];
   /** One per entry of `rootfs.diff_ids`. */
   layers: ClusterLayer[];
 }

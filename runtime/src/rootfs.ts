@@ -15,22 +15,23 @@ export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 
 /**
  * Unpacks `layers` (bottom first) into `root`: an empty directory, or one holding the layers below
- * them. With `only`, just that directory of the image (`registry`).
+ * them. With `only`, just those directories of the image (`registry`).
  */
-export async function unpackLayers(store: ImageStore, layers: readonly Descriptor[], root: string, signal?: AbortSignal, only?: string): Promise<void> {
+export async function unpackLayers(store: ImageStore, layers: readonly Descriptor[], root: string, signal?: AbortSignal, only?: string | readonly string[]): Promise<void> {
   await mkdir(root, { recursive: true });
+  const dirs = only === undefined ? undefined : typeof only === 'string' ? [only] : only;
+  const inside = (path: string): boolean => dirs === undefined || dirs.some((dir) => path === dir || path.startsWith(`${dir}/`));
   const wanted = (path: string): boolean => {
-    if (only === undefined) return true;
     const normal = normalizeEntryPath(path);
-    return normal !== undefined && (normal === only || normal.startsWith(`${only}/`));
+    return dirs === undefined || (normal !== undefined && inside(normal));
   };
   // A whiteout matters when what it removes is `only`, inside it, or holds it.
   const wantedWhiteout = (path: string): boolean => {
-    if (only === undefined) return true;
+    if (dirs === undefined) return true;
     const normal = normalizeEntryPath(path) ?? '';
     const name = posix.basename(normal);
     const target = name === OPAQUE_WHITEOUT ? posix.dirname(normal) : posix.join(posix.dirname(normal), name.slice(WHITEOUT_PREFIX.length));
-    return target === '.' || wanted(target) || only.startsWith(`${target}/`);
+    return target === '.' || inside(target) || dirs.some((dir) => dir.startsWith(`${target}/`));
   };
   for (const layer of layers) {
     throwIfAborted(signal);

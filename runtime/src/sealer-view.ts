@@ -64,6 +64,8 @@ export interface SealerImage {
     layers: SealerLayer[];
     platform: SealerPlatform;
     sealer_version: string;
+    /** The container images its registry carries (sealer's ContainerImage: name and platform). */
+    containerImageList?: { imageName: string; platform: SealerPlatform }[];
   };
   status: Record<string, never>;
 }
@@ -145,6 +147,7 @@ export function sealerImage(name: string, image: PlatformImage, sealerVersion: s
       }),
       platform: sealerPlatform(image.platform),
       sealer_version: sealerVersion,
+      ...(spec?.images?.length ? { containerImageList: spec.images.map((collected) => ({ imageName: collected.reference, platform: sealerPlatform(image.platform) })) } : {}),
     },
     status: {},
   };

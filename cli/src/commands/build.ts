@@ -1,6 +1,7 @@
 /** `kubefilec build`: compile a Kubefile for each target platform and build one multi-platform image. */
-import { buildImage, ImageStore } from '@kubefile/runtime';
-import { EXIT_OK, EXIT_PROBLEMS } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { buildImage, ImageStore, type ImageListFile } from '@kubefile/runtime';
+import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 import { resolveStoreRoot } from '../store-root.js';
 import { compileKubefile, type TargetOptions } from '../target.js';
@@ -19,12 +20,30 @@ export interface BuildCommandOptions extends TargetOptions {
   network?: 'host' | 'none';
   pull?: 'always' | 'missing' | 'never';
   tlsVerify?: boolean;
+  imageList?: string[];
+  ignoreImageList?: string[];
+  skipMissingPlatform?: boolean;
+}
+
+/** `--image-list` files, read before anything is built so a wrong path fails at once. */
+async function readImageLists(paths: readonly string[] | undefined): Promise<ImageListFile[]> {
+  return Promise.all(
+    (paths ?? []).map(async (path) => {
+      try {
+        return { name: path, text: await readFile(path, 'utf8') };
+      } catch (error) {
+        throw new UsageError(`cannot read image list ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
+      }
+    }),
+  );
 }
 
 /** Exit code of a process stopped by Ctrl-C, as shells report it. */
 const EXIT_INTERRUPTED = 130;
 
 export async function buildCommand(context: string, options: BuildCommandOptions, io: CommandIO): Promise<number> {
+  const imageLists = await readImageLists(options.imageList);
+  const ignoreImageLists = await readImageLists(options.ignoreImageList);
   const compiled = await compileKubefile(context, options, io);
   if (!compiled) return EXIT_PROBLEMS;
   const { source, result } = compiled;
@@ -50,6 +69,9 @@ export async function buildCommand(context: string, options: BuildCommandOptions
       ...(options.network ? { network: options.network } : {}),
       ...(options.pull ? { pull: options.pull } : {}),
       ...(options.tlsVerify === false ? { tlsVerify: false } : {}),
+      imageLists,
+      ignoreImageLists,
+      ...(options.skipMissingPlatform ? { skipMissingPlatform: true } : {}),
       signal: controller.signal,
       onEvent: (event) => progress.event(event),
     });
