@@ -373,18 +373,18 @@ class Builder {
     const work = this.store.tempPath('.collect');
     try {
       await unpackLayers(this.store, state.layers.slice(state.baseLayers), join(work, 'image'), signal, COLLECTED_DIRECTORIES);
-      const sources = await findCollectSources(join(work, 'image'), lists, signal);
+      this.collector ??= new ImageCollector(this.store, {
+        ...(this.options.pull ? { pull: this.options.pull } : {}),
+        ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
+        ...(this.options.skipMissingPlatform ? { skipMissingPlatform: true } : {}),
+        ...(signal ? { signal } : {}),
+        ignore,
+      });
+      const sources = this.collector.wanted(await findCollectSources(join(work, 'image'), lists, signal));
       const summary: CollectionSummary = { images: [], charts: sources.charts };
       let layer: LayerResult | undefined;
       if (sources.images.length + sources.archives.length > 0) {
         announce(`collect container images (${sources.images.length} named${sources.archives.length > 0 ? `, ${sources.archives.length} archives` : ''})`);
-        this.collector ??= new ImageCollector(this.store, {
-          ...(this.options.pull ? { pull: this.options.pull } : {}),
-          ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
-          ...(this.options.skipMissingPlatform ? { skipMissingPlatform: true } : {}),
-          ...(signal ? { signal } : {}),
-          ignore,
-        });
         const collected = await this.collector.collect(plan.platform, sources, {
           onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
           onWarning: (message) => onEvent?.({ type: 'warning', platform: plan.platform, message }),
@@ -396,8 +396,8 @@ class Builder {
           layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal });
           this.addCollectedLayer(state, layer, summary);
           this.built++;
-          onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: false, shared: false, ms: Date.now() - started, layer: layer.descriptor.digest });
         }
+        onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: false, shared: false, ms: Date.now() - started, ...(layer ? { layer: layer.descriptor.digest } : {}) });
       }
       await this.layerCache.put(this.storedKey(key), layer, summary);
       return summary;

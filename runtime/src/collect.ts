@@ -88,10 +88,15 @@ export class ImageCollector {
     this.ignored = new Set((options.ignore ?? []).map(canonical));
   }
 
-  /** The images of `sources` for `platform`, fetched into the store. */
+  /** `sources` without the images `--ignore-image-list` names. */
+  wanted(sources: CollectSources): CollectSources {
+    return { ...sources, images: sources.images.filter((image) => !this.ignored.has(canonical(image.reference))) };
+  }
+
+  /** The images of `sources` for `platform` (less the ignored ones), fetched into the store. */
   async collect(platform: string, sources: CollectSources, hooks: CollectHooks = {}): Promise<{ images: CollectedImage[]; manifests: Descriptor[]; blobs: Descriptor[] }> {
     const key = platformKey(platform);
-    const wanted = sources.images.filter((image) => !this.ignored.has(canonical(image.reference)));
+    const wanted = this.wanted(sources).images;
     const resolved: ResolvedImage[] = [];
     for (const archive of sources.archives) resolved.push(...(await this.fromArchive(archive, key, hooks)));
     const fromNames = await mapLimited(wanted, 8, (image) =>
