@@ -393,7 +393,9 @@ class Builder {
         summary.images = collected.images.map(({ reference, digest, sources: where }) => ({ reference, digest, sources: where }));
         if (collected.images.length > 0) {
           const entries = await registryLayerEntries(this.store, collected, join(work, 'links'));
+          // The layer is written while the blobs download, each taken as it lands.
           layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal });
+          await collected.finished;
           this.addCollectedLayer(state, layer, summary);
           this.built++;
         }

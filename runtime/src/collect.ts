@@ -11,7 +11,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mapLimited } from './concurrency.js';
+import { Limiter, mapLimited } from './concurrency.js';
 import { EntryTree, type LayerEntry } from './copy.js';
 import type { CollectSources, WantedImage } from './collect-sources.js';
 import { digestHex, type Digest } from './digest.js';
@@ -59,6 +59,15 @@ export interface CollectedImage {
   sources: string[];
 }
 
+/** A platform's images, with their blobs still downloading: `downloads` settle one by one, `finished` when all have. */
+export interface CollectedImages {
+  images: CollectedImage[];
+  manifests: Descriptor[];
+  blobs: Descriptor[];
+  downloads: ReadonlyMap<Digest, Promise<void>>;
+  finished: Promise<void>;
+}
+
 /** What one image needs in the registry: its manifests' bytes (kept in the store) and its blobs. */
 interface ResolvedImage {
   image: CollectedImage;
@@ -80,12 +89,15 @@ export class ImageCollector {
   private readonly clients = new Map<string, Promise<RegistryClient>>();
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
   private readonly ignored: Set<string>;
+  private readonly downloads = new Map<Digest, Promise<void>>();
+  private readonly limiter: Limiter;
 
   constructor(
     private readonly store: ImageStore,
     private readonly options: ImageCollectorOptions = {},
   ) {
     this.ignored = new Set((options.ignore ?? []).map(canonical));
+    this.limiter = new Limiter(options.parallel ?? 8);
   }
 
   /** `sources` without the images `--ignore-image-list` names. */
@@ -94,7 +106,7 @@ export class ImageCollector {
   }
 
   /** The images of `sources` for `platform` (less the ignored ones), fetched into the store. */
-  async collect(platform: string, sources: CollectSources, hooks: CollectHooks = {}): Promise<{ images: CollectedImage[]; manifests: Descriptor[]; blobs: Descriptor[] }> {
+  async collect(platform: string, sources: CollectSources, hooks: CollectHooks = {}): Promise<CollectedImages> {
     const key = platformKey(platform);
     const wanted = this.wanted(sources).images;
     const resolved: ResolvedImage[] = [];
@@ -114,15 +126,34 @@ export class ImageCollector {
     // Each blob from the first registry image that has it: a blob two images share is fetched once.
     const sourceOf = new Map<Digest, CollectedImage>();
     for (const r of resolved) if (r.image.from === 'registry') for (const blob of r.blobs) if (!sourceOf.has(blob.digest)) sourceOf.set(blob.digest, r.image);
-    await mapLimited(blobs.filter((blob) => sourceOf.has(blob.digest)), this.options.parallel ?? 8, async (blob) => {
-      const ref = parseRemoteReference((sourceOf.get(blob.digest) as CollectedImage).reference);
-      await (await this.client(ref)).downloadBlob(this.store, ref.repository, blob, hooks.onBytes);
-    });
+    // In the order the layer is written (by digest), so it can take each blob as it lands.
+    const downloads = new Map<Digest, Promise<void>>();
+    for (const blob of [...blobs].sort((a, b) => a.digest.localeCompare(b.digest))) {
+      const image = sourceOf.get(blob.digest);
+      if (image) downloads.set(blob.digest, this.download(image, blob, hooks));
+    }
     for (const { image, blobs: own } of resolved) {
       const bytes = own.reduce((sum, blob) => sum + blob.size, 0);
       hooks.onOutput?.(`${image.reference} ${image.digest} (${own.length} blobs, ${bytes} bytes, from ${image.from === 'archive' ? image.sources[0] : image.from})`);
     }
-    return { images: resolved.map((r) => r.image), manifests: uniqueBlobs(resolved.flatMap((r) => r.manifests)), blobs };
+    const finished = Promise.all(downloads.values()).then(() => undefined);
+    finished.catch(() => undefined);
+    return { images: resolved.map((r) => r.image), manifests: uniqueBlobs(resolved.flatMap((r) => r.manifests)), blobs, downloads, finished };
+  }
+
+  /** One download per blob for the whole build, whichever platforms need it; a few at a time. */
+  private download(image: CollectedImage, blob: Descriptor, hooks: CollectHooks): Promise<void> {
+    let started = this.downloads.get(blob.digest);
+    if (!started) {
+      const ref = parseRemoteReference(image.reference);
+      started = this.limiter.run(async () => {
+        await (await this.client(ref)).downloadBlob(this.store, ref.repository, blob, hooks.onBytes);
+      });
+      // Awaited through the layer's entries; a failure the layer never reaches is not unhandled.
+      started.catch(() => undefined);
+      this.downloads.set(blob.digest, started);
+    }
+    return started;
   }
 
   private async resolve(wanted: WantedImage, key: string): Promise<ResolvedImage> {
@@ -240,11 +271,13 @@ export class ImageCollector {
  * repository's links (layers, manifest revisions, tags), as distribution's filesystem driver
  * lays them out. Link files are written into `linkDir`, one per digest.
  */
-export async function registryLayerEntries(store: ImageStore, collected: { images: CollectedImage[]; manifests: Descriptor[]; blobs: Descriptor[] }, linkDir: string): Promise<LayerEntry[]> {
+export async function registryLayerEntries(store: ImageStore, collected: CollectedImages, linkDir: string): Promise<LayerEntry[]> {
   const tree = new EntryTree();
   const root = `registry/${REGISTRY_STORAGE}`;
-  const file = (path: string, source: string, size: number, digest?: Digest): void =>
-    tree.add({ path: `${root}/${path}`, type: 'file', mode: 0o644, mtimeMs: 0, size, source, ...(digest ? { digest } : {}) });
+  const file = (path: string, source: string, size: number, digest?: Digest): void => {
+    const ready = digest ? collected.downloads.get(digest) : undefined;
+    tree.add({ path: `${root}/${path}`, type: 'file', mode: 0o644, mtimeMs: 0, size, source, ...(digest ? { digest } : {}), ...(ready ? { ready } : {}) });
+  };
   for (const blob of uniqueBlobs([...collected.blobs, ...collected.manifests])) {
     const hex = digestHex(blob.digest);
     file(`blobs/sha256/${hex.slice(0, 2)}/${hex}/data`, store.blobPath(blob.digest), blob.size, blob.digest);

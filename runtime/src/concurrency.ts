@@ -26,3 +26,22 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
   if (failure) throw failure.error;
   return results;
 }
+
+/** At most `limit` tasks at a time, started in the order they were asked for. */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<R>(task: () => Promise<R>): Promise<R> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}

@@ -29,6 +29,8 @@ export interface LayerEntry {
   source?: string;
   /** Files: the content's digest when it is known already (a registry blob), so it is not hashed again. */
   digest?: Digest;
+  /** Files: settles when `source` is complete (a blob still downloading); the layer waits for it. */
+  ready?: Promise<unknown>;
   /** Files: what the content digest cache checks. */
   stat?: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number };
 }

@@ -71,7 +71,8 @@ export async function writeLayer(store: ImageStore, entries: readonly LayerEntry
   const sink = new LayerSink(gzip ?? writer, diffHash, options.onBytes);
   try {
     const workers = Math.max(0, Math.floor(options.workers ?? availableParallelism()));
-    if (workers > 1 && isLarge(entries)) await new ParallelTar(entries, sink, options, workers).run();
+    // Entries still arriving are written in order as they come, on this thread.
+    if (workers > 1 && isLarge(entries) && !entries.some((entry) => entry.ready)) await new ParallelTar(entries, sink, options, workers).run();
     else await writeInline(entries, sink, options);
     sink.write(END_OF_ARCHIVE, 0, () => undefined);
     if (sink.failure) throw sink.failure;
@@ -107,6 +108,7 @@ async function writeInline(entries: readonly LayerEntry[], sink: LayerSink, opti
   const tar = new TarWriter(new InlineBuffers(sink));
   for (const entry of entries) {
     throwIfAborted(options.signal);
+    if (entry.ready) await entry.ready;
     const digest = await tar.add(entry, entry.type === 'file' && options.digests.lookup(entry) === undefined);
     if (digest) options.digests.record(entry, digest);
   }
