@@ -3,7 +3,7 @@
  * function; errors a user can fix are printed once, here, without a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { PlatformError } from '@kubefile/compiler/platform';
+import { isPlatformError } from '@kubefile/compiler/platform';
 import { RuntimeError } from '@kubefile/runtime';
 import { readFileSync } from 'node:fs';
 import { registerArchiveCommands } from './commands/archive.js';
@@ -19,7 +19,9 @@ import type { LintCommandOptions } from './commands/lint.js';
 import { processIO, type CommandIO } from './commands/io.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './errors.js';
 
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+// dist/src/main.js, or the bundle dist/kubefilec.mjs (scripts/bundle.mjs): both in cli/.
+const packageFile = new URL(import.meta.url.endsWith('/kubefilec.mjs') ? '../package.json' : '../../package.json', import.meta.url);
+const packageJson = JSON.parse(readFileSync(packageFile, 'utf8')) as { version: string };
 export const VERSION = packageJson.version;
 
 
@@ -161,7 +163,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
       // Help and version requests are successes; every other parse failure is a usage error.
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof UsageError || error instanceof PlatformError) {
+    if (error instanceof UsageError || isPlatformError(error)) {
       io.err(`kubefilec: error: ${error.message}\n`);
       return EXIT_USAGE;
     }

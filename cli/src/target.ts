@@ -2,7 +2,7 @@
  * What the compiling commands share: the target platforms (`--platform`), `--build-arg` values,
  * the host platform and the build context on disk, turned into `CompileOptions`.
  */
-import { compile, parsePlatformList, platformFromNode, PlatformError, type CompileOptions, type CompileResult, type Platform } from '@kubefile/compiler';
+import { compile, parsePlatformList, platformFromNode, isPlatformError, type CompileOptions, type CompileResult, type Platform } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import type { CommandIO } from './commands/io.js';
 import { UsageError } from './errors.js';
@@ -41,7 +41,7 @@ export function compileOptions(options: TargetOptions, contextDir: string): Comp
   try {
     platforms = parsePlatformList(options.platform, host);
   } catch (error) {
-    if (error instanceof PlatformError) throw new UsageError(`--platform: ${error.message}`);
+    if (isPlatformError(error)) throw new UsageError(`--platform: ${error.message}`);
     throw error;
   }
   return { platforms, buildPlatform: host, buildArgs: parseBuildArgs(options.buildArg), context: nodeContext(contextDir), sha256: nodeSha256 };

@@ -77,6 +77,7 @@ export {
   PlatformError,
   canRunOnLinux,
   formatPlatform,
+  isPlatformError,
   parsePlatform,
   parsePlatformList,
   platformFromNode,

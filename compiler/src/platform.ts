@@ -30,6 +30,14 @@ export class PlatformError extends Error {
   }
 }
 
+/**
+ * Whether `error` is a PlatformError, told by its name: a program may hold two copies of this
+ * module (kubefilec's bundle, and the runtime it loads beside it), and `instanceof` sees only its own.
+ */
+export function isPlatformError(error: unknown): error is PlatformError {
+  return error instanceof Error && error.name === 'PlatformError';
+}
+
 /** What a build targets when nothing says otherwise. */
 export const DEFAULT_PLATFORM: Platform = Object.freeze({ os: 'linux', architecture: 'amd64' });
 
