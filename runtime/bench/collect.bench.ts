@@ -11,7 +11,7 @@
  *
  * Needs skopeo and docker-registry (scripts/install-system-deps.sh).
  */
-import { execFile, execFileSync, type ExecFileOptions } from 'node:child_process';
+import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Header } from 'tar';
 import { parsePlatform } from '@kubefile/compiler';
 import { ImageStore, MEDIA_TYPE, platformKeyOf, pushImage, toOciPlatform, uniqueBlobs, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../src/index.js';
+import { commandFailure, median, run } from './bench-process.js';
 import { startRegistry, type RunningRegistry } from '../test/registry-helpers.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 0) || 3;
@@ -40,25 +41,11 @@ interface Contender {
   collect(dir: string): Promise<void>;
 }
 
-function failure(file: string, args: string[], error: unknown): Error {
-  const { stderr, stdout } = error as { stderr?: Buffer | string; stdout?: Buffer | string };
-  const tail = `${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`.trim().split('\n').slice(-15).join('\n');
-  return new Error(`${file} ${args.join(' ')} failed:\n${tail || (error as Error).message}`);
-}
-
-function run(file: string, args: string[]): string {
-  try {
-    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-  } catch (error) {
-    throw failure(file, args, error);
-  }
-}
-
 /** As `run`, without blocking: the parallel contender starts its processes at once. */
 function runAsync(file: string, args: string[], options: ExecFileOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options }, (error, stdout, stderr) => {
-      if (error) reject(failure(file, args, Object.assign(error, { stdout, stderr })));
+      if (error) reject(commandFailure(file, args, Object.assign(error, { stdout, stderr })));
       else resolve(String(stdout));
     });
   });
@@ -193,11 +180,6 @@ async function verify(contenders: { ours: Contender; sequential: Contender; para
     }
     await rm(out, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function main(): Promise<void> {

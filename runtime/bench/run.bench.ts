@@ -11,12 +11,13 @@
  * Needs root (chroot, overlay mounts, binfmt_misc), buildah (scripts/install-bench-deps.sh) and
  * qemu-user-static (scripts/install-system-deps.sh).
  */
-import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, run } from './bench-process.js';
 import { createMounter, ImageStore, readBinfmtHandler, registerQemuHandlers, removeQemuHandlers, unmountUnder } from '../src/index.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 0) || 3;
@@ -49,16 +50,6 @@ interface Contender {
   name: string;
   /** One cold build with its store in `dir` (empty); with `save`, then writes the image there as an OCI archive. */
   build(dir: string, save?: string): void;
-}
-
-function run(file: string, args: string[], options: ExecFileSyncOptions = {}): string {
-  try {
-    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...options }).toString();
-  } catch (error) {
-    const { stderr, stdout } = error as { stderr?: Buffer | string; stdout?: Buffer | string };
-    const tail = `${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`${file} ${args.join(' ')} failed:\n${tail}`);
-  }
 }
 
 /**
@@ -246,11 +237,6 @@ async function clean(dir: string): Promise<void> {
   // A build that failed may leave a mount behind; rm must not walk into it.
   await unmountUnder(dir);
   await rm(dir, { recursive: true, force: true });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { imageReferenceError } from '@kubefile/compiler/reference';
 import { RuntimeError, throwIfAborted } from './errors.js';
-import { chartKubeVersion, imagesInChartTemplate, imagesInChartValues, imagesInImageList, imagesInManifest, type FoundImage } from './image-references.js';
+import { chartMetadata, imagesInChartTemplate, imagesInChartValues, imagesInImageList, imagesInManifest, type FoundImage } from './image-references.js';
 
 /** The image directories this reads; only these need unpacking. */
 export const COLLECTED_DIRECTORIES = ['manifests', 'charts', 'images'] as const;
@@ -106,6 +106,11 @@ export async function findCollectSources(root: string, extraLists: readonly Imag
   return { images: images.list(), charts, archives };
 }
 
+/** Whether `path` (in the image) is a file the collection reads: only these need unpacking. */
+export function isCollectedFile(path: string): boolean {
+  return !path.startsWith('charts/') || /\.tgz$/i.test(path) || isChartPart(path);
+}
+
 /** Chart.yaml, values.yaml and templates, wherever a chart sits. */
 function isChartPart(path: string): boolean {
   const name = posix.basename(path);
@@ -128,17 +133,6 @@ function chartsIn(files: ReadonlyMap<string, string>): { info: ChartInfo; files:
     const parts = [...files].filter(([path]) => path !== `${root}/Chart.yaml` && owner(path) === root);
     return { info: { path: root, ...meta }, files: parts.sort(([a], [b]) => a.localeCompare(b)) };
   });
-}
-
-function chartMetadata(text: string): Omit<ChartInfo, 'path'> {
-  const field = (key: string): string | undefined => {
-    const match = new RegExp(`^${key}:\\s*["']?([^"'#\\n]+?)["']?\\s*(?:#.*)?$`, 'm').exec(text);
-    return match?.[1];
-  };
-  const kubeVersion = chartKubeVersion(text);
-  const name = field('name');
-  const version = field('version');
-  return { ...(name ? { name } : {}), ...(version ? { version } : {}), ...(kubeVersion ? { kubeVersion } : {}) };
 }
 
 /** The chart parts of a packaged chart (`helm package`), packaged subcharts inside it included. */

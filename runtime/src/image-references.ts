@@ -219,11 +219,20 @@ export function imagesInChartTemplate(text: string): FoundImage[] {
   return found.images;
 }
 
+/** What a Chart.yaml says of its chart; scalars as written (`version: 1.20` stays `1.20`). */
+export function chartMetadata(chartYaml: string): { name?: string; version?: string; kubeVersion?: string } {
+  const [chart] = loadDocuments(chartYaml);
+  if (!isMap(chart)) return {};
+  const [raw] = loadDocuments(chartYaml, yaml.FAILSAFE_SCHEMA);
+  const field = (key: string): string | undefined => {
+    const text = scalarText(chart[key], isMap(raw) ? raw[key] : undefined)?.trim();
+    return text === '' ? undefined : text;
+  };
+  const [name, version, kubeVersion] = [field('name'), field('version'), field('kubeVersion')];
+  return { ...(name ? { name } : {}), ...(version ? { version } : {}), ...(kubeVersion ? { kubeVersion } : {}) };
+}
+
 /** Chart.yaml's `kubeVersion` constraint, if any. */
 export function chartKubeVersion(chartYaml: string): string | undefined {
-  const [chart] = loadDocuments(chartYaml);
-  if (!isMap(chart)) return undefined;
-  const [raw] = loadDocuments(chartYaml, yaml.FAILSAFE_SCHEMA);
-  const version = scalarText(chart.kubeVersion, isMap(raw) ? raw.kubeVersion : undefined)?.trim();
-  return version === '' ? undefined : version;
+  return chartMetadata(chartYaml).kubeVersion;
 }
