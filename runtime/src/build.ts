@@ -12,7 +12,7 @@ import { realpath, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CopyOp, Op, PlatformPlan, RunOp } from '@kubefile/compiler';
 import { ImageCollector, registryLayerEntries } from './collect.js';
-import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, type ChartInfo, type ImageListFile } from './collect-sources.js';
+import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, isCollectedFile, type ChartInfo, type ImageListFile } from './collect-sources.js';
 import { collectCopyEntries, type LayerEntry } from './copy.js';
 import { sha256Digest, type Digest } from './digest.js';
 import { RuntimeError, throwIfAborted } from './errors.js';
@@ -92,8 +92,8 @@ interface ImageState {
   clusterLayers: ClusterLayer[];
   history: NonNullable<OciImageConfig['history']>;
   base?: PlatformImage;
-  /** How many of `layers` are the base's. */
-  baseLayers: number;
+  /** The layers this Kubefile added that may hold what image collection reads (COPY into those directories, RUN). */
+  collectable: Descriptor[];
   /** The image unpacked for RUN steps, made at the first one and kept to the end. */
   root?: ImageRoot;
 }
@@ -150,7 +150,7 @@ class Builder {
   }
 
   async buildPlatform(plan: PlatformPlan): Promise<{ platform: string; descriptor: Descriptor }> {
-    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [], baseLayers: 0 };
+    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [], collectable: [] };
     try {
       return await this.buildSteps(plan, state);
     } finally {
@@ -205,7 +205,6 @@ class Builder {
     state.base = base;
     state.cacheKey = base.descriptor.digest;
     state.layers.push(...base.manifest.layers);
-    state.baseLayers = state.layers.length;
     state.diffIds.push(...base.config.rootfs.diff_ids);
     const spec = base.config[CLUSTER_IMAGE_KEY];
     state.clusterLayers.push(...base.config.rootfs.diff_ids.map((_, i) => spec?.layers[i] ?? { type: 'BASE', value: image }));
@@ -274,6 +273,7 @@ class Builder {
     state.cacheKey = chainKey(state.cacheKey, made.key);
     state.layers.push(made.layer.descriptor);
     state.diffIds.push(made.layer.diffId);
+    if (mayHoldCollected(op.dest)) state.collectable.push(made.layer.descriptor);
     const value = `${op.sources.join(' ')} ${op.dest || '.'}`;
     state.clusterLayers.push({ type: op.kind.toUpperCase(), value });
     state.history.push({ created: this.created, created_by: `${op.kind.toUpperCase()} ${value}` });
@@ -317,6 +317,7 @@ class Builder {
     state.cacheKey = key;
     state.layers.push(layer.descriptor);
     state.diffIds.push(layer.diffId);
+    state.collectable.push(layer.descriptor);
     state.clusterLayers.push({ type: 'RUN', value: op.preview });
     state.history.push({ created: this.created, created_by: `RUN ${op.preview}` });
     return { layer, cached };
@@ -372,7 +373,8 @@ class Builder {
     const started = Date.now();
     const work = this.store.tempPath('.collect');
     try {
-      await unpackLayers(this.store, state.layers.slice(state.baseLayers), join(work, 'image'), signal, COLLECTED_DIRECTORIES);
+      // Only the layers that may hold those directories: a build context's bulk is read once, by its COPY.
+      if (state.collectable.length > 0) await unpackLayers(this.store, state.collectable, join(work, 'image'), signal, COLLECTED_DIRECTORIES, isCollectedFile);
       this.collector ??= new ImageCollector(this.store, {
         ...(this.options.pull ? { pull: this.options.pull } : {}),
         ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
@@ -512,6 +514,11 @@ const COPY_LAYER_KEY = 'copy-layer/1';
 interface CollectionSummary {
   images: NonNullable<ClusterImageSpec['images']>;
   charts: ChartInfo[];
+}
+
+/** Whether a COPY to `dest` may put files into the directories image collection reads. */
+function mayHoldCollected(dest: string): boolean {
+  return dest === '' || COLLECTED_DIRECTORIES.some((dir) => dest === dir || dest.startsWith(`${dir}/`));
 }
 
 /** Later items replace earlier ones with the same key, in the earlier one's place. */

@@ -15,15 +15,16 @@ export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 
 /**
  * Unpacks `layers` (bottom first) into `root`: an empty directory, or one holding the layers below
- * them. With `only`, just those directories of the image (`registry`).
+ * them. With `only`, just those directories of the image (`registry`), and of their files just
+ * those `keep` accepts.
  */
-export async function unpackLayers(store: ImageStore, layers: readonly Descriptor[], root: string, signal?: AbortSignal, only?: string | readonly string[]): Promise<void> {
+export async function unpackLayers(store: ImageStore, layers: readonly Descriptor[], root: string, signal?: AbortSignal, only?: string | readonly string[], keep?: (path: string) => boolean): Promise<void> {
   await mkdir(root, { recursive: true });
   const dirs = only === undefined ? undefined : typeof only === 'string' ? [only] : only;
   const inside = (path: string): boolean => dirs === undefined || dirs.some((dir) => path === dir || path.startsWith(`${dir}/`));
   const wanted = (path: string): boolean => {
     const normal = normalizeEntryPath(path);
-    return dirs === undefined || (normal !== undefined && inside(normal));
+    return dirs === undefined || (normal !== undefined && inside(normal) && (keep === undefined || path.endsWith('/') || keep(normal)));
   };
   // A whiteout matters when what it removes is `only`, inside it, or holds it.
   const wantedWhiteout = (path: string): boolean => {
