@@ -2,7 +2,7 @@
  * Build progress for people and machines: a live view on a terminal (one line per platform showing
  * its current step, finished steps scrolling above), plain lines otherwise, JSON lines on request.
  */
-import type { BuildEvent } from '@kubefile/runtime';
+import { buildLogLine, builtLine, formatBytes, formatSeconds, stepOutcome, type BuildEvent } from '@kubefile/runtime';
 
 export type ProgressMode = 'auto' | 'plain' | 'json';
 
@@ -18,68 +18,12 @@ export function createProgress(mode: ProgressMode, write: (text: string) => void
   return new PlainProgress(write);
 }
 
-/** `512B`, `3.4MB`, `120MB`: sizes as progress lines show them. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes}B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)}${units[unit]}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
-}
-
-/** What a finished step adds to its line. */
-function outcome(event: Extract<BuildEvent, { type: 'step-done' }>): string {
-  if (event.layer === undefined) return '';
-  if (event.shared) return ' (shared)';
-  return event.cached ? ' CACHED' : ` done in ${seconds(event.ms)}`;
-}
-
-function finalLine(event: Extract<BuildEvent, { type: 'done' }>): string {
-  return `Built ${event.image} ${event.digest} in ${seconds(event.ms)} (${event.built} layer${event.built === 1 ? '' : 's'} built, ${event.cached} cached)\n`;
-}
-
 class PlainProgress implements ProgressSink {
-  private readonly texts = new Map<string, string>();
-
   constructor(private readonly write: (text: string) => void) {}
 
   event(event: BuildEvent): void {
-    switch (event.type) {
-      case 'start':
-        this.write(`Building ${event.platforms.join(', ')}\n`);
-        break;
-      case 'step':
-        this.texts.set(`${event.platform} ${event.step}`, event.text);
-        this.write(`[${event.platform}] STEP ${event.step}/${event.total}: ${event.text}\n`);
-        break;
-      case 'step-done': {
-        const more = outcome(event);
-        if (more) this.write(`[${event.platform}] STEP ${event.step}/${event.total}:${more}\n`);
-        break;
-      }
-      case 'platform-done':
-        this.write(`[${event.platform}] manifest ${event.manifest}\n`);
-        break;
-      case 'done':
-        this.write(finalLine(event));
-        break;
-      case 'step-output':
-        this.write(`[${event.platform}] | ${event.line}\n`);
-        break;
-      case 'warning':
-        this.write(`[${event.platform}] warning: ${event.message}\n`);
-        break;
-      case 'step-bytes':
-        break;
-    }
+    const line = buildLogLine(event);
+    if (line !== undefined) this.write(`${line}\n`);
   }
 
   close(): void {}
@@ -129,7 +73,7 @@ class LiveProgress implements ProgressSink {
       case 'step-done': {
         const line = this.lines.get(event.platform);
         // Finished steps scroll above the live lines, so the whole build stays readable afterwards.
-        this.above(`[${event.platform}] STEP ${event.step}/${event.total}: ${line?.text ?? ''}${outcome(event) || ' ✓'}`);
+        this.above(`[${event.platform}] STEP ${event.step}/${event.total}: ${line?.text ?? ''}${stepOutcome(event) || ' ✓'}`);
         break;
       }
       case 'warning':
@@ -140,13 +84,13 @@ class LiveProgress implements ProgressSink {
         break;
       case 'platform-done': {
         const line = this.lines.get(event.platform);
-        if (line) Object.assign(line, { done: true, text: `done in ${seconds(event.ms)}`, bytes: 0 });
+        if (line) Object.assign(line, { done: true, text: `done in ${formatSeconds(event.ms)}`, bytes: 0 });
         this.redraw();
         break;
       }
       case 'done':
         this.close();
-        this.write(finalLine(event));
+        this.write(`${builtLine(event)}\n`);
         break;
     }
   }
@@ -185,7 +129,7 @@ class LiveProgress implements ProgressSink {
       const mark = line.done ? '✓' : this.spinner[this.frame];
       const step = line.step > 0 && !line.done ? ` STEP ${line.step}/${line.total}:` : '';
       const bytes = line.bytes > 0 ? ` ${formatBytes(line.bytes)}` : '';
-      const time = line.done ? '' : ` ${seconds(Date.now() - line.started)}`;
+      const time = line.done ? '' : ` ${formatSeconds(Date.now() - line.started)}`;
       out += `${this.fit(`${mark} [${platform}]${step} ${line.text}${bytes}${time}`)}\n`;
     }
     this.write(out);

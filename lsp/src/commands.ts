@@ -8,16 +8,8 @@ import { formatPlatform } from '@kubefile/compiler';
 import { ResponseError, type CancellationToken, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import { analyze } from './analysis.js';
 import { toLspDiagnostic } from './convert.js';
+import { BUILD_LOG_NOTIFICATION, type BuildArguments, type BuildLogParams, type BuildOutcome, type InspectArguments } from './protocol.js';
 import type { KubefileServer } from './server.js';
-
-export const COMMANDS = ['kubefile.lint', 'kubefile.build', 'kubefile.inspect'] as const;
-
-export interface BuildArguments {
-  uri: string;
-  tag: string;
-  platforms?: string[];
-  noCache?: boolean;
-}
 
 export function registerCommands(server: KubefileServer): void {
   const { connection } = server;
@@ -33,7 +25,7 @@ export function registerCommands(server: KubefileServer): void {
         case 'kubefile.build':
           return await build(server, argument as BuildArguments, token, progress);
         case 'kubefile.inspect': {
-          const { name, format, platform } = argument as { name: string; format?: 'json' | 'sealer'; platform?: string };
+          const { name, format, platform } = argument as InspectArguments;
           const { defaultStoreRoot, ImageStore, inspectImage, renderInspect } = await import('@kubefile/runtime');
           const store = await ImageStore.open(server.storeRootSetting ?? defaultStoreRoot());
           return renderInspect(await inspectImage(store, name, { format: format ?? 'json', version: '0.1.0', ...(platform ? { platform } : {}) }));
@@ -49,11 +41,15 @@ export function registerCommands(server: KubefileServer): void {
   });
 }
 
-async function build(server: KubefileServer, args: BuildArguments, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<{ image: string; digest: string }> {
+async function build(server: KubefileServer, args: BuildArguments, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<BuildOutcome> {
   const { connection } = server;
   const document = server.documents.get(args.uri);
   if (!document) throw new Error(`${args.uri} is not open`);
-  const { buildImage, defaultStoreRoot, ImageStore } = await import('@kubefile/runtime');
+  const { buildImage, buildLogLine, defaultStoreRoot, ImageStore } = await import('@kubefile/runtime');
+  // Clients that asked for it (initializationOptions.buildLog: "notification") get the log as kubefile/buildLog, for an output channel of its own.
+  const log = server.buildLogAsNotification
+    ? (line: string) => void connection.sendNotification(BUILD_LOG_NOTIFICATION, { uri: args.uri, tag: args.tag, line } satisfies BuildLogParams)
+    : (line: string) => connection.console.log(line);
   const { parsePlatformList } = await import('@kubefile/compiler');
   const { nodeContext } = await import('@kubefile/compiler/node');
   const contextDir = dirname(fileURLToPath(args.uri));
@@ -77,12 +73,12 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
       noCache: args.noCache === true,
       signal: controller.signal,
       onEvent: (event) => {
-        if (event.type === 'step') connection.console.log(`[${event.platform}] STEP ${event.step}/${event.total}: ${event.text}`);
+        const line = buildLogLine(event);
+        if (line !== undefined) log(line);
         if (event.type === 'step-done') {
           done++;
           progress.report(Math.round((done / totalSteps) * 100), `[${event.platform}] STEP ${event.step}/${event.total}${event.cached ? ' (cached)' : ''}`);
         }
-        if (event.type === 'done') connection.console.log(`Built ${event.image} ${event.digest}`);
       },
     });
     return { image: result.image.name, digest: result.image.descriptor.digest };

@@ -5,7 +5,8 @@
 import { ResponseError, TextDocumentSyncKind, type ServerCapabilities } from 'vscode-languageserver';
 import type { Analysis, FeatureContext } from './analysis.js';
 import { codeActions } from './code-actions.js';
-import { COMMANDS, registerCommands } from './commands.js';
+import { registerCommands } from './commands.js';
+import { COMMANDS } from './protocol.js';
 import { completion } from './completion.js';
 import { format } from './format.js';
 import { hover } from './hover.js';

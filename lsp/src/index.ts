@@ -9,3 +9,4 @@ export * from './symbols.js';
 export * from './navigation.js';
 export * from './structure.js';
 export * from './semantic-tokens.js';
+export * from './protocol.js';

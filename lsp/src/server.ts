@@ -43,6 +43,8 @@ export class KubefileServer {
   readonly documents = new TextDocuments(TextDocument);
   private settings: LanguageSettings;
   private storeRoot: string | undefined;
+  /** Whether the client asked for build logs as `kubefile/buildLog` notifications rather than log messages. */
+  buildLogAsNotification = false;
   private readonly analyses = new Map<string, DocumentState>();
   private readonly parses = new Map<string, ParsedVersion>();
   private readonly contexts = new Map<string, CachedContext>();
@@ -116,7 +118,8 @@ export class KubefileServer {
   }
 
   private initialize(params: InitializeParams): InitializeResult {
-    const options = params.initializationOptions as { kubefile?: ClientSettings } | ClientSettings | undefined;
+    const options = params.initializationOptions as ({ kubefile?: ClientSettings; buildLog?: string } & ClientSettings) | undefined;
+    this.buildLogAsNotification = options?.buildLog === 'notification';
     const settings = options && 'kubefile' in options ? options.kubefile : (options as ClientSettings | undefined);
     if (settings) this.applySettings(settings);
     return {

@@ -72,6 +72,38 @@ describe('language server over stdio', function () {
     assert.doesNotMatch(hover.contents.value, /not in the local store/);
   });
 
+  it('streams the build log as kubefile/buildLog to a client that asks for it, and as log messages otherwise', async () => {
+    const { client: streaming } = await LspClient.start({ kubefile: { platforms: ['linux/amd64'], root: root() }, buildLog: 'notification' });
+    try {
+      const lines: { uri: string; tag: string; line: string }[] = [];
+      const messages: string[] = [];
+      streaming.connection.onNotification('kubefile/buildLog', (params: { uri: string; tag: string; line: string }) => void lines.push(params));
+      streaming.connection.onNotification('window/logMessage', (params: { message: string }) => void messages.push(params.message));
+      await streaming.open(uri, 'FROM scratch\nCOPY amd64/helm bin\n');
+      await streaming.diagnosticsFor(uri, 1);
+      const built = await streaming.connection.sendRequest<{ digest: string }>('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'logged:v1' }] });
+      assert.deepEqual(lines.map((l) => l.line), [
+        'Building linux/amd64',
+        '[linux/amd64] STEP 1/2: FROM scratch',
+        '[linux/amd64] STEP 2/2: COPY amd64/helm bin/',
+        lines[3]?.line.startsWith('[linux/amd64] STEP 2/2: done in ') ? lines[3].line : '[linux/amd64] STEP 2/2: done in …',
+        lines[4]?.line.startsWith('[linux/amd64] manifest sha256:') ? lines[4].line : '[linux/amd64] manifest sha256:…',
+        lines[5]?.line.startsWith(`Built logged:v1 ${built.digest} in `) ? lines[5].line : `Built logged:v1 ${built.digest} in …`,
+      ]);
+      assert.ok(lines.every((l) => l.uri === uri && l.tag === 'logged:v1'));
+      assert.ok(!messages.some((m) => m.includes('STEP')), messages.join('\n'));
+      // Without the option, the same lines are log messages.
+      const logged: string[] = [];
+      client.connection.onNotification('window/logMessage', (params: { message: string }) => void logged.push(params.message));
+      await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\n');
+      await client.diagnosticsFor(uri, 1);
+      await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'logged:v2', platforms: ['linux/amd64'] }] });
+      assert.ok(logged.includes('[linux/amd64] STEP 2/2: COPY amd64/helm bin/'), logged.join('\n'));
+    } finally {
+      await streaming.stop();
+    }
+  });
+
   it('sees a COPY source appear once the client reports the file change', async () => {
     await client.open(uri, 'FROM scratch\nCOPY later.yaml manifests\n');
     assert.deepEqual((await client.diagnosticsFor(uri, 1)).map((d) => d.code), ['KF3004']);

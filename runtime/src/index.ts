@@ -29,3 +29,4 @@ export * from './image-references.js';
 export * from './collect-sources.js';
 export * from './collect.js';
 export { readDockerArchive, type DockerArchiveImage } from './docker-archive.js';
+export * from './build-log.js';

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { parseRemoteReference, pullImage, pushImage, RegistryClient, removeCredentials, saveCredentials, type TransferEvent } from '@kubefile/runtime';
 import { UsageError } from '../errors.js';
 import { collectList } from '../list-option.js';
-import { formatBytes } from '../progress.js';
+import { formatBytes } from '@kubefile/runtime';
 import { readAll } from '../source.js';
 import { openStore, rootOption } from '../store-root.js';
 import type { CommandIO } from './io.js';

@@ -1,0 +1,39 @@
+/**
+ * The server's own additions to LSP, for clients that use them (the VS Code extension): the
+ * `workspace/executeCommand` commands with their arguments, and the build-log notification.
+ */
+
+export const COMMANDS = ['kubefile.lint', 'kubefile.build', 'kubefile.inspect'] as const;
+
+/** Arguments of `kubefile.build`: the open document to build (its editor text, saved or not). */
+export interface BuildArguments {
+  uri: string;
+  tag: string;
+  platforms?: string[];
+  noCache?: boolean;
+}
+
+/** What `kubefile.build` answers. */
+export interface BuildOutcome {
+  image: string;
+  digest: string;
+}
+
+/** Arguments of `kubefile.inspect`. */
+export interface InspectArguments {
+  name: string;
+  format?: 'json' | 'sealer';
+  platform?: string;
+}
+
+/**
+ * A line of a running build's log, sent instead of log messages to clients whose
+ * initializationOptions say `buildLog: "notification"`, so they can give builds an output of their own.
+ */
+export const BUILD_LOG_NOTIFICATION = 'kubefile/buildLog';
+
+export interface BuildLogParams {
+  uri: string;
+  tag: string;
+  line: string;
+}
