@@ -5,7 +5,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isPlatformError } from '@kubefile/compiler/platform';
 import { RuntimeError } from '@kubefile/runtime';
-import { readFileSync } from 'node:fs';
 import { registerArchiveCommands } from './commands/archive.js';
 import type { BuildCommandOptions } from './commands/build.js';
 import type { CompileCommandOptions } from './commands/compile.js';
@@ -18,11 +17,9 @@ import { rootOption } from './store-root.js';
 import type { LintCommandOptions } from './commands/lint.js';
 import { processIO, type CommandIO } from './commands/io.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './errors.js';
+import { VERSION } from './version.js';
 
-// dist/src/main.js, or the bundle dist/kubefilec.mjs (scripts/bundle.mjs): both in cli/.
-const packageFile = new URL(import.meta.url.endsWith('/kubefilec.mjs') ? '../package.json' : '../../package.json', import.meta.url);
-const packageJson = JSON.parse(readFileSync(packageFile, 'utf8')) as { version: string };
-export const VERSION = packageJson.version;
+export { VERSION };
 
 
 function fileOption(): Option {

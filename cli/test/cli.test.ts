@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -54,7 +55,8 @@ describe('kubefilec', () => {
     it('--version prints the package version', async () => {
       const r = await run(['--version']);
       assert.equal(r.code, 0);
-      assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+      const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      assert.equal(r.stdout, `${version}\n`);
     });
 
     it('no arguments: usage on stderr, exit 2', async () => {

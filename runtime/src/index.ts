@@ -30,3 +30,4 @@ export * from './collect-sources.js';
 export * from './collect.js';
 export { readDockerArchive, type DockerArchiveImage } from './docker-archive.js';
 export * from './build-log.js';
+export * from './version.js';

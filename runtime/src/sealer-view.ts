@@ -4,7 +4,7 @@
  * document per platform, with CMDs split into the base image's (`parent`) and this image's
  * (`current`), and each layer's instruction (`type`, `value`).
  */
-import { readFileSync } from 'node:fs';
+import { RUNTIME_VERSION } from './version.js';
 import yaml from 'js-yaml';
 import { digestHex, type Digest } from './digest.js';
 import { platformImages, selectPlatform, type PlatformImage } from './image.js';
@@ -77,13 +77,6 @@ export interface SealerView {
 
 export type InspectResult = { format: 'json'; value: InspectJson } | { format: 'sealer'; value: SealerView };
 
-/** Read when first needed, so importing the runtime does not touch the disk. */
-let runtimeVersion: string | undefined;
-function packageVersion(): string {
-  runtimeVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return runtimeVersion;
-}
-
 export async function inspectImage(store: ImageStore, name: string, options: InspectOptions): Promise<InspectResult> {
   const image = await store.getImage(name);
   let platforms = await platformImages(store, image.descriptor);
@@ -100,7 +93,7 @@ export async function inspectImage(store: ImageStore, name: string, options: Ins
       },
     };
   }
-  const version = `kubefilec ${options.version ?? packageVersion()}`;
+  const version = `kubefilec ${options.version ?? RUNTIME_VERSION}`;
   return {
     format: 'sealer',
     value: {
