@@ -175,3 +175,17 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     return EXIT_PROBLEMS;
   }
 }
+
+/**
+ * Runs kubefilec as this process: its arguments, its exit code. A reader that goes away
+ * (`kubefilec images | head`) ends the output, not in a crash.
+ */
+export async function runProcess(): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  process.exitCode = await main(process.argv.slice(2));
+}

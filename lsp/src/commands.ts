@@ -2,13 +2,14 @@
  * `workspace/executeCommand`: lint a document, build its image with the runtime (work-done
  * progress, the log streamed to the client, cancellation stops the build cleanly), inspect an image.
  */
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatPlatform } from '@kubefile/compiler';
 import { ResponseError, type CancellationToken, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import { analyze } from './analysis.js';
 import { toLspDiagnostic } from './convert.js';
-import { BUILD_LOG_NOTIFICATION, type BuildArguments, type BuildLogParams, type BuildOutcome, type InspectArguments } from './protocol.js';
+import { BUILD_LOG_NOTIFICATION, type BuildArguments, type BuildLogParams, type BuildOutcome, type ImageSummary, type InspectArguments } from './protocol.js';
 import type { KubefileServer } from './server.js';
 
 export function registerCommands(server: KubefileServer): void {
@@ -29,6 +30,14 @@ export function registerCommands(server: KubefileServer): void {
           const { defaultStoreRoot, ImageStore, inspectImage, renderInspect } = await import('@kubefile/runtime');
           const store = await ImageStore.open(server.storeRootSetting ?? defaultStoreRoot());
           return renderInspect(await inspectImage(store, name, { format: format ?? 'json', version: '0.1.0', ...(platform ? { platform } : {}) }));
+        }
+        case 'kubefile.images': {
+          const { defaultStoreRoot, ImageStore } = await import('@kubefile/runtime');
+          const root = server.storeRootSetting ?? defaultStoreRoot();
+          // Listing must not create a store where there is none.
+          if (!existsSync(join(root, 'index.json'))) return [];
+          const store = await ImageStore.open(root);
+          return (await store.listImages()).map((image): ImageSummary => ({ name: image.name, digest: image.descriptor.digest, created: image.created }));
         }
         default:
           throw new ResponseError(-32601, `unknown command ${params.command}`);

@@ -3,7 +3,7 @@
  * `workspace/executeCommand` commands with their arguments, and the build-log notification.
  */
 
-export const COMMANDS = ['kubefile.lint', 'kubefile.build', 'kubefile.inspect'] as const;
+export const COMMANDS = ['kubefile.lint', 'kubefile.build', 'kubefile.inspect', 'kubefile.images'] as const;
 
 /** Arguments of `kubefile.build`: the open document to build (its editor text, saved or not). */
 export interface BuildArguments {
@@ -17,6 +17,13 @@ export interface BuildArguments {
 export interface BuildOutcome {
   image: string;
   digest: string;
+}
+
+/** What `kubefile.images` lists: the images of the store (none when there is no store yet). */
+export interface ImageSummary {
+  name: string;
+  digest: string;
+  created?: string;
 }
 
 /** Arguments of `kubefile.inspect`. */

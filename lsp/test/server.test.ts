@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,9 @@ describe('language server over stdio', function () {
     await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\nCMD helm version\n');
     await client.diagnosticsFor(uri, 1);
     assert.deepEqual(await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.lint', arguments: [{ uri }] }), []);
+    // No store yet: nothing listed, and none made by asking.
+    assert.deepEqual(await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.images', arguments: [] }), []);
+    assert.equal(existsSync(root()), false);
     const built = await client.connection.sendRequest<{ image: string; digest: string }>('workspace/executeCommand', {
       command: 'kubefile.build',
       arguments: [{ uri, tag: 'from-editor:v1', platforms: ['linux/amd64'] }],
@@ -64,6 +68,8 @@ describe('language server over stdio', function () {
     assert.equal(built.image, 'from-editor:v1');
     const store = await ImageStore.open(root());
     assert.equal((await store.getImage('from-editor:v1')).descriptor.digest, built.digest);
+    const listed = await client.connection.sendRequest<{ name: string; digest: string }[]>('workspace/executeCommand', { command: 'kubefile.images', arguments: [] });
+    assert.deepEqual(listed.map(({ name, digest }) => ({ name, digest })), [{ name: 'from-editor:v1', digest: built.digest }]);
     // Hovering a FROM of that image shows the platforms the store has for it.
     const child = pathToFileURL(join(dir, 'child.kubefile')).href;
     await client.open(child, 'FROM from-editor:v1\n');

@@ -1,0 +1,12 @@
+/** Where the "Build" CodeLens goes: above each FROM, found in the language server's outline (no second parse here). Pure. */
+
+/** The part of an LSP/VS Code document symbol this needs. */
+export interface OutlineSymbol {
+  name: string;
+  range: { start: { line: number } };
+}
+
+/** The lines of the FROM instructions in an outline (the server names each symbol by its keyword and arguments). */
+export function fromLines(symbols: readonly OutlineSymbol[] | undefined): number[] {
+  return (symbols ?? []).filter((symbol) => /^FROM(\s|$)/i.test(symbol.name)).map((symbol) => symbol.range.start.line);
+}

@@ -1,0 +1,21 @@
+/** The extension's settings (`kubefile.*`, contributed in package.json), read with defaults. */
+import * as vscode from 'vscode';
+
+export const SETTINGS_SECTION = 'kubefile';
+
+export interface KubefileSettings {
+  platforms: string[];
+  buildArgs: Record<string, string>;
+  root: string;
+  kubefilecPath: string;
+}
+
+export function readSettings(scope?: vscode.ConfigurationScope): KubefileSettings {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope);
+  return {
+    platforms: config.get<string[]>('platforms') ?? [],
+    buildArgs: config.get<Record<string, string>>('buildArgs') ?? {},
+    root: config.get<string>('root') ?? '',
+    kubefilecPath: config.get<string>('kubefilecPath') ?? '',
+  };
+}
