@@ -78,6 +78,14 @@ describe('the extension in code-server (end to end)', function () {
     await page.locator(`.tab[data-resource-name="${name}"]`).waitFor({ timeout: 30_000 });
   }
 
+  /** Runs a command from the palette, picking the row whose label is exactly `title`. */
+  async function runCommand(title: string): Promise<void> {
+    await page.keyboard.press('Control+Shift+P');
+    await page.keyboard.type(title);
+    const label = page.locator('.quick-input-list .monaco-list-row .label-name').filter({ hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+    await label.first().click({ timeout: 30_000 });
+  }
+
   it('shows the Kubefile error in the Problems view', async () => {
     await openFile('broken.kubefile');
     await page.keyboard.press('Control+Shift+M');
@@ -122,12 +130,32 @@ describe('the extension in code-server (end to end)', function () {
     await page.keyboard.press('Escape');
   });
 
+  it('runs a detected kubefile task, whose $kubefilec problem matcher reports in the Problems view', async () => {
+    await runCommand('Tasks: Run Task');
+    // First the task types, then that type's tasks.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kubefile' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.type('kubefile');
+    await page.keyboard.press('Enter');
+    const lint = page.locator('.quick-input-list .monaco-list-row', { hasText: 'lint broken.kubefile' });
+    await lint.first().waitFor({ timeout: 30_000 });
+    await SCREENSHOTS.take(page, 'tasks');
+    await lint.first().click();
+    // The task's terminal takes the focus (and Ctrl+Shift+M): open the Problems view by its tab. Its problem
+    // (source kubefilec) appears beside the language server's own once kubefilec has ended.
+    const fromTask = page.locator('.markers-panel .monaco-list-row', { hasText: /kubefilec.*KF1001/ });
+    const deadline = Date.now() + 60_000;
+    while (!(await fromTask.first().isVisible())) {
+      assert.ok(Date.now() < deadline, 'the task\'s problem never reached the Problems view');
+      await page.getByRole('tab', { name: /^Problems/ }).first().click();
+      await page.waitForTimeout(500);
+    }
+    assert.match(await fromTask.first().innerText(), /unknown instruction: COPPY/);
+    await SCREENSHOTS.take(page, 'task-problems');
+  });
+
   it('builds the example for linux/amd64 and linux/arm64 with "Kubefile: Build Image"', async () => {
     await openFile('Kubefile');
-    await page.keyboard.press('Control+Shift+P');
-    await page.keyboard.type('Kubefile: Build Image');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Kubefile: Build Image' }).first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    await runCommand('Kubefile: Build Image');
     // The tag: proposed from the folder's name; replaced here.
     const input = page.locator('.quick-input-box input');
     const proposed = Date.now() + 30_000;
