@@ -6,7 +6,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -35,17 +34,6 @@ export async function ensureCodeServer(): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/install-system-deps.sh does it)`);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 export class CodeServer {
   private constructor(
     private readonly child: ChildProcess,
@@ -66,8 +54,8 @@ export class CodeServer {
     const installed = await run(CODE_SERVER, [...dirs, '--install-extension', vsix], 120_000);
     if (!/successfully installed/.test(installed.stdout)) throw new Error(`installing ${vsix}: ${installed.stdout}${installed.stderr}`);
 
-    const port = await freePort();
-    const child = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', ...dirs, folder], {
+    // Port 0: the system picks a free one, which code-server then prints.
+    const child = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', ...dirs, folder], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HOME: home },
@@ -75,19 +63,21 @@ export class CodeServer {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`;
-    const server = new CodeServer(child, url, () => output);
     const deadline = Date.now() + 60_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}): ${output}`);
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
-      } catch {
-        // Not listening yet.
+      const port = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (port) {
+        const server = new CodeServer(child, `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`, () => output);
+        try {
+          if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
+        } catch {
+          // Not answering yet.
+        }
       }
+      if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}): ${output}`);
       if (Date.now() > deadline) {
-        server.stop();
-        throw new Error(`code-server did not answer on port ${port} within 60 s: ${output}`);
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+        throw new Error(`code-server did not answer within 60 s: ${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
