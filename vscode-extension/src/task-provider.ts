@@ -1,7 +1,7 @@
 /** `kubefile` tasks: a lint and a build for each Kubefile in the workspace, and the ones users define in tasks.json. */
 import * as vscode from 'vscode';
 import { proposedTag } from './build-request.js';
-import { detectedTasks, kubefilecArguments, kubefilecProcess, PROBLEM_MATCHER, TaskDefinitionError, taskLabel, TASK_TYPE, type KubefileTaskDefinition } from './build-task.js';
+import { detectedTasks, kubefilecArguments, kubefilecProcess, PROBLEM_MATCHER, TaskDefinitionError, taskLabel, type KubefileTaskDefinition } from './build-task.js';
 import { readSettings } from './settings.js';
 
 /** Kubefiles as the language is registered: `Kubefile`, `*.kubefile`, `Kubefile.*` (and `x.Kubefile`). */
