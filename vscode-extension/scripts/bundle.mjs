@@ -8,31 +8,14 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleNode } from '../../scripts/bundle-node.mjs';
 
 const extension = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-// CommonJS has no import.meta: the modules that use import.meta.url (the runtime's layer workers
-// start on their own file) get this file's URL instead, which is the bundle's.
-const importMetaUrl = {
-  banner: { js: "const __kubefileBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__kubefileBundleUrl' },
-};
-
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  keepNames: true,
-  logLevel: 'warning',
-  ...importMetaUrl,
-};
+const cjs = { format: 'cjs', minify: true };
 
 await Promise.all([
-  build({ ...common, entryPoints: [join(extension, 'dist/src/extension.js')], outfile: join(extension, 'dist/extension.cjs'), external: ['vscode'] }),
-  build({ ...common, entryPoints: [join(extension, 'dist/src/server.js')], outfile: join(extension, 'dist/server.cjs') }),
+  bundleNode(join(extension, 'dist/src/extension.js'), join(extension, 'dist/extension.cjs'), { ...cjs, external: ['vscode'] }),
+  bundleNode(join(extension, 'dist/src/server.js'), join(extension, 'dist/server.cjs'), cjs),
   // `kubefilec lsp` loads the server's ES module bundle, whose top-level await CommonJS cannot hold: this one starts it the same way.
-  build({ ...common, entryPoints: [join(extension, 'dist/src/kubefilec.js')], outfile: join(extension, 'dist/kubefilec.cjs'), alias: { '@kubefile/lsp/main': join(extension, 'dist/src/server.js') } }),
+  bundleNode(join(extension, 'dist/src/kubefilec.js'), join(extension, 'dist/kubefilec.cjs'), { ...cjs, alias: { '@kubefile/lsp/main': join(extension, 'dist/src/server.js') } }),
 ]);
