@@ -23,7 +23,7 @@ import {
   type OciIndex,
 } from '../src/index.js';
 // Not re-exported by index.ts yet.
-import { readDockerArchive } from '../src/docker-archive.js';
+import { readDockerArchive } from '../src/archive/docker-archive.js';
 import { makeImage, tarOf, useTempStore } from './fixtures.js';
 
 type EntryType = 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'BlockDevice' | 'FIFO';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authFilePath, readCredentials, removeCredentials, saveCredentials } from '../src/credentials.js';
+import { authFilePath, readCredentials, removeCredentials, saveCredentials } from '../src/registry/credentials.js';
 import { RuntimeError } from '../src/errors.js';
 
 const basic = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64');

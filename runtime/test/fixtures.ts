@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Header } from 'tar';
 import { parsePlatform } from '@kubefile/compiler';
 import { CLUSTER_IMAGE_KEY, ImageStore, MEDIA_TYPE, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest, type StoredImage } from '../src/index.js';
-import { toOciPlatform } from '../src/oci.js';
+import { toOciPlatform } from '../src/image/oci.js';
 
 export async function tempDir(prefix = 'kubefile-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));

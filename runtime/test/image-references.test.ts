@@ -6,7 +6,7 @@ import {
   imagesInChartValues,
   imagesInImageList,
   imagesInManifest,
-} from '../src/image-references.js';
+} from '../src/collect/image-references.js';
 
 /** Repository example files, relative to this test once compiled to runtime/dist/test. */
 function example(path: string): string {

@@ -1,0 +1,588 @@
+/**
+ * Executes build plans into the store: one image manifest per platform plan, gathered into one
+ * image index named by the tag. COPY/ADD layers are content addressed: a layer's cache key is
+ * what it holds (paths, modes, links and the content digests of its sources), so an unchanged
+ * rebuild reuses every layer and a changed file rebuilds only the layers that copy it. Equal work
+ * on several platforms (a COPY without `${ARCH}`) runs once and the layer is shared.
+ * Nothing is named until every platform has finished, so a failed or killed build shows nothing.
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { realpath, rm } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { CopyOp, Op, PlatformPlan, RunOp } from '@kubefile/compiler';
+import { ImageCollector, registryLayerEntries } from '../collect/collect.js';
+import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, isCollectedFile, type ChartInfo, type ImageListFile } from '../collect/collect-sources.js';
+import { collectCopyEntries, type LayerEntry } from './copy.js';
+import { sha256Digest, type Digest } from '../image/digest.js';
+import { RuntimeError, throwIfAborted } from '../errors.js';
+import { copyCacheKey, FileDigestCache } from './file-digests.js';
+import { platformImages, selectPlatform, type PlatformImage } from '../image/image.js';
+import { importLayoutImage } from '../archive/archive.js';
+import { LayerCache } from '../store/layer-cache.js';
+import { writeLayer, type LayerResult } from './layer.js';
+import { createMounter, ImageRoot, type MounterName } from './mount.js';
+import { normalizeImageName } from '../image/names.js';
+import { unpackLayers } from './rootfs.js';
+import { runCommand, type Isolation, type NetworkMode } from './run.js';
+import { pullImage } from '../registry/pull.js';
+import { mapLimited } from '../concurrency.js';
+import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../image/oci.js';
+import type { ImageStore, StoredImage } from '../store/store.js';
+
+export interface BuildOptions {
+  store: ImageStore;
+  plans: PlatformPlan[];
+  /** The build context directory. */
+  context: string;
+  /** `name[:tag]` the result is stored under. */
+  tag: string;
+  /** The Kubefile's path as the user should see it, for error locations. */
+  kubefile?: string;
+  noCache?: boolean;
+  /** gzip layers. */
+  compress?: boolean;
+  /** How many platforms build at once (default: the CPU count). */
+  parallel?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: BuildEvent) => void;
+  /** The creation time written into configs (default: now, or SOURCE_DATE_EPOCH). */
+  created?: Date;
+  /** How RUN steps get their root (default: overlay when this process may mount it, else copy). */
+  mounter?: MounterName;
+  /** Where RUN runs: on the host in the image root (sealer's way, the default), or chrooted into it. */
+  isolation?: Isolation;
+  /** RUN's network: the host's (default), or none. */
+  network?: NetworkMode;
+  /** When FROM pulls its base from a registry: when it is not in the store (default), always, or never. */
+  pull?: 'always' | 'missing' | 'never';
+  /** false: registries over plain HTTP (`--tls-verify=false`). */
+  tlsVerify?: boolean;
+  /** More container images to carry in the cluster image (`--image-list FILE`), beside those its files name. */
+  imageLists?: ImageListFile[];
+  /** Container images not to carry (`--ignore-image-list FILE`). */
+  ignoreImageLists?: ImageListFile[];
+  /** A container image without the platform being built is left out with a warning instead of failing the build. */
+  skipMissingPlatform?: boolean;
+}
+
+export type BuildEvent =
+  | { type: 'start'; platforms: string[]; steps: number[] }
+  | { type: 'step'; platform: string; step: number; total: number; text: string; line: number }
+  | { type: 'step-bytes'; platform: string; step: number; bytes: number }
+  | { type: 'step-output'; platform: string; step: number; line: string }
+  | { type: 'warning'; platform: string; message: string }
+  | { type: 'step-done'; platform: string; step: number; total: number; cached: boolean; shared: boolean; ms: number; layer?: Digest }
+  | { type: 'platform-done'; platform: string; manifest: Digest; ms: number }
+  | { type: 'done'; image: string; digest: Digest; ms: number; cached: number; built: number };
+
+export interface BuildResult {
+  image: StoredImage;
+  /** Per platform, its manifest. */
+  manifests: { platform: string; descriptor: Descriptor }[];
+  layersBuilt: number;
+  layersCached: number;
+}
+
+/** What the steps so far have produced on one platform. */
+interface ImageState {
+  cacheKey: string;
+  layers: Descriptor[];
+  diffIds: Digest[];
+  clusterLayers: ClusterLayer[];
+  history: NonNullable<OciImageConfig['history']>;
+  base?: PlatformImage;
+  /** The layers this Kubefile added that may hold what image collection reads (COPY into those directories, RUN). */
+  collectable: Descriptor[];
+  /** The image unpacked for RUN steps, made at the first one and kept to the end. */
+  root?: ImageRoot;
+}
+
+export async function buildImage(options: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const { store, plans, signal } = options;
+  const tag = normalizeImageName(options.tag);
+  if (plans.length === 0) throw new RuntimeError('UNSUPPORTED', 'nothing to build: no target platform');
+  const context = await realpath(options.context);
+  const releaseLease = await store.lease();
+  const digests = await FileDigestCache.load(join(store.dir('cache'), 'files', `${createHash('sha256').update(context).digest('hex')}.json`));
+  // One platform failing stops the others, so no work goes on after the build has failed.
+  const failed = new AbortController();
+  const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+  const builder = new Builder(store, context, digests, { ...options, signal: stop }, await previousImage(store, tag));
+  try {
+    options.onEvent?.({ type: 'start', platforms: plans.map((plan) => plan.platform), steps: plans.map((plan) => plan.ops.length) });
+    const manifests = await mapLimited(plans, options.parallel ?? availableParallelism(), (plan) => builder.buildPlatform(plan), () => failed.abort());
+    throwIfAborted(signal);
+    const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: manifests.map((m) => m.descriptor) };
+    const descriptor = await store.putJson(index, MEDIA_TYPE.index);
+    // Nothing changed: the tag already names this very index, and keeps its creation time.
+    const existing = await store.findImage(tag);
+    const image = existing?.descriptor.digest === descriptor.digest ? existing : await store.setImage(tag, descriptor, builder.created);
+    options.onEvent?.({ type: 'done', image: tag, digest: descriptor.digest, ms: Date.now() - started, cached: builder.cached, built: builder.built });
+    return { image, manifests, layersBuilt: builder.built, layersCached: builder.cached };
+  } finally {
+    await digests.save().catch(() => undefined);
+    await releaseLease();
+  }
+}
+
+class Builder {
+  built = 0;
+  cached = 0;
+  readonly created: string;
+  private readonly layerCache: LayerCache;
+  /** Layers being made in this build, by what determines them, so equal work on two platforms runs once. */
+  private readonly inFlight = new Map<string, Promise<{ key: string; layer: LayerResult; cached: boolean }>>();
+  private readonly bases = new Map<string, Promise<PlatformImage[]>>();
+  private collector: ImageCollector | undefined;
+
+  constructor(
+    private readonly store: ImageStore,
+    private readonly context: string,
+    private readonly digests: FileDigestCache,
+    private readonly options: BuildOptions,
+    /** What the tag named before this build, per platform: reused as is when the result is the same. */
+    private readonly previous: Map<string, PlatformImage>,
+  ) {
+    this.layerCache = new LayerCache(store);
+    this.created = (options.created ?? sourceDateEpoch() ?? new Date()).toISOString();
+  }
+
+  async buildPlatform(plan: PlatformPlan): Promise<{ platform: string; descriptor: Descriptor }> {
+    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [], collectable: [] };
+    try {
+      return await this.buildSteps(plan, state);
+    } finally {
+      await state.root?.remove();
+    }
+  }
+
+  private async buildSteps(plan: PlatformPlan, state: ImageState): Promise<{ platform: string; descriptor: Descriptor }> {
+    const started = Date.now();
+    const { signal, onEvent } = this.options;
+    const total = plan.ops.length;
+    for (const [i, op] of plan.ops.entries()) {
+      throwIfAborted(signal);
+      const step = i + 1;
+      const stepStarted = Date.now();
+      onEvent?.({ type: 'step', platform: plan.platform, step, total, text: describeOp(op), line: op.line });
+      let cached = true;
+      let shared = false;
+      let layer: Digest | undefined;
+      try {
+        if (op.kind === 'from') {
+          await this.applyBase(plan, op.image, state);
+          cached = false;
+        } else if (op.kind === 'copy' || op.kind === 'add') {
+          const made = await this.copyLayer(plan, op, step, state);
+          cached = made.cached;
+          shared = made.shared;
+          layer = made.layer.descriptor.digest;
+        } else if (op.kind === 'run') {
+          const made = await this.runLayer(plan, op, step, state);
+          cached = made.cached;
+          layer = made.layer.descriptor.digest;
+        } else {
+          state.history.push({ created: this.created, created_by: describeOp(op), empty_layer: true });
+          state.cacheKey = chainKey(state.cacheKey, op.digest);
+          cached = false;
+        }
+      } catch (error) {
+        throw this.located(error, op);
+      }
+      onEvent?.({ type: 'step-done', platform: plan.platform, step, total, cached, shared, ms: Date.now() - stepStarted, ...(layer ? { layer } : {}) });
+    }
+    const collected = await this.collectImages(plan, state);
+    const descriptor = await this.writeManifest(plan, state, collected);
+    onEvent?.({ type: 'platform-done', platform: plan.platform, manifest: descriptor.digest, ms: Date.now() - started });
+    return { platform: plan.platform, descriptor };
+  }
+
+  private async applyBase(plan: PlatformPlan, image: string, state: ImageState): Promise<void> {
+    if (image === 'scratch') return;
+    const base = selectPlatform(await this.baseImages(image), plan.platform, image);
+    state.base = base;
+    state.cacheKey = base.descriptor.digest;
+    state.layers.push(...base.manifest.layers);
+    state.diffIds.push(...base.config.rootfs.diff_ids);
+    const spec = base.config[CLUSTER_IMAGE_KEY];
+    state.clusterLayers.push(...base.config.rootfs.diff_ids.map((_, i) => spec?.layers[i] ?? { type: 'BASE', value: image }));
+    state.history.push(...(base.config.history ?? []));
+  }
+
+  /** The base's platform images; one lookup or import per build, shared by every platform. */
+  private baseImages(image: string): Promise<PlatformImage[]> {
+    let found = this.bases.get(image);
+    if (!found) {
+      found = this.resolveBase(image);
+      this.bases.set(image, found);
+    }
+    return found;
+  }
+
+  private async resolveBase(image: string): Promise<PlatformImage[]> {
+    const { store } = this;
+    if (image.startsWith('oci-archive:')) {
+      const path = this.contextPath(image.slice('oci-archive:'.length));
+      return platformImages(store, await importLayoutImage(store, { archive: path }, undefined, { signal: this.options.signal }));
+    }
+    if (image.startsWith('oci:')) {
+      const [dir, reference] = splitLayoutReference(image.slice('oci:'.length));
+      return platformImages(store, await importLayoutImage(store, { dir: this.contextPath(dir) }, reference, { signal: this.options.signal }));
+    }
+    const policy = this.options.pull ?? 'missing';
+    const stored = policy === 'always' ? undefined : await store.findImage(image);
+    if (stored) return platformImages(store, stored.descriptor);
+    if (policy === 'never') {
+      throw new RuntimeError('BASE_UNAVAILABLE', `base image ${image} is not in the store, and --pull never forbids pulling it: pull it (\`kubefilec pull ${image}\`), load it (\`kubefilec load -i FILE\`), or use FROM oci-archive:PATH or FROM oci:DIR[:TAG]`);
+    }
+    // Only the platforms being built: a cluster image base is large.
+    const platforms = [...new Set(this.options.plans.map((plan) => plan.platform))];
+    const pulled = await pullImage(store, image, {
+      platforms,
+      ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof RuntimeError && error.code !== 'INTERRUPTED') throw new RuntimeError(error.code, `base image ${image} is not in the store; pulling it: ${error.message}`);
+      throw error;
+    });
+    return platformImages(store, pulled.image.descriptor);
+  }
+
+  private contextPath(path: string): string {
+    return isAbsolute(path) ? path : resolve(this.context, path);
+  }
+
+  private async copyLayer(plan: PlatformPlan, op: CopyOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean; shared: boolean }> {
+    const { signal, onEvent } = this.options;
+    // A COPY layer holds its sources and nothing of the layers below it, so the same context
+    // paths copied the same way give the same layer on every platform and after any base: within
+    // one build it is made once (the context is read once too) and shared.
+    const workKey = JSON.stringify([op.kind, op.matches, op.dest, op.destIsDirectory, op.chmod ?? null]);
+    let work = this.inFlight.get(workKey);
+    const shared = work !== undefined;
+    if (!work) {
+      const onBytes = (bytes: number): void => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes });
+      work = collectCopyEntries(this.context, op, { signal, tempDir: this.store.dir('tmp') }).then((entries) => this.makeCopyLayer(entries, onBytes));
+      this.inFlight.set(workKey, work);
+      work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
+    }
+    const made = await work;
+    // The chain of what the image holds so far, for steps whose result depends on it (RUN).
+    state.cacheKey = chainKey(state.cacheKey, made.key);
+    state.layers.push(made.layer.descriptor);
+    state.diffIds.push(made.layer.diffId);
+    if (mayHoldCollected(op.dest)) state.collectable.push(made.layer.descriptor);
+    const value = `${op.sources.join(' ')} ${op.dest || '.'}`;
+    state.clusterLayers.push({ type: op.kind.toUpperCase(), value });
+    state.history.push({ created: this.created, created_by: `${op.kind.toUpperCase()} ${value}` });
+    return { layer: made.layer, cached: made.cached, shared };
+  }
+
+  /**
+   * A RUN step: its layer is what the command changes in the image so far. Its cache key chains
+   * the image so far with the op (command, environment-defining ops, platform), as Docker's does.
+   */
+  private async runLayer(plan: PlatformPlan, op: RunOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean }> {
+    const { signal, onEvent } = this.options;
+    const isolation = this.options.isolation ?? 'host';
+    const network = this.options.network ?? 'host';
+    // Where and how it runs can change what a command writes.
+    const key = chainKey(state.cacheKey, `run-layer/2 ${isolation} ${network} ${op.digest}`);
+    let layer = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
+    const cached = layer !== undefined;
+    if (!layer) {
+      state.root ??= new ImageRoot(this.store);
+      const root = await (await createMounter(this.store, this.options.mounter)).prepare(this.store, state.root, state.layers, signal);
+      try {
+        await runCommand(op, {
+          root: root.path,
+          scratch: root.scratch,
+          platform: plan.platform,
+          architecture: plan.target.architecture,
+          isolation,
+          network,
+          signal,
+          onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
+        });
+        layer = await writeLayer(this.store, await root.changes(), { compress: this.options.compress, digests: this.digests, signal });
+        await root.commit(layer.descriptor);
+      } finally {
+        await root.release();
+      }
+      await this.layerCache.put(this.storedKey(key), layer);
+      this.built++;
+    } else this.cached++;
+    state.cacheKey = key;
+    state.layers.push(layer.descriptor);
+    state.diffIds.push(layer.diffId);
+    state.collectable.push(layer.descriptor);
+    state.clusterLayers.push({ type: 'RUN', value: op.preview });
+    state.history.push({ created: this.created, created_by: `RUN ${op.preview}` });
+    return { layer, cached };
+  }
+
+  /**
+   * The layer for `entries`, from the cache when their content was seen before. The key is the
+   * entries' paths, types, modes, link targets and file content digests (not mtimes, as BuildKit's
+   * content hashes): a changed file rebuilds only the layers that copy it.
+   */
+  private async makeCopyLayer(entries: LayerEntry[], onBytes: (bytes: number) => void): Promise<{ key: string; layer: LayerResult; cached: boolean }> {
+    const known = copyCacheKey('', COPY_LAYER_KEY, entries, this.digests);
+    if (known !== undefined && !this.options.noCache) {
+      const hit = await this.layerCache.get(this.storedKey(known));
+      if (hit) return { key: known, layer: hit, cached: true };
+    }
+    const layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal: this.options.signal, onBytes });
+    const key = copyCacheKey('', COPY_LAYER_KEY, entries, this.digests);
+    if (key === undefined) throw new Error('source digests missing after writing the layer');
+    await this.layerCache.put(this.storedKey(key), layer);
+    return { key, layer, cached: false };
+  }
+
+  /** Compressed and plain layers of the same content are different blobs. */
+  private storedKey(key: string): string {
+    return this.options.compress ? chainKey(key, 'gzip') : key;
+  }
+
+  /**
+   * After the instructions: the container images that the image's own manifests, charts and image
+   * archives (in the layers this Kubefile added; a base carries its own) and `--image-list` name,
+   * stored for the platform in `registry/` as one more layer. Cached like a RUN: the same image so
+   * far and the same lists reuse the layer without asking any registry (`--no-cache` or
+   * `--pull always` collect again).
+   */
+  private async collectImages(plan: PlatformPlan, state: ImageState): Promise<CollectionSummary> {
+    const { signal, onEvent } = this.options;
+    const lists = this.options.imageLists ?? [];
+    const ignore = (this.options.ignoreImageLists ?? []).flatMap((list) => imageListReferences(list).map((found) => found.reference));
+    const key = chainKey(state.cacheKey, `collect/1 ${JSON.stringify([plan.platform, lists.map((l) => l.text), ignore, this.options.skipMissingPlatform === true, this.options.pull === 'never'])}`);
+    const step = plan.ops.length + 1;
+    const announce = (text: string): void => onEvent?.({ type: 'step', platform: plan.platform, step, total: step, text, line: 0 });
+    const reuse = this.options.noCache || this.options.pull === 'always' ? undefined : await this.layerCache.getEntry<CollectionSummary>(this.storedKey(key));
+    if (reuse?.meta) {
+      if (reuse.layer) {
+        announce(`collect ${reuse.meta.images.length} container images`);
+        this.addCollectedLayer(state, reuse.layer, reuse.meta);
+        this.cached++;
+        onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: true, shared: false, ms: 0, layer: reuse.layer.descriptor.digest });
+      }
+      return reuse.meta;
+    }
+    const started = Date.now();
+    const work = this.store.tempPath('.collect');
+    try {
+      // Only the layers that may hold those directories: a build context's bulk is read once, by its COPY.
+      if (state.collectable.length > 0) await unpackLayers(this.store, state.collectable, join(work, 'image'), signal, COLLECTED_DIRECTORIES, isCollectedFile);
+      this.collector ??= new ImageCollector(this.store, {
+        ...(this.options.pull ? { pull: this.options.pull } : {}),
+        ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
+        ...(this.options.skipMissingPlatform ? { skipMissingPlatform: true } : {}),
+        ...(signal ? { signal } : {}),
+        ignore,
+      });
+      const sources = this.collector.wanted(await findCollectSources(join(work, 'image'), lists, signal));
+      const summary: CollectionSummary = { images: [], charts: sources.charts };
+      let layer: LayerResult | undefined;
+      if (sources.images.length + sources.archives.length > 0) {
+        announce(`collect container images (${sources.images.length} named${sources.archives.length > 0 ? `, ${sources.archives.length} archives` : ''})`);
+        const collected = await this.collector.collect(plan.platform, sources, {
+          onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
+          onWarning: (message) => onEvent?.({ type: 'warning', platform: plan.platform, message }),
+          onBytes: (bytes) => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes }),
+        });
+        summary.images = collected.images.map(({ reference, digest, sources: where }) => ({ reference, digest, sources: where }));
+        if (collected.images.length > 0) {
+          const entries = await registryLayerEntries(this.store, collected, join(work, 'links'));
+          // The layer is written while the blobs download, each taken as it lands.
+          layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal });
+          await collected.finished;
+          this.addCollectedLayer(state, layer, summary);
+          this.built++;
+        }
+        onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: false, shared: false, ms: Date.now() - started, ...(layer ? { layer: layer.descriptor.digest } : {}) });
+      }
+      await this.layerCache.put(this.storedKey(key), layer, summary);
+      return summary;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private addCollectedLayer(state: ImageState, layer: LayerResult, summary: CollectionSummary): void {
+    state.layers.push(layer.descriptor);
+    state.diffIds.push(layer.diffId);
+    const value = summary.images.map((image) => image.reference).join(' ');
+    state.clusterLayers.push({ type: 'IMAGES', value });
+    state.history.push({ created: this.created, created_by: `collect container images: ${value}` });
+  }
+
+  private async writeManifest(plan: PlatformPlan, state: ImageState, collected: CollectionSummary): Promise<Descriptor> {
+    const { store } = this;
+    const base = state.base?.config;
+    const baseSpec = base?.[CLUSTER_IMAGE_KEY];
+    const parentCmds = baseSpec?.cmds ?? base?.config?.Cmd ?? [];
+    const cmds = [...parentCmds, ...plan.config.cmds];
+    const spec: ClusterImageSpec = {
+      cmds,
+      parentCmds: parentCmds.length,
+      args: { ...baseSpec?.args, ...plan.config.args },
+      layers: state.clusterLayers,
+    };
+    const apps = [...(baseSpec?.apps ?? []), ...plan.config.apps];
+    if (apps.length > 0) spec.apps = apps.map((app) => ({ ...app }));
+    const images = mergeBy([...(baseSpec?.images ?? []), ...collected.images], (image) => image.reference);
+    if (images.length > 0) spec.images = images;
+    const charts = mergeBy([...(baseSpec?.charts ?? []), ...collected.charts], (chart) => chart.path);
+    if (charts.length > 0) spec.charts = charts;
+    const launch = plan.config.launch ?? baseSpec?.launch;
+    if (launch) spec.launch = launch;
+    const kubeVersion = plan.config.kubeVersion ?? baseSpec?.kubeVersion;
+    if (kubeVersion) spec.kubeVersion = kubeVersion;
+    const maintainer = plan.config.maintainer ?? baseSpec?.maintainer;
+    if (maintainer) spec.maintainer = maintainer;
+    const labels = { ...base?.config?.Labels, ...plan.config.labels };
+    const config: OciImageConfig = {
+      created: this.created,
+      ...(maintainer ? { author: maintainer } : {}),
+      ...toOciPlatform(plan.target),
+      config: {
+        Env: mergeEnv(base?.config?.Env ?? [], plan.config.env),
+        Cmd: cmds,
+        ...(Object.keys(labels).length > 0 ? { Labels: labels } : {}),
+      },
+      rootfs: { type: 'layers', diff_ids: state.diffIds },
+      history: state.history,
+      [CLUSTER_IMAGE_KEY]: spec,
+    };
+    // The same image as before but for its timestamps: keep the old config, so a no-change rebuild
+    // gives the same digests (as Docker's cache does) and writes nothing.
+    const previous = this.previous.get(plan.platform);
+    const same = previous !== undefined && withoutTimes(previous.config) === withoutTimes(config);
+    const configText = same ? '' : JSON.stringify(config);
+    const configDescriptor: Descriptor = same ? previous.manifest.config : { mediaType: MEDIA_TYPE.config, digest: sha256Digest(configText), size: Buffer.byteLength(configText) };
+    const clusterfile = plan.config.clusterfile ?? state.base?.manifest.annotations?.[ANNOTATION.clusterFile];
+    const manifest: OciManifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE.manifest,
+      config: configDescriptor,
+      layers: state.layers,
+      ...(clusterfile !== undefined ? { annotations: { [ANNOTATION.clusterFile]: clusterfile } } : {}),
+    };
+    // Both digests are known up front, so the two small writes (each synced) go on together.
+    const [, descriptor] = await Promise.all([same ? undefined : store.writeBlob(configText, configDescriptor), store.putJson(manifest, MEDIA_TYPE.manifest, { platform: toOciPlatform(plan.target) })]);
+    return descriptor;
+  }
+
+  /** Errors from a step point at its Kubefile line. */
+  private located(error: unknown, op: Op): unknown {
+    if (error instanceof RuntimeError && !error.location && this.options.kubefile && error.code !== 'INTERRUPTED') {
+      return new RuntimeError(error.code, error.message, { file: this.options.kubefile, line: op.line, column: 1 });
+    }
+    return error;
+  }
+}
+
+/** The platforms of the image `tag` names now, if any (a broken one counts as none). */
+async function previousImage(store: ImageStore, tag: string): Promise<Map<string, PlatformImage>> {
+  const byPlatform = new Map<string, PlatformImage>();
+  try {
+    const stored = await store.findImage(tag);
+    if (stored) for (const image of await platformImages(store, stored.descriptor)) byPlatform.set(image.key, image);
+  } catch {
+    // Unreadable: build as if it were not there.
+  }
+  return byPlatform;
+}
+
+/** A config as JSON without its creation times, to tell whether two builds made the same image. */
+function withoutTimes(config: OciImageConfig): string {
+  return JSON.stringify({ ...config, created: undefined, history: config.history?.map((entry) => ({ ...entry, created: undefined })) });
+}
+
+/** `[DIR, TAG]` of `oci:DIR[:TAG]`; a colon inside DIR's last component starts the tag. */
+function splitLayoutReference(text: string): [string, string | undefined] {
+  const colon = text.indexOf(':', text.lastIndexOf('/') + 1);
+  return colon === -1 ? [text, undefined] : [text.slice(0, colon), text.slice(colon + 1) || undefined];
+}
+
+/** Versions the COPY layer key: change it when the layer format changes, so old cache entries miss. */
+const COPY_LAYER_KEY = 'copy-layer/1';
+
+/** What image collection recorded for the config: the images carried, and the charts seen. */
+interface CollectionSummary {
+  images: NonNullable<ClusterImageSpec['images']>;
+  charts: ChartInfo[];
+}
+
+/** Whether a COPY to `dest` may put files into the directories image collection reads. */
+function mayHoldCollected(dest: string): boolean {
+  return dest === '' || COLLECTED_DIRECTORIES.some((dir) => dest === dir || dest.startsWith(`${dir}/`));
+}
+
+/** Later items replace earlier ones with the same key, in the earlier one's place. */
+function mergeBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) byKey.set(key(item), item);
+  return [...byKey.values()];
+}
+
+function chainKey(parent: string, part: string): string {
+  return createHash('sha256').update(`${parent}\n${part}`).digest('hex');
+}
+
+function mergeEnv(base: readonly string[], env: Record<string, string>): string[] {
+  const merged = new Map<string, string>();
+  for (const pair of base) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) merged.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  for (const [name, value] of Object.entries(env)) merged.set(name, value);
+  return [...merged].map(([name, value]) => `${name}=${value}`);
+}
+
+function sourceDateEpoch(): Date | undefined {
+  const value = process.env.SOURCE_DATE_EPOCH;
+  return value && /^\d+$/.test(value) ? new Date(Number(value) * 1000) : undefined;
+}
+
+/** How a step is shown: the instruction with its expanded values. */
+export function describeOp(op: Op): string {
+  switch (op.kind) {
+    case 'from':
+      return `FROM ${op.image}`;
+    case 'copy':
+    case 'add':
+      return `${op.kind.toUpperCase()} ${op.sources.join(' ')} ${op.dest || '.'}${op.destIsDirectory && op.dest ? '/' : ''}`;
+    case 'run':
+      return `RUN ${op.preview}`;
+    case 'cmd':
+      return `CMD ${op.preview}`;
+    case 'env':
+      return `ENV ${pairs(op.env)}`;
+    case 'label':
+      return `LABEL ${pairs(op.labels)}`;
+    case 'arg':
+      return `ARG ${Object.entries(op.args).map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(' ')}`;
+    case 'app':
+      return `${op.type} ${op.name} ${op.sources.join(' ')}`;
+    case 'appcmds':
+      return `APPCMDS ${op.app} ${JSON.stringify(op.command)}`;
+    case 'appenv':
+      return `APPENV ${op.app} ${pairs(op.env)}`;
+    case 'launch':
+      return `LAUNCH ${JSON.stringify(op.apps)}`;
+    case 'cmds':
+      return `CMDS ${JSON.stringify(op.commands)}`;
+    case 'kubeversion':
+      return `KUBEVERSION ${op.constraint}`;
+    case 'maintainer':
+      return `MAINTAINER ${op.maintainer}`;
+  }
+}
+
+function pairs(record: Record<string, string>): string {
+  return Object.entries(record).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+}
+

@@ -1,0 +1,227 @@
+/**
+ * What a COPY or ADD puts into its layer, with Docker's rules: a matched directory contributes its
+ * contents, a matched file lands at `dest/<name>` (or at `dest` itself), symlinks inside copied
+ * directories stay links, and a matched path that is a symlink is followed only while it stays in
+ * the build context. The result is a sorted, complete list of layer entries (every parent
+ * directory present) that `writeLayer` turns into a tar.
+ */
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { lstat, realpath } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { CopyOp } from '@kubefile/compiler';
+import { normalizeContextPath, sourceKind } from '@kubefile/compiler/sources';
+import type { Digest } from '../image/digest.js';
+import { errnoCode, RuntimeError, throwIfAborted } from '../errors.js';
+
+export interface LayerEntry {
+  /** Inside the image: relative, `/`-separated, no leading or trailing slash (`bin/helm`). */
+  path: string;
+  type: 'file' | 'directory' | 'symlink';
+  /** Permission bits, setuid/setgid/sticky included, `--chmod` applied. */
+  mode: number;
+  /** From the source; synthesized parent directories have 0. */
+  mtimeMs: number;
+  /** Bytes for files, 0 otherwise. */
+  size: number;
+  /** Symlinks: the link text, verbatim. */
+  linkTarget?: string;
+  /** Files: the absolute path to read the content from. */
+  source?: string;
+  /** Files: the content's digest when it is known already (a registry blob), so it is not hashed again. */
+  digest?: Digest;
+  /** Files: settles when `source` is complete (a blob still downloading); the layer waits for it. */
+  ready?: Promise<unknown>;
+  /** Files: what the content digest cache checks. */
+  stat?: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number };
+}
+
+export interface CollectOptions {
+  signal?: AbortSignal;
+  /** For unpacking local archives that ADD names; unused so far (ADD copies an archive as a file, like COPY). */
+  tempDir?: string;
+}
+
+/** Directory entries made up for parents the sources do not provide. */
+const PARENT_MODE = 0o755;
+
+export async function collectCopyEntries(contextDir: string, op: CopyOp, options: CollectOptions = {}): Promise<LayerEntry[]> {
+  const { signal } = options;
+  if (op.kind === 'add') {
+    for (const source of op.sources) {
+      if (sourceKind(source) !== 'context') {
+        throw new RuntimeError('UNSUPPORTED', `ADD ${source}: downloading sources is not supported yet; download it into the build context and COPY it`);
+      }
+    }
+  }
+  const chmod = op.chmod === undefined ? undefined : parseChmod(op.chmod);
+  const root = await realpath(contextDir);
+  const matched: string[] = [];
+  op.sources.forEach((source, i) => {
+    const paths = op.matches[i] ?? [];
+    if (paths.length === 0) throw new RuntimeError('SOURCE', `${source}: no such file in the build context`);
+    for (const path of paths) if (!matched.includes(path)) matched.push(path);
+  });
+  if (matched.length > 1 && !op.destIsDirectory && op.dest !== '') {
+    throw new RuntimeError('SOURCE', 'COPY with more than one source file needs a directory destination (end it with /)');
+  }
+
+  const tree = new EntryTree();
+  const collector = new Collector(root, tree, chmod, signal);
+  for (const path of matched) {
+    throwIfAborted(signal);
+    const { real, stats } = await resolveMatch(root, path);
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (stats.isDirectory()) {
+      if (op.dest !== '') tree.add(collector.entryOf(op.dest, 'directory', stats));
+      await collector.walk(real, op.dest);
+    } else if (stats.isFile()) {
+      const target = op.destIsDirectory || op.dest === '' ? joinImagePath(op.dest, name) : op.dest;
+      tree.add(collector.fileEntry(target, real, stats));
+    } else {
+      throw new RuntimeError('SOURCE', `${path}: cannot copy ${kindOf(stats)}`);
+    }
+  }
+  return tree.sorted();
+}
+
+/** `755` or `0644`: the bits `--chmod` sets. */
+export function parseChmod(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text)) throw new RuntimeError('SOURCE', `--chmod=${text}: not an octal mode (like 755 or 0644)`);
+  return Number.parseInt(text, 8);
+}
+
+/** Follows the matched path (and any symlinks on the way) and insists it stays in the context. */
+async function resolveMatch(root: string, path: string): Promise<{ real: string; stats: Stats }> {
+  const normalized = normalizeContextPath(path);
+  if (normalized.escapes) throw new RuntimeError('SOURCE', `${path}: outside the build context`);
+  let real: string;
+  try {
+    real = await realpath(join(root, normalized.path));
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new RuntimeError('SOURCE', `${path}: no such file in the build context`);
+    if (code === 'ELOOP') throw new RuntimeError('SOURCE', `${path}: symlink loop`);
+    throw error;
+  }
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  if (real !== root && !real.startsWith(prefix)) throw new RuntimeError('SOURCE', `${path}: symlink points outside the build context`);
+  return { real, stats: await lstat(real) };
+}
+
+class Collector {
+  constructor(
+    private readonly root: string,
+    private readonly tree: EntryTree,
+    private readonly chmod: number | undefined,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  entryOf(path: string, type: LayerEntry['type'], stats: Stats): LayerEntry {
+    const mode = type !== 'symlink' && this.chmod !== undefined ? this.chmod : stats.mode & 0o7777;
+    return { path, type, mode, mtimeMs: stats.mtimeMs, size: 0 };
+  }
+
+  fileEntry(path: string, source: string, stats: Stats): LayerEntry {
+    const entry = this.entryOf(path, 'file', stats);
+    entry.size = stats.size;
+    entry.source = source;
+    entry.stat = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };
+    return entry;
+  }
+
+  /**
+   * Adds what is under `dir` (never following symlinks) below `dest`. Synchronous calls: on many
+   * small files they are several times cheaper than the async ones (a thread-pool round trip each),
+   * and a no-change rebuild is mostly this walk.
+   */
+  async walk(dir: string, dest: string): Promise<void> {
+    throwIfAborted(this.signal);
+    const subdirectories: [string, string][] = [];
+    for (const name of readdirSync(dir)) {
+      const source = join(dir, name);
+      const path = joinImagePath(dest, name);
+      const stats = statOrGone(source, this.root);
+      if (stats.isFile()) {
+        this.tree.add(this.fileEntry(path, source, stats));
+      } else if (stats.isDirectory()) {
+        this.tree.add(this.entryOf(path, 'directory', stats));
+        subdirectories.push([source, path]);
+      } else if (stats.isSymbolicLink()) {
+        const entry = this.entryOf(path, 'symlink', stats);
+        entry.linkTarget = readlinkSync(source);
+        this.tree.add(entry);
+      } else {
+        throw new RuntimeError('SOURCE', `${relative(this.root, source)}: cannot copy ${kindOf(stats)}`);
+      }
+    }
+    for (const [source, path] of subdirectories) await this.walk(source, path);
+  }
+}
+
+/**
+ * The layer's entries by path. A later entry replaces an earlier one at the same path, as a later
+ * copy would; a non-directory replacing a directory takes its contents with it, and a path whose
+ * parent is not a directory gets one.
+ */
+export class EntryTree {
+  private readonly entries = new Map<string, LayerEntry>();
+
+  add(entry: LayerEntry): void {
+    const previous = this.entries.get(entry.path);
+    if (previous?.type === 'directory' && entry.type !== 'directory') {
+      const prefix = `${entry.path}/`;
+      for (const path of this.entries.keys()) if (path.startsWith(prefix)) this.entries.delete(path);
+    }
+    this.ensureParents(entry.path);
+    this.entries.set(entry.path, entry);
+  }
+
+  sorted(): LayerEntry[] {
+    return [...this.entries.values()].sort((a, b) => comparePaths(a.path, b.path));
+  }
+
+  private ensureParents(path: string): void {
+    for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
+      const parent = path.slice(0, slash);
+      const existing = this.entries.get(parent);
+      if (existing?.type === 'directory') continue;
+      this.entries.set(parent, { path: parent, type: 'directory', mode: PARENT_MODE, mtimeMs: 0, size: 0 });
+    }
+  }
+}
+
+/** An entry removed between `readdir` and `lstat` is the user's doing, not a bug. */
+function statOrGone(source: string, root: string): Stats {
+  try {
+    return lstatSync(source);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') throw new RuntimeError('SOURCE', `${relative(root, source)}: removed while the build context was being read`);
+    throw error;
+  }
+}
+
+/** Component by component (as if `/` sorted first), so a directory's contents follow it directly. */
+export function comparePaths(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca === 0x2f) return -1;
+    if (cb === 0x2f) return 1;
+    return ca - cb;
+  }
+  return a.length - b.length;
+}
+
+function joinImagePath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'this kind of file';
+}

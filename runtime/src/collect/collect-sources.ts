@@ -1,0 +1,188 @@
+/**
+ * What a cluster image's own files ask to be carried along: the container images named by
+ * `manifests/` (YAML documents and `imageList` files), by the Helm charts in `charts/` (directories
+ * or packaged `.tgz`, subcharts included), and the image archives in `images/`. Reads a directory
+ * holding those parts of the image (unpacked from its layers); the references themselves are found
+ * by the pure functions of `image-references.ts`.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import { imageReferenceError } from '@kubefile/compiler/reference';
+import { RuntimeError, throwIfAborted } from '../errors.js';
+import { chartMetadata, imagesInChartTemplate, imagesInChartValues, imagesInImageList, imagesInManifest, type FoundImage } from './image-references.js';
+
+/** The image directories this reads; only these need unpacking. */
+export const COLLECTED_DIRECTORIES = ['manifests', 'charts', 'images'] as const;
+
+/** A container image to carry, with every place that names it (`manifests/app.yaml:12`). */
+export interface WantedImage {
+  reference: string;
+  sources: string[];
+}
+
+/** A Helm chart found in the image: where, and what its Chart.yaml says. */
+export interface ChartInfo {
+  /** `charts/app`, or `charts/app-1.0.0.tgz` for a packaged one (`!` then the path inside it for subcharts). */
+  path: string;
+  name?: string;
+  version?: string;
+  kubeVersion?: string;
+}
+
+export interface CollectSources {
+  images: WantedImage[];
+  charts: ChartInfo[];
+  /** Image archives under `images/`: the path in the image, and the file to read it from. */
+  archives: { path: string; file: string }[];
+}
+
+/** A file named by `--image-list` / `--ignore-image-list`: its text, and how messages name it. */
+export interface ImageListFile {
+  name: string;
+  text: string;
+}
+
+/** Text files larger than this are not manifests or chart parts anyone writes by hand. */
+const MAX_TEXT_BYTES = 8 << 20;
+
+/** Collects references in order of first appearance; each keeps all the places that name it. */
+class WantedImages {
+  private readonly byReference = new Map<string, WantedImage>();
+
+  add(found: readonly FoundImage[], file: string): void {
+    for (const { reference, line } of found) {
+      const source = line === undefined ? file : `${file}:${line}`;
+      const known = this.byReference.get(reference);
+      if (known) known.sources.push(source);
+      else this.byReference.set(reference, { reference, sources: [source] });
+    }
+  }
+
+  list(): WantedImage[] {
+    return [...this.byReference.values()];
+  }
+}
+
+/** The images an image list names; a line that is not an image reference is an error at that line. */
+export function imageListReferences(list: ImageListFile): FoundImage[] {
+  const found = imagesInImageList(list.text);
+  for (const { reference, line } of found) {
+    const error = imageReferenceError(reference);
+    if (error) throw new RuntimeError('INVALID_NAME', `${list.name}:${line ?? 1}: ${JSON.stringify(reference)} is not an image reference: ${error}`);
+  }
+  return found;
+}
+
+/**
+ * Reads `root` (a directory with the image's `manifests/`, `charts/` and `images/`, any of them
+ * missing) and the extra image lists.
+ */
+export async function findCollectSources(root: string, extraLists: readonly ImageListFile[] = [], signal?: AbortSignal): Promise<CollectSources> {
+  const images = new WantedImages();
+  for (const path of await filesUnder(root, 'manifests')) {
+    throwIfAborted(signal);
+    const name = posix.basename(path);
+    if (name === 'imageList') images.add(imageListReferences({ name: path, text: await readText(root, path) }), path);
+    else if (/\.(ya?ml|json)$/i.test(name)) images.add(imagesInManifest(await readText(root, path)), path);
+  }
+  for (const list of extraLists) images.add(imageListReferences(list), list.name);
+
+  const charts: ChartInfo[] = [];
+  const chartFiles = new Map<string, string>();
+  for (const path of await filesUnder(root, 'charts')) {
+    throwIfAborted(signal);
+    if (/\.tgz$/i.test(path)) {
+      for (const [inside, text] of await readChartArchive(await readFile(join(root, path)), path)) chartFiles.set(`${path}!${inside}`, text);
+    } else if (isChartPart(path)) chartFiles.set(path, await readText(root, path));
+  }
+  for (const chart of chartsIn(chartFiles)) {
+    charts.push(chart.info);
+    for (const [path, text] of chart.files) images.add(posix.basename(path).startsWith('values.') ? imagesInChartValues(text) : imagesInChartTemplate(text), path);
+  }
+
+  const archives = (await filesUnder(root, 'images')).map((path) => ({ path, file: join(root, path) }));
+  return { images: images.list(), charts, archives };
+}
+
+/** Whether `path` (in the image) is a file the collection reads: only these need unpacking. */
+export function isCollectedFile(path: string): boolean {
+  return !path.startsWith('charts/') || /\.tgz$/i.test(path) || isChartPart(path);
+}
+
+/** Chart.yaml, values.yaml and templates, wherever a chart sits. */
+function isChartPart(path: string): boolean {
+  const name = posix.basename(path);
+  return name === 'Chart.yaml' || name === 'values.yaml' || name === 'values.yml' || (/\/templates\//.test(path) && /\.(ya?ml|tpl|json)$/i.test(name));
+}
+
+/**
+ * Groups chart parts by chart: a chart is the directory of a Chart.yaml, and owns its values and
+ * the templates below it that no nearer chart (a subchart) owns.
+ */
+function chartsIn(files: ReadonlyMap<string, string>): { info: ChartInfo; files: [string, string][] }[] {
+  const roots = [...files.keys()].filter((path) => posix.basename(path) === 'Chart.yaml').map((path) => posix.dirname(path)).sort();
+  const owner = (path: string): string | undefined => {
+    let best: string | undefined;
+    for (const root of roots) if (path.startsWith(`${root}/`) && (best === undefined || root.length > best.length)) best = root;
+    return best;
+  };
+  return roots.map((root) => {
+    const meta = chartMetadata(files.get(`${root}/Chart.yaml`) ?? '');
+    const parts = [...files].filter(([path]) => path !== `${root}/Chart.yaml` && owner(path) === root);
+    return { info: { path: root, ...meta }, files: parts.sort(([a], [b]) => a.localeCompare(b)) };
+  });
+}
+
+/** The chart parts of a packaged chart (`helm package`), packaged subcharts inside it included. */
+async function readChartArchive(bytes: Buffer, name: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const nested: Promise<void>[] = [];
+  const parser = new Parser();
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on('end', () => resolve());
+    parser.on('error', (error: Error) => reject(new RuntimeError('INVALID_ARCHIVE', `${name}: not a chart archive (${error.message})`)));
+  });
+  parser.on('entry', (entry: ReadEntry) => {
+    const path = entry.path.replace(/^\.\//, '');
+    const isNested = /\.tgz$/i.test(path);
+    if (entry.type !== 'File' || entry.size > MAX_TEXT_BYTES || (!isNested && !isChartPart(path))) {
+      entry.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+    entry.on('end', () => {
+      const content = Buffer.concat(chunks);
+      if (!isNested) found.set(path, content.toString('utf8'));
+      else nested.push(readChartArchive(content, `${name}!${path}`).then((inner) => inner.forEach((text, innerPath) => found.set(`${path}!${innerPath}`, text))));
+    });
+  });
+  const gunzip = createGunzip();
+  gunzip.on('error', (error) => parser.emit('error', error));
+  gunzip.pipe(parser);
+  gunzip.end(bytes);
+  await done;
+  await Promise.all(nested);
+  return found;
+}
+
+async function readText(root: string, path: string): Promise<string> {
+  const file = join(root, path);
+  const { size } = await stat(file);
+  if (size > MAX_TEXT_BYTES) throw new RuntimeError('SOURCE', `${path} is ${size} bytes: too large to read as a manifest or chart file`);
+  return readFile(file, 'utf8');
+}
+
+/** Regular files below `root/dir`, as image paths (`manifests/app.yaml`), sorted; none when it is missing. */
+async function filesUnder(root: string, dir: string): Promise<string[]> {
+  const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) files.push(...(await filesUnder(root, path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files.sort();
+}

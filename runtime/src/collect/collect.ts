@@ -1,0 +1,347 @@
+/**
+ * Container image collection: after a platform's instructions have run, every image its manifests,
+ * charts and image lists name (and every image archive in `images/`) is resolved to that platform
+ * and stored in the cluster image's `registry/`, in the layout a plain docker-registry serves
+ * (`registry/docker/registry/v2/...`), as one extra layer. Each platform's registry holds its own
+ * variant under the tag; the registry view merges them into one multi-platform index per tag.
+ *
+ * Blobs are downloaded into the store first (content addressed: one download for a blob that two
+ * images or platforms share; resumable; checked against the digest), and the layer is written from
+ * there, so a blob sits once in each layer however many images use it.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Limiter, mapLimited } from '../concurrency.js';
+import { EntryTree, type LayerEntry } from '../build/copy.js';
+import type { CollectSources, WantedImage } from './collect-sources.js';
+import { digestHex, type Digest } from '../image/digest.js';
+import { RuntimeError, throwIfAborted } from '../errors.js';
+import { platformImages, platformKey, type PlatformImage } from '../image/image.js';
+import { readImageArchive } from '../archive/archive.js';
+import { isIndexMediaType, isManifestMediaType, platformKeyOf, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../image/oci.js';
+import { clientFor, uniqueBlobs } from '../registry/pull.js';
+import { REGISTRY_STORAGE } from './registry-view.js';
+import type { FetchedManifest, RegistryClient } from '../registry/registry-client.js';
+import { formatRemoteReference, parseRemoteReference, type RemoteReference } from '../registry/remote-reference.js';
+import type { ImageStore } from '../store/store.js';
+
+export interface ImageCollectorOptions {
+  /** From the store when it has the image (default), always from the registry, or never from it. */
+  pull?: 'always' | 'missing' | 'never';
+  tlsVerify?: boolean;
+  /** A platform an image does not have is a warning and the image is left out, instead of an error. */
+  skipMissingPlatform?: boolean;
+  /** References not to collect (`--ignore-image-list`), in any spelling of the same image. */
+  ignore?: readonly string[];
+  /** Blob downloads at once (default 8). */
+  parallel?: number;
+  signal?: AbortSignal;
+}
+
+export interface CollectHooks {
+  onOutput?: (line: string) => void;
+  onWarning?: (message: string) => void;
+  onBytes?: (bytes: number) => void;
+}
+
+/** One image as a platform's registry holds it. */
+export interface CollectedImage {
+  /** As the manifests name it. */
+  reference: string;
+  /** In the cluster's registry: the reference without its registry (`library/nginx`). */
+  repository: string;
+  tag?: string;
+  /** The platform's manifest. */
+  digest: Digest;
+  /** The digest a digest reference names, when that is an index (kept so it can be pulled by it). */
+  index?: Digest;
+  from: 'registry' | 'store' | 'archive';
+  sources: string[];
+}
+
+/** A platform's images, with their blobs still downloading: `downloads` settle one by one, `finished` when all have. */
+export interface CollectedImages {
+  images: CollectedImage[];
+  manifests: Descriptor[];
+  blobs: Descriptor[];
+  downloads: ReadonlyMap<Digest, Promise<void>>;
+  finished: Promise<void>;
+}
+
+/** What one image needs in the registry: its manifests' bytes (kept in the store) and its blobs. */
+interface ResolvedImage {
+  image: CollectedImage;
+  manifests: Descriptor[];
+  blobs: Descriptor[];
+}
+
+class MissingPlatform extends RuntimeError {
+  constructor(message: string) {
+    super('PLATFORM_NOT_FOUND', message);
+  }
+}
+
+/**
+ * Resolves and fetches images for the platforms of one build. Manifests asked of a registry are
+ * remembered, so each platform reads an image's index once between them.
+ */
+export class ImageCollector {
+  private readonly clients = new Map<string, Promise<RegistryClient>>();
+  private readonly manifests = new Map<string, Promise<FetchedManifest>>();
+  private readonly ignored: Set<string>;
+  private readonly downloads = new Map<Digest, Promise<void>>();
+  private readonly limiter: Limiter;
+
+  constructor(
+    private readonly store: ImageStore,
+    private readonly options: ImageCollectorOptions = {},
+  ) {
+    this.ignored = new Set((options.ignore ?? []).map(canonical));
+    this.limiter = new Limiter(options.parallel ?? 8);
+  }
+
+  /** `sources` without the images `--ignore-image-list` names. */
+  wanted(sources: CollectSources): CollectSources {
+    return { ...sources, images: sources.images.filter((image) => !this.ignored.has(canonical(image.reference))) };
+  }
+
+  /** The images of `sources` for `platform` (less the ignored ones), fetched into the store. */
+  async collect(platform: string, sources: CollectSources, hooks: CollectHooks = {}): Promise<CollectedImages> {
+    const key = platformKey(platform);
+    const wanted = this.wanted(sources).images;
+    const resolved: ResolvedImage[] = [];
+    for (const archive of sources.archives) resolved.push(...(await this.fromArchive(archive, key, hooks)));
+    const fromNames = await mapLimited(wanted, 8, (image) =>
+      this.resolve(image, key).catch((error: unknown) => {
+        if (!(error instanceof MissingPlatform)) throw located(error, image);
+        if (!this.options.skipMissingPlatform) throw located(new RuntimeError(error.code, `${error.message}; leave it out with --skip-missing-platform, or list it in --ignore-image-list`), image);
+        hooks.onWarning?.(`${image.sources[0]}: ${error.message}; left out (--skip-missing-platform)`);
+        return undefined;
+      }),
+    );
+    for (const item of fromNames) if (item) resolved.push(item);
+    checkClashes(resolved.map((r) => r.image));
+
+    const blobs = uniqueBlobs(resolved.flatMap((r) => r.blobs));
+    // Each blob from the first registry image that has it: a blob two images share is fetched once.
+    const sourceOf = new Map<Digest, CollectedImage>();
+    for (const r of resolved) if (r.image.from === 'registry') for (const blob of r.blobs) if (!sourceOf.has(blob.digest)) sourceOf.set(blob.digest, r.image);
+    // In the order the layer is written (by digest), so it can take each blob as it lands.
+    const downloads = new Map<Digest, Promise<void>>();
+    for (const blob of [...blobs].sort((a, b) => a.digest.localeCompare(b.digest))) {
+      const image = sourceOf.get(blob.digest);
+      if (image) downloads.set(blob.digest, this.download(image, blob, hooks));
+    }
+    for (const { image, blobs: own } of resolved) {
+      const bytes = own.reduce((sum, blob) => sum + blob.size, 0);
+      hooks.onOutput?.(`${image.reference} ${image.digest} (${own.length} blobs, ${bytes} bytes, from ${image.from === 'archive' ? image.sources[0] : image.from})`);
+    }
+    const finished = Promise.all(downloads.values()).then(() => undefined);
+    finished.catch(() => undefined);
+    return { images: resolved.map((r) => r.image), manifests: uniqueBlobs(resolved.flatMap((r) => r.manifests)), blobs, downloads, finished };
+  }
+
+  /** One download per blob for the whole build, whichever platforms need it; a few at a time. */
+  private download(image: CollectedImage, blob: Descriptor, hooks: CollectHooks): Promise<void> {
+    let started = this.downloads.get(blob.digest);
+    if (!started) {
+      const ref = parseRemoteReference(image.reference);
+      started = this.limiter.run(async () => {
+        await (await this.client(ref)).downloadBlob(this.store, ref.repository, blob, hooks.onBytes);
+      });
+      // Awaited through the layer's entries; a failure the layer never reaches is not unhandled.
+      started.catch(() => undefined);
+      this.downloads.set(blob.digest, started);
+    }
+    return started;
+  }
+
+  private async resolve(wanted: WantedImage, key: string): Promise<ResolvedImage> {
+    const ref = parseRemoteReference(wanted.reference);
+    const policy = this.options.pull ?? 'missing';
+    if (policy !== 'always' && !ref.digest) {
+      const stored = await this.fromStore(wanted, ref, key);
+      if (stored) return stored;
+    }
+    if (policy === 'never') {
+      throw new RuntimeError('IMAGE_NOT_FOUND', `container image ${wanted.reference} (${key}) is not in the store, and --pull never forbids pulling it`);
+    }
+    const top = await this.manifest(ref, ref.reference);
+    const shown = wanted.reference;
+    const image: CollectedImage = { reference: wanted.reference, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}), digest: top.digest, from: 'registry', sources: wanted.sources };
+    const manifests: Descriptor[] = [];
+    let platformManifest = top;
+    if (isIndexMediaType(top.mediaType)) {
+      const index = JSON.parse(top.bytes.toString('utf8')) as OciIndex;
+      const entries = (index.manifests ?? []).filter((entry) => isManifestMediaType(entry.mediaType) && entry.platform && entry.platform.os !== 'unknown');
+      const entry = entries.find((e) => e.platform && platformKeyOf(e.platform) === key);
+      if (!entry) throw new MissingPlatform(`no manifest for ${key} in ${shown} (it has: ${entries.map((e) => (e.platform ? platformKeyOf(e.platform) : '?')).join(', ') || 'none'})`);
+      platformManifest = await this.manifest(ref, entry.digest);
+      image.digest = platformManifest.digest;
+      if (ref.digest) {
+        image.index = top.digest;
+        manifests.push(await this.keep(top));
+      }
+    } else if (!isManifestMediaType(top.mediaType)) {
+      throw new RuntimeError('INVALID_IMAGE', `${shown} is a ${top.mediaType}, not an image`);
+    }
+    manifests.push(await this.keep(platformManifest));
+    const manifest = JSON.parse(platformManifest.bytes.toString('utf8')) as OciManifest;
+    if (!isIndexMediaType(top.mediaType)) {
+      // A single-platform image: its config says which platform it is.
+      const client = await this.client(ref);
+      await client.downloadBlob(this.store, ref.repository, manifest.config);
+      const config = await this.store.readJson<OciImageConfig>(manifest.config.digest);
+      const its = configPlatform(config);
+      if (its !== key) throw new MissingPlatform(`no manifest for ${key} in ${shown} (it is ${its} only)`);
+    }
+    return { image, manifests, blobs: [manifest.config, ...(manifest.layers ?? [])] };
+  }
+
+  /** The image from the store, when it has it under that name and for that platform. */
+  private async fromStore(wanted: WantedImage, ref: RemoteReference, key: string): Promise<ResolvedImage | undefined> {
+    const stored = await this.store.findImage(wanted.reference).catch(() => undefined);
+    if (!stored) return undefined;
+    const found = (await platformImages(this.store, stored.descriptor)).find((image) => image.key === key);
+    if (!found) return undefined;
+    const image: CollectedImage = { reference: wanted.reference, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}), digest: found.descriptor.digest, from: 'store', sources: wanted.sources };
+    return { image, manifests: [manifestDescriptor(found)], blobs: [found.manifest.config, ...found.manifest.layers] };
+  }
+
+  /** Every image of an archive in `images/`, for the platform. */
+  private async fromArchive(archive: { path: string; file: string }, key: string, hooks: CollectHooks): Promise<ResolvedImage[]> {
+    throwIfAborted(this.options.signal);
+    const loaded = await readImageArchive(this.store, archive.file, this.options.signal ? { signal: this.options.signal } : {}).catch((error: unknown) => {
+      throw error instanceof RuntimeError ? new RuntimeError(error.code, `${archive.path}: ${error.message.replace(`${archive.file}: `, '').replace(archive.file, archive.path)}`) : error;
+    });
+    const resolved: ResolvedImage[] = [];
+    for (const { names, descriptor } of loaded) {
+      const images = await platformImages(this.store, descriptor);
+      const found = images.find((image) => image.key === key);
+      const shown = names[0] ?? descriptor.digest;
+      if (!found) {
+        const message = `no manifest for ${key} in ${shown} (it has: ${images.map((image) => image.key).join(', ') || 'none'})`;
+        if (!this.options.skipMissingPlatform) throw new RuntimeError('PLATFORM_NOT_FOUND', `${archive.path}: ${message}; leave it out with --skip-missing-platform`);
+        hooks.onWarning?.(`${archive.path}: ${message}; left out (--skip-missing-platform)`);
+        continue;
+      }
+      for (const name of names) {
+        if (this.ignored.has(canonical(name))) continue;
+        const ref = parseRemoteReference(name);
+        const image: CollectedImage = { reference: name, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}), digest: found.descriptor.digest, from: 'archive', sources: [archive.path] };
+        resolved.push({ image, manifests: [manifestDescriptor(found)], blobs: [found.manifest.config, ...found.manifest.layers] });
+      }
+    }
+    return resolved;
+  }
+
+  private client(ref: RemoteReference): Promise<RegistryClient> {
+    let client = this.clients.get(ref.registry);
+    if (!client) {
+      client = clientFor(ref, {
+        ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      });
+      this.clients.set(ref.registry, client);
+    }
+    return client;
+  }
+
+  private manifest(ref: RemoteReference, reference: string): Promise<FetchedManifest> {
+    const key = `${ref.registry}/${ref.repository}@${reference}`;
+    let fetched = this.manifests.get(key);
+    if (!fetched) {
+      fetched = this.client(ref).then((client) => client.getManifest(ref.repository, reference));
+      this.manifests.set(key, fetched);
+      // A failure is not remembered: another platform may ask again (and report it itself).
+      fetched.catch(() => this.manifests.delete(key));
+    }
+    return fetched;
+  }
+
+  /** Keeps a fetched manifest in the store, where the layer is written from. */
+  private async keep(manifest: FetchedManifest): Promise<Descriptor> {
+    await this.store.writeBlob(manifest.bytes, { digest: manifest.digest });
+    return { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length };
+  }
+}
+
+/**
+ * The layer entries of a platform's registry storage: every blob and manifest once, and each
+ * repository's links (layers, manifest revisions, tags), as distribution's filesystem driver
+ * lays them out. Link files are written into `linkDir`, one per digest.
+ */
+export async function registryLayerEntries(store: ImageStore, collected: CollectedImages, linkDir: string): Promise<LayerEntry[]> {
+  const tree = new EntryTree();
+  const root = `registry/${REGISTRY_STORAGE}`;
+  const file = (path: string, source: string, size: number, digest?: Digest): void => {
+    const ready = digest ? collected.downloads.get(digest) : undefined;
+    tree.add({ path: `${root}/${path}`, type: 'file', mode: 0o644, mtimeMs: 0, size, source, ...(digest ? { digest } : {}), ...(ready ? { ready } : {}) });
+  };
+  for (const blob of uniqueBlobs([...collected.blobs, ...collected.manifests])) {
+    const hex = digestHex(blob.digest);
+    file(`blobs/sha256/${hex.slice(0, 2)}/${hex}/data`, store.blobPath(blob.digest), blob.size, blob.digest);
+  }
+  await mkdir(linkDir, { recursive: true });
+  const written = new Set<Digest>();
+  const link = async (path: string, digest: Digest): Promise<void> => {
+    const source = join(linkDir, digestHex(digest));
+    if (!written.has(digest)) {
+      await writeFile(source, digest);
+      written.add(digest);
+    }
+    file(path, source, digest.length);
+  };
+  const byDigest = new Map([...collected.blobs, ...collected.manifests].map((d) => [d.digest, d]));
+  for (const image of collected.images) {
+    const repo = `repositories/${image.repository}`;
+    const manifest = await store.readJson<OciManifest>(image.digest);
+    for (const blob of [manifest.config, ...(manifest.layers ?? [])]) {
+      if (!byDigest.has(blob.digest)) throw new Error(`blob ${blob.digest} of ${image.reference} was not collected`);
+      await link(`${repo}/_layers/sha256/${digestHex(blob.digest)}/link`, blob.digest);
+    }
+    for (const digest of [image.digest, ...(image.index ? [image.index] : [])]) await link(`${repo}/_manifests/revisions/sha256/${digestHex(digest)}/link`, digest);
+    if (image.tag) {
+      await link(`${repo}/_manifests/tags/${image.tag}/current/link`, image.digest);
+      await link(`${repo}/_manifests/tags/${image.tag}/index/sha256/${digestHex(image.digest)}/link`, image.digest);
+    }
+  }
+  return tree.sorted();
+}
+
+/** The same image however it is spelled: `nginx`, `docker.io/library/nginx:latest`. */
+function canonical(reference: string): string {
+  try {
+    return formatRemoteReference(parseRemoteReference(reference));
+  } catch {
+    return reference;
+  }
+}
+
+function configPlatform(config: OciImageConfig): string {
+  return platformKeyOf({ architecture: config.architecture, os: config.os, ...(config.variant ? { variant: config.variant } : {}) });
+}
+
+function manifestDescriptor(image: PlatformImage): Descriptor {
+  return { mediaType: image.descriptor.mediaType, digest: image.descriptor.digest, size: image.descriptor.size };
+}
+
+/** Two images that would take the same name in the cluster's registry (`quay.io/a/b:1` and `docker.io/a/b:1`). */
+function checkClashes(images: readonly CollectedImage[]): void {
+  const byName = new Map<string, CollectedImage>();
+  for (const image of images) {
+    if (!image.tag) continue;
+    const name = `${image.repository}:${image.tag}`;
+    const other = byName.get(name);
+    if (other && other.digest !== image.digest) {
+      throw new RuntimeError('INVALID_IMAGE', `${other.reference} (${other.sources[0]}) and ${image.reference} (${image.sources[0]}) would both be ${name} in the cluster's registry, with different contents`);
+    }
+    byName.set(name, image);
+  }
+}
+
+/** An error about one image, at the first place that names it. */
+function located(error: unknown, image: WantedImage): unknown {
+  if (!(error instanceof RuntimeError) || error.code === 'INTERRUPTED') return error;
+  return new RuntimeError(error.code, `${image.sources[0]}: ${error.message}`);
+}

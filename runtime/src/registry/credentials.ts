@@ -1,0 +1,214 @@
+/**
+ * Registry credentials kept in Docker's auth file format (`~/.docker/config.json`, `auths`), which
+ * docker, podman, buildah and skopeo all read, so a `kubefilec login` serves them too and theirs
+ * serves us.
+ *
+ * Only inline credentials are supported: entries with an `identitytoken` (OAuth refresh tokens) and
+ * credentials kept by `credsStore`/`credHelpers` programs are ignored, as if absent.
+ */
+import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { errnoCode, RuntimeError } from '../errors.js';
+
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/** Docker Hub's key: the v1 index URL, for historical reasons; docker itself writes and looks up this one. */
+const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+/** The name this module uses internally for every Docker Hub alias. */
+const DOCKER_HUB = 'docker.io';
+
+type JsonObject = { [key: string]: unknown };
+
+/** The auth file: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json (HOME from env). */
+export function authFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.REGISTRY_AUTH_FILE) return resolve(env.REGISTRY_AUTH_FILE);
+  if (env.DOCKER_CONFIG) return resolve(env.DOCKER_CONFIG, 'config.json');
+  return join(env.HOME || homedir(), '.docker', 'config.json');
+}
+
+/** The credentials for `registry` (host[:port]), or undefined. */
+export async function readCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryCredentials | undefined> {
+  const host = registryHost(registry);
+  const path = authFilePath(env);
+  const file = await readAuthFile(path);
+  if (!file) return undefined;
+  const auths = authsOf(file, path);
+  if (!auths) return undefined;
+  // The key we would write first, then any other spelling of the same registry, in file order.
+  const keys = Object.keys(auths).filter((key) => keyHost(key) === host);
+  keys.sort((a, b) => Number(b === keyFor(host)) - Number(a === keyFor(host)));
+  for (const key of keys) {
+    const credentials = entryCredentials(auths[key]);
+    if (credentials) return credentials;
+  }
+  return undefined;
+}
+
+/** Saves them (creating the file and its directory, mode 0600 file / 0700 dir when created), keeping every other key of the file as it was. */
+export async function saveCredentials(
+  registry: string,
+  credentials: RegistryCredentials,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const host = registryHost(registry);
+  if (credentials.username.includes(':')) {
+    // `auth` is "user:password" split at the first colon, so such a name could not be read back.
+    throw new RuntimeError('INVALID_NAME', `a registry user name cannot contain ':' (${credentials.username})`);
+  }
+  const path = await writablePath(authFilePath(env));
+  const file = (await readAuthFile(path)) ?? {};
+  const auths = authsOf(file, path) ?? {};
+  // Other spellings of this registry would shadow or contradict the new entry.
+  for (const key of Object.keys(auths)) if (keyHost(key) === host) delete auths[key];
+  auths[keyFor(host)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64') };
+  file.auths = auths;
+  await writeAtomically(path, file);
+}
+
+/** Removes the entry; returns whether there was one. */
+export async function removeCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const host = registryHost(registry);
+  const path = await writablePath(authFilePath(env));
+  const file = await readAuthFile(path);
+  if (!file) return false;
+  const auths = authsOf(file, path);
+  if (!auths) return false;
+  const keys = Object.keys(auths).filter((key) => keyHost(key) === host);
+  if (keys.length === 0) return false;
+  for (const key of keys) delete auths[key];
+  await writeAtomically(path, file);
+  return true;
+}
+
+/** `registry` as host[:port], lower-cased, Docker Hub's aliases folded into one; a scheme or path given by habit is dropped. */
+function registryHost(registry: string): string {
+  const host = stripScheme(registry.trim()).split('/')[0].toLowerCase();
+  if (!host) throw new RuntimeError('INVALID_NAME', `invalid registry name: '${registry}'`);
+  return DOCKER_HUB_HOSTS.has(host) ? DOCKER_HUB : host;
+}
+
+function keyFor(host: string): string {
+  return host === DOCKER_HUB ? DOCKER_HUB_KEY : host;
+}
+
+/**
+ * The registry a key of `auths` is for, or undefined when it is for a single repository. Docker
+ * writes URLs (`https://host/v1/`); podman may write `host/namespace`, which only covers that namespace.
+ */
+function keyHost(key: string): string | undefined {
+  const withoutScheme = stripScheme(key);
+  const slash = withoutScheme.indexOf('/');
+  const host = (slash < 0 ? withoutScheme : withoutScheme.slice(0, slash)).toLowerCase();
+  const rest = slash < 0 ? '' : withoutScheme.slice(slash);
+  const isUrl = withoutScheme !== key;
+  if (!host || (!isUrl && !/^(\/(v[12]\/?)?)?$/.test(rest))) return undefined;
+  return DOCKER_HUB_HOSTS.has(host) ? DOCKER_HUB : host;
+}
+
+function stripScheme(text: string): string {
+  return text.replace(/^https?:\/\//i, '');
+}
+
+/** A username and password from an `auths` entry, or undefined when it has none we can use. */
+function entryCredentials(entry: unknown): RegistryCredentials | undefined {
+  if (!isObject(entry)) return undefined;
+  if (typeof entry.auth === 'string' && entry.auth !== '') {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    // Docker stores an identity token's entry as "<token>:"; the token itself is not a password.
+    if (colon > 0 && decoded.slice(0, colon) !== '<token>') {
+      return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+  }
+  if (typeof entry.username === 'string' && entry.username !== '' && typeof entry.password === 'string') {
+    return { username: entry.username, password: entry.password };
+  }
+  return undefined;
+}
+
+/** The parsed file, or undefined when there is none. */
+async function readAuthFile(path: string): Promise<JsonObject | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw new RuntimeError('IO', `cannot read ${path}: ${errnoCode(error) ?? String(error)}`);
+  }
+  // Docker accepts an empty file as an empty configuration.
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    // V8 quotes the text around the error, which may be a password: report only where it is.
+    throw new RuntimeError('IO', `${path} is not valid JSON: ${syntaxErrorWhere(text, error)}`);
+  }
+  if (!isObject(parsed)) throw new RuntimeError('IO', `${path} is not valid JSON: expected an object`);
+  return parsed;
+}
+
+function syntaxErrorWhere(text: string, error: unknown): string {
+  const position = error instanceof Error ? /at position (\d+)/.exec(error.message) : null;
+  if (!position) return error instanceof Error && /end of JSON input/.test(error.message) ? 'unexpected end of file' : 'syntax error';
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `syntax error at line ${line}, column ${column}`;
+}
+
+function authsOf(file: JsonObject, path: string): JsonObject | undefined {
+  if (file.auths === undefined || file.auths === null) return undefined;
+  if (!isObject(file.auths)) throw new RuntimeError('IO', `${path}: "auths" is not an object`);
+  return file.auths;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The file to replace: a symlinked auth file (dotfile repositories) is updated where it points, not replaced by a plain file. */
+async function writablePath(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return path;
+    throw new RuntimeError('IO', `cannot read ${path}: ${errnoCode(error) ?? String(error)}`);
+  }
+}
+
+/** Replaces `path` by temp file, fsync and rename, so a crash never leaves a half-written file; an existing file keeps its mode. */
+async function writeAtomically(path: string, content: JsonObject): Promise<void> {
+  const dir = dirname(path);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new RuntimeError('IO', `cannot create ${dir}: ${errnoCode(error) ?? String(error)}`);
+  }
+  let mode = 0o600;
+  try {
+    mode = (await stat(path)).mode & 0o7777;
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw new RuntimeError('IO', `cannot read ${path}: ${errnoCode(error) ?? String(error)}`);
+  }
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(content, null, '\t')}\n`, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (mode !== 0o600) await chmod(temp, mode);
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw new RuntimeError('IO', `cannot write ${path}: ${errnoCode(error) ?? String(error)}`);
+  }
+}
