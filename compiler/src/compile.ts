@@ -27,11 +27,12 @@ import {
   type Word,
 } from '@kubefile/grammar';
 import { checkChart, checkManifest, checkPluginFile, elfArchitecture, imageArchiveFormat, type ArtifactProblem } from './artifacts.js';
+import { APP_ROOT, sealerApplication, type AppSource } from './applications.js';
 import { check } from './check.js';
 import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
-import { digestOps, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
+import { digestOps, type AppOp, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
 import { environmentOf, VariableScope, type Assignment, type ScopeState } from './scope.js';
 import { filesUnder, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
@@ -98,7 +99,7 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
     const { plan, run } = await planner.plan(memo?.runs.get(platform));
     memo?.runs.set(platform, run);
     plans.push(plan);
-    perPlatform.push(planner.diagnostics);
+    perPlatform.push(planner.diagnostics.concat(untypedApplications(parsed.ast, run.drafts)));
     for (const name of planner.scope.usedBuildArgs) used.add(name);
   }
 
@@ -270,6 +271,43 @@ function mentions(instruction: Instruction, name: string): boolean {
   return names.has(name);
 }
 
+/** The labels sealer v0.11 writes for KUBEVERSION, CNI and CSI (build/kubefile/command). */
+export const KUBE_VERSION_LABEL = 'app.alpha.sealer.io/supported-kube-version';
+export const CNI_LABEL_PREFIX = 'cluster.alpha.sealer.io/kube-cni-';
+export const CSI_LABEL_PREFIX = 'cluster.alpha.sealer.io/kube-csi-';
+
+/**
+ * App ops whose type sealer cannot detect, with the name word to report at and why. Kept beside
+ * the drafts (which a `CompileMemo` reuses) since whether it is an error depends on APPCMDS
+ * anywhere in the file, which an edit elsewhere changes.
+ */
+const undetected = new WeakMap<OpDraft, { word: Word; reason: string }>();
+
+/**
+ * sealer v0.11 refuses an application whose type it cannot detect unless APPCMDS says how to
+ * launch it ("app X need to specify APPCMDS if no app type detected"). Only the last declaration
+ * of a name counts, as in sealer's map of applications.
+ */
+function untypedApplications(file: Kubefile, drafts: readonly OpDraft[]): Diagnostic[] {
+  const last = new Map<string, OpDraft>();
+  for (const draft of drafts) if (draft.kind === 'app') last.set(draft.name, draft);
+  const launched = new Set<string>();
+  for (const instruction of file.instructions) if (isInstruction(instruction, 'APPCMDS') && instruction.app) launched.add(instruction.app.text);
+  const out: Diagnostic[] = [];
+  for (const [name, draft] of last) {
+    const found = undetected.get(draft);
+    if (!found || launched.has(name)) continue;
+    out.push(
+      createDiagnostic(
+        'KF3016',
+        found.word.range,
+        `sealer cannot detect the type of application "${name}" (${found.reason}): add APPCMDS ${name} ["..."] to say how it is launched (a Helm chart, only .yaml/.yml or only .sh files are launched without one)`,
+      ),
+    );
+  }
+  return out;
+}
+
 /** The image config the ops make (CMD appends, ENV/LABEL/ARG merge, the last LAUNCH wins...). */
 function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): ImageConfig {
   const config: ImageConfig = { cmds: [], env: {}, labels: {}, args: {}, apps: [] };
@@ -291,7 +329,9 @@ function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): Ima
       case 'app':
         // A redeclared name replaces the application, in the position of the new declaration.
         apps.delete(op.name);
-        apps.set(op.name, { name: op.name, type: op.type, sources: op.sources });
+        apps.set(op.name, { name: op.name, type: op.type, sources: op.sources, sealerType: op.sealerType, files: op.files });
+        // sealer labels the image with its network and storage plugins.
+        if (op.type !== 'APP') config.labels[`${op.type === 'CNI' ? CNI_LABEL_PREFIX : CSI_LABEL_PREFIX}${op.name}`] = 'true';
         break;
       case 'appcmds': {
         const declared = apps.get(op.app);
@@ -311,6 +351,7 @@ function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): Ima
         break;
       case 'kubeversion':
         config.kubeVersion = op.constraint;
+        config.labels[KUBE_VERSION_LABEL] = op.constraint;
         break;
       case 'maintainer':
         config.maintainer = op.maintainer;
@@ -724,19 +765,55 @@ class Planner {
     }
   }
 
+  /**
+   * APP, CNI, CSI: as sealer v0.11 does, the files go to `application/apps/<name>/` (a COPY of the
+   * local sources, then an ADD of the URLs, at the instruction's line), and the app op records the
+   * type and launch files sealer detects from them.
+   */
   private async app(type: 'APP' | 'CNI' | 'CSI', nameWord: Word | undefined, sourceWords: readonly Word[], instruction: Instruction): Promise<void> {
     const name = nameWord?.text ?? '';
     const sources: string[] = [];
+    const local: { sources: string[]; matches: string[][] } = { sources: [], matches: [] };
+    const remote: string[] = [];
+    const appSources: AppSource[] = [];
+    let complete = true;
     for (const word of sourceWords) {
       const source = this.expandNonEmpty(word, 'The source');
-      if (source === undefined) continue;
+      if (source === undefined) {
+        complete = false;
+        continue;
+      }
       sources.push(source);
       if (source.startsWith('local://')) {
-        const local = source.slice('local://'.length);
-        await this.contextSource('app', local, word, undefined);
+        const written = source.slice('local://'.length);
+        const found = await this.contextSource('app', written, word, undefined);
+        if (found === undefined || found.matches.length === 0) complete = false;
+        if (found === undefined) continue;
+        local.sources.push(found.source);
+        local.matches.push(found.matches);
+        // A pattern (sealer has none: it stats the text) stands for each path it matched.
+        if (hasWildcard(found.source)) for (const path of found.matches) appSources.push({ local: path, path });
+        else appSources.push({ local: written, path: found.source });
+      } else if (sourceKind(source) !== 'context') {
+        remote.push(source);
+      } else {
+        complete = false; // not local:// nor a URL: KF1015
       }
     }
-    this.push({ kind: 'app', type, name, sources, line: 0 }, instruction);
+    const dest = normalizeDestination(`${APP_ROOT}/${name}/`);
+    if (name !== '' && !dest.escapes) {
+      if (local.sources.length > 0) this.push({ kind: 'copy', sources: local.sources, dest: dest.path, destIsDirectory: true, matches: local.matches, line: 0 }, instruction);
+      if (remote.length > 0) this.push({ kind: 'add', sources: remote, dest: dest.path, destIsDirectory: true, matches: remote.map(() => []), line: 0 }, instruction);
+    }
+    const app: OpDraft<AppOp> = { kind: 'app', type, name, sources, sealerType: '', files: [], line: 0 };
+    appSources.push(...remote.map((url) => ({ url })));
+    const detected = this.context && complete && name !== '' ? await sealerApplication(this.context, name, appSources) : undefined;
+    if (detected) {
+      app.sealerType = detected.type;
+      app.files = detected.files;
+      if (detected.type === '' && nameWord) undetected.set(app, { word: nameWord, reason: detected.reason ?? '' });
+    }
+    this.push(app, instruction);
   }
 
   private run(instruction: CommandInstruction): void {

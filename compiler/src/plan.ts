@@ -6,6 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
+import type { SealerAppType } from './applications.js';
 import type { Platform } from './platform.js';
 import { utf8Encode } from './text.js';
 
@@ -83,6 +84,17 @@ export interface AppOp extends OpBase {
   name: string;
   /** Expanded sources: `local://path` (in the context) or URLs. */
   sources: string[];
+  /**
+   * The type sealer v0.11 detects from the sources: `helm` (a chart), `kube` (only .yaml/.yml
+   * files), `shell` (only .sh files), `''` when none (or without a build context).
+   */
+  sealerType: SealerAppType;
+  /**
+   * The files sealer v0.11 records for the default launch command, relative to
+   * `application/apps/<name>/`: helm `[name]`; kube every file (a directory source's as sealer
+   * writes them, `/a.yaml`); shell the first source's files; `[]` when the type is `''`.
+   */
+  files: string[];
 }
 
 export interface AppCmdsOp extends OpBase {
@@ -127,6 +139,10 @@ export interface Application {
   name: string;
   type: 'APP' | 'CNI' | 'CSI';
   sources: string[];
+  /** sealer's application type (the `type` of sealer's `applications[]`); see `AppOp`. */
+  sealerType: SealerAppType;
+  /** sealer's launch files (the `files` of sealer's `applications[]`); see `AppOp`. */
+  files: string[];
   cmds?: string[];
   env?: Record<string, string>;
 }
@@ -211,7 +227,7 @@ function identity(op: OpDraft, platformKey: string): unknown[] {
     case 'cmd':
       return [op.kind, op.command];
     case 'app':
-      return [op.kind, op.type, op.name, op.sources];
+      return [op.kind, op.type, op.name, op.sources, op.sealerType, op.files];
     case 'appcmds':
       return [op.kind, op.app, op.command];
     case 'appenv':

@@ -296,7 +296,7 @@ describe('digestOps: what a digest covers', () => {
     { kind: 'label', labels: { l: 'v' }, line: 6 },
     { kind: 'arg', args: { A: '1', B: null }, line: 7 },
     { kind: 'cmd', command: ['a', 'b'], preview: 'a b', line: 8 },
-    { kind: 'app', type: 'APP', name: 'n', sources: ['local://n'], line: 9 },
+    { kind: 'app', type: 'APP', name: 'n', sources: ['local://n'], sealerType: 'kube', files: ['/n.yaml'], line: 9 },
     { kind: 'appcmds', app: 'n', command: ['c'], line: 10 },
     { kind: 'appenv', app: 'n', env: { k: 'v' }, line: 11 },
     { kind: 'launch', apps: ['n'], line: 12 },

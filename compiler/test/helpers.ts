@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Diagnostic, DiagnosticCode, Fix } from '@kubefile/grammar';
-import { lint, type LintOptions, type LintResult } from '@kubefile/compiler';
+import { compile, lint, type CompileOptions, type CompileResult, type LintOptions, type LintResult } from '@kubefile/compiler';
 
 export interface ExpectedDiagnostic {
   code: DiagnosticCode;
@@ -36,7 +36,19 @@ function matches(d: Diagnostic, e: ExpectedDiagnostic): boolean {
  */
 export function expectDiagnostics(text: string, expected: ExpectedDiagnostic[], options: LintOptions = {}): LintResult {
   const result = lint(text, options);
-  const remaining = [...result.diagnostics];
+  assertDiagnostics(text, result.diagnostics, expected);
+  return result;
+}
+
+/** Like `expectDiagnostics`, through the whole compiler (build context, platforms, build args). */
+export async function expectCompileDiagnostics(text: string, expected: ExpectedDiagnostic[], options: CompileOptions = {}): Promise<CompileResult> {
+  const result = await compile(text, options);
+  assertDiagnostics(text, result.diagnostics, expected);
+  return result;
+}
+
+function assertDiagnostics(text: string, diagnostics: readonly Diagnostic[], expected: ExpectedDiagnostic[]): void {
+  const remaining = [...diagnostics];
   const missing: ExpectedDiagnostic[] = [];
   for (const e of expected) {
     const i = remaining.findIndex((d) => matches(d, e));
@@ -50,13 +62,12 @@ export function expectDiagnostics(text: string, expected: ExpectedDiagnostic[], 
         `Diagnostics differ for:\n${text.replace(/^/gm, '  | ')}`,
         missing.length > 0 ? `missing:\n${want.map((w) => `  ${w}`).join('\n')}` : '',
         remaining.length > 0 ? `unexpected:\n${remaining.map((d) => `  ${describeDiagnostic(d)}`).join('\n')}` : '',
-        `reported:\n${result.diagnostics.map((d) => `  ${describeDiagnostic(d)}`).join('\n') || '  (none)'}`,
+        `reported:\n${diagnostics.map((d) => `  ${describeDiagnostic(d)}`).join('\n') || '  (none)'}`,
       ]
         .filter(Boolean)
         .join('\n'),
     );
   }
-  return result;
 }
 
 /** Lints `text` and asserts nothing at all is reported. */

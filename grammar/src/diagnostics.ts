@@ -308,6 +308,16 @@ export const CATALOGUE = {
     description: 'A FROM image, COPY/ADD source or destination, or APP source expands to an empty string, usually because a variable is unset.',
     example: 'ARG BASE\nFROM ${BASE}',
   },
+  KF3016: {
+    severity: 'error',
+    title: 'Application type not detected and no APPCMDS',
+    description:
+      'sealer v0.11 launches an application by its type, which it detects from the files: a Helm chart (Chart.yaml, values.yaml and templates), ' +
+      'only `.yaml`/`.yml` files (kube: `kubectl apply` each), or only `.sh` files (shell: `bash` each). Any other file, or YAML mixed with scripts, ' +
+      'leaves the type empty, and sealer then refuses to build unless an APPCMDS for the application says how to launch it ' +
+      '("app X need to specify APPCMDS if no app type detected"). Add APPCMDS, or keep only files of one kind in the sources.',
+    example: 'FROM scratch\nAPP docs local://README.md',
+  },
 } satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;
