@@ -105,6 +105,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .option('--image-list <FILE>', 'more container images to carry in the image\'s registry, one per line (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--ignore-image-list <FILE>', 'container images not to carry, one per line (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--skip-missing-platform', 'leave out, with a warning, a container image that has no variant for a platform being built (default: an error)')
+    .addOption(new Option('--type <TYPE>', 'sealer\'s image type: kube-installer (a cluster: `sealer run` installs Kubernetes) or app-installer (applications for a running cluster); default: the base image\'s, else kube-installer').choices(['kube-installer', 'app-installer']))
     .addOption(rootOption())
     .addHelpText(
       'after',

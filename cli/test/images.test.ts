@@ -54,25 +54,25 @@ function assertOneErrorLine(r: Run, code: number, message: string | RegExp): voi
 
 describe('kubefilec image commands', () => {
   describe('images', () => {
-    it('prints a table: NAME TAG PLATFORMS SIZE CREATED', async () => {
+    it('prints a table: NAME TAG TYPE PLATFORMS SIZE CREATED', async () => {
       const r = await kubefilec(['images', '--root', root]);
       assert.equal(r.code, 0, r.stderr);
       const summaries = await listImageSummaries(store);
       const lines = r.stdout.trimEnd().split('\n');
       assert.equal(lines.length, 3);
-      assert.match(lines[0], /^NAME {3,}TAG {3,}PLATFORMS {3,}SIZE {3,}CREATED$/);
+      assert.match(lines[0], /^NAME {3,}TAG {3,}TYPE {3,}PLATFORMS {3,}SIZE {3,}CREATED$/);
       const rows = lines.slice(1).map((line) => line.split(/ {3,}/));
       assert.deepEqual(
-        rows.map((row) => row.slice(0, 4)),
-        summaries.map((s) => [s.repository, s.tag, s.platforms.join(','), humanSize(s.size)]),
+        rows.map((row) => row.slice(0, 5)),
+        summaries.map((s) => [s.repository, s.tag, s.type ?? '-', s.platforms.join(','), humanSize(s.size)]),
       );
-      assert.deepEqual(rows.map((row) => row.slice(0, 3)), [
-        ['kubernetes-multi-arch', 'v1.19.8', 'linux/amd64,linux/arm64/v8'],
-        ['registry.example.com:5000/base', 'latest', 'linux/amd64'],
+      assert.deepEqual(rows.map((row) => row.slice(0, 4)), [
+        ['kubernetes-multi-arch', 'v1.19.8', '-', 'linux/amd64,linux/arm64/v8'],
+        ['registry.example.com:5000/base', 'latest', '-', 'linux/amd64'],
       ]);
-      for (const row of rows) assert.match(row[4], /^(Just now|\d+ seconds ago)$/);
+      for (const row of rows) assert.match(row[5], /^(Just now|\d+ seconds ago)$/);
       // Columns line up: every cell of a column starts where its header does.
-      const starts = ['TAG', 'PLATFORMS', 'SIZE', 'CREATED'].map((header) => lines[0].indexOf(header));
+      const starts = ['TAG', 'TYPE', 'PLATFORMS', 'SIZE', 'CREATED'].map((header) => lines[0].indexOf(header));
       for (const line of lines.slice(1)) for (const start of starts) assert.equal(line[start - 1], ' ');
     });
 
@@ -88,7 +88,7 @@ describe('kubefilec image commands', () => {
       const empty = await mkdtemp(join(tmpdir(), 'kubefilec-empty-'));
       try {
         const e = await kubefilec(['images', '--root', empty]);
-        assert.deepEqual(e, { code: 0, stdout: 'NAME   TAG   PLATFORMS   SIZE   CREATED\n', stderr: '' });
+        assert.deepEqual(e, { code: 0, stdout: 'NAME   TAG   TYPE   PLATFORMS   SIZE   CREATED\n', stderr: '' });
       } finally {
         await rm(empty, { recursive: true, force: true });
       }
@@ -96,8 +96,8 @@ describe('kubefilec image commands', () => {
   });
 
   describe('inspect', () => {
-    it('--format sealer prints the manifest-list JSON, then one kind: Image YAML document per platform', async () => {
-      const r = await kubefilec(['inspect', 'kubernetes-multi-arch:v1.19.8', '--format', 'sealer', '--root', root]);
+    it('--format sealer-v0.8 prints the manifest-list JSON, then one kind: Image YAML document per platform', async () => {
+      const r = await kubefilec(['inspect', 'kubernetes-multi-arch:v1.19.8', '--format', 'sealer-v0.8', '--root', root]);
       assert.equal(r.code, 0, r.stderr);
       const [list, ...images] = yaml.loadAll(r.stdout) as [SealerManifestList, ...SealerImage[]];
       assert.deepEqual(JSON.parse(r.stdout.slice(0, r.stdout.indexOf('\n---\n'))), list);
@@ -213,9 +213,9 @@ describe('kubefilec image commands', () => {
         ['2026-03-10T12:00:00Z', '2026-03-10T11:59:30Z', '2026-03-10T11:00:00Z', '2026-03-08T12:00:00Z', '2026-02-20T12:00:00Z', '2025-01-01T00:00:00Z', '2026-03-11T00:00:00Z', undefined].map((t) => relativeTime(t, now)),
         ['Just now', '30 seconds ago', '1 hour ago', '2 days ago', '2 weeks ago', '2025-01-01', '2026-03-11T00:00:00Z', '-'],
       );
-      assert.equal(imagesTable([], now), 'NAME   TAG   PLATFORMS   SIZE   CREATED\n');
+      assert.equal(imagesTable([], now), 'NAME   TAG   TYPE   PLATFORMS   SIZE   CREATED\n');
       const broken = { name: 'x:v1', repository: 'x', tag: 'v1', platforms: [], size: 10, digest: `sha256:${'0'.repeat(64)}` as const, error: 'blob missing' };
-      assert.equal(imagesTable([broken], now).split('\n')[1], 'x      v1    (broken)    10B    -');
+      assert.equal(imagesTable([broken], now).split('\n')[1], 'x      v1    -      (broken)    10B    -');
     });
   });
 });

@@ -29,7 +29,7 @@ export interface ImageSummary {
 /** Arguments of `kubefile.inspect`. */
 export interface InspectArguments {
   name: string;
-  format?: 'json' | 'sealer';
+  format?: 'json' | 'sealer' | 'sealer-v0.8';
   platform?: string;
 }
 

@@ -172,8 +172,8 @@ describe('image commands', () => {
         args: { Version: 'v1' },
         clusterFile,
       });
-      const result = await inspectImage(store, 'kubernetes-multi-arch:v1.19.8', { format: 'sealer', version: '9.9.9' });
-      assert.equal(result.format, 'sealer');
+      const result = await inspectImage(store, 'kubernetes-multi-arch:v1.19.8', { format: 'sealer-v0.8', version: '9.9.9' });
+      assert.equal(result.format, 'sealer-v0.8');
       const view = result.value as SealerView;
       const size = (i: number): number => made.manifests[i].size + made.configs[i].size + made.layers[i][0].size + made.layers[i][1].size;
       assert.deepEqual(view.manifestList, {
@@ -215,7 +215,7 @@ describe('image commands', () => {
 
     it('sealer: empty cmd and args are left out, as is a missing Clusterfile; --platform keeps one', async () => {
       await sealerImage('plain:v1', ['linux/amd64', 'linux/arm64/v8'], { cmds: [], parentCmds: 0, args: {} });
-      const result = await inspectImage(store, 'plain:v1', { format: 'sealer', platform: 'linux/arm64' });
+      const result = await inspectImage(store, 'plain:v1', { format: 'sealer-v0.8', platform: 'linux/arm64' });
       const view = result.value as SealerView;
       assert.equal(view.images.length, 1);
       assert.deepEqual(view.images[0].metadata, { creationTimestamp: null, name: 'plain:v1' });
@@ -226,7 +226,7 @@ describe('image commands', () => {
       assert.equal(view.images[0].spec.sealer_version, `kubefilec ${version}`);
 
       await sealerImage('onlyparent:v1', ['linux/amd64'], { cmds: ['a', 'b'], parentCmds: 2, args: {} });
-      const parentOnly = (await inspectImage(store, 'onlyparent:v1', { format: 'sealer' })).value as SealerView;
+      const parentOnly = (await inspectImage(store, 'onlyparent:v1', { format: 'sealer-v0.8' })).value as SealerView;
       assert.deepEqual(parentOnly.images[0].spec.image_config, { cmd: { parent: ['a', 'b'] } });
     });
   });

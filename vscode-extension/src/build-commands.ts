@@ -76,15 +76,16 @@ export class BuildCommands {
     const format = await vscode.window.showQuickPick(
       [
         { label: 'json', description: 'the OCI index, manifests and configs' },
-        { label: 'sealer', description: 'as `sealer inspect` shows it: manifest list and kind: Image' },
+        { label: 'sealer', description: 'as `sealer inspect` (v0.11) prints it: manifest, config, image extension, container images' },
+        { label: 'sealer-v0.8', description: 'as the design documents show it: manifest list and kind: Image' },
       ],
       { title: `Inspect ${image}`, placeHolder: 'Format' },
     );
     if (!format) return;
     try {
-      const args: InspectArguments = { name: image, format: format.label as 'json' | 'sealer' };
+      const args: InspectArguments = { name: image, format: format.label as NonNullable<InspectArguments['format']> };
       const text = (await this.client.sendRequest(ExecuteCommandRequest.type, { command: 'kubefile.inspect', arguments: [args] })) as string;
-      const document = await vscode.workspace.openTextDocument({ content: text, language: format.label === 'json' ? 'json' : 'yaml' });
+      const document = await vscode.workspace.openTextDocument({ content: text, language: format.label === 'sealer-v0.8' ? 'yaml' : 'json' });
       await vscode.window.showTextDocument(document, { preview: true });
     } catch (error) {
       void vscode.window.showErrorMessage(`Kubefile: ${messageOf(error)}`);

@@ -23,6 +23,7 @@ export interface BuildCommandOptions extends TargetOptions {
   imageList?: string[];
   ignoreImageList?: string[];
   skipMissingPlatform?: boolean;
+  type?: 'kube-installer' | 'app-installer';
 }
 
 /** `--image-list` files, read before anything is built so a wrong path fails at once. */
@@ -72,6 +73,7 @@ export async function buildCommand(context: string, options: BuildCommandOptions
       imageLists,
       ignoreImageLists,
       ...(options.skipMissingPlatform ? { skipMissingPlatform: true } : {}),
+      ...(options.type ? { type: options.type } : {}),
       signal: controller.signal,
       onEvent: (event) => progress.event(event),
     });

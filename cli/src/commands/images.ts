@@ -17,6 +17,7 @@ import {
   tagImage,
   type DeleteResult,
   type ImageSummary,
+  INSPECT_FORMATS,
   type InspectFormat,
 } from '@kubefile/runtime';
 import { openStore, rootOption } from '../store-root.js';
@@ -44,10 +45,14 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
 
   program
     .command('inspect')
-    .description('Print an image: its OCI index, manifests and configs (json), or as sealer shows a cloud image (sealer)')
+    .description('Print an image: its OCI index, manifests and configs (json), as `sealer inspect` prints it (sealer), or as the design documents show a cloud image (sealer-v0.8)')
     .argument('<NAME>', 'image name (tag defaults to latest)')
     .option('--platform <PLATFORM>', 'only this platform, e.g. linux/arm64/v8')
-    .addOption(new Option('--format <FORMAT>', 'json, or sealer: the manifest-list JSON, then one `kind: Image` YAML document per platform').choices(['json', 'sealer']).default('json'))
+    .addOption(
+      new Option('--format <FORMAT>', 'json; sealer: what `sealer inspect` (v0.9 to v0.11) prints, one object per platform (a list for several); sealer-v0.8: the manifest-list JSON, then one `kind: Image` YAML document per platform')
+        .choices([...INSPECT_FORMATS])
+        .default('json'),
+    )
     .addOption(rootOption())
     .addHelpText('after', '\nExample: kubefilec inspect my-cluster:v1 --platform linux/amd64 --format sealer')
     .action(async (name: string, options: RootOptions & { platform?: string; format: InspectFormat }) => {
@@ -162,8 +167,8 @@ function deletedText(result: DeleteResult): string {
 
 /** NAME TAG PLATFORMS SIZE CREATED, columns aligned as `docker images` does; a broken image says so (see --format json for why). */
 export function imagesTable(images: readonly ImageSummary[], now = Date.now()): string {
-  const rows = [['NAME', 'TAG', 'PLATFORMS', 'SIZE', 'CREATED']];
-  for (const image of images) rows.push([image.repository, image.tag, image.error !== undefined ? '(broken)' : image.platforms.join(',') || '-', humanSize(image.size), relativeTime(image.created, now)]);
+  const rows = [['NAME', 'TAG', 'TYPE', 'PLATFORMS', 'SIZE', 'CREATED']];
+  for (const image of images) rows.push([image.repository, image.tag, image.type ?? '-', image.error !== undefined ? '(broken)' : image.platforms.join(',') || '-', humanSize(image.size), relativeTime(image.created, now)]);
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('   ')).join('\n') + '\n';
 }
