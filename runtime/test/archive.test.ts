@@ -346,7 +346,7 @@ describe('loadArchive refuses unsafe or broken archives and leaves the store as 
       name: 'no index.json',
       entries: [LAYOUT, good],
       code: 'INVALID_ARCHIVE',
-      message: /is neither an OCI archive \(it has no index\.json\) nor a docker-archive \(it has no manifest\.json\)$/,
+      message: /is neither an OCI archive \(it has no index\.json\), a docker-archive \(it has no manifest\.json\) nor a sealer save \(it has no Metadata\)$/,
     },
     {
       name: 'a docker-archive without images',
@@ -358,7 +358,7 @@ describe('loadArchive refuses unsafe or broken archives and leaves the store as 
       name: 'an entry without a name',
       entries: [LAYOUT, good, { path: 'index.json', body: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: MEDIA_TYPE.manifest, digest: sha256Digest('m'), size: 1 }] }) }],
       code: 'INVALID_ARCHIVE',
-      message: /the archive's image 1 \(sha256:[a-f0-9]{64}\) has no name \(no org\.opencontainers\.image\.ref\.name annotation\), so it cannot be loaded into the store; write the archive with a name/,
+      message: /the archive's image 1 \(sha256:[a-f0-9]{64}\) has no name \(no org\.opencontainers\.image\.ref\.name annotation\), so it cannot be loaded into the store; load it with --tag NAME, write the archive with a name/,
     },
     {
       name: 'a blob missing from the archive',
@@ -793,7 +793,7 @@ describe('docker-archives', () => {
     await rejectsWith(
       loadArchive(target, file),
       'INVALID_ARCHIVE',
-      /: the archive's image 1 \(sha256:[a-f0-9]{64}\) has no name \(no RepoTags in manifest\.json\), so it cannot be loaded into the store; write the archive with a name \(docker save NAME:TAG, or skopeo copy \.\.\. docker-archive:FILE:NAME:TAG\)$/,
+      /: the archive's image 1 \(sha256:[a-f0-9]{64}\) has no name \(no RepoTags in manifest\.json\), so it cannot be loaded into the store; load it with --tag NAME, or write the archive with a name \(docker save NAME:TAG, or skopeo copy \.\.\. docker-archive:FILE:NAME:TAG\)$/,
     );
     assert.deepEqual(await snapshot(target), before);
     // Read without naming, it is fine.

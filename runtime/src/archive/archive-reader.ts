@@ -1,14 +1,18 @@
 /**
  * Reading image archives: one streaming pass over a tar that is an OCI archive (`oci-layout`,
- * `index.json`, `blobs/sha256/<hex>`) or a docker-archive (`manifest.json`, a config file and layer
- * files), without extracting it. Blobs and layer files go straight into the store; the few small
- * documents are kept in memory. Nothing in the archive is trusted: paths, entry types, links, sizes
- * and digests are all checked. `archive.ts` turns what was read into images for OCI archives,
- * `docker-archive.ts` for docker-archives.
+ * `index.json`, `blobs/sha256/<hex>`), a docker-archive (`manifest.json`, a config file and layer
+ * files) or sealer's multi-platform save (a `Metadata` file naming the image and one image archive
+ * per platform, `<image ID>.tar`), without extracting it. Blobs and layer files go straight into
+ * the store, those of the image archives inside a sealer save too (their tars are read as they
+ * stream by); the few small documents are kept in memory. Nothing in the archive is trusted: paths,
+ * entry types, links, sizes and digests are all checked. `archive.ts` turns what was read into
+ * images for OCI archives, `docker-archive.ts` for docker-archives, `sealer-archive.ts` for
+ * sealer's saves.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { list, Parser, type ReadEntry } from 'tar';
+import { Readable } from 'node:stream';
+import { Header, list, Parser, type ReadEntry } from 'tar';
 import type { Digest } from '../image/digest.js';
 import { errnoCode, interrupted, RuntimeError, throwIfAborted } from '../errors.js';
 import { MAX_INDEX_BYTES } from './layout-import.js';
@@ -16,7 +20,7 @@ import { normalizeImageName } from '../image/names.js';
 import type { Descriptor } from '../image/oci.js';
 import type { ImageStore } from '../store/store.js';
 
-export type ArchiveKind = 'oci' | 'docker';
+export type ArchiveKind = 'oci' | 'docker' | 'sealer';
 
 /** One image of an archive, stored but not named. */
 export interface ArchiveImage {
@@ -40,8 +44,15 @@ export interface ArchiveContents {
   index?: Buffer;
   /** docker's `manifest.json`. */
   dockerManifest?: Buffer;
+  /** sealer's `Metadata`: the name of the image a multi-platform `sealer save` holds. */
+  metadata?: Buffer;
   /** The other regular files and links, by path: docker-archives name their files by path. */
   members: Map<string, ArchiveMember>;
+  /**
+   * Image archives inside this one (a sealer save's `<image ID>.tar` files), read as they streamed
+   * by, by path. Only top-level `.tar` files whose first entry is an image archive's are read so.
+   */
+  nested: Map<string, ArchiveContents>;
 }
 
 /** The bytes `ArchiveMember.head` keeps: the longest compression magic looked for (zstd's). */
@@ -57,14 +68,28 @@ export const MAX_CONFIG_BYTES = 4 << 20;
 const MAX_MEMORY_BYTES = 64 << 20;
 /** Legacy docker-archive metadata that nothing reads: `repositories`, `<id>/json`, `<id>/VERSION`. */
 const LEGACY_METADATA = /^repositories$|(^|\/)(json|VERSION)$/;
+/** sealer's `Metadata` holds one image name. */
+const MAX_METADATA_BYTES = 4 << 10;
+/** Image archives in one sealer save: one per platform. */
+const MAX_NESTED = 256;
+/** A top-level `.tar` entry, which may be an image archive of a sealer save. */
+const NESTED_PATH = /^[^/]+\.tar$/;
+/** First entries of the image archives tools write: OCI layout files, docker-archive files (docker, skopeo, containers/image). */
+const IMAGE_ARCHIVE_START = /^(oci-layout|index\.json|manifest\.json|repositories|blobs\/?|blobs\/sha256\/?.*|[a-f0-9]{64}(\.tar|\.json|\/.*)?)$/;
 const ONLY = 'an image archive holds only regular files, directories and links to its layers';
 
-/** Which kind of archive the scanned contents are; an archive with both layouts (docker 25+) is read as OCI. */
+/**
+ * Which kind of archive the scanned contents are. A `Metadata` file makes it a sealer save (sealer's
+ * own loader decides so, and ignores other files); an archive with both layouts (docker 25+) is
+ * read as OCI.
+ */
 export function kindOf(contents: ArchiveContents): ArchiveKind | undefined {
-  return kindFrom((path) => (path === 'oci-layout' ? contents.layout : path === 'index.json' ? contents.index : contents.dockerManifest) !== undefined);
+  const files = { 'oci-layout': contents.layout, 'index.json': contents.index, 'manifest.json': contents.dockerManifest, Metadata: contents.metadata };
+  return kindFrom((path) => files[path] !== undefined);
 }
 
-function kindFrom(has: (path: 'oci-layout' | 'index.json' | 'manifest.json') => boolean): ArchiveKind | undefined {
+function kindFrom(has: (path: 'oci-layout' | 'index.json' | 'manifest.json' | 'Metadata') => boolean): ArchiveKind | undefined {
+  if (has('Metadata')) return 'sealer';
   if (has('oci-layout') && has('index.json')) return 'oci';
   return has('manifest.json') ? 'docker' : undefined;
 }
@@ -104,22 +129,41 @@ export function linkError(file: string, path: string, link: string, linkpath: st
  * the store did not have it (so the caller can undo the load): every `blobs/sha256/<hex>` entry,
  * checked against its name, and every other regular file (a docker-archive's layers) except small
  * `.json` files, which are kept in memory (a docker-archive's configs). Into memory too:
- * `oci-layout`, `index.json` and `manifest.json`. Skipped: directories, legacy docker metadata, and
- * once the archive is known to be OCI, files outside `blobs/`. Links inside the archive are
- * recorded (a docker-archive may link repeated layers); links out of it, devices and FIFOs are
- * refused.
+ * `oci-layout`, `index.json`, `manifest.json` and sealer's `Metadata`. A top-level `.tar` file
+ * whose first entry is an image archive's (a sealer save's per-platform archive) is read the same
+ * way as it streams by, into `nested`. Skipped: directories, legacy docker metadata, and once the
+ * archive is known to be OCI, files outside `blobs/`. Links inside the archive are recorded (a
+ * docker-archive may link repeated layers); links out of it, devices and FIFOs are refused.
  */
 export async function scanArchive(store: ImageStore, file: string, created: Digest[], signal: AbortSignal | undefined): Promise<ArchiveContents> {
   throwIfAborted(signal);
   const handle = await openArchive(file);
   const input = handle.createReadStream();
+  return scanTar(input, { store, file, where: file, created, signal, budget: { memory: 0, nested: 0 }, nested: true });
+}
+
+interface ScanContext {
+  store: ImageStore;
+  /** The archive file, for I/O errors. */
+  file: string;
+  /** What error messages name: the file, or `FILE: X.tar` for an archive inside it. */
+  where: string;
+  created: Digest[];
+  signal: AbortSignal | undefined;
+  /** Shared by an archive and the archives inside it, so that many small ones cannot exhaust memory. */
+  budget: { memory: number; nested: number };
+  /** Whether top-level `.tar` files may be image archives (not inside one: one level only). */
+  nested: boolean;
+}
+
+async function scanTar(input: Readable, context: ScanContext): Promise<ArchiveContents> {
+  const { store, file, where, created, signal, budget } = context;
   const parser = new Parser({ strict: true });
-  const contents: ArchiveContents = { members: new Map() };
-  const invalid = (message: string) => new RuntimeError('INVALID_ARCHIVE', `${file}: ${message}`);
+  const contents: ArchiveContents = { members: new Map(), nested: new Map() };
+  const invalid = (message: string) => new RuntimeError('INVALID_ARCHIVE', `${where}: ${message}`);
   const tasks: Promise<void>[] = [];
   const active = new Set<ReadEntry>();
   const seen = new Set<string>();
-  let memory = 0;
   let failure: Error | undefined;
   let sawEnd = false;
   let finish: () => void = () => undefined;
@@ -143,6 +187,13 @@ export async function scanArchive(store: ImageStore, file: string, created: Dige
     seen.add(path);
   };
 
+  /** Counts `size` bytes against the memory all the small files kept share. */
+  const reserve = (size: number): boolean => {
+    if (budget.memory + size > MAX_MEMORY_BYTES) return false;
+    budget.memory += size;
+    return true;
+  };
+
   const readSmall = (entry: ReadEntry, limit: number, keep: (bytes: Buffer) => void): void => {
     if (entry.size > limit) throw invalid(`${entry.path} is ${entry.size} bytes, larger than any valid one (${limit})`);
     const chunks: Buffer[] = [];
@@ -150,37 +201,75 @@ export async function scanArchive(store: ImageStore, file: string, created: Dige
     entry.on('end', () => keep(Buffer.concat(chunks)));
   };
 
-  const storeEntry = (entry: ReadEntry, path: string, expected?: { digest: Digest; size: number }): void => {
+  /** Watches an entry being consumed: cut off by `fail`, and ignoring the error that raises. */
+  const track = (entry: ReadEntry): void => {
     // Writing to an entry cut off by `fail` raises an error event; there is nothing left to tell.
     entry.on('error', () => undefined);
     active.add(entry);
     entry.on('end', () => active.delete(entry));
+  };
+
+  /** Stores `data` (an entry's bytes) as a blob, recorded as the member `path`. */
+  const storeData = async (data: AsyncIterable<Buffer>, entryPath: string, path: string, expected?: { digest: Digest; size: number }): Promise<void> => {
     let head = Buffer.alloc(0);
     async function* chunks(): AsyncGenerator<Buffer> {
-      for await (const chunk of entryChunks(entry, stopped)) {
+      for await (const chunk of data) {
         if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
         yield chunk;
       }
     }
-    const task = store.writeBlob(chunks(), expected).then(
-      (ref) => {
-        if (ref.created) created.push(ref.digest);
-        contents.members.set(path, { kind: 'blob', digest: ref.digest, size: ref.size, head });
-      },
-      (error: unknown) => {
-        if (error instanceof RuntimeError && error.code === 'DIGEST_MISMATCH') throw new RuntimeError('DIGEST_MISMATCH', `${file}: entry ${JSON.stringify(entry.path)}: ${error.message}`);
-        throw error;
-      },
-    );
-    tasks.push(task.catch(fail));
+    try {
+      const ref = await store.writeBlob(chunks(), expected);
+      if (ref.created) created.push(ref.digest);
+      contents.members.set(path, { kind: 'blob', digest: ref.digest, size: ref.size, head });
+    } catch (error) {
+      if (error instanceof RuntimeError && error.code === 'DIGEST_MISMATCH') throw new RuntimeError('DIGEST_MISMATCH', `${where}: entry ${JSON.stringify(entryPath)}: ${error.message}`);
+      throw error;
+    }
+  };
+
+  const storeEntry = (entry: ReadEntry, path: string, expected?: { digest: Digest; size: number }): void => {
+    track(entry);
+    tasks.push(storeData(entryChunks(entry, stopped), entry.path, path, expected).catch(fail));
+  };
+
+  /**
+   * A top-level `.tar` file: an image archive of a sealer save, read entry by entry as it streams
+   * by, when its first entry is one an image archive starts with; else a plain member (a
+   * docker-archive's layer, which skopeo names `<hex>.tar`).
+   */
+  const sniffEntry = (entry: ReadEntry, path: string): void => {
+    track(entry);
+    const chunks = entryChunks(entry, stopped);
+    const task = async (): Promise<void> => {
+      const head: Buffer[] = [];
+      let length = 0;
+      while (length < BLOCK) {
+        const next = await chunks.next();
+        if (next.done) break;
+        head.push(next.value);
+        length += next.value.length;
+      }
+      const first = Buffer.concat(head);
+      const rest = async function* (): AsyncGenerator<Buffer> {
+        if (first.length > 0) yield first;
+        yield* chunks;
+      };
+      if (!startsImageArchive(first)) return storeData(rest(), entry.path, path);
+      if (++budget.nested > MAX_NESTED) throw invalid(`it holds more than ${MAX_NESTED} image archives`);
+      const inner = await scanTar(Readable.from(rest(), { objectMode: false }), { ...context, where: `${where}: ${path}`, nested: false });
+      contents.nested.set(path, inner);
+    };
+    tasks.push(task().catch(fail));
   };
 
   const recordLink = (entry: ReadEntry, path: string): void => {
     const link = entry.type === 'SymbolicLink' ? 'symbolic link' : 'hard link';
     const linkpath = entry.linkpath ?? '';
     // The layout files and blobs are never links, in either kind of archive.
-    if (path === 'manifest.json') throw linkError(file, entry.path, link, linkpath, 'manifest.json must be a regular file');
-    if (path === 'oci-layout' || path === 'index.json' || path === 'blobs' || path.startsWith('blobs/')) throw linkError(file, entry.path, link, linkpath);
+    if (path === 'manifest.json') throw linkError(where, entry.path, link, linkpath, 'manifest.json must be a regular file');
+    if (path === 'Metadata' && context.nested) throw linkError(where, entry.path, link, linkpath, 'Metadata must be a regular file');
+    if (path === 'oci-layout' || path === 'index.json' || path === 'blobs' || path.startsWith('blobs/')) throw linkError(where, entry.path, link, linkpath);
     // A symbolic link is relative to its directory, a hard link to the archive's root.
     const target = posix.normalize(posix.join(link === 'symbolic link' ? posix.dirname(path) : '', linkpath)).replace(/\/$/, '');
     if (linkpath.startsWith('/') || target === '..' || target.startsWith('../')) throw invalid(`entry ${JSON.stringify(entry.path)} is a ${link} to ${JSON.stringify(linkpath)}, outside the archive`);
@@ -212,11 +301,19 @@ export async function scanArchive(store: ImageStore, file: string, created: Dige
     if (!REGULAR.has(entry.type)) throw invalid(`entry ${JSON.stringify(entry.path)} has unsupported type ${entry.type}`);
     if (path === 'oci-layout' || path === 'index.json' || path === 'manifest.json') {
       once(path);
+      // Inside a sealer save, many archives could each bring their own: they share the budget.
+      if (!context.nested && entry.size <= MAX_INDEX_BYTES && !reserve(entry.size)) {
+        throw invalid(`${entry.path}: the image archives' layout files take more than ${MAX_MEMORY_BYTES} bytes together`);
+      }
       return readSmall(entry, path === 'oci-layout' ? MAX_LAYOUT_BYTES : MAX_INDEX_BYTES, (bytes) => {
         if (path === 'oci-layout') contents.layout = bytes;
         else if (path === 'index.json') contents.index = bytes;
         else contents.dockerManifest = bytes;
       });
+    }
+    if (path === 'Metadata' && context.nested) {
+      once(path);
+      return readSmall(entry, MAX_METADATA_BYTES, (bytes) => (contents.metadata = bytes));
     }
     if (path === 'blobs' || path.startsWith('blobs/')) {
       const match = BLOB_PATH.exec(path);
@@ -224,14 +321,14 @@ export async function scanArchive(store: ImageStore, file: string, created: Dige
       once(path);
       return storeEntry(entry, path, { digest: `sha256:${match[1]}`, size: entry.size });
     }
-    // Files outside blobs/ matter only to docker-archives: skip them once the archive is known to be OCI.
+    // Files outside blobs/ matter only to docker-archives and sealer saves: skip them once the archive is known to be OCI.
     if ((contents.layout && contents.index) || LEGACY_METADATA.test(path)) {
       entry.resume();
       return;
     }
     once(path);
-    if (path.endsWith('.json') && entry.size <= MAX_CONFIG_BYTES && memory + entry.size <= MAX_MEMORY_BYTES) {
-      memory += entry.size;
+    if (context.nested && NESTED_PATH.test(path)) return sniffEntry(entry, path);
+    if (path.endsWith('.json') && entry.size <= MAX_CONFIG_BYTES && reserve(entry.size)) {
       return readSmall(entry, MAX_CONFIG_BYTES, (bytes) => contents.members.set(path, { kind: 'data', bytes }));
     }
     storeEntry(entry, path);
@@ -253,9 +350,10 @@ export async function scanArchive(store: ImageStore, file: string, created: Dige
   parser.on('eof', () => {
     sawEnd = true;
   });
-  parser.on('error', (error: Error) => fail(tarError(error, file)));
+  parser.on('error', (error: Error) => fail(tarError(error, where)));
   parser.on('end', () => finish());
-  input.on('error', (error) => fail(ioError('read', file, error)));
+  // An archive inside another fails with the outer one's reason (a RuntimeError); a file, with an I/O error.
+  input.on('error', (error) => fail(error instanceof RuntimeError ? error : ioError('read', file, error)));
   input.pipe(parser);
   try {
     await done;
@@ -268,6 +366,15 @@ export async function scanArchive(store: ImageStore, file: string, created: Dige
   if (failure) throw failure;
   if (!sawEnd) throw invalid('the archive is truncated (it has no end-of-archive marker)');
   return contents;
+}
+
+const BLOCK = 512;
+
+/** Whether `bytes`, the start of a file, is a tar header for an entry image archives start with. */
+function startsImageArchive(bytes: Buffer): boolean {
+  if (bytes.length < BLOCK) return false;
+  const header = new Header(bytes.subarray(0, BLOCK));
+  return header.cksumValid === true && typeof header.path === 'string' && IMAGE_ARCHIVE_START.test(header.path.replace(/^(\.\/)+/, ''));
 }
 
 async function openArchive(file: string): Promise<FileHandle> {

@@ -9,13 +9,11 @@
  * blob goes straight into a `BlobWriter` that checks it against the digest its path names. Nothing
  * in the archive is trusted, and a load that fails removes the blobs it added.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { Header } from 'tar';
-import { archiveImageName, ioError, kindOf, linkError, scanArchive, type ArchiveContents, type ArchiveImage } from './archive-reader.js';
+import { archiveImageName, kindOf, linkError, scanArchive, type ArchiveContents, type ArchiveImage } from './archive-reader.js';
 import { digestHex, sha256Digest, type Digest } from '../image/digest.js';
 import { dockerImages } from './docker-archive.js';
+import { saveSealerArchive, sealerImages, SEALER_METADATA } from './sealer-archive.js';
+import { normalizeImageName } from '../image/names.js';
 import { RuntimeError, throwIfAborted } from '../errors.js';
 import { platformImages, selectPlatform } from '../image/image.js';
 import { collectBlobs } from '../store/images.js';
@@ -32,12 +30,19 @@ import {
 } from './layout-import.js';
 import { ANNOTATION, isIndexMediaType, MEDIA_TYPE, OCI_LAYOUT_VERSION, type Descriptor, type OciIndex } from '../image/oci.js';
 import type { ImageStore, StoredImage } from '../store/store.js';
+import { writeAtomically, writeTar, type ArchiveFile } from './tar-writer.js';
 
 export { archiveKind, type ArchiveImage, type ArchiveKind } from './archive-reader.js';
+
+/** `oci`: an OCI archive (the default); `sealer`: what `sealer save` writes, which `sealer load` reads with every platform (one image). */
+export type ArchiveFormat = 'oci' | 'sealer';
+
+export const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['oci', 'sealer'];
 
 export interface SaveOptions {
   /** Keep only these platforms of each image (any `--platform` spelling). */
   platforms?: string[];
+  format?: ArchiveFormat;
   signal?: AbortSignal;
 }
 
@@ -51,15 +56,24 @@ export interface SaveResult {
 /** The name docker (25+) and containerd give an image in an OCI archive; their ref.name is only the tag. */
 const CONTAINERD_NAME = 'io.containerd.image.name';
 
-const BLOCK = 512;
-
 /**
- * Writes the images `names` to `file` as an OCI archive. The file appears only when complete: it is
- * written beside the target under a temporary name and renamed over it at the end.
+ * Writes the images `names` to `file` as an OCI archive, or with `format: 'sealer'` the one image
+ * as `sealer save` does (`sealer-archive.ts`; a lone manifest, which sealer saves as a plain OCI
+ * archive, is saved as one). The file appears only when complete: it is written beside the target
+ * under a temporary name and renamed over it at the end.
  */
 export async function saveArchive(store: ImageStore, names: string[], file: string, options: SaveOptions = {}): Promise<SaveResult> {
   const { signal } = options;
   if (names.length === 0) throw new RuntimeError('INVALID_NAME', 'name at least one image to save');
+  if (options.format === 'sealer') {
+    const unique = [...new Set(names.map((name) => normalizeImageName(name)))];
+    if (unique.length !== 1) throw new RuntimeError('INVALID_NAME', `a sealer archive holds one image, but ${unique.length} are named (${unique.join(', ')}); save them one by one`);
+    const image = await store.getImage(unique[0]);
+    if (isIndexMediaType(image.descriptor.mediaType)) {
+      const saved = await saveSealerArchive(store, image.name, file, { ...(options.platforms ? { platforms: options.platforms } : {}), ...(signal ? { signal } : {}) });
+      return { bytes: saved.bytes, images: [saved.name] };
+    }
+  }
   const entries: Descriptor[] = [];
   const saved: string[] = [];
   // digest → size of every blob the archive holds; `made` holds the ones only the archive has.
@@ -111,20 +125,73 @@ export async function saveArchive(store: ImageStore, names: string[], file: stri
   return { bytes, images: saved };
 }
 
+export interface LoadOptions {
+  /** Store the archive's image (it must hold one) under this name, instead of the names it gives. */
+  tag?: string;
+  signal?: AbortSignal;
+}
+
+export interface LoadResult {
+  /** The images named, as stored. */
+  images: StoredImage[];
+  /** Images the archive gives no name (and no `tag` named): stored without one, kept by `prune`; `kubefilec tag DIGEST NAME` names one. */
+  untagged: Descriptor[];
+}
+
 /**
- * Loads every image of the archive `file` into the store under the names it gives them, replacing
- * what those names pointed at. An OCI archive names them in its `index.json`
- * (`org.opencontainers.image.ref.name`), a docker-archive in its `manifest.json` (`RepoTags`). All or
- * nothing: on any error the store's names and blobs are as they were.
+ * Loads every image of the archive `file` (an OCI archive, a docker-archive or a sealer save) into
+ * the store under the names it gives them, replacing what those names pointed at. An OCI archive
+ * names them in its `index.json` (`org.opencontainers.image.ref.name`), a docker-archive in its
+ * `manifest.json` (`RepoTags`), a sealer save in its `Metadata`; `tag` names the one image instead.
+ * An image without a name is refused; `loadArchiveImages` keeps it. All or nothing: on any error
+ * the store's names and blobs are as they were.
  */
-export async function loadArchive(store: ImageStore, file: string, options: { signal?: AbortSignal } = {}): Promise<StoredImage[]> {
+export async function loadArchive(store: ImageStore, file: string, options: LoadOptions = {}): Promise<StoredImage[]> {
+  return (await loadImages(store, file, options, false)).images;
+}
+
+/** `loadArchive`, but an image the archive gives no name is stored without one (`untagged`) instead of refused. */
+export async function loadArchiveImages(store: ImageStore, file: string, options: LoadOptions = {}): Promise<LoadResult> {
+  return loadImages(store, file, options, true);
+}
+
+async function loadImages(store: ImageStore, file: string, options: LoadOptions, keepUnnamed: boolean): Promise<LoadResult> {
   const { signal } = options;
+  const tag = options.tag === undefined ? undefined : normalizeImageName(options.tag);
   return importing(store, async (created) => {
-    const named = await storeArchiveImages(store, file, created, signal, (images, format) => namedImages(images, file, format));
+    const { named, unnamed } = await storeArchiveImages(store, file, created, signal, (images, format) => namedImages(images, file, format, { tag, keepUnnamed }));
     throwIfAborted(signal);
-    // One index update for all names: either the archive's images all get their names, or none does.
-    return store.setImages(named.map(({ name, descriptor }) => ({ name, descriptor, created: descriptor.annotations?.[ANNOTATION.created] ?? new Date().toISOString() })));
+    const now = new Date().toISOString();
+    // One index update for all: either the archive's images are all stored, or none is.
+    return store.updateIndex((index) => {
+      const untagged: Descriptor[] = [];
+      for (const descriptor of unnamed) {
+        const entry = indexEntry(descriptor, { [ANNOTATION.created]: descriptor.annotations?.[ANNOTATION.created] ?? now });
+        // Loaded twice, listed once.
+        if (!index.manifests.some((item) => item.digest === entry.digest && item.annotations?.[ANNOTATION.refName] === undefined)) index.manifests.push(entry);
+        untagged.push(entry);
+      }
+      const images = named.map(({ name, descriptor }): StoredImage => {
+        const created = descriptor.annotations?.[ANNOTATION.created] ?? now;
+        const entry = indexEntry(descriptor, { [ANNOTATION.refName]: name, [ANNOTATION.created]: created });
+        index.manifests = index.manifests.filter((item) => item.annotations?.[ANNOTATION.refName] !== name);
+        index.manifests.push(entry);
+        return { name, descriptor: entry, created };
+      });
+      return { images, untagged };
+    });
   });
+}
+
+/** The store's `index.json` entry for an image, as `ImageStore.setImages` makes it. */
+function indexEntry(descriptor: Descriptor, annotations: Record<string, string>): Descriptor {
+  return {
+    mediaType: descriptor.mediaType,
+    digest: descriptor.digest,
+    size: descriptor.size,
+    ...(descriptor.platform && !isIndexMediaType(descriptor.mediaType) ? { platform: descriptor.platform } : {}),
+    annotations: { ...descriptor.annotations, ...annotations },
+  };
 }
 
 /**
@@ -163,16 +230,6 @@ export async function importLayoutImage(
 // ---------------------------------------------------------------------------------------------
 // writing
 
-interface ArchiveFile {
-  path: string;
-  directory?: boolean;
-  /** Content held in memory (index.json, oci-layout, filtered indexes). */
-  data?: Buffer;
-  /** Otherwise, a store blob of this size. */
-  digest?: Digest;
-  size?: number;
-}
-
 /** An `index.json` entry for the archive: fixed key order and sorted annotations, so the bytes depend only on the image. */
 function archiveEntry(descriptor: Descriptor, name: string): Descriptor {
   const annotations: Record<string, string> = { ...descriptor.annotations, [ANNOTATION.refName]: name };
@@ -187,113 +244,61 @@ function archiveEntry(descriptor: Descriptor, name: string): Descriptor {
   };
 }
 
-async function writeTar(store: ImageStore, handle: FileHandle, files: readonly ArchiveFile[], signal: AbortSignal | undefined): Promise<void> {
-  for (const file of files) {
-    throwIfAborted(signal);
-    const size = file.directory ? 0 : (file.data?.length ?? file.size ?? 0);
-    const header = Buffer.alloc(BLOCK);
-    // Owner root, mtime 0, no user/group names: nothing of the machine or the moment leaks in.
-    new Header({
-      path: file.path,
-      type: file.directory ? 'Directory' : 'File',
-      mode: file.directory ? 0o755 : 0o644,
-      uid: 0,
-      gid: 0,
-      size,
-      mtime: new Date(0),
-    }).encode(header, 0);
-    await handle.write(header);
-    if (file.data) {
-      await handle.write(file.data);
-    } else if (file.digest) {
-      let written = 0;
-      for await (const chunk of store.blobStream(file.digest)) {
-        throwIfAborted(signal);
-        const buffer = chunk as Buffer;
-        written += buffer.length;
-        if (written > size) break;
-        await handle.write(buffer);
-      }
-      if (written !== size) throw new RuntimeError('INVALID_IMAGE', `blob ${file.digest} changed while it was being saved`);
-    }
-    const padding = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (padding > 0) await handle.write(Buffer.alloc(padding));
-  }
-  // End of archive: two zero blocks.
-  await handle.write(Buffer.alloc(2 * BLOCK));
-}
-
-/** Writes `file` through a temp file beside it, renamed into place only after `write` succeeds; returns its size. */
-async function writeAtomically(file: string, write: (handle: FileHandle) => Promise<void>): Promise<number> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle: FileHandle;
-  try {
-    handle = await open(temp, 'wx', 0o644);
-  } catch (error) {
-    throw ioError('write', file, error);
-  }
-  try {
-    try {
-      await write(handle);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const { size } = await stat(temp);
-    await rename(temp, file).catch((error: unknown) => {
-      throw ioError('write', file, error);
-    });
-    return size;
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // reading
 
 /** How an archive kind lists and names its images, for the messages of `loadArchive`. */
-interface ArchiveFormat {
+interface ArchiveNaming {
   listing: string;
   unnamed: string;
   fix: string;
 }
 
-const OCI_FORMAT: ArchiveFormat = {
+const OCI_NAMING: ArchiveNaming = {
   listing: 'index.json',
   unnamed: `no ${ANNOTATION.refName} annotation`,
-  fix: 'write the archive with a name (skopeo copy ... oci-archive:FILE:NAME:TAG), or use it directly as FROM oci-archive:FILE',
+  fix: 'load it with --tag NAME, write the archive with a name (skopeo copy ... oci-archive:FILE:NAME:TAG), or use it directly as FROM oci-archive:FILE',
 };
 
-const DOCKER_FORMAT: ArchiveFormat = {
+const DOCKER_NAMING: ArchiveNaming = {
   listing: 'manifest.json',
   unnamed: 'no RepoTags in manifest.json',
-  fix: 'write the archive with a name (docker save NAME:TAG, or skopeo copy ... docker-archive:FILE:NAME:TAG)',
+  fix: 'load it with --tag NAME, or write the archive with a name (docker save NAME:TAG, or skopeo copy ... docker-archive:FILE:NAME:TAG)',
+};
+
+const SEALER_NAMING: ArchiveNaming = {
+  listing: 'list of image archives',
+  unnamed: `no ${SEALER_METADATA} file`,
+  fix: `load it with --tag NAME, or add the ${SEALER_METADATA} file sealer save writes`,
 };
 
 /**
- * Stores the images of the archive `file`, either kind, unnamed, and returns what `check` makes of
- * them. `check` sees them before an OCI archive's blobs are walked, so a naming problem is reported
- * first. Blobs the archive held that no image uses are removed again.
+ * Stores the images of the archive `file`, any kind, unnamed, and returns what `check` makes of
+ * them. `check` sees an OCI archive's images before their blobs are walked, so a naming problem is
+ * reported first. Blobs the archive held that no image uses are removed again.
  */
 async function storeArchiveImages<T>(
   store: ImageStore,
   file: string,
   created: Digest[],
   signal: AbortSignal | undefined,
-  check: (images: ArchiveImage[], format: ArchiveFormat) => T,
+  check: (images: ArchiveImage[], naming: ArchiveNaming) => T,
 ): Promise<T> {
   const contents = await scanArchive(store, file, created, signal);
-  if (kindOf(contents) === 'docker') {
-    return check(await dockerImages(store, contents, file, created, signal), DOCKER_FORMAT);
+  const kind = kindOf(contents);
+  if (kind === 'docker') {
+    return check(await dockerImages(store, contents, file, created, signal), DOCKER_NAMING);
+  }
+  // A tar of image archives without Metadata: a sealer save that lost it, or made by hand; its image is unnamed.
+  if (kind === 'sealer' || (kind === undefined && contents.nested.size > 0)) {
+    return check(await sealerImages(store, contents, file, created, signal), SEALER_NAMING);
   }
   const fault = layoutFault('INVALID_ARCHIVE', file);
   const images = layoutEntries(contents, file, fault).map((descriptor, i): ArchiveImage => {
     const raw = descriptor.annotations?.[CONTAINERD_NAME] ?? descriptor.annotations?.[ANNOTATION.refName];
     return { names: raw === undefined ? [] : [archiveImageName(raw, i, file)], descriptor };
   });
-  const checked = check(images, OCI_FORMAT);
+  const checked = check(images, OCI_NAMING);
   const reachable = new Set<Digest>();
   for (const { descriptor } of images) {
     for (const digest of await walkImage(store, descriptor, inStore(store, fault, 'is neither in the archive nor in the store'), fault, signal)) reachable.add(digest);
@@ -309,22 +314,43 @@ function layoutEntries(contents: ArchiveContents, file: string, fault: LayoutFau
     if (contents.dockerManifest) {
       throw new RuntimeError('INVALID_ARCHIVE', `${file} is a docker-archive, not an OCI archive (it has no ${missing}); load it with kubefilec load -i ${file} and use the image by name`);
     }
-    throw new RuntimeError('INVALID_ARCHIVE', `${file} is neither an OCI archive (it has no ${missing}) nor a docker-archive (it has no manifest.json)`);
+    if (contents.metadata || contents.nested.size > 0) {
+      throw new RuntimeError('INVALID_ARCHIVE', `${file} is a sealer save, not an OCI archive (it has no ${missing}); load it with kubefilec load -i ${file} and use the image by name`);
+    }
+    throw new RuntimeError('INVALID_ARCHIVE', `${file} is neither an OCI archive (it has no ${missing}), a docker-archive (it has no manifest.json) nor a sealer save (it has no ${SEALER_METADATA})`);
   }
   // Links are recorded for docker-archives; an OCI layout never needs one.
   for (const [path, member] of contents.members) if (member.kind === 'link') throw linkError(file, path, member.link, member.linkpath);
   return parseLayout(contents.layout, contents.index, fault);
 }
 
-/** The names to give, checked before anything is named: every image needs one, and no name may go to two images. */
-function namedImages(images: readonly ArchiveImage[], file: string, format: ArchiveFormat): { name: string; descriptor: Descriptor }[] {
-  if (images.length === 0) throw new RuntimeError('INVALID_ARCHIVE', `${file}: the archive holds no images (its ${format.listing} lists none)`);
+/**
+ * The names to give, checked before anything is named: every image needs one (or, with
+ * `keepUnnamed`, goes to `unnamed`), and no name may go to two images. `tag` names the archive's
+ * one image instead of the names it gives.
+ */
+function namedImages(
+  images: readonly ArchiveImage[],
+  file: string,
+  naming: ArchiveNaming,
+  { tag, keepUnnamed }: { tag?: string; keepUnnamed: boolean },
+): { named: { name: string; descriptor: Descriptor }[]; unnamed: Descriptor[] } {
+  if (images.length === 0) throw new RuntimeError('INVALID_ARCHIVE', `${file}: the archive holds no images (its ${naming.listing} lists none)`);
+  if (tag !== undefined) {
+    if (images.length !== 1) throw new RuntimeError('INVALID_ARCHIVE', `${file}: --tag names one image, but the archive holds ${images.length}`);
+    return { named: [{ name: tag, descriptor: images[0].descriptor }], unnamed: [] };
+  }
   const named: { name: string; descriptor: Descriptor }[] = [];
+  const unnamed: Descriptor[] = [];
   for (const [i, { names, descriptor }] of images.entries()) {
     if (names.length === 0) {
+      if (keepUnnamed) {
+        unnamed.push(descriptor);
+        continue;
+      }
       throw new RuntimeError(
         'INVALID_ARCHIVE',
-        `${file}: the archive's image ${i + 1} (${descriptor.digest}) has no name (${format.unnamed}), so it cannot be loaded into the store; ${format.fix}`,
+        `${file}: the archive's image ${i + 1} (${descriptor.digest}) has no name (${naming.unnamed}), so it cannot be loaded into the store; ${naming.fix}`,
       );
     }
     for (const name of names) {
@@ -333,5 +359,5 @@ function namedImages(images: readonly ArchiveImage[], file: string, format: Arch
       if (!twice) named.push({ name, descriptor });
     }
   }
-  return named;
+  return { named, unnamed };
 }
