@@ -6,7 +6,7 @@ import type { Digest } from '../image/digest.js';
 import { RuntimeError } from '../errors.js';
 import { platformImages, platformKey, type PlatformImage } from '../image/image.js';
 import { normalizeImageName } from '../image/names.js';
-import { isIndexMediaType, isManifestMediaType, MEDIA_TYPE, type Descriptor, type OciIndex, type OciManifest } from '../image/oci.js';
+import { ANNOTATION, isIndexMediaType, isManifestMediaType, MEDIA_TYPE, type Descriptor, type OciIndex, type OciManifest } from '../image/oci.js';
 import type { ImageStore, StoredImage } from './store.js';
 
 export interface ImageSummary {
@@ -109,11 +109,26 @@ export function platformBlobs(image: PlatformImage): Map<Digest, number> {
   return blobs;
 }
 
-/** Gives the image `src` a second name `dst` (replacing whatever `dst` named). Keeps `src`'s creation time. */
+/**
+ * Gives the image `src` a second name `dst` (replacing whatever `dst` named). Keeps `src`'s creation
+ * time. `src` may be a digest (`sha256:<hex>`, `@sha256:<hex>`) of an image in `index.json`, named
+ * or not (`kubefilec load` stores an archive's unnamed image so): once named, its unnamed entry goes.
+ */
 export async function tagImage(store: ImageStore, src: string, dst: string): Promise<StoredImage> {
   const target = normalizeImageName(dst);
-  const source = await store.getImage(src);
-  return store.setImage(target, source.descriptor, source.created);
+  const digest = /^@?(sha256:[a-f0-9]{64})$/.exec(src)?.[1] as Digest | undefined;
+  if (digest === undefined) {
+    const source = await store.getImage(src);
+    return store.setImage(target, source.descriptor, source.created);
+  }
+  const entry = (await store.readIndex()).manifests.find((item) => item.digest === digest);
+  if (!entry) throw new RuntimeError('IMAGE_NOT_FOUND', `no image with digest ${digest} is in the store ${store.root} (see kubefilec images)`);
+  const { [ANNOTATION.refName]: _name, [ANNOTATION.created]: created, ...annotations } = entry.annotations ?? {};
+  const tagged = await store.setImage(target, { ...entry, annotations }, created);
+  await store.updateIndex((index) => {
+    index.manifests = index.manifests.filter((item) => item.digest !== digest || item.annotations?.[ANNOTATION.refName] !== undefined);
+  });
+  return tagged;
 }
 
 export interface DeleteOptions {
