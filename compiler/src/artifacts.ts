@@ -442,27 +442,40 @@ function checkImageList(path: string, text: string): ArtifactProblem[] {
 const YAML_FILE = /\.(?:ya?ml|json)$/i;
 const MAX_MANIFEST_FILES = 10_000;
 
+/**
+ * One file in manifests/. sealer v0.11 reads `.yaml`, `.yml` and `.tmpl` files there (for their
+ * `image:` lines, line by line: a broken document still builds) and `manifests/imageList`, and
+ * ignores everything else (a README, a LICENSE); kubefilec reads `.json` manifests too. A name
+ * close to `imageList` is reported (it is ignored, most likely by mistake); `.yaml.tmpl`/`.yml.tmpl`
+ * templates are checked only when they hold no `{{ }}` action (their YAML exists after rendering).
+ */
 async function checkManifestFile(context: BuildContext, path: string, entry: ContextEntry): Promise<ArtifactProblem[]> {
   const name = baseName(path);
-  // sealer renders a.b.tmpl into a.b at install time: templates are not YAML yet
-  if (name.endsWith('.tmpl') && (YAML_FILE.test(name.slice(0, -'.tmpl'.length)) || name.slice(0, -'.tmpl'.length) === 'imageList')) return [];
   const isImageList = name === 'imageList';
-  if (!isImageList && !YAML_FILE.test(name)) {
-    const near = editDistance(name.toLowerCase(), 'imagelist') <= 2 ? ': did you mean imageList?' : '';
-    return [{ message: `${name} is not YAML or an imageList${near || ' (manifests/ takes .yaml, .yml or .json manifests and imageList files)'}`, path }];
+  const template = name.endsWith('.tmpl') ? name.slice(0, -'.tmpl'.length) : undefined;
+  if (!isImageList && !YAML_FILE.test(name) && !(template !== undefined && /\.ya?ml$/i.test(template))) {
+    if (template === undefined && name !== 'imageList' && editDistance(name.toLowerCase(), 'imagelist') <= 2) {
+      return [{ message: `${name} is ignored (not YAML nor an imageList): did you mean imageList?`, path }];
+    }
+    return [];
   }
   if (entry.size > MAX_TEXT_BYTES) return [];
   const text = utf8Decode(await context.read(path));
   if (isImageList) return checkImageList(path, text);
+  if (template !== undefined && text.includes('{{')) return [];
   const parsed = parseYamlStream(path, text);
-  return 'problem' in parsed ? [parsed.problem] : [];
+  if (!('problem' in parsed)) return [];
+  if (template !== undefined) parsed.problem.message = `${parsed.problem.message} (a template without {{ }} actions: it stays so when rendered)`;
+  return [parsed.problem];
 }
 
 /**
  * A file copied to manifests/: YAML (every document parses; `.yaml`/`.yml`/`.json`), or an
  * `imageList` (one image reference per line; `#` comments and blank lines allowed; each line is
  * validated with distribution's reference grammar). Directories: each file inside, recursively
- * (symlinks inside are copied as links and not followed). Other files: "not YAML or an imageList".
+ * (symlinks inside are copied as links and not followed). Other files are ignored, as sealer
+ * ignores them (a name close to `imageList` is reported); `.yaml.tmpl` templates without `{{ }}`
+ * are checked like YAML.
  */
 export async function checkManifest(context: BuildContext, path: string): Promise<ArtifactProblem[]> {
   const found = await resolve(context, path);

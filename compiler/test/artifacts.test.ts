@@ -260,19 +260,27 @@ describe('checkManifest', () => {
     assert.equal(imageReferenceError('nginx:'), 'invalid reference format');
   });
 
-  it('checks directories recursively and reports other files', async () => {
+  it('checks directories recursively; ignores what sealer ignores but a near miss of imageList', async () => {
     const context = memoryContext({
       'm/a.yaml': 'a: 1',
       'm/sub/b.yaml': 'b: [',
       'm/sub/README.md': '# readme',
+      'm/LICENSE': 'Apache-2.0',
       'm/imagelist': 'nginx',
       'm/app.yaml.tmpl': 'replicas: {{ .replicas }}',
       'm/link.yaml': { symlink: 'a.yaml' },
     });
     assert.deepEqual(
       (await checkManifest(context, 'm')).map((p) => `${p.path}: ${p.message.replace(/ \(.*/, '')}`),
-      ['m/imagelist: imagelist is not YAML or an imageList: did you mean imageList?', 'm/sub/README.md: README.md is not YAML or an imageList', 'm/sub/b.yaml: YAML syntax error: unexpected end of the stream within a flow collection'],
+      ['m/imagelist: imagelist is ignored', 'm/sub/b.yaml: YAML syntax error: unexpected end of the stream within a flow collection'],
     );
+  });
+
+  it('checks a .yaml.tmpl template as YAML only when it has no {{ }} action', async () => {
+    const context = memoryContext({ 'plain.yaml.tmpl': 'b: [', 'rendered.yaml.tmpl': 'b: [{{ .x }}', 'config.toml.tmpl': 'a = [' });
+    assert.match(only(await checkManifest(context, 'plain.yaml.tmpl')).message, /^YAML syntax error: .* \(a template without \{\{ \}\} actions/);
+    assert.deepEqual(await checkManifest(context, 'rendered.yaml.tmpl'), []);
+    assert.deepEqual(await checkManifest(context, 'config.toml.tmpl'), []);
   });
 });
 

@@ -184,3 +184,31 @@ describe('sealer v0.11: errors it stops at', () => {
     expectDiagnostics('FROM scratch\nAPPCMDS a ["true"]\nAPP a local://a.yaml', [{ code: 'KF2010', line: 2 }]);
   });
 });
+
+describe('sealer v0.11: manifests/ (KF3011)', () => {
+  const operator = memoryContext({
+    'README.md': '# mysql-operator\n',
+    'mysql-operator.yaml': 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: mysql/mysql-operator:8.0.31\n',
+    Kubefile: 'FROM kubernetes:v1.19.8\nCOPY . manifests\nCMD kubectl apply -f manifests/mysql-operator.yaml\n',
+  });
+
+  it("sealer's applications/mysql-operator Kubefile has no error (README.md and the Kubefile are ignored)", async () => {
+    const result = await compile('FROM kubernetes:v1.19.8\nCOPY . manifests\nCMD kubectl apply -f manifests/mysql-operator.yaml', { context: operator });
+    assert.deepEqual(
+      result.diagnostics.filter((d) => d.severity === 'error' || d.code === 'KF3011').map((d) => d.code),
+      [],
+    );
+    assert.equal(result.hasErrors, false);
+  });
+
+  it('a README copied to manifests/ is not reported', async () => {
+    await expectCompileDiagnostics('FROM scratch\nCOPY README.md manifests/', [], options);
+  });
+
+  it('a broken .yaml is a warning: sealer builds it', async () => {
+    const result = await expectCompileDiagnostics('FROM scratch\nCOPY broken.yaml manifests/', [{ code: 'KF3011', line: 2, message: 'YAML syntax error' }], {
+      context: memoryContext({ 'broken.yaml': 'a: [\n' }),
+    });
+    assert.deepEqual([result.diagnostics[0].severity, result.hasErrors], ['warning', false]);
+  });
+});

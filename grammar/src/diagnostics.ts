@@ -282,9 +282,13 @@ export const CATALOGUE = {
     description: 'Sources copied to `charts/` must be Helm charts: a directory with a valid Chart.yaml (name, version), a directory of such charts, or a packaged `.tgz` chart.',
   },
   KF3011: {
-    severity: 'error',
+    severity: 'warning',
     title: 'Invalid manifest',
-    description: 'Files copied to `manifests/` must be YAML documents that parse, or an `imageList` file with one image reference per line (`#` comments allowed).',
+    description:
+      'A file copied to `manifests/` that should be read there is broken: a `.yaml`/`.yml`/`.json` manifest that does not parse, an `imageList` line that is not an image reference, ' +
+      'or a name close to `imageList` (such a file is ignored). A warning: sealer v0.11 reads manifests line by line for their `image:` lines and builds the image anyway. ' +
+      'Other files (README.md, LICENSE, ...) are ignored, as sealer ignores them; a `.yaml.tmpl` template is checked only when it has no `{{ }}` action, since it becomes YAML when rendered.',
+    example: 'FROM scratch\nCOPY broken.yaml manifests/',
   },
   KF3012: {
     severity: 'error',
