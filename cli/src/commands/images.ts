@@ -64,10 +64,10 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
   program
     .command('tag')
     .description('Give an image another name (the blobs are shared, nothing is copied)')
-    .argument('<SRC>', 'existing image name')
+    .argument('<SRC>', 'existing image name, or the digest of a stored image (sha256:..., as kubefilec load prints for an archive\'s unnamed image)')
     .argument('<DST>', 'new name; an image already called so is replaced')
     .addOption(rootOption())
-    .addHelpText('after', '\nExample: kubefilec tag my-cluster:v1 registry.example.com/team/my-cluster:v1')
+    .addHelpText('after', '\nExamples:\n  kubefilec tag my-cluster:v1 registry.example.com/team/my-cluster:v1\n  kubefilec tag sha256:0f3c...(64 hex digits) app:v1')
     .action(async (src: string, dst: string, options: RootOptions) => {
       const store = await openStore(options.root);
       await tagImage(store, src, dst);
