@@ -1,9 +1,13 @@
-/** What an image's manifests/, charts/ and images/ ask to carry: charts as directories and packages, subcharts each on their own. */
+/**
+ * What an image's manifests/, charts/, application/apps/ and images/ ask to carry, as sealer's
+ * ParseContainerImageList finds it: charts as directories and packages, subcharts each on their
+ * own; applications as charts or kube files, their images with the app's name.
+ */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { findCollectSources, RuntimeError } from '../src/index.js';
+import { COLLECTED_DIRECTORIES, findCollectSources, isCollectedFile, RuntimeError } from '../src/index.js';
 import { writeTree } from './build-helpers.js';
 import { tempDir as makeTempDir } from './fixtures.js';
 
@@ -74,5 +78,93 @@ describe('collect sources', () => {
     assert.match(found.message, /^extra\.txt:3: "Bad Name" is not an image reference: ./);
     const good = await findCollectSources(root);
     assert.deepEqual(good.images, [{ reference: 'nginx:1.25', sources: ['manifests/a.yaml:1', 'manifests/imageList:1'] }]);
+  });
+  it('reads manifests/ as sealer does: .yaml, .yml and .tmpl at any depth, and manifests/imageList only', async () => {
+    const root = await tempDir();
+    await writeTree(root, {
+      'manifests/a.yaml': 'image: one/a:1\n',
+      'manifests/sub/b.YML': 'spec:\n  image: "one/b:1"\n',
+      // A Go template is seldom YAML: its literal image lines are read, templated ones skipped.
+      'manifests/sub/c.yaml.tmpl': 'spec:\n  replicas: {{ .Values.replicas }}\n  containers:\n    - image: one/c:1\n    - image: {{ .Values.image }}\n',
+      'manifests/d.json': '{"image": "one/d:1"}\n',
+      'manifests/notes.txt': 'image: one/e:1\n',
+      'manifests/imageList': 'one/f:1\n',
+      'manifests/sub/imageList': 'one/g:1\n',
+    });
+    const found = await findCollectSources(root);
+    assert.deepEqual(
+      found.images.map((image) => [image.reference, image.sources]),
+      [
+        ['one/a:1', ['manifests/a.yaml:1']],
+        ['one/f:1', ['manifests/imageList:1']],
+        ['one/b:1', ['manifests/sub/b.YML:2']],
+        ['one/c:1', ['manifests/sub/c.yaml.tmpl:4']],
+      ],
+    );
+  });
+
+  it('reads each application/apps/<name>/: a chart (Chart.yaml, values.yaml, templates) or kube files, its images with appName', async () => {
+    const root = await tempDir();
+    await writeTree(root, {
+      'manifests/shared.yaml': 'image: nginx:1.25\n',
+      // A kube app: its YAML files at any depth, .tmpl too; other files skipped.
+      'application/apps/web/deploy.yaml': 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: nginx:1.25\n        - image: team/web:2\n',
+      'application/apps/web/sub/job.tmpl': 'image: team/job:1\n',
+      'application/apps/web/readme.md': 'image: team/not-read:1\n',
+      // A helm app: the chart's values and templates, its subchart too.
+      'application/apps/db/Chart.yaml': 'apiVersion: v2\nname: db\nversion: 1.0.0\nkubeVersion: ">=1.20.0-0"\n',
+      'application/apps/db/values.yaml': 'image:\n  repository: bitnami/mysql\n  tag: "8.0"\n',
+      'application/apps/db/templates/sts.yaml': 'spec:\n  containers:\n    - image: {{ .Values.image.repository }}\n    - image: busybox:1.36\n',
+      'application/apps/db/charts/metrics/Chart.yaml': 'name: metrics\nversion: 0.1.0\n',
+      'application/apps/db/charts/metrics/values.yaml': 'image: prom/exporter:0.15\n',
+      // Chart.yaml and values.yaml without templates is no chart for sealer: kube files.
+      'application/apps/half/Chart.yaml': 'name: half\nversion: 0.1.0\n',
+      'application/apps/half/values.yaml': 'image:\n  repository: team/not-composed\n',
+      'application/apps/half/pod.yml': 'spec:\n  containers:\n    - image: team/half:1\n',
+      // Not in a directory of its own: no app.
+      'application/apps/loose.yaml': 'image: team/loose:1\n',
+      'application/other/x.yaml': 'image: team/other:1\n',
+    });
+    const found = await findCollectSources(root);
+    assert.deepEqual(
+      found.images.map((image) => [image.reference, image.appName, image.sources]),
+      [
+        // Named by manifests/ and by the app web: the app is recorded, both places kept.
+        ['nginx:1.25', 'web', ['manifests/shared.yaml:1', 'application/apps/web/deploy.yaml:6']],
+        ['busybox:1.36', 'db', ['application/apps/db/templates/sts.yaml:4']],
+        ['bitnami/mysql:8.0', 'db', ['application/apps/db/values.yaml:2']],
+        ['prom/exporter:0.15', 'db', ['application/apps/db/charts/metrics/values.yaml:1']],
+        ['team/half:1', 'half', ['application/apps/half/pod.yml:3']],
+        ['team/web:2', 'web', ['application/apps/web/deploy.yaml:7']],
+        ['team/job:1', 'web', ['application/apps/web/sub/job.tmpl:1']],
+      ],
+    );
+    assert.deepEqual(found.charts, [
+      { path: 'application/apps/db', name: 'db', version: '1.0.0', kubeVersion: '>=1.20.0-0' },
+      { path: 'application/apps/db/charts/metrics', name: 'metrics', version: '0.1.0' },
+    ]);
+  });
+
+  it('unpacks only what it reads: application is a collected directory, and its files are filtered like the others', () => {
+    assert.ok(COLLECTED_DIRECTORIES.includes('application'));
+    const read = [
+      'manifests/a.yaml',
+      'manifests/sub/b.yml',
+      'manifests/c.tmpl',
+      'manifests/imageList',
+      'charts/web/Chart.yaml',
+      'charts/web/templates/_helpers.tpl',
+      'charts/db-1.0.0.tgz',
+      'application/apps/web/deploy.yaml',
+      'application/apps/web/job.tmpl',
+      'application/apps/db/Chart.yaml',
+      'application/apps/db/values.yaml',
+      'application/apps/db/templates/NOTES.json',
+      'application/apps/db/charts/sub-1.0.0.tgz',
+      'images/app.tar',
+    ];
+    const skipped = ['manifests/notes.txt', 'manifests/d.json', 'manifests/sub/imageList', 'charts/web/README.md', 'application/apps/web/install.sh', 'application/other/x.yaml', 'application/apps/db/templates/NOTES.txt'];
+    assert.deepEqual(read.filter((path) => !isCollectedFile(path)), []);
+    assert.deepEqual(skipped.filter((path) => isCollectedFile(path)), []);
   });
 });

@@ -6,6 +6,7 @@ import {
   imagesInChartValues,
   imagesInImageList,
   imagesInManifest,
+  normalizedImageName,
 } from '../src/collect/image-references.js';
 
 /** Repository example files, relative to this test once compiled to runtime/dist/test. */
@@ -198,6 +199,25 @@ describe('image references', () => {
       assert.equal(chartKubeVersion('apiVersion: v2\nname: x\n'), undefined);
       assert.equal(chartKubeVersion('kubeVersion: ""\n'), undefined);
       assert.equal(chartKubeVersion('kubeVersion: [unclosed\n'), undefined);
+    });
+  });
+  describe('normalizedImageName', () => {
+    it("prints a reference as sealer records it (distribution's ParseNormalizedNamed(x).String())", () => {
+      const cases: [string, string][] = [
+        ['nginx:1.25', 'docker.io/library/nginx:1.25'],
+        // No tag is added: sealer records it so, and pulls and tags it as latest.
+        ['nginx', 'docker.io/library/nginx'],
+        ['bitnami/mysql:8.0', 'docker.io/bitnami/mysql:8.0'],
+        ['docker.io/nginx:1.25', 'docker.io/library/nginx:1.25'],
+        ['index.docker.io/nginx:1.25', 'docker.io/library/nginx:1.25'],
+        [`nginx@${DIGEST}`, `docker.io/library/nginx@${DIGEST}`],
+        [`nginx:1.25@${DIGEST}`, `docker.io/library/nginx:1.25@${DIGEST}`],
+        ['quay.io/org/tool:v2', 'quay.io/org/tool:v2'],
+        ['127.0.0.1:5000/team/app:v1', '127.0.0.1:5000/team/app:v1'],
+        ['localhost/app', 'localhost/app'],
+        ['registry.example.com:5000/team/job', 'registry.example.com:5000/team/job'],
+      ];
+      for (const [reference, name] of cases) assert.equal(normalizedImageName(reference), name, reference);
     });
   });
 });

@@ -1,7 +1,10 @@
 /**
- * What a cluster image's own files ask to be carried along: the container images named by
- * `manifests/` (YAML documents and `imageList` files), by the Helm charts in `charts/` (directories
- * or packaged `.tgz`, subcharts included), and the image archives in `images/`. Reads a directory
+ * What a cluster image's own files ask to be carried along, as sealer's ParseContainerImageList
+ * finds them: the container images named by `manifests/` (`.yaml`, `.yml` and `.tmpl` files at any
+ * depth, and `manifests/imageList`), by the Helm charts in `charts/` (directories or packaged
+ * `.tgz`, subcharts included), and by the applications in `application/apps/<name>/` (a Helm chart
+ * when the directory has `Chart.yaml`, `values.yaml` and `templates`, else its YAML files), each
+ * of those recorded with its app's name; plus the image archives in `images/`. Reads a directory
  * holding those parts of the image (unpacked from its layers); the references themselves are found
  * by the pure functions of `image-references.ts`.
  */
@@ -13,13 +16,21 @@ import { imageReferenceError } from '@kubefile/compiler/reference';
 import { RuntimeError, throwIfAborted } from '../errors.js';
 import { chartMetadata, imagesInChartTemplate, imagesInChartValues, imagesInImageList, imagesInManifest, type FoundImage } from './image-references.js';
 
-/** The image directories this reads; only these need unpacking. */
-export const COLLECTED_DIRECTORIES = ['manifests', 'charts', 'images'] as const;
+/**
+ * The image directories this reads; only these need unpacking (`isCollectedFile` says which files
+ * in them). `application` rather than `application/apps`, so that a COPY into `application` counts.
+ */
+export const COLLECTED_DIRECTORIES = ['manifests', 'charts', 'application', 'images'] as const;
+
+/** Where sealer keeps an image's applications, one directory each (its rootfs manager's app root). */
+export const APPLICATIONS_DIRECTORY = 'application/apps';
 
 /** A container image to carry, with every place that names it (`manifests/app.yaml:12`). */
 export interface WantedImage {
   reference: string;
   sources: string[];
+  /** The application (`application/apps/<name>/`) whose files name it; the first one, when several do. */
+  appName?: string;
 }
 
 /** A Helm chart found in the image: where, and what its Chart.yaml says. */
@@ -51,12 +62,14 @@ const MAX_TEXT_BYTES = 8 << 20;
 class WantedImages {
   private readonly byReference = new Map<string, WantedImage>();
 
-  add(found: readonly FoundImage[], file: string): void {
+  add(found: readonly FoundImage[], file: string, appName?: string): void {
     for (const { reference, line } of found) {
       const source = line === undefined ? file : `${file}:${line}`;
       const known = this.byReference.get(reference);
-      if (known) known.sources.push(source);
-      else this.byReference.set(reference, { reference, sources: [source] });
+      if (known) {
+        known.sources.push(source);
+        if (appName !== undefined) known.appName ??= appName;
+      } else this.byReference.set(reference, { reference, sources: [source], ...(appName !== undefined ? { appName } : {}) });
     }
   }
 
@@ -75,31 +88,46 @@ export function imageListReferences(list: ImageListFile): FoundImage[] {
   return found;
 }
 
+/** The one image list sealer reads (`parseRawImageList`). */
+const IMAGE_LIST = 'manifests/imageList';
+
+/** The manifest files sealer reads, in `manifests/` and in an application that is not a chart. */
+const isManifestFile = (path: string): boolean => /\.(ya?ml|tmpl)$/i.test(path);
+
 /**
- * Reads `root` (a directory with the image's `manifests/`, `charts/` and `images/`, any of them
- * missing) and the extra image lists.
+ * Reads `root` (a directory with the image's `manifests/`, `charts/`, `application/apps/` and
+ * `images/`, any of them missing) and the extra image lists.
  */
 export async function findCollectSources(root: string, extraLists: readonly ImageListFile[] = [], signal?: AbortSignal): Promise<CollectSources> {
   const images = new WantedImages();
   for (const path of await filesUnder(root, 'manifests')) {
     throwIfAborted(signal);
-    const name = posix.basename(path);
-    if (name === 'imageList') images.add(imageListReferences({ name: path, text: await readText(root, path) }), path);
-    else if (/\.(ya?ml|json)$/i.test(name)) images.add(imagesInManifest(await readText(root, path)), path);
+    if (path === IMAGE_LIST) images.add(imageListReferences({ name: path, text: await readText(root, path) }), path);
+    else if (isManifestFile(path)) images.add(imagesInManifestFile(path, await readText(root, path)), path);
   }
   for (const list of extraLists) images.add(imageListReferences(list), list.name);
 
   const charts: ChartInfo[] = [];
-  const chartFiles = new Map<string, string>();
-  for (const path of await filesUnder(root, 'charts')) {
-    throwIfAborted(signal);
-    if (/\.tgz$/i.test(path)) {
-      for (const [inside, text] of await readChartArchive(await readFile(join(root, path)), path)) chartFiles.set(`${path}!${inside}`, text);
-    } else if (isChartPart(path)) chartFiles.set(path, await readText(root, path));
-  }
-  for (const chart of chartsIn(chartFiles)) {
-    charts.push(chart.info);
-    for (const [path, text] of chart.files) images.add(posix.basename(path).startsWith('values.') ? imagesInChartValues(text) : imagesInChartTemplate(text), path);
+  const addCharts = async (paths: readonly string[], appName?: string): Promise<void> => {
+    for (const chart of chartsIn(await readChartParts(root, paths, signal))) {
+      charts.push(chart.info);
+      for (const [path, text] of chart.files) images.add(posix.basename(path).startsWith('values.') ? imagesInChartValues(text) : imagesInChartTemplate(text), path, appName);
+    }
+  };
+  await addCharts(await filesUnder(root, 'charts'));
+
+  // sealer's parseApplicationImages: each directory of application/apps is one app, a chart or kube files.
+  for (const name of await directoriesIn(root, APPLICATIONS_DIRECTORY)) {
+    const dir = `${APPLICATIONS_DIRECTORY}/${name}`;
+    const files = await filesUnder(root, dir);
+    if (await isChartDirectory(root, dir)) {
+      await addCharts(files, name);
+      continue;
+    }
+    for (const path of files.filter(isManifestFile)) {
+      throwIfAborted(signal);
+      images.add(imagesInManifestFile(path, await readText(root, path)), path, name);
+    }
   }
 
   const archives = (await filesUnder(root, 'images')).map((path) => ({ path, file: join(root, path) }));
@@ -108,7 +136,34 @@ export async function findCollectSources(root: string, extraLists: readonly Imag
 
 /** Whether `path` (in the image) is a file the collection reads: only these need unpacking. */
 export function isCollectedFile(path: string): boolean {
-  return !path.startsWith('charts/') || /\.tgz$/i.test(path) || isChartPart(path);
+  if (path.startsWith('manifests/')) return path === IMAGE_LIST || isManifestFile(path);
+  if (path.startsWith('charts/')) return /\.tgz$/i.test(path) || isChartPart(path);
+  // An application is a chart or kube files: what either would read.
+  if (path.startsWith('application/')) return path.startsWith(`${APPLICATIONS_DIRECTORY}/`) && (isManifestFile(path) || /\.tgz$/i.test(path) || isChartPart(path));
+  return true;
+}
+
+/** A YAML file's images; a `.tmpl` (Go template, seldom YAML) by its literal `image:` lines, as a chart template. */
+function imagesInManifestFile(path: string, text: string): FoundImage[] {
+  return /\.tmpl$/i.test(path) ? imagesInChartTemplate(text) : imagesInManifest(text);
+}
+
+/** sealer's isChartArtifactEnough: a directory with `Chart.yaml`, `values.yaml` and `templates`. */
+async function isChartDirectory(root: string, dir: string): Promise<boolean> {
+  const exists = (name: string): Promise<boolean> => stat(join(root, dir, name)).then(() => true, () => false);
+  return (await exists('Chart.yaml')) && (await exists('values.yaml')) && (await exists('templates'));
+}
+
+/** The chart parts among `paths`, packaged charts opened (`charts/app-1.0.0.tgz!app/values.yaml`). */
+async function readChartParts(root: string, paths: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
+  const chartFiles = new Map<string, string>();
+  for (const path of paths) {
+    throwIfAborted(signal);
+    if (/\.tgz$/i.test(path)) {
+      for (const [inside, text] of await readChartArchive(await readFile(join(root, path)), path)) chartFiles.set(`${path}!${inside}`, text);
+    } else if (isChartPart(path)) chartFiles.set(path, await readText(root, path));
+  }
+  return chartFiles;
 }
 
 /** Chart.yaml, values.yaml and templates, wherever a chart sits. */
@@ -173,6 +228,12 @@ async function readText(root: string, path: string): Promise<string> {
   const { size } = await stat(file);
   if (size > MAX_TEXT_BYTES) throw new RuntimeError('SOURCE', `${path} is ${size} bytes: too large to read as a manifest or chart file`);
   return readFile(file, 'utf8');
+}
+
+/** The directories directly in `root/dir`, sorted; none when it is missing. */
+async function directoriesIn(root: string, dir: string): Promise<string[]> {
+  const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
 }
 
 /** Regular files below `root/dir`, as image paths (`manifests/app.yaml`), sorted; none when it is missing. */

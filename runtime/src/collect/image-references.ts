@@ -236,3 +236,22 @@ export function chartMetadata(chartYaml: string): { name?: string; version?: str
 export function chartKubeVersion(chartYaml: string): string | undefined {
   return chartMetadata(chartYaml).kubeVersion;
 }
+
+/**
+ * A reference as sealer records it: distribution's `reference.ParseNormalizedNamed(x).String()`.
+ * The registry is written out (`docker.io` for Docker Hub, `index.docker.io` becomes it) and Docker
+ * Hub's official images get `library/` (`nginx:1.25` is `docker.io/library/nginx:1.25`); a tag or
+ * digest stays as written, and none is added (`nginx` stays `docker.io/library/nginx`, though it
+ * is pulled and tagged as `latest`). The first component is a registry when it has a `.` or a
+ * `:` or is `localhost`, as the distribution/reference sealer v0.11.0 vendors decides it.
+ * `reference` is assumed valid.
+ */
+export function normalizedImageName(reference: string): string {
+  const slash = reference.indexOf('/');
+  const first = slash === -1 ? '' : reference.slice(0, slash);
+  const hasDomain = slash !== -1 && (/[.:]/.test(first) || first === 'localhost');
+  const domain = !hasDomain || first === 'index.docker.io' ? 'docker.io' : first;
+  let remainder = hasDomain ? reference.slice(slash + 1) : reference;
+  if (domain === 'docker.io' && !remainder.includes('/')) remainder = `library/${remainder}`;
+  return `${domain}/${remainder}`;
+}
