@@ -1,10 +1,12 @@
 /**
  * The registry view: every platform's registry/ merged into one storage that a real docker-registry
- * serves, with one multi-platform index for a tag whose platforms differ (not the last one's).
+ * serves, with one multi-platform index for a tag whose platforms differ (not the last one's), and
+ * an index of the platforms present for a tag whose index lists platforms that were not built.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MEDIA_TYPE, REGISTRY_STORAGE, writeRegistryView, type ImageStore, type OciIndex } from '../src/index.js';
 import { build } from './build-helpers.js';
@@ -66,6 +68,58 @@ describe('registry view', function () {
       }
       const pause = JSON.parse(skopeo('inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/kubernetes/pause:3.9`)) as OciIndex;
       assert.equal(pause.manifests.length, 2);
+    } finally {
+      await registry.stop();
+    }
+  });
+  it("a tag whose index lists platforms not built names an index of those present; the original stays by digest; skopeo copies it all", async () => {
+    // sealer's layout, per platform: the tag links to the original index (amd64, arm64, s390x);
+    // only that platform's manifest is stored. s390x was built by no one.
+    const scratch = await mkdtemp(join(tmpdir(), 'kubefile-registry-scratch-'));
+    const manifests = new Map<string, Awaited<ReturnType<typeof putImage>>>();
+    try {
+      for (const arch of ['amd64', 'arm64', 's390x']) manifests.set(arch, await putImage(scratch, 'library/tri', arch, `tri for ${arch}`));
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+    const original = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE.index,
+      manifests: ['amd64', 'arm64', 's390x'].map((arch) => ({ ...manifests.get(arch), platform: { architecture: arch, os: 'linux' } })),
+      annotations: { 'org.opencontainers.image.source': 'https://example.com/tri' },
+    });
+    let index: Awaited<ReturnType<typeof putBlob>> | undefined;
+    for (const arch of ['amd64', 'arm64']) {
+      const root = join(context, arch, 'registry');
+      assert.deepEqual(await putImage(root, 'library/tri', arch, `tri for ${arch}`), manifests.get(arch));
+      index = await putBlob(root, original, MEDIA_TYPE.index);
+      await putTag(root, 'library/tri', '1', index);
+    }
+    assert.ok(index);
+    await build(store, context, 'FROM scratch\nCOPY ${ARCH}/registry registry\n', 'cluster:v1', ['linux/amd64', 'linux/arm64']);
+    const out = join(context, 'view');
+    const summary = await writeRegistryView(store, (await store.getImage('cluster:v1')).descriptor, out);
+    assert.deepEqual(summary.tags, [{ reference: 'library/tri:1', platforms: ['linux/amd64', 'linux/arm64/v8'], merged: true }]);
+    const link = await readFile(join(out, REGISTRY_STORAGE, 'repositories/library/tri/_manifests/tags/1/current/link'), 'utf8');
+    assert.notEqual(link, index.digest);
+    const written = JSON.parse(await readFile(join(out, REGISTRY_STORAGE, 'blobs/sha256', link.slice(7, 9), link.slice(7), 'data'), 'utf8')) as OciIndex & { annotations?: Record<string, string> };
+    // The original's fields, its entries less the one not built.
+    assert.equal(written.mediaType, MEDIA_TYPE.index);
+    assert.deepEqual(written.annotations, { 'org.opencontainers.image.source': 'https://example.com/tri' });
+    assert.deepEqual(written.manifests.map((m) => [m.digest, m.platform?.architecture]), [
+      [manifests.get('amd64')?.digest, 'amd64'],
+      [manifests.get('arm64')?.digest, 'arm64'],
+    ]);
+    const registry = await startRegistry(out, context);
+    try {
+      const skopeo = (...args: string[]) => execFileSync('skopeo', [...args], { encoding: 'utf8' });
+      skopeo('copy', '--all', '--src-tls-verify=false', `docker://${registry.host}/library/tri:1`, `oci:${join(context, 'copied')}:tri`);
+      const copied = JSON.parse(await readFile(join(context, 'copied', 'index.json'), 'utf8')) as OciIndex;
+      assert.equal(copied.manifests.length, 1);
+      // Pulled by its digest, the original is served as is (a digest cannot change); each node finds its own platform in it.
+      assert.equal(skopeo('inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/library/tri@${index.digest}`), original);
+      const arm = JSON.parse(skopeo('inspect', '--tls-verify=false', '--override-os', 'linux', '--override-arch', 'arm64', `docker://${registry.host}/library/tri@${index.digest}`)) as { Architecture: string };
+      assert.equal(arm.Architecture, 'arm64');
     } finally {
       await registry.stop();
     }

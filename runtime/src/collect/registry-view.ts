@@ -4,16 +4,23 @@
  * (distribution's filesystem driver) serves: `docker/registry/v2/{blobs,repositories}`.
  *
  * Blobs and repository links are content-addressed, so they merge by union (a blob two platforms
- * share is stored once). A tag is where platforms differ: `nginx:1.25` collected for amd64 and for
- * arm64 names a different manifest in each. sealer copies the directories over each other, so the
- * last platform wins and the other nodes pull the wrong architecture; here such a tag names a new
- * multi-platform index of every platform's manifest, so each node pulls its own.
+ * share is stored once). Collected as sealer does, a multi-platform image's tag names its original
+ * index in every platform's registry, so the union is already a multi-platform registry, except
+ * that the index also lists the platforms that were not built, whose manifests are not there.
+ * Such a tag is given an index of the platforms present (the original's other fields kept), so no
+ * client meets a manifest the registry does not have (`skopeo copy --all`); the original index
+ * stays under its digest, for references that name it by digest (they can only be served as is).
+ *
+ * A tag whose platforms name different manifests (registries collected per platform another way,
+ * or copied in by hand: `nginx:1.25` an amd64 manifest in one and an arm64 one in the other) gets
+ * an index of every platform's manifest too: sealer copies the directories over each other, so the
+ * last platform would win and the other nodes would pull the wrong architecture.
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Digest } from '../image/digest.js';
+import { digestHex, type Digest } from '../image/digest.js';
 import { errnoCode, RuntimeError } from '../errors.js';
 import { platformImages } from '../image/image.js';
 import { isIndexMediaType, MEDIA_TYPE, platformKeyOf, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest, type OciPlatform } from '../image/oci.js';
@@ -30,7 +37,10 @@ export interface RegistrySource {
 }
 
 export interface RegistryViewSummary {
-  /** Every `repository:tag`, with the platforms its manifest serves (empty when unknown). */
+  /**
+   * Every `repository:tag`, with the platforms its manifest serves (empty when unknown); `merged`
+   * when the tag names an index written here (of the manifests present), not one collected.
+   */
   tags: { reference: string; platforms: string[]; merged: boolean }[];
   blobs: number;
 }
@@ -64,10 +74,11 @@ export async function mergeRegistryStorage(sources: readonly RegistrySource[], t
       const digests = [...new Set(found.map((f) => f.digest))];
       let digest = digests[0];
       let merged = false;
-      if (digests.length > 1) {
-        digest = await writeMergedIndex(out, repository, found);
-        merged = true;
+      if (digests.length > 1 || !(await isComplete(out, digest))) {
+        const written = await writeMergedIndex(out, repository, found);
+        if (written) [digest, merged] = [written, true];
       }
+      await linkManifests(out, repository, digest);
       await writeTag(out, repository, tag, digest);
       summary.tags.push({ reference: `${repository}:${tag}`, platforms: await platformsOf(out, digest), merged });
     }
@@ -92,35 +103,72 @@ export async function writeRegistryView(store: ImageStore, descriptor: Descripto
   }
 }
 
+/** Whether the storage has every manifest `digest` names: true for a manifest, and for an index whose entries are all there. */
+async function isComplete(out: string, digest: Digest): Promise<boolean> {
+  const manifest = await readBlobJson<OciManifest & OciIndex>(out, digest).catch(() => undefined);
+  if (!manifest || !isIndex(manifest)) return true;
+  for (const entry of manifest.manifests ?? []) if (!(await hasBlob(out, entry.digest))) return false;
+  return true;
+}
+
+async function hasBlob(out: string, digest: Digest): Promise<boolean> {
+  return stat(blobPath(out, digest)).then(() => true, () => false);
+}
+
 /**
- * One index for a tag whose platforms name different manifests: each platform's manifest (its
- * platform read from its config, else the platform it was collected for), or the entries of a
- * platform's index. Docker's manifest list when every entry is a Docker manifest, else OCI's.
+ * The revision links a tag's manifest needs to be served from `repository`: its own, and its
+ * entries' when it is an index (a storage copied in by hand may lack them; distribution serves a
+ * manifest by digest only from a repository that links it).
  */
-async function writeMergedIndex(out: string, repository: string, found: readonly { digest: Digest; source: RegistrySource }[]): Promise<Digest> {
+async function linkManifests(out: string, repository: string, digest: Digest): Promise<void> {
+  const revision = (of: Digest): string => join(out, 'repositories', repository, '_manifests', 'revisions', 'sha256', digestHex(of), 'link');
+  const manifest = await readBlobJson<OciManifest & OciIndex>(out, digest).catch(() => undefined);
+  const entries = manifest && isIndex(manifest) ? (manifest.manifests ?? []).map((entry) => entry.digest) : [];
+  for (const of of [digest, ...entries]) {
+    if (!(await hasBlob(out, of))) continue;
+    if (!(await stat(revision(of)).then(() => true, () => false))) await writeLink(revision(of), of);
+  }
+}
+
+function isIndex(manifest: OciManifest & OciIndex): boolean {
+  return isIndexMediaType(manifest.mediaType) || Array.isArray(manifest.manifests);
+}
+
+/**
+ * One index for a tag, of the manifests present: the entries of the platforms' indexes whose
+ * manifests the storage has, and each platform's manifest (its platform read from its config, else
+ * the platform it was collected for). When every platform names the same index, the new one keeps
+ * its other fields (media type, annotations); else it is Docker's manifest list when every entry
+ * is a Docker manifest, OCI's index otherwise. Undefined when none of the manifests is there.
+ */
+async function writeMergedIndex(out: string, repository: string, found: readonly { digest: Digest; source: RegistrySource }[]): Promise<Digest | undefined> {
   const entries: Descriptor[] = [];
   const seen = new Set<string>();
+  const single = new Set(found.map((f) => f.digest)).size === 1;
+  let only: (OciManifest & OciIndex) | undefined;
   for (const { digest, source } of found) {
     const manifest = await readBlobJson<OciManifest & OciIndex>(out, digest);
-    const listed: Descriptor[] = isIndexMediaType(manifest.mediaType) || Array.isArray(manifest.manifests) ? (manifest.manifests ?? []) : [await manifestEntry(out, digest, manifest, source.platform)];
+    if (single && isIndex(manifest)) only = manifest;
+    const listed: Descriptor[] = isIndex(manifest) ? (manifest.manifests ?? []) : [await manifestEntry(out, digest, manifest, source.platform)];
     for (const entry of listed) {
-      if (seen.has(entry.digest)) continue;
+      if (seen.has(entry.digest) || !(await hasBlob(out, entry.digest))) continue;
       seen.add(entry.digest);
       entries.push(entry);
     }
   }
+  // An index none of whose manifests is there (a registry copied in by hand): nothing better to serve.
+  if (entries.length === 0) return undefined;
   const clashes = entries.map((e) => (e.platform ? platformKeyOf(e.platform) : undefined)).filter((key, i, all) => key !== undefined && all.indexOf(key) !== i);
   if (clashes.length > 0) {
     throw new RuntimeError('INVALID_IMAGE', `${repository} names different manifests for the same platform (${[...new Set(clashes)].join(', ')}) in the platforms' registries`);
   }
   const docker = entries.every((e) => e.mediaType === MEDIA_TYPE.dockerManifest);
-  const index = { schemaVersion: 2, mediaType: docker ? MEDIA_TYPE.dockerManifestList : MEDIA_TYPE.index, manifests: entries };
+  const index = only ? { ...only, manifests: entries } : { schemaVersion: 2, mediaType: docker ? MEDIA_TYPE.dockerManifestList : MEDIA_TYPE.index, manifests: entries };
   const bytes = Buffer.from(JSON.stringify(index));
   const digest: Digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const blob = blobPath(out, digest);
   await mkdir(dirname(blob), { recursive: true });
   await writeFile(blob, bytes);
-  await writeLink(join(out, 'repositories', repository, '_manifests', 'revisions', 'sha256', digest.slice(7), 'link'), digest);
   return digest;
 }
 
