@@ -357,7 +357,7 @@ class Builder {
     const { signal, onEvent } = this.options;
     const lists = this.options.imageLists ?? [];
     const ignore = (this.options.ignoreImageLists ?? []).flatMap((list) => imageListReferences(list).map((found) => found.reference));
-    const key = chainKey(state.cacheKey, `collect/1 ${JSON.stringify([plan.platform, lists.map((l) => l.text), ignore, this.options.skipMissingPlatform === true, this.options.pull === 'never'])}`);
+    const key = chainKey(state.cacheKey, `collect/2 ${JSON.stringify([plan.platform, lists.map((l) => l.text), ignore, this.options.skipMissingPlatform === true, this.options.pull === 'never'])}`);
     const step = plan.ops.length + 1;
     const announce = (text: string): void => onEvent?.({ type: 'step', platform: plan.platform, step, total: step, text, line: 0 });
     const reuse = this.options.noCache || this.options.pull === 'always' ? undefined : await this.layerCache.getEntry<CollectionSummary>(this.storedKey(key));
@@ -392,7 +392,7 @@ class Builder {
           onWarning: (message) => onEvent?.({ type: 'warning', platform: plan.platform, message }),
           onBytes: (bytes) => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes }),
         });
-        summary.images = collected.images.map(({ reference, digest, sources: where }) => ({ reference, digest, sources: where }));
+        summary.images = collected.images.map(({ reference, name, appName, digest, sources: where }) => ({ reference, name, ...(appName !== undefined ? { appName } : {}), digest, sources: where }));
         if (collected.images.length > 0) {
           const entries = await registryLayerEntries(this.store, collected, join(work, 'links'));
           // The layer is written while the blobs download, each taken as it lands.

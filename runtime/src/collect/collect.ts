@@ -1,9 +1,15 @@
 /**
  * Container image collection: after a platform's instructions have run, every image its manifests,
- * charts and image lists name (and every image archive in `images/`) is resolved to that platform
- * and stored in the cluster image's `registry/`, in the layout a plain docker-registry serves
- * (`registry/docker/registry/v2/...`), as one extra layer. Each platform's registry holds its own
- * variant under the tag; the registry view merges them into one multi-platform index per tag.
+ * charts, applications and image lists name (and every image archive in `images/`) is resolved to
+ * that platform and stored in the cluster image's `registry/`, in the layout a plain
+ * docker-registry serves (`registry/docker/registry/v2/...`), as one extra layer.
+ *
+ * The layout is what sealer's save (a distribution pull-through proxy over that storage) leaves:
+ * a tag names what the registry names, so for a multi-platform image the original index, whose
+ * bytes are kept (with its revision link), while of the manifests it lists only this platform's is
+ * stored, with its config and layers. A digest reference keeps the index it names the same way,
+ * untagged. So the `registry/` of several platforms copied together (as sealer does for a cluster
+ * of mixed architectures) is a correct multi-platform registry; the registry view does that merge.
  *
  * Blobs are downloaded into the store first (content addressed: one download for a blob that two
  * images or platforms share; resumable; checked against the digest), and the layer is written from
@@ -20,6 +26,7 @@ import { platformImages, platformKey, type PlatformImage } from '../image/image.
 import { readImageArchive } from '../archive/archive.js';
 import { isIndexMediaType, isManifestMediaType, platformKeyOf, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../image/oci.js';
 import { clientFor, uniqueBlobs } from '../registry/pull.js';
+import { normalizedImageName } from './image-references.js';
 import { REGISTRY_STORAGE } from './registry-view.js';
 import type { FetchedManifest, RegistryClient } from '../registry/registry-client.js';
 import { formatRemoteReference, parseRemoteReference, type RemoteReference } from '../registry/remote-reference.js';
@@ -48,12 +55,17 @@ export interface CollectHooks {
 export interface CollectedImage {
   /** As the manifests name it. */
   reference: string;
-  /** In the cluster's registry: the reference without its registry (`library/nginx`). */
+  /** As sealer records it, `reference.ParseNormalizedNamed(reference).String()`: `docker.io/library/nginx:1.25` (no `:latest` added). */
+  name: string;
+  /** The application (`application/apps/<name>/`) whose files name it. */
+  appName?: string;
+  /** In the cluster's registry: the name without its registry, tag or digest (`library/nginx`). */
   repository: string;
+  /** Its tag in the cluster's registry: the reference's, `latest` when it has neither tag nor digest. */
   tag?: string;
   /** The platform's manifest. */
   digest: Digest;
-  /** The digest a digest reference names, when that is an index (kept so it can be pulled by it). */
+  /** The index the reference names (by tag or by digest), when it names one: kept whole, and the tag links to it. */
   index?: Digest;
   from: 'registry' | 'store' | 'archive';
   sources: string[];
@@ -160,7 +172,7 @@ export class ImageCollector {
     const ref = parseRemoteReference(wanted.reference);
     const policy = this.options.pull ?? 'missing';
     if (policy !== 'always' && !ref.digest) {
-      const stored = await this.fromStore(wanted, ref, key);
+      const stored = await this.fromStore(wanted, key);
       if (stored) return stored;
     }
     if (policy === 'never') {
@@ -168,7 +180,7 @@ export class ImageCollector {
     }
     const top = await this.manifest(ref, ref.reference);
     const shown = wanted.reference;
-    const image: CollectedImage = { reference: wanted.reference, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}), digest: top.digest, from: 'registry', sources: wanted.sources };
+    const image = collectedImage(wanted.reference, top.digest, 'registry', wanted.sources, wanted.appName);
     const manifests: Descriptor[] = [];
     let platformManifest = top;
     if (isIndexMediaType(top.mediaType)) {
@@ -178,10 +190,9 @@ export class ImageCollector {
       if (!entry) throw new MissingPlatform(`no manifest for ${key} in ${shown} (it has: ${entries.map((e) => (e.platform ? platformKeyOf(e.platform) : '?')).join(', ') || 'none'})`);
       platformManifest = await this.manifest(ref, entry.digest);
       image.digest = platformManifest.digest;
-      if (ref.digest) {
-        image.index = top.digest;
-        manifests.push(await this.keep(top));
-      }
+      // As sealer's proxy stores it: the index as the registry serves it, whichever way it is named.
+      image.index = top.digest;
+      manifests.push(await this.keep(top));
     } else if (!isManifestMediaType(top.mediaType)) {
       throw new RuntimeError('INVALID_IMAGE', `${shown} is a ${top.mediaType}, not an image`);
     }
@@ -199,13 +210,13 @@ export class ImageCollector {
   }
 
   /** The image from the store, when it has it under that name and for that platform. */
-  private async fromStore(wanted: WantedImage, ref: RemoteReference, key: string): Promise<ResolvedImage | undefined> {
+  private async fromStore(wanted: WantedImage, key: string): Promise<ResolvedImage | undefined> {
     const stored = await this.store.findImage(wanted.reference).catch(() => undefined);
     if (!stored) return undefined;
     const found = (await platformImages(this.store, stored.descriptor)).find((image) => image.key === key);
     if (!found) return undefined;
-    const image: CollectedImage = { reference: wanted.reference, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}), digest: found.descriptor.digest, from: 'store', sources: wanted.sources };
-    return { image, manifests: [manifestDescriptor(found)], blobs: [found.manifest.config, ...found.manifest.layers] };
+    const image = collectedImage(wanted.reference, found.descriptor.digest, 'store', wanted.sources, wanted.appName);
+    return withIndex({ image, manifests: [manifestDescriptor(found)], blobs: [found.manifest.config, ...found.manifest.layers] }, stored.descriptor);
   }
 
   /** Every image of an archive in `images/`, for the platform. */
@@ -227,9 +238,8 @@ export class ImageCollector {
       }
       for (const name of names) {
         if (this.ignored.has(canonical(name))) continue;
-        const ref = parseRemoteReference(name);
-        const image: CollectedImage = { reference: name, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}), digest: found.descriptor.digest, from: 'archive', sources: [archive.path] };
-        resolved.push({ image, manifests: [manifestDescriptor(found)], blobs: [found.manifest.config, ...found.manifest.layers] });
+        const image = collectedImage(name, found.descriptor.digest, 'archive', [archive.path]);
+        resolved.push(withIndex({ image, manifests: [manifestDescriptor(found)], blobs: [found.manifest.config, ...found.manifest.layers] }, descriptor));
       }
     }
     return resolved;
@@ -268,8 +278,17 @@ export class ImageCollector {
 
 /**
  * The layer entries of a platform's registry storage: every blob and manifest once, and each
- * repository's links (layers, manifest revisions, tags), as distribution's filesystem driver
- * lays them out. Link files are written into `linkDir`, one per digest.
+ * repository's links, as distribution's filesystem driver lays them out and sealer's save leaves
+ * them (below `registry/docker/registry/v2/`):
+ *
+ * - `blobs/sha256/<2>/<hex>/data`: the platform's manifests, configs and layers, and the indexes
+ *   the references name (the index as the registry serves it, other platforms' entries included);
+ * - `repositories/<repository>/_layers/sha256/<hex>/link`: each config and layer;
+ * - `repositories/<repository>/_manifests/revisions/sha256/<hex>/link`: the manifest, and the index;
+ * - `repositories/<repository>/_manifests/tags/<tag>/current/link` and
+ *   `.../tags/<tag>/index/sha256/<hex>/link`: the index when the reference names one, else the manifest.
+ *
+ * A link file holds the digest. Link files are written into `linkDir`, one per digest.
  */
 export async function registryLayerEntries(store: ImageStore, collected: CollectedImages, linkDir: string): Promise<LayerEntry[]> {
   const tree = new EntryTree();
@@ -302,11 +321,41 @@ export async function registryLayerEntries(store: ImageStore, collected: Collect
     }
     for (const digest of [image.digest, ...(image.index ? [image.index] : [])]) await link(`${repo}/_manifests/revisions/sha256/${digestHex(digest)}/link`, digest);
     if (image.tag) {
-      await link(`${repo}/_manifests/tags/${image.tag}/current/link`, image.digest);
-      await link(`${repo}/_manifests/tags/${image.tag}/index/sha256/${digestHex(image.digest)}/link`, image.digest);
+      const target = tagTarget(image);
+      await link(`${repo}/_manifests/tags/${image.tag}/current/link`, target);
+      await link(`${repo}/_manifests/tags/${image.tag}/index/sha256/${digestHex(target)}/link`, target);
     }
   }
   return tree.sorted();
+}
+
+/** What a collected image's tag links to: the index the reference names, else the platform's manifest. */
+function tagTarget(image: CollectedImage): Digest {
+  return image.index ?? image.digest;
+}
+
+/**
+ * A collected image named `reference`, its name, repository and tag as sealer's save has them:
+ * the repository without the registry (Docker Hub's official images under `library/`), the tag
+ * `latest` when the reference has neither tag nor digest.
+ */
+function collectedImage(reference: string, digest: Digest, from: CollectedImage['from'], sources: string[], appName?: string): CollectedImage {
+  const name = normalizedImageName(reference);
+  const path = name.slice(name.indexOf('/') + 1);
+  const at = path.indexOf('@');
+  const named = at === -1 ? path : path.slice(0, at);
+  const colon = named.lastIndexOf(':');
+  const repository = colon > named.lastIndexOf('/') ? named.slice(0, colon) : named;
+  const tag = colon > named.lastIndexOf('/') ? named.slice(colon + 1) : at === -1 ? 'latest' : undefined;
+  return { reference, name, ...(appName !== undefined ? { appName } : {}), repository, ...(tag ? { tag } : {}), digest, from, sources };
+}
+
+/** A stored image whose descriptor is an index (the store's, an archive's): that index is kept and tagged too. */
+function withIndex(resolved: ResolvedImage, top: Descriptor): ResolvedImage {
+  if (!isIndexMediaType(top.mediaType)) return resolved;
+  resolved.image.index = top.digest;
+  resolved.manifests.unshift({ mediaType: top.mediaType, digest: top.digest, size: top.size });
+  return resolved;
 }
 
 /** The same image however it is spelled: `nginx`, `docker.io/library/nginx:latest`. */
@@ -333,7 +382,7 @@ function checkClashes(images: readonly CollectedImage[]): void {
     if (!image.tag) continue;
     const name = `${image.repository}:${image.tag}`;
     const other = byName.get(name);
-    if (other && other.digest !== image.digest) {
+    if (other && tagTarget(other) !== tagTarget(image)) {
       throw new RuntimeError('INVALID_IMAGE', `${other.reference} (${other.sources[0]}) and ${image.reference} (${image.sources[0]}) would both be ${name} in the cluster's registry, with different contents`);
     }
     byName.set(name, image);

@@ -77,7 +77,15 @@ export interface ClusterImageSpec {
   kubeVersion?: string;
   maintainer?: string;
   /** The container images its `registry/` carries, each with the places that name it. */
-  images?: { reference: string; digest: Digest; sources: string[] }[];
+  images?: {
+    reference: string;
+    /** The reference normalized as sealer writes it (`docker.io/library/nginx:1.25`). */
+    name?: string;
+    /** The application whose files name it (`application/apps/<name>/`). */
+    appName?: string;
+    digest: Digest;
+    sources: string[];
+  }[];
   /** The Helm charts in `charts/`, with the Kubernetes versions they accept (`kubeVersion`). */
   charts?: { path: string; name?: string; version?: string; kubeVersion?: string }[];
   /** One per entry of `rootfs.diff_ids`. */
