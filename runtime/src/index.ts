@@ -8,6 +8,8 @@ export * from './image/image.js';
 export * from './store/images.js';
 export * from './image/manifest-list.js';
 export * from './sealer/inspect.js';
+export * from './sealer/extension.js';
+export * from './sealer/cluster-spec.js';
 export * from './store/prune.js';
 export * from './archive/archive.js';
 export * from './build/copy.js';

@@ -29,6 +29,9 @@ import { pullImage } from '../registry/pull.js';
 import { mapLimited } from '../concurrency.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../image/oci.js';
 import type { ImageStore, StoredImage } from '../store/store.js';
+import { clusterImage } from '../sealer/cluster-spec.js';
+import { imageExtension, sealerAnnotations, sealerLabels, sealerPlatform, type SealerImageType } from '../sealer/extension.js';
+import { RUNTIME_VERSION } from '../version.js';
 
 export interface BuildOptions {
   store: ImageStore;
@@ -64,6 +67,8 @@ export interface BuildOptions {
   ignoreImageLists?: ImageListFile[];
   /** A container image without the platform being built is left out with a warning instead of failing the build. */
   skipMissingPlatform?: boolean;
+  /** sealer's image type (default: the base's, else kube-installer, as `sealer build` defaults). */
+  type?: SealerImageType;
 }
 
 export type BuildEvent =
@@ -92,6 +97,8 @@ interface ImageState {
   clusterLayers: ClusterLayer[];
   history: NonNullable<OciImageConfig['history']>;
   base?: PlatformImage;
+  /** The base's cluster view (its spec, whether kubefilec or sealer built it). */
+  baseSpec?: ClusterImageSpec;
   /** The layers this Kubefile added that may hold what image collection reads (COPY into those directories, RUN). */
   collectable: Descriptor[];
   /** The image unpacked for RUN steps, made at the first one and kept to the end. */
@@ -206,8 +213,9 @@ class Builder {
     state.cacheKey = base.descriptor.digest;
     state.layers.push(...base.manifest.layers);
     state.diffIds.push(...base.config.rootfs.diff_ids);
-    const spec = base.config[CLUSTER_IMAGE_KEY];
-    state.clusterLayers.push(...base.config.rootfs.diff_ids.map((_, i) => spec?.layers[i] ?? { type: 'BASE', value: image }));
+    state.baseSpec = clusterImage(base, image).spec;
+    const layers = state.baseSpec.layers;
+    state.clusterLayers.push(...base.config.rootfs.diff_ids.map((_, i) => layers[i] ?? { type: 'BASE', value: image }));
     state.history.push(...(base.config.history ?? []));
   }
 
@@ -421,8 +429,8 @@ class Builder {
   private async writeManifest(plan: PlatformPlan, state: ImageState, collected: CollectionSummary): Promise<Descriptor> {
     const { store } = this;
     const base = state.base?.config;
-    const baseSpec = base?.[CLUSTER_IMAGE_KEY];
-    const parentCmds = baseSpec?.cmds ?? base?.config?.Cmd ?? [];
+    const baseSpec = state.baseSpec;
+    const parentCmds = baseSpec?.cmds ?? [];
     const cmds = [...parentCmds, ...plan.config.cmds];
     const spec: ClusterImageSpec = {
       cmds,
@@ -442,7 +450,10 @@ class Builder {
     if (kubeVersion) spec.kubeVersion = kubeVersion;
     const maintainer = plan.config.maintainer ?? baseSpec?.maintainer;
     if (maintainer) spec.maintainer = maintainer;
-    const labels = { ...base?.config?.Labels, ...plan.config.labels };
+    spec.type = this.options.type ?? baseSpec?.type ?? 'kube-installer';
+    const env = { ...baseSpec?.env, ...plan.config.env };
+    if (Object.keys(env).length > 0) spec.env = env;
+    const labels = { ...base?.config?.Labels, ...sealerLabels(spec), ...plan.config.labels };
     const config: OciImageConfig = {
       created: this.created,
       ...(maintainer ? { author: maintainer } : {}),
@@ -463,12 +474,18 @@ class Builder {
     const configText = same ? '' : JSON.stringify(config);
     const configDescriptor: Descriptor = same ? previous.manifest.config : { mediaType: MEDIA_TYPE.config, digest: sha256Digest(configText), size: Buffer.byteLength(configText) };
     const clusterfile = plan.config.clusterfile ?? state.base?.manifest.annotations?.[ANNOTATION.clusterFile];
+    const extension = imageExtension(spec, { type: spec.type, env, client: `kubefilec-${RUNTIME_VERSION}` });
+    const platform = sealerPlatform(toOciPlatform(plan.target));
+    const containerImages = images.map((image) => ({ image: image.name ?? image.reference, ...(image.appName ? { appName: image.appName } : {}), platform }));
     const manifest: OciManifest = {
       schemaVersion: 2,
       mediaType: MEDIA_TYPE.manifest,
       config: configDescriptor,
       layers: state.layers,
-      ...(clusterfile !== undefined ? { annotations: { [ANNOTATION.clusterFile]: clusterfile } } : {}),
+      annotations: {
+        ...(clusterfile !== undefined ? { [ANNOTATION.clusterFile]: clusterfile } : {}),
+        ...sealerAnnotations(extension, containerImages),
+      },
     };
     // Both digests are known up front, so the two small writes (each synced) go on together.
     const [, descriptor] = await Promise.all([same ? undefined : store.writeBlob(configText, configDescriptor), store.putJson(manifest, MEDIA_TYPE.manifest, { platform: toOciPlatform(plan.target) })]);

@@ -72,7 +72,17 @@ export interface ClusterImageSpec {
   /** How many of `cmds` came from the base image. */
   parentCmds: number;
   args: Record<string, string>;
-  apps?: { name: string; type: string; sources: string[]; cmds?: string[]; env?: Record<string, string> }[];
+  apps?: {
+    name: string;
+    type: string;
+    sources: string[];
+    cmds?: string[];
+    env?: Record<string, string>;
+    /** As sealer detects it from the files: `kube`, `helm`, `shell`, or absent. */
+    sealerType?: string;
+    /** The files sealer launches, relative to the app's directory `application/apps/<name>/`. */
+    files?: string[];
+  }[];
   launch?: { apps?: string[]; cmds?: string[] };
   kubeVersion?: string;
   maintainer?: string;
@@ -83,11 +93,16 @@ export interface ClusterImageSpec {
     name?: string;
     /** The application whose files name it (`application/apps/<name>/`). */
     appName?: string;
-    digest: Digest;
+    /** The platform's manifest (unknown for images sealer collected). */
+    digest?: Digest;
     sources: string[];
   }[];
   /** The Helm charts in `charts/`, with the Kubernetes versions they accept (`kubeVersion`). */
   charts?: { path: string; name?: string; version?: string; kubeVersion?: string }[];
+  /** sealer's image type: a cluster (kube-installer) or applications for an existing one (app-installer). */
+  type?: 'kube-installer' | 'app-installer';
+  /** The image's global environment as sealer sees it (ENV of the image and its bases, without the OS defaults). */
+  env?: Record<string, string>;
   /** One per entry of `rootfs.diff_ids`. */
   layers: ClusterLayer[];
 }

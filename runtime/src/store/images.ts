@@ -8,6 +8,7 @@ import { platformImages, platformKey, type PlatformImage } from '../image/image.
 import { normalizeImageName } from '../image/names.js';
 import { ANNOTATION, isIndexMediaType, isManifestMediaType, MEDIA_TYPE, type Descriptor, type OciIndex, type OciManifest } from '../image/oci.js';
 import type { ImageStore, StoredImage } from './store.js';
+import { clusterImage } from '../sealer/cluster-spec.js';
 
 export interface ImageSummary {
   /** `registry/repo:tag`, as stored. */
@@ -16,6 +17,8 @@ export interface ImageSummary {
   tag: string;
   /** Keys such as `linux/arm64/v8`, in index order. */
   platforms: string[];
+  /** sealer's image type (kube-installer, app-installer) from its first platform's metadata; absent for other images. */
+  type?: string;
   /** Bytes of every distinct blob of the image (indexes, manifests, configs, layers). */
   size: number;
   /** When the name was set (ISO 8601), if recorded. */
@@ -41,9 +44,12 @@ export async function listImageSummaries(store: ImageStore): Promise<ImageSummar
 /** One image's line; a broken image (a blob gone missing) is still listed, with `error` saying why, so it can be found and deleted. */
 export async function summarize(store: ImageStore, image: StoredImage): Promise<ImageSummary> {
   let platforms: string[] = [];
+  let type: string | undefined;
   let error: string | undefined;
   try {
-    platforms = (await platformImages(store, image.descriptor)).map((p) => p.key);
+    const images = await platformImages(store, image.descriptor);
+    platforms = images.map((p) => p.key);
+    type = images[0] ? clusterImage(images[0], image.name).spec.type : undefined;
   } catch (caught) {
     if (!(caught instanceof RuntimeError)) throw caught;
     error = caught.message;
@@ -54,6 +60,7 @@ export async function summarize(store: ImageStore, image: StoredImage): Promise<
     name: image.name,
     ...splitImageName(image.name),
     platforms,
+    ...(type !== undefined ? { type } : {}),
     size: sumSizes(blobs),
     ...(image.created !== undefined ? { created: image.created } : {}),
     digest: image.descriptor.digest,
