@@ -114,7 +114,7 @@ describe('kubefilec login, push, pull, logout', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /\[linux\/amd64\] STEP 3\/3: collect container images \(2 named\)/);
     assert.ok(r.stderr.includes(`[linux/arm64/v8] warning: ${extra}:1: ${missing}; left out (--skip-missing-platform)\n`), r.stderr);
-    r = await kubefilec(['inspect', 'cluster:v1', '--platform', 'linux/arm64', '--format', 'sealer', '--root', store]);
+    r = await kubefilec(['inspect', 'cluster:v1', '--platform', 'linux/arm64', '--format', 'sealer-v0.8', '--root', store]);
     assert.match(r.stdout, new RegExp(`containerImageList:\\n\\s+- imageName: ${registry.host}/team/app:v1\\n`));
     assert.doesNotMatch(r.stdout, /team\/amd:1/);
 
