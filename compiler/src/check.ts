@@ -151,6 +151,55 @@ export const checkApplications: Check = (file) => {
   return out;
 };
 
+/**
+ * Where sealer v0.11 builds something else than kubefilec from the same instruction (kubefilec
+ * keeps the design documents' meaning): CMD in exec form (KF2015), CMD on a base image (KF2016),
+ * RUN (KF2017). See "Differences from sealer v0.11" in docs/kubefile.md.
+ */
+export const checkSealerDifferences: Check = (file) => {
+  const out: Diagnostic[] = [];
+  const from = file.instructions.find((i) => isInstruction(i, 'FROM'));
+  const base = from && isInstruction(from, 'FROM') ? from.image?.text : undefined;
+  let cmdOnBase = false;
+  let run = false;
+  for (const instruction of file.instructions) {
+    if (isInstruction(instruction, 'CMD')) {
+      if (instruction.form === 'exec') {
+        // kubefilec runs the words joined by blanks; written so, sealer runs the same.
+        const shell = instruction.args.map((a) => a.text).join(' ');
+        out.push(
+          createDiagnostic(
+            'KF2015',
+            instruction.keywordRange,
+            `sealer v0.11 keeps CMD's text as written, brackets and quotes included, and runs ${instruction.argsText} as a command; kubefilec runs "${shell}": write it in shell form`,
+            [{ title: `Write CMD ${shell}`, edits: [{ range: instruction.argsRange, newText: shell }] }],
+          ),
+        );
+      }
+      if (!cmdOnBase && base !== undefined && base.toLowerCase() !== 'scratch') {
+        cmdOnBase = true;
+        out.push(
+          createDiagnostic(
+            'KF2016',
+            instruction.keywordRange,
+            `sealer v0.11 records only this Kubefile's CMDs: the CMDs of the base image ${base}, if it has any, are dropped; kubefilec runs them first, then these`,
+          ),
+        );
+      }
+    } else if (isInstruction(instruction, 'RUN') && !run) {
+      run = true;
+      out.push(
+        createDiagnostic(
+          'KF2017',
+          instruction.keywordRange,
+          'sealer v0.11 runs RUN with buildah inside the image (its root as /, so the image needs /bin/sh and the programs); kubefilec runs it on the build host in the image root, with its bin/ first on PATH (--isolation chroot is closer to sealer)',
+        ),
+      );
+    }
+  }
+  return out;
+};
+
 /** An ARG default as BuildKit reads it: quotes and escapes removed (the text as written if it has variables). */
 function defaultValue(word: Word | undefined): string | undefined {
   if (!word) return undefined;
@@ -189,7 +238,7 @@ export const checkKeywordCase: Check = (file) =>
   });
 
 /** The structural checks, in the order their diagnostics are usually read. */
-export const STRUCTURE_CHECKS: readonly Check[] = [checkFrom, checkLaunch, checkApplications, checkDeprecated, checkDuplicateArgs, checkKeywordCase];
+export const STRUCTURE_CHECKS: readonly Check[] = [checkFrom, checkLaunch, checkApplications, checkDeprecated, checkDuplicateArgs, checkSealerDifferences, checkKeywordCase];
 
 /** Runs the checks over a parsed Kubefile. */
 export function check(file: Kubefile, checks: readonly Check[] = STRUCTURE_CHECKS): Diagnostic[] {

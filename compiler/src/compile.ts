@@ -19,6 +19,7 @@ import {
   type CommandInstruction,
   type DiagnosticFilter,
   type EscapeChar,
+  type Fix,
   type Instruction,
   type Kubefile,
   type LineMap,
@@ -35,7 +36,7 @@ import { expandWord } from './expand.js';
 import { digestOps, type AppOp, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
 import { environmentOf, VariableScope, type Assignment, type ScopeState } from './scope.js';
-import { filesUnder, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
+import { filesUnder, followLinks, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
 import { utf8Decode } from './text.js';
 
 export interface CompileOptions extends DiagnosticFilter {
@@ -219,6 +220,7 @@ interface PlannerState {
   seenFrom: boolean;
   clusterfile: string | undefined;
   programs: Map<string, string | undefined>;
+  madeDirectories: ReadonlySet<string> | 'unknown';
 }
 
 /** The state before instruction `index`, and how many drafts and diagnostics came before it. */
@@ -363,6 +365,13 @@ function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): Ima
   return config;
 }
 
+function sameDirectories(a: ReadonlySet<string> | 'unknown', b: ReadonlySet<string> | 'unknown'): boolean {
+  if (a === b) return true;
+  if (a === 'unknown' || b === 'unknown' || a.size !== b.size) return false;
+  for (const dir of a) if (!b.has(dir)) return false;
+  return true;
+}
+
 function sameEntries<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, same: (x: V, y: V) => boolean): boolean {
   if (a.size !== b.size) return false;
   const other = b.entries();
@@ -386,6 +395,12 @@ class Planner {
   private defaultClusterfile: string | undefined;
   /** Programs copied to `bin/` and the architecture of those that are ELF executables. */
   private programs = new Map<string, string | undefined>();
+  /**
+   * The directories the instructions so far make in the image, as sealer v0.11 builds it too;
+   * `unknown` after a RUN (it may make any). Tells whether a COPY to a rootfs directory without
+   * `/` finds it existing (KF3017).
+   */
+  private madeDirectories: ReadonlySet<string> | 'unknown' = new Set();
   private readonly escape: EscapeChar;
 
   constructor(
@@ -501,7 +516,14 @@ class Planner {
 
   /** The planner's state (copies), to resume from later. */
   private snapshot(): PlannerState {
-    return { scope: this.scope.snapshot(), base: this.base, seenFrom: this.seenFrom, clusterfile: this.defaultClusterfile, programs: new Map(this.programs) };
+    return {
+      scope: this.scope.snapshot(),
+      base: this.base,
+      seenFrom: this.seenFrom,
+      clusterfile: this.defaultClusterfile,
+      programs: new Map(this.programs),
+      madeDirectories: this.madeDirectories,
+    };
   }
 
   private restore(state: PlannerState): void {
@@ -510,6 +532,7 @@ class Planner {
     this.seenFrom = state.seenFrom;
     this.defaultClusterfile = state.clusterfile;
     this.programs = new Map(state.programs);
+    this.madeDirectories = state.madeDirectories;
   }
 
   /**
@@ -519,6 +542,7 @@ class Planner {
   private reached(state: PlannerState, list: readonly Instruction[], from: number): boolean {
     if (this.base !== state.base || this.seenFrom !== state.seenFrom || this.defaultClusterfile !== state.clusterfile) return false;
     if (!sameEntries(this.programs, state.programs, (a, b) => a === b)) return false;
+    if (!sameDirectories(this.madeDirectories, state.madeDirectories)) return false;
     const differing = this.scope.differingValues(state.scope);
     if (!differing) return false;
     if (differing.length === 0) return true;
@@ -538,8 +562,8 @@ class Planner {
     this.restore(run.final);
   }
 
-  private report(code: DiagnosticCode, range: Range, message: string): void {
-    this.diagnostics.push(createDiagnostic(code, range, message));
+  private report(code: DiagnosticCode, range: Range, message: string, fixes?: Fix[]): void {
+    this.diagnostics.push(createDiagnostic(code, range, message, fixes));
   }
 
   private line(instruction: Instruction): number {
@@ -672,8 +696,46 @@ class Planner {
     };
     const chmod = instruction.flags.find((f) => f.name === 'chmod')?.value;
     if (chmod !== undefined) op.chmod = chmod;
+    const becomesFile = destText !== undefined && (await this.sealerMakesFile(op, sourceWords.length, destText));
+    if (becomesFile) {
+      const source = op.sources[0];
+      this.report(
+        'KF3017',
+        destWord.range,
+        `sealer v0.11 copies one file to "${destText}", not a directory yet, as a file named ${dest.path} (not ${dest.path}/${source.slice(source.lastIndexOf('/') + 1)}); kubefilec copies it into the directory: write "${destText}/" for both to agree`,
+        [{ title: `Write ${destText}/`, edits: [{ range: destWord.range, newText: `${destWord.text}/` }] }],
+      );
+    }
+    this.made(op.dest, op.destIsDirectory && !becomesFile);
     this.push(op, instruction);
     await this.clusterfile(op);
+  }
+
+  /**
+   * Whether sealer v0.11 (buildah) makes `dest` a file where kubefilec copies into a directory:
+   * one regular file (or one URL) copied to a rootfs directory written without `/` that does not
+   * exist yet. It exists when the base is not scratch (unknown: not reported), when an earlier
+   * instruction made it, or may after a RUN.
+   */
+  private async sealerMakesFile(op: OpDraft<CopyOp>, words: number, destText: string): Promise<boolean> {
+    if (words !== 1 || op.sources.length !== 1 || !op.destIsDirectory || op.dest === '' || /\/\.?$/.test(destText)) return false;
+    if (this.base.toLowerCase() !== 'scratch' || this.madeDirectories === 'unknown' || this.madeDirectories.has(op.dest)) return false;
+    const source = op.sources[0];
+    if (hasWildcard(source)) return false;
+    if (sourceKind(source) === 'http') return op.kind === 'add';
+    if (!this.context || op.matches[0]?.length !== 1) return false;
+    const found = await followLinks(this.context, op.matches[0][0]);
+    return found !== undefined && found !== 'outside' && found.entry.type === 'file';
+  }
+
+  /** Records the directories a copy to `dest` makes (`dest` itself when it is one, and its parents). */
+  private made(dest: string, isDirectory: boolean): void {
+    if (this.madeDirectories === 'unknown') return;
+    const parts = dest === '' ? [] : dest.split('/');
+    if (!isDirectory) parts.pop();
+    const made = new Set(this.madeDirectories);
+    for (let i = 1; i <= parts.length; i++) made.add(parts.slice(0, i).join('/'));
+    if (made.size !== this.madeDirectories.size) this.madeDirectories = made;
   }
 
   /**
@@ -802,6 +864,7 @@ class Planner {
     }
     const dest = normalizeDestination(`${APP_ROOT}/${name}/`);
     if (name !== '' && !dest.escapes) {
+      this.made(dest.path, true);
       if (local.sources.length > 0) this.push({ kind: 'copy', sources: local.sources, dest: dest.path, destIsDirectory: true, matches: local.matches, line: 0 }, instruction);
       if (remote.length > 0) this.push({ kind: 'add', sources: remote, dest: dest.path, destIsDirectory: true, matches: remote.map(() => []), line: 0 }, instruction);
     }
@@ -818,6 +881,7 @@ class Planner {
 
   private run(instruction: CommandInstruction): void {
     const line = 0;
+    this.madeDirectories = 'unknown';
     const command = instruction.form === 'exec' ? instruction.args.map((a) => a.text) : (instruction.command?.text ?? '');
     const text = typeof command === 'string' ? command : command.join(' ');
     if (!canRunOnLinux(this.target)) {

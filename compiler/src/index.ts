@@ -37,6 +37,7 @@ export {
   checkFrom,
   checkKeywordCase,
   checkLaunch,
+  checkSealerDifferences,
   type Check,
 } from './check.js';
 

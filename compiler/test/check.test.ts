@@ -9,9 +9,9 @@ import { expectDiagnostics, expectNoDiagnostics, fixed, only } from './helpers.j
 
 const k = (...lines: string[]) => lines.join('\n') + '\n';
 
-describe('lint: design-document examples are clean', () => {
+describe('lint: design-document examples are clean (but for what sealer v0.11 builds otherwise)', () => {
   it('the Kubefile with CMD (kubernetes base, charts and manifests)', () => {
-    expectNoDiagnostics(
+    expectDiagnostics(
       k(
         'FROM kubernetes:v1.19.8',
         'COPY dashborad.yaml manifests',
@@ -20,11 +20,12 @@ describe('lint: design-document examples are clean', () => {
         'CMD helm install my-mysql bitnami/mysql --version 8.8.26',
         'CMD kubectl apply -f manifests/dashborad.yaml',
       ),
+      [{ code: 'KF2016', line: 5 }],
     );
   });
 
   it('the dashboard Kubefile', () => {
-    expectNoDiagnostics(
+    expectDiagnostics(
       k(
         'FROM kubernetes:v1.19.8',
         'ARG Version=4.0.0',
@@ -37,6 +38,10 @@ describe('lint: design-document examples are clean', () => {
         'CMD kubectl apply -f manifests/recommended.yaml',
         'CMD helm install mytest charts/traefik',
       ),
+      [
+        { code: 'KF2017', line: 3 },
+        { code: 'KF2016', line: 9 },
+      ],
     );
   });
 
@@ -292,12 +297,12 @@ describe('KF2011 CMD with LAUNCH', () => {
   });
 
   it('CMD with CMDS is allowed (sealer appends both)', () => {
-    expectNoDiagnostics(k('FROM a', 'CMD kubectl get pods', 'CMDS ["helm list"]'));
+    expectNoDiagnostics(k('FROM scratch', 'CMD kubectl get pods', 'CMDS ["helm list"]'));
   });
 });
 
 describe('KF2012 keyword case (opt-in)', () => {
-  const text = k('from scratch', 'Copy a b', 'RUN echo');
+  const text = k('from scratch', 'Copy a b', 'ENV A=b');
 
   it('is off by default', () => {
     assert.equal(CATALOGUE.KF2012.offByDefault, true);
@@ -405,6 +410,9 @@ describe('every structural code', () => {
     KF2012: k('from a'),
     KF2013: k('FROM a', 'APP x local://x', 'APP x local://y'),
     KF2014: k('ARG A=1', 'ARG A=2', 'FROM a'),
+    KF2015: k('FROM scratch', 'CMD ["kubectl", "get", "pods"]'),
+    KF2016: k('FROM a', 'CMD kubectl get pods'),
+    KF2017: k('FROM scratch', 'RUN echo'),
   };
 
   it('has an example here for each KF2xxx code of the catalogue', () => {

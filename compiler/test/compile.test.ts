@@ -145,7 +145,7 @@ describe('compile: COPY sources per platform', () => {
 
   it('resolves ${ARCH} sources for each platform', async () => {
     const result = await compile('FROM scratch\nCOPY ${ARCH}/helm bin', { platforms: AMD64_ARM64, context });
-    assert.deepEqual(result.diagnostics, []);
+    assert.deepEqual(codes(result), ['KF3017 2:19 sealer v0.11 copies one file to "bin", not a directory yet, as a file named bin (not bin/helm); kubefilec copies it into the directory: write "bin/" for both to agree']);
     const [amd, arm] = result.plans.map((p) => ops(p, 'copy')[0]);
     assert.deepEqual([amd.sources, amd.matches, amd.dest, amd.destIsDirectory], [['amd64/helm'], [['amd64/helm']], 'bin', true]);
     assert.deepEqual([arm.sources, arm.matches], [['arm64/helm'], [['arm64/helm']]]);
@@ -153,7 +153,10 @@ describe('compile: COPY sources per platform', () => {
 
   it('names the platform whose source is missing', async () => {
     const result = await compile('FROM scratch\nCOPY ${ARCH}/helm bin', { platforms: ['linux/amd64', 'linux/arm64', 'linux/s390x'], context });
-    assert.deepEqual(codes(result), ['KF3004 2:6 "s390x/helm" matches nothing in the build context (for linux/s390x)']);
+    assert.deepEqual(codes(result), [
+      'KF3004 2:6 "s390x/helm" matches nothing in the build context (for linux/s390x)',
+      'KF3017 2:19 sealer v0.11 copies one file to "bin", not a directory yet, as a file named bin (not bin/helm); kubefilec copies it into the directory: write "bin/" for both to agree (for linux/amd64, linux/arm64/v8)',
+    ]);
   });
 
   it('reports a missing source once when it is missing everywhere', async () => {
@@ -176,13 +179,18 @@ describe('compile: COPY sources per platform', () => {
     assert.deepEqual(codes(result), [
       'KF3005 2:6 "../secret" is outside the build context: sources must be inside it',
       'KF3005 3:6 "/imageList" is an absolute path: sources are relative to the build context (write "imageList")',
+      'KF3017 3:17 sealer v0.11 copies one file to "manifests", not a directory yet, as a file named manifests (not manifests/imageList); kubefilec copies it into the directory: write "manifests/" for both to agree',
       'KF3005 4:6 "link-out" is a symlink to a file outside the build context',
     ]);
   });
 
   it('recognises remote sources: ADD downloads, COPY cannot', async () => {
     const result = await compile('FROM scratch\nADD https://example.com/a.yaml manifests\nCOPY https://example.com/b.yaml manifests\nCOPY git@github.com:a/b.git charts', { context });
-    assert.deepEqual(codes(result), ['KF3006 3:6 COPY cannot fetch a URL ("https://example.com/b.yaml"): use ADD', 'KF3006 4:6 COPY cannot fetch a git repository ("git@github.com:a/b.git"): use ADD']);
+    assert.deepEqual(codes(result), [
+      'KF3017 2:32 sealer v0.11 copies one file to "manifests", not a directory yet, as a file named manifests (not manifests/a.yaml); kubefilec copies it into the directory: write "manifests/" for both to agree',
+      'KF3006 3:6 COPY cannot fetch a URL ("https://example.com/b.yaml"): use ADD',
+      'KF3006 4:6 COPY cannot fetch a git repository ("git@github.com:a/b.git"): use ADD',
+    ]);
     assert.deepEqual(ops(result.plans[0], 'add')[0].sources, ['https://example.com/a.yaml']);
   });
 
@@ -223,12 +231,16 @@ describe('compile: COPY sources per platform', () => {
       [undefined, undefined],
       [{ architecture: 'arm64', programs: ['helm'] }, undefined],
     ]);
-    assert.deepEqual(codes(result), ['KF3013 3:1 RUN runs arm64 programs (helm) on this amd64 build host: they run under qemu (for linux/arm64/v8)']);
+    assert.deepEqual(codes(result), [
+      'KF3017 2:19 sealer v0.11 copies one file to "bin", not a directory yet, as a file named bin (not bin/helm); kubefilec copies it into the directory: write "bin/" for both to agree',
+      'KF2017 3:1 sealer v0.11 runs RUN with buildah inside the image (its root as /, so the image needs /bin/sh and the programs); kubefilec runs it on the build host in the image root, with its bin/ first on PATH (--isolation chroot is closer to sealer)',
+      'KF3013 3:1 RUN runs arm64 programs (helm) on this amd64 build host: they run under qemu (for linux/arm64/v8)',
+    ]);
   });
 
   it('refuses RUN for windows targets', async () => {
     const result = await compile('FROM scratch\nRUN echo hi', { platforms: ['windows/amd64'] });
-    assert.deepEqual(codes(result), ['KF3012 2:1 RUN cannot run for windows/amd64: only Linux programs run on the build host']);
+    assert.deepEqual(codes(result), ['KF2017 2:1 sealer v0.11 runs RUN with buildah inside the image (its root as /, so the image needs /bin/sh and the programs); kubefilec runs it on the build host in the image root, with its bin/ first on PATH (--isolation chroot is closer to sealer)', 'KF3012 2:1 RUN cannot run for windows/amd64: only Linux programs run on the build host']);
   });
 });
 
@@ -349,7 +361,10 @@ describe('compile: a build context on disk (nodeContext)', () => {
     const result = await compile(text, { platforms: [...AMD64_ARM64, 'linux/ppc64le'], context: nodeContext(dir) });
     assert.deepEqual(codes(result), [
       'KF3004 2:6 "ppc64le/helm" matches nothing in the build context (for linux/ppc64le)',
+      'KF3017 2:19 sealer v0.11 copies one file to "bin", not a directory yet, as a file named bin (not bin/helm); kubefilec copies it into the directory: write "bin/" for both to agree (for linux/amd64, linux/arm64/v8)',
+      'KF3017 3:16 sealer v0.11 copies one file to "bin", not a directory yet, as a file named bin (not bin/helm-link); kubefilec copies it into the directory: write "bin/" for both to agree (for linux/amd64, linux/arm64/v8)',
       'KF3005 4:6 "passwd" is a symlink to a file outside the build context',
+      'KF2017 5:1 sealer v0.11 runs RUN with buildah inside the image (its root as /, so the image needs /bin/sh and the programs); kubefilec runs it on the build host in the image root, with its bin/ first on PATH (--isolation chroot is closer to sealer)',
       'KF3013 5:1 RUN runs arm64 programs (helm) on this amd64 build host: they run under qemu (for linux/arm64/v8)',
     ]);
   });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { compile, memoryContext, type Application, type CompileOptions, type Op, type PlatformPlan } from '@kubefile/compiler';
-import { expectCompileDiagnostics, expectDiagnostics } from './helpers.js';
+import { applyFix, expectCompileDiagnostics, expectDiagnostics, only } from './helpers.js';
 
 const context = memoryContext({
   'app1/a.yaml': 'kind: ConfigMap\n',
@@ -210,5 +210,54 @@ describe('sealer v0.11: manifests/ (KF3011)', () => {
       context: memoryContext({ 'broken.yaml': 'a: [\n' }),
     });
     assert.deepEqual([result.diagnostics[0].severity, result.hasErrors], ['warning', false]);
+  });
+});
+
+describe('sealer v0.11 differences: warnings where kubefilec keeps its own meaning', () => {
+  it('CMD in exec form: sealer runs the JSON text (KF2015), the fix writes shell form', () => {
+    const d = only(expectDiagnostics('FROM scratch\nCMD ["kubectl", "get", "pods"]', [{ code: 'KF2015', line: 2, column: 1, message: 'runs ["kubectl", "get", "pods"] as a command' }]), 'KF2015');
+    assert.equal(applyFix('FROM scratch\nCMD ["kubectl", "get", "pods"]', d.fixes![0]), 'FROM scratch\nCMD kubectl get pods');
+  });
+
+  it('CMD in shell form is the same in both', () => {
+    expectDiagnostics('FROM scratch\nCMD kubectl get pods', []);
+  });
+
+  it('CMD on a base image: sealer drops the base\'s CMDs (KF2016, once)', () => {
+    expectDiagnostics('FROM kubernetes:v1.19.8\nCMD kubectl get nodes\nCMD kubectl get pods', [{ code: 'KF2016', line: 2, message: 'kubernetes:v1.19.8' }]);
+  });
+
+  it('CMDS on a base image replaces the base\'s launch in both', () => {
+    expectDiagnostics('FROM kubernetes:v1.19.8\nCMDS ["kubectl get pods"]', []);
+  });
+
+  it('RUN: sealer runs it with buildah inside the image (KF2017, once)', () => {
+    expectDiagnostics('FROM scratch\nRUN echo a\nRUN echo b', [{ code: 'KF2017', line: 2, message: 'buildah' }]);
+  });
+
+  it('one file to a rootfs directory without "/", from scratch: sealer makes a file (KF3017), the fix adds the "/"', async () => {
+    const text = 'FROM scratch\nCOPY nginx.yaml manifests';
+    const result = await expectCompileDiagnostics(text, [{ code: 'KF3017', line: 2, column: 17, message: 'as a file named manifests (not manifests/nginx.yaml)' }], options);
+    assert.equal(applyFix(text, result.diagnostics[0].fixes![0]), 'FROM scratch\nCOPY nginx.yaml manifests/');
+  });
+
+  it('a directory source, several sources or a trailing "/" copy into the directory in both', async () => {
+    await expectCompileDiagnostics('FROM scratch\nCOPY app1 manifests\nCOPY nginx.yaml README.md etc\nCOPY nginx.yaml bin/', [], options);
+  });
+
+  it('a directory an earlier instruction made exists for sealer too', async () => {
+    await expectCompileDiagnostics('FROM scratch\nCOPY app1 manifests\nCOPY nginx.yaml manifests', [], options);
+  });
+
+  it('after a RUN the directory may exist: not reported', async () => {
+    await expectCompileDiagnostics('FROM scratch\nRUN mkdir -p bin\nCOPY nginx.yaml bin', [{ code: 'KF2017', line: 2 }], options);
+  });
+
+  it('on another base it depends on the base image: not reported', async () => {
+    await expectCompileDiagnostics('FROM kubernetes:v1.19.8\nCOPY nginx.yaml manifests', [], options);
+  });
+
+  it('ADD of one URL is a file for sealer too', async () => {
+    await expectCompileDiagnostics('FROM scratch\nADD https://example.com/a.yaml manifests', [{ code: 'KF3017', line: 2, message: 'manifests/a.yaml' }], options);
   });
 });

@@ -219,6 +219,31 @@ export const CATALOGUE = {
     title: 'Duplicate ARG',
     description: 'The same ARG name is declared twice with different defaults; the later default wins.',
   },
+  KF2015: {
+    severity: 'warning',
+    title: 'CMD in exec form (sealer keeps the brackets)',
+    description:
+      'sealer v0.11 stores the text after `CMD ` as the command, JSON brackets and quotes included, so `CMD ["kubectl", "get", "pods"]` runs `["kubectl", "get", "pods"]` in a shell and fails. ' +
+      'kubefilec runs the words joined by blanks (`kubectl get pods`). The fix writes it in shell form, which both run alike.',
+    example: 'FROM scratch\nCMD ["kubectl", "get", "pods"]',
+  },
+  KF2016: {
+    severity: 'warning',
+    title: 'CMD on a base image (sealer drops the base\'s CMDs)',
+    description:
+      'kubefilec appends this Kubefile\'s CMDs to the base image\'s, and runs the base\'s first (the design documents\' meaning). sealer v0.11 takes only the applications from the base image: ' +
+      'its launch commands are this Kubefile\'s CMDs alone, and the base\'s are dropped. The same image started by sealer runs fewer commands when the base has CMDs. Reported once, at the first CMD.',
+    example: 'FROM kubernetes:v1.19.8\nCMD kubectl apply -f manifests/app.yaml',
+  },
+  KF2017: {
+    severity: 'warning',
+    title: 'RUN runs elsewhere in sealer',
+    description:
+      'sealer v0.11 hands RUN to buildah, which runs it in a container of the image being built: the image root is `/`, so the image must hold `/bin/sh` and every program the command uses. ' +
+      'kubefilec runs it on the build host with the image root as the working directory and the image\'s `bin/` first on PATH (as sealer did before v0.9), so host programs work. ' +
+      '`--isolation chroot` runs it in the image root as `/`, closer to sealer v0.11. Reported once, at the first RUN.',
+    example: 'FROM scratch\nRUN helm version',
+  },
   KF3001: {
     severity: 'warning',
     title: 'Undefined variable',
@@ -321,6 +346,16 @@ export const CATALOGUE = {
       'leaves the type empty, and sealer then refuses to build unless an APPCMDS for the application says how to launch it ' +
       '("app X need to specify APPCMDS if no app type detected"). Add APPCMDS, or keep only files of one kind in the sources.',
     example: 'FROM scratch\nAPP docs local://README.md',
+  },
+  KF3017: {
+    severity: 'warning',
+    title: 'One file copied to a rootfs directory without a trailing /',
+    description:
+      'kubefilec copies into the cluster image\'s rootfs directories (`manifests`, `charts`, `bin`, `etc`, ...) whether or not the destination ends with `/`. ' +
+      'sealer v0.11 (buildah) copies one regular file to a destination without `/` that does not exist yet as a file named like the destination: ' +
+      '`COPY app.yaml manifests` from scratch makes a file `manifests`, not `manifests/app.yaml`. Reported when the directory cannot exist yet (FROM scratch, ' +
+      'and no earlier instruction made it); with another base, it depends on the base image having that directory. The fix adds the `/`.',
+    example: 'FROM scratch\nCOPY app.yaml manifests',
   },
 } satisfies Record<string, CatalogueEntry>;
 

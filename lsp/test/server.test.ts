@@ -31,7 +31,7 @@ describe('language server over stdio', function () {
   });
 
   it('publishes what kubefilec lint reports, per platform, with the same codes and ranges', async () => {
-    const text = 'FROM scratch\nCOPY ${ARCH}/helm bin\nLABEL v=${MISSING}\n';
+    const text = 'FROM scratch\nCOPY ${ARCH}/helm bin/\nLABEL v=${MISSING}\n';
     await client.open(uri, text);
     const published = await client.diagnosticsFor(uri, 1);
     const expected = await compile(text, { platforms: [parsePlatform('linux/amd64'), parsePlatform('linux/arm64')], context: nodeContext(dir) });
@@ -41,7 +41,7 @@ describe('language server over stdio', function () {
   });
 
   it('follows incremental edits', async () => {
-    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\n');
+    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin/\n');
     assert.deepEqual(await client.diagnosticsFor(uri, 1), []);
     await client.connection.sendNotification('textDocument/didChange', {
       textDocument: { uri, version: 2 },
@@ -55,7 +55,7 @@ describe('language server over stdio', function () {
   });
 
   it('kubefile.lint returns the diagnostics; kubefile.build builds into the configured store', async () => {
-    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\nCMD helm version\n');
+    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin/\nCMD helm version\n');
     await client.diagnosticsFor(uri, 1);
     assert.deepEqual(await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.lint', arguments: [{ uri }] }), []);
     // No store yet: nothing listed, and none made by asking.
@@ -85,7 +85,7 @@ describe('language server over stdio', function () {
       const messages: string[] = [];
       streaming.connection.onNotification('kubefile/buildLog', (params: { uri: string; tag: string; line: string }) => void lines.push(params));
       streaming.connection.onNotification('window/logMessage', (params: { message: string }) => void messages.push(params.message));
-      await streaming.open(uri, 'FROM scratch\nCOPY amd64/helm bin\n');
+      await streaming.open(uri, 'FROM scratch\nCOPY amd64/helm bin/\n');
       await streaming.diagnosticsFor(uri, 1);
       const built = await streaming.connection.sendRequest<{ digest: string }>('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'logged:v1' }] });
       assert.deepEqual(lines.map((l) => l.line), [
@@ -101,7 +101,7 @@ describe('language server over stdio', function () {
       // Without the option, the same lines are log messages.
       const logged: string[] = [];
       client.connection.onNotification('window/logMessage', (params: { message: string }) => void logged.push(params.message));
-      await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\n');
+      await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin/\n');
       await client.diagnosticsFor(uri, 1);
       await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'logged:v2', platforms: ['linux/amd64'] }] });
       assert.ok(logged.includes('[linux/amd64] STEP 2/2: COPY amd64/helm bin/'), logged.join('\n'));
@@ -111,7 +111,7 @@ describe('language server over stdio', function () {
   });
 
   it('sees a COPY source appear once the client reports the file change', async () => {
-    await client.open(uri, 'FROM scratch\nCOPY later.yaml manifests\n');
+    await client.open(uri, 'FROM scratch\nCOPY later.yaml manifests/\n');
     assert.deepEqual((await client.diagnosticsFor(uri, 1)).map((d) => d.code), ['KF3004']);
     await writeFile(join(dir, 'later.yaml'), 'kind: ConfigMap\n');
     const fileUri = pathToFileURL(join(dir, 'later.yaml')).href;
@@ -126,7 +126,7 @@ describe('language server over stdio', function () {
 
   it('kubefile.build reports work-done progress, and cancelling it stops cleanly', async () => {
     await writeFile(join(dir, 'amd64', 'big.bin'), Buffer.alloc(96 << 20, 7));
-    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin\nCOPY amd64/big.bin data/\n');
+    await client.open(uri, 'FROM scratch\nCOPY amd64/helm bin/\nCOPY amd64/big.bin data/\n');
     await client.diagnosticsFor(uri, 1);
     const progress: { kind: string; message?: string }[] = [];
     client.connection.onNotification('$/progress', (params: { token: string; value: { kind: string; message?: string } }) => {
