@@ -73,3 +73,18 @@ describe('source prefetch', () => {
     assert.deepEqual(hinted.sort(), ['amd64', 'amd64/bin', 'amd64/bin/helm', 'apps', 'apps/a.yaml', 'arm64', 'arm64/bin', 'arm64/bin/helm', 'charts']);
   });
 });
+
+describe('compile memo and whole-file sealer checks', () => {
+  it('KF3016 follows an APPCMDS added or removed far below the APP', async () => {
+    const appContext = memoryContext({ 'README.md': '# docs\n' });
+    const body = ['FROM scratch', 'APP docs local://README.md', ...Array.from({ length: 80 }, (_, i) => `ENV E${i}=${i}`)].join('\n');
+    const memo = new CompileMemo();
+    let parsed = parse(`${body}\n`);
+    const codes = async () => (await compileParsed(parsed, { context: appContext, memo })).diagnostics.map((d) => d.code);
+    assert.deepEqual(await codes(), ['KF3016']);
+    parsed = reparse(parsed, `${body}\nAPPCMDS docs ["cat", "README.md"]\n`);
+    assert.deepEqual(await codes(), []);
+    parsed = reparse(parsed, `${body}\n`);
+    assert.deepEqual(await codes(), ['KF3016']);
+  });
+});
