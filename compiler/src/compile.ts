@@ -33,7 +33,7 @@ import { check } from './check.js';
 import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
-import { digestOps, type AppOp, type Application, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
+import { digestOps, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
 import { environmentOf, VariableScope, type Assignment, type ScopeState } from './scope.js';
 import { filesUnder, followLinks, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
@@ -314,6 +314,9 @@ function untypedApplications(file: Kubefile, drafts: readonly OpDraft[]): Diagno
 function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): ImageConfig {
   const config: ImageConfig = { cmds: [], env: {}, labels: {}, args: {}, apps: [] };
   const apps = new Map<string, Application>();
+  // APPCMDS/APPENV of applications this Kubefile does not declare: the base image's, as sealer reads them.
+  const baseApps = new Map<string, BaseApplicationChange>();
+  const baseApp = (name: string): BaseApplicationChange => baseApps.get(name) ?? baseApps.set(name, { name }).get(name)!;
   for (const op of ops) {
     switch (op.kind) {
       case 'arg':
@@ -331,6 +334,7 @@ function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): Ima
       case 'app':
         // A redeclared name replaces the application, in the position of the new declaration.
         apps.delete(op.name);
+        baseApps.delete(op.name);
         apps.set(op.name, { name: op.name, type: op.type, sources: op.sources, sealerType: op.sealerType, files: op.files });
         // sealer labels the image with its network and storage plugins.
         if (op.type !== 'APP') config.labels[`${op.type === 'CNI' ? CNI_LABEL_PREFIX : CSI_LABEL_PREFIX}${op.name}`] = 'true';
@@ -338,11 +342,13 @@ function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): Ima
       case 'appcmds': {
         const declared = apps.get(op.app);
         if (declared) declared.cmds = op.command;
+        else baseApp(op.app).cmds = op.command;
         break;
       }
       case 'appenv': {
         const declared = apps.get(op.app);
         if (declared) declared.env = Object.assign(declared.env ?? {}, op.env);
+        else baseApp(op.app).env = Object.assign(baseApp(op.app).env ?? {}, op.env);
         break;
       }
       case 'launch':
@@ -362,6 +368,7 @@ function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): Ima
   }
   if (clusterfile !== undefined) config.clusterfile = clusterfile;
   config.apps = [...apps.values()];
+  if (baseApps.size > 0) config.baseApps = [...baseApps.values()];
   return config;
 }
 

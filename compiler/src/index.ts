@@ -51,6 +51,7 @@ export {
   sha256Hex,
   toIrDocument,
   type Application,
+  type BaseApplicationChange,
   type AppCmdsOp,
   type AppEnvOp,
   type AppOp,

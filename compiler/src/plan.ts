@@ -157,9 +157,18 @@ export interface ImageConfig {
   /** The default Clusterfile (`COPY Clusterfile etc`), stored as the `sea.aliyun.com/ClusterFile` annotation. */
   clusterfile?: string;
   apps: Application[];
+  /** APPCMDS and APPENV for applications of the base image (this Kubefile declares no APP of that name). */
+  baseApps?: BaseApplicationChange[];
   launch?: { apps?: string[]; cmds?: string[] };
   kubeVersion?: string;
   maintainer?: string;
+}
+
+/** What a Kubefile changes in a base image's application: its APPCMDS replace the base's, its APPENV adds to the base's. */
+export interface BaseApplicationChange {
+  name: string;
+  cmds?: string[];
+  env?: Record<string, string>;
 }
 
 export interface PlatformPlan {

@@ -136,6 +136,20 @@ describe('sealer v0.11: labels', () => {
   });
 });
 
+describe('sealer v0.11: the base image\'s applications', () => {
+  it('APPCMDS and APPENV naming an application of the base image change it (config.baseApps)', async () => {
+    const { config } = await plan('FROM kubernetes:v1.19.8\nAPPENV web TIER=front\nAPPCMDS web ["kubectl apply -f web.yaml"]\nAPPENV web ZONE=a');
+    assert.deepEqual(config.baseApps, [{ name: 'web', cmds: ['kubectl apply -f web.yaml'], env: { TIER: 'front', ZONE: 'a' } }]);
+    assert.deepEqual(config.apps, []);
+  });
+
+  it('an APP of the same name replaces the base\'s application: its own APPENV goes with it', async () => {
+    const { config } = await plan('FROM kubernetes:v1.19.8\nAPPENV web TIER=front\nAPP web local://nginx.yaml\nAPPENV web ZONE=a');
+    assert.equal(config.baseApps, undefined);
+    assert.deepEqual(config.apps.map((app) => [app.name, app.env]), [['web', { ZONE: 'a' }]]);
+  });
+});
+
 describe('sealer v0.11: errors it stops at', () => {
   it('an application of no detectable type needs APPCMDS (KF3016)', async () => {
     await expectCompileDiagnostics('FROM scratch\nAPP docs local://README.md', [{ code: 'KF3016', line: 2, column: 5, message: 'README.md is not .yaml, .yml or .sh' }], options);

@@ -438,8 +438,15 @@ class Builder {
       args: { ...baseSpec?.args, ...plan.config.args },
       layers: state.clusterLayers,
     };
-    const apps = [...(baseSpec?.apps ?? []), ...plan.config.apps];
-    if (apps.length > 0) spec.apps = apps.map((app) => ({ ...app }));
+    // The base's applications, changed by this Kubefile's APPCMDS/APPENV; an APP of the same name replaces one.
+    const changes = new Map((plan.config.baseApps ?? []).map((change) => [change.name, change]));
+    const inherited = (baseSpec?.apps ?? []).map((app) => {
+      const change = changes.get(app.name);
+      if (!change) return { ...app };
+      return { ...app, ...(change.cmds ? { cmds: change.cmds } : {}), ...(change.env ? { env: { ...app.env, ...change.env } } : {}) };
+    });
+    const apps = mergeBy([...inherited, ...plan.config.apps.map((app) => ({ ...app }))], (app) => app.name);
+    if (apps.length > 0) spec.apps = apps;
     const images = mergeBy([...(baseSpec?.images ?? []), ...collected.images], (image) => image.reference);
     if (images.length > 0) spec.images = images;
     const charts = mergeBy([...(baseSpec?.charts ?? []), ...collected.charts], (chart) => chart.path);
