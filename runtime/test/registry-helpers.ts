@@ -3,7 +3,8 @@ import bcrypt from 'bcryptjs';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -85,15 +86,30 @@ async function authConfig(auth: RegistryAuth | undefined, configDir: string, por
   return `auth:\n  htpasswd:\n    realm: test\n    path: ${htpasswd}\n`;
 }
 
+/** A self-signed certificate for 127.0.0.1 that may sign itself (Go clients trust it through SSL_CERT_FILE). */
+export interface TestCertificate {
+  cert: string;
+  key: string;
+}
+
+export async function selfSignedCertificate(dir: string): Promise<TestCertificate> {
+  const cert = join(dir, 'registry-cert.pem');
+  const key = join(dir, 'registry-key.pem');
+  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE']);
+  return { cert, key };
+}
+
 /**
  * Starts Debian's docker-registry on a free loopback port over the storage at `root`, and waits
- * until it answers. With `auth`, it asks for users (htpasswd, bcrypt) or for tokens.
+ * until it answers. With `auth`, it asks for users (htpasswd, bcrypt) or for tokens; with `tls`, it
+ * serves HTTPS with that certificate.
  */
-export async function startRegistry(root: string, configDir: string, auth?: RegistryAuth): Promise<RunningRegistry> {
+export async function startRegistry(root: string, configDir: string, auth?: RegistryAuth, tls?: TestCertificate): Promise<RunningRegistry> {
   const port = await freePort();
   const config = join(configDir, `registry-${port}.yml`);
   const authYaml = await authConfig(auth, configDir, port);
-  await writeFile(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authYaml}`);
+  const tlsYaml = tls ? `  tls:\n    certificate: ${tls.cert}\n    key: ${tls.key}\n` : '';
+  await writeFile(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tlsYaml}${authYaml}`);
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
@@ -105,12 +121,24 @@ export async function startRegistry(root: string, configDir: string, auth?: Regi
   for (let attempt = 0; attempt < 100; attempt++) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
     // 401 is an answer too (a registry with users).
-    const answered = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok || r.status === 401, () => false);
-    if (answered) return { host: `127.0.0.1:${port}`, stop };
+    const status = await answer(port, tls);
+    if (status === 200 || status === 401) return { host: `127.0.0.1:${port}`, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await stop();
   throw new Error(`docker-registry did not answer on 127.0.0.1:${port}: ${stderr}`);
+}
+
+/** The status of GET /v2/, or undefined while nothing answers. */
+function answer(port: number, tls: TestCertificate | undefined): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const request = (tls ? httpsRequest : httpRequest)({ host: '127.0.0.1', port, path: '/v2/', ...(tls ? { rejectUnauthorized: false } : {}) }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.once('error', () => resolve(undefined));
+    request.end();
+  });
 }
 
 /** What the token server was asked: the user (undefined: anonymous), the service and the scopes. */

@@ -65,7 +65,7 @@ function specFromSealer(config: OciImageConfig, extension: ImageExtension | unde
 /**
  * Each layer's instruction, read from the history buildah writes (`/bin/sh -c #(nop) COPY dir:... in
  * application/apps/x/`, or the RUN's own `/bin/sh -c COMMAND`); sealer's last layer, the container
- * images it collected, has no instruction. Without a usable history, every layer is BASE.
+ * images it collected, has none (`/bin/sh`). Without a usable history, every layer is BASE.
  */
 export function layersFromHistory(config: OciImageConfig): ClusterLayer[] {
   const count = config.rootfs?.diff_ids?.length ?? 0;
@@ -80,6 +80,7 @@ function layerOf(createdBy: string): ClusterLayer {
   if (nop) return { type: nop[1]!.toUpperCase(), value: nop[2]!.trim() };
   const shell = /^(?:\|\d+ .*? )?\/bin\/sh -c (.*)$/s.exec(text);
   if (shell) return { type: 'RUN', value: shell[1]!.trim() };
-  if (text === '') return { type: 'IMAGES', value: 'registry' };
+  // sealer commits its working container after collecting container images into registry/: no command.
+  if (text === '' || text === '/bin/sh') return { type: 'IMAGES', value: 'registry' };
   return { type: 'BASE', value: text };
 }
