@@ -439,13 +439,13 @@ function checkImageList(path: string, text: string): ArtifactProblem[] {
   return problems;
 }
 
-const YAML_FILE = /\.(?:ya?ml|json)$/i;
+const YAML_FILE = /\.ya?ml$/i;
 const MAX_MANIFEST_FILES = 10_000;
 
 /**
  * One file in manifests/. sealer v0.11 reads `.yaml`, `.yml` and `.tmpl` files there (for their
  * `image:` lines, line by line: a broken document still builds) and `manifests/imageList`, and
- * ignores everything else (a README, a LICENSE); kubefilec reads `.json` manifests too. A name
+ * ignores everything else (a README, a LICENSE, JSON), and so does kubefilec's image collection. A name
  * close to `imageList` is reported (it is ignored, most likely by mistake); `.yaml.tmpl`/`.yml.tmpl`
  * templates are checked only when they hold no `{{ }}` action (their YAML exists after rendering).
  */
@@ -453,7 +453,7 @@ async function checkManifestFile(context: BuildContext, path: string, entry: Con
   const name = baseName(path);
   const isImageList = name === 'imageList';
   const template = name.endsWith('.tmpl') ? name.slice(0, -'.tmpl'.length) : undefined;
-  if (!isImageList && !YAML_FILE.test(name) && !(template !== undefined && /\.ya?ml$/i.test(template))) {
+  if (!isImageList && !YAML_FILE.test(name) && !(template !== undefined && YAML_FILE.test(template))) {
     if (template === undefined && name !== 'imageList' && editDistance(name.toLowerCase(), 'imagelist') <= 2) {
       return [{ message: `${name} is ignored (not YAML nor an imageList): did you mean imageList?`, path }];
     }
@@ -470,7 +470,7 @@ async function checkManifestFile(context: BuildContext, path: string, entry: Con
 }
 
 /**
- * A file copied to manifests/: YAML (every document parses; `.yaml`/`.yml`/`.json`), or an
+ * A file copied to manifests/: YAML (every document parses; `.yaml`/`.yml`), or an
  * `imageList` (one image reference per line; `#` comments and blank lines allowed; each line is
  * validated with distribution's reference grammar). Directories: each file inside, recursively
  * (symlinks inside are copied as links and not followed). Other files are ignored, as sealer

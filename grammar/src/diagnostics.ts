@@ -228,20 +228,21 @@ export const CATALOGUE = {
     example: 'FROM scratch\nCMD ["kubectl", "get", "pods"]',
   },
   KF2016: {
-    severity: 'warning',
+    severity: 'info',
     title: 'CMD on a base image (sealer drops the base\'s CMDs)',
     description:
       'kubefilec appends this Kubefile\'s CMDs to the base image\'s, and runs the base\'s first (the design documents\' meaning). sealer v0.11 takes only the applications from the base image: ' +
-      'its launch commands are this Kubefile\'s CMDs alone, and the base\'s are dropped. The same image started by sealer runs fewer commands when the base has CMDs. Reported once, at the first CMD.',
+      'its launch commands are this Kubefile\'s CMDs alone, and the base\'s are dropped. The images kubefilec builds keep every CMD in their launch, which sealer runs; only the same Kubefile built by sealer launches fewer commands when the base has CMDs. ' +
+      'Information, not a warning: nothing in the Kubefile makes both tools agree. Reported once, at the first CMD.',
     example: 'FROM kubernetes:v1.19.8\nCMD kubectl apply -f manifests/app.yaml',
   },
   KF2017: {
-    severity: 'warning',
+    severity: 'info',
     title: 'RUN runs elsewhere in sealer',
     description:
       'sealer v0.11 hands RUN to buildah, which runs it in a container of the image being built: the image root is `/`, so the image must hold `/bin/sh` and every program the command uses. ' +
       'kubefilec runs it on the build host with the image root as the working directory and the image\'s `bin/` first on PATH (as sealer did before v0.9), so host programs work. ' +
-      '`--isolation chroot` runs it in the image root as `/`, closer to sealer v0.11. Reported once, at the first RUN.',
+      '`--isolation chroot` runs it in the image root as `/`, closer to sealer v0.11. Information, not a warning: the image kubefilec builds is the same for sealer; only building the Kubefile with sealer differs. Reported once, at the first RUN.',
     example: 'FROM scratch\nRUN helm version',
   },
   KF3001: {
