@@ -88,22 +88,33 @@ export function readImageExtension(annotations: Record<string, string> | undefin
   if (!isRecord(value)) throw invalid(imageName, SEALER_ANNOTATION.extension, 'not a JSON object');
   const buildClient = isRecord(value.buildClient) ? value.buildClient : {};
   const launch = isRecord(value.launch) ? value.launch : {};
-  const extension: ImageExtension = {
+  const applications = Array.isArray(value.applications) ? value.applications.filter(isRecord).map(readApplication).filter((app) => app.name) : [];
+  return withExtensionOrder({
     buildClient: { sealerVersion: stringOr(buildClient.sealerVersion), buildahVersion: stringOr(buildClient.buildahVersion) },
     schemaVersion: stringOr(value.schemaVersion),
+    ...(typeof value.type === 'string' && value.type ? { type: value.type } : {}),
+    ...(applications.length > 0 ? { applications } : {}),
+    ...optional('labels', stringMap(value.labels)),
+    ...optional('env', stringMap(value.env)),
     launch: {
       ...optional('cmds', stringList(launch.cmds)),
       ...optional('app_names', stringList(launch.app_names)),
     },
+  });
+}
+
+/** The extension's keys in the order sealer's Go struct writes them (what `sealer inspect` shows). */
+export function withExtensionOrder(extension: ImageExtension): ImageExtension {
+  const { buildClient, schemaVersion, type, applications, labels, env, launch } = extension;
+  return {
+    buildClient,
+    schemaVersion,
+    ...(type !== undefined ? { type } : {}),
+    ...(applications !== undefined ? { applications } : {}),
+    ...(labels !== undefined ? { labels } : {}),
+    ...(env !== undefined ? { env } : {}),
+    launch,
   };
-  if (typeof value.type === 'string' && value.type) extension.type = value.type;
-  const applications = Array.isArray(value.applications) ? value.applications.filter(isRecord).map(readApplication).filter((app) => app.name) : [];
-  if (applications.length > 0) extension.applications = applications;
-  const labels = stringMap(value.labels);
-  if (labels) extension.labels = labels;
-  const env = stringMap(value.env);
-  if (env) extension.env = env;
-  return extension;
 }
 
 /** The image's `sealer.image.container.images` (empty when it has none). */

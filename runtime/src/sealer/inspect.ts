@@ -13,7 +13,7 @@ import { platformImages, selectPlatform, type PlatformImage } from '../image/ima
 import { platformBlobs, sumSizes } from '../store/images.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, isIndexMediaType, type OciImageConfig, type OciIndex, type OciManifest, type OciPlatform } from '../image/oci.js';
 import { clusterImage } from './cluster-spec.js';
-import { imageExtension, inspectLabels, isSealerImageType, SEALER_ANNOTATION, sealerPlatform as sealerPlatformOf, type ImageExtension, type SealerContainerImage } from './extension.js';
+import { imageExtension, inspectLabels, isSealerImageType, SEALER_ANNOTATION, sealerPlatform as sealerPlatformOf, withExtensionOrder, type ImageExtension, type SealerContainerImage } from './extension.js';
 import type { ImageStore } from '../store/store.js';
 
 export type InspectFormat = 'json' | 'sealer' | 'sealer-v0.8';
@@ -144,7 +144,7 @@ export function sealerImageSpec(name: string, image: PlatformImage): SealerImage
     digest: image.descriptor.digest,
     manifestv1: { ...image.manifest, ...(Object.keys(annotations).length > 0 ? { annotations } : { annotations: undefined }) },
     ociv1: { ...config, ...(config.config ? { config: containerConfig } : {}) },
-    imageExtension: { ...extension, ...(labels && Object.keys(labels).length > 0 ? { labels } : {}) },
+    imageExtension: withExtensionOrder({ ...extension, ...(labels && Object.keys(labels).length > 0 ? { labels } : {}) }),
     ...(containerImages.length > 0 ? { containerImageList: containerImages } : {}),
   };
 }
