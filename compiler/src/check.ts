@@ -14,6 +14,7 @@ import {
   type Range,
   type Word,
 } from '@kubefile/grammar';
+import { execFormCommands } from './cmd.js';
 
 export type Check = (file: Kubefile) => Diagnostic[];
 
@@ -165,14 +166,16 @@ export const checkSealerDifferences: Check = (file) => {
   for (const instruction of file.instructions) {
     if (isInstruction(instruction, 'CMD')) {
       if (instruction.form === 'exec') {
-        // kubefilec runs the words joined by blanks; written so, sealer runs the same.
-        const shell = instruction.args.map((a) => a.text).join(' ');
+        // Written as one shell-form CMD per command, sealer runs what kubefilec runs.
+        const commands = execFormCommands(instruction.args.map((a) => a.text));
+        const runs = commands.map((command) => `"${command}"`).join(', then ');
+        const fix = commands.length === 1 ? { range: instruction.argsRange, newText: commands[0]! } : { range: instruction.range, newText: commands.map((command) => `${instruction.keywordText} ${command}`).join('\n') };
         out.push(
           createDiagnostic(
             'KF2015',
             instruction.keywordRange,
-            `sealer v0.11 keeps CMD's text as written, brackets and quotes included, and runs ${instruction.argsText} as a command; kubefilec runs "${shell}": write it in shell form`,
-            [{ title: `Write CMD ${shell}`, edits: [{ range: instruction.argsRange, newText: shell }] }],
+            `sealer v0.11 keeps CMD's text as written, brackets and quotes included, and runs ${instruction.argsText} as a command; kubefilec runs ${runs || 'nothing'}: write it in shell form`,
+            commands.length > 0 ? [{ title: commands.length === 1 ? `Write CMD ${commands[0]}` : `Write ${commands.length} CMD lines in shell form`, edits: [fix] }] : undefined,
           ),
         );
       }

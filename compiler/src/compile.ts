@@ -29,6 +29,7 @@ import {
 } from '@kubefile/grammar';
 import { checkChart, checkManifest, checkPluginFile, elfArchitecture, imageArchiveFormat, type ArtifactProblem } from './artifacts.js';
 import { APP_ROOT, sealerApplication, type AppSource } from './applications.js';
+import { execFormCommands } from './cmd.js';
 import { check } from './check.js';
 import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
@@ -329,7 +330,7 @@ function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): Ima
         Object.assign(config.labels, op.labels);
         break;
       case 'cmd':
-        config.cmds.push(typeof op.command === 'string' ? op.command : op.command.join(' '));
+        config.cmds.push(...(typeof op.command === 'string' ? [op.command] : execFormCommands(op.command)));
         break;
       case 'app':
         // A redeclared name replaces the application, in the position of the new declaration.
@@ -653,7 +654,7 @@ class Planner {
       this.run(instruction);
     } else if (isInstruction(instruction, 'CMD')) {
       const command = instruction.form === 'exec' ? instruction.args.map((a) => a.text) : (instruction.command?.text ?? '');
-      const text = typeof command === 'string' ? command : command.join(' ');
+      const text = typeof command === 'string' ? command : execFormCommands(command).join(' && ');
       this.push({ kind: 'cmd', command, preview: this.preview(text), line }, instruction);
     } else if (isInstruction(instruction, 'APPCMDS')) {
       const app = instruction.app?.text ?? '';
@@ -697,7 +698,8 @@ class Planner {
       kind,
       sources,
       dest: dest.path,
-      destIsDirectory: dest.directory || sourceWords.length > 1 || sources.some(hasWildcard),
+      // A URL's `?` or `[` is no wildcard: one URL to a name without `/` is that file, as in BuildKit.
+      destIsDirectory: dest.directory || sourceWords.length > 1 || sources.some((source) => sourceKind(source) === 'context' && hasWildcard(source)),
       matches,
       line: 0,
     };
@@ -728,8 +730,8 @@ class Planner {
     if (words !== 1 || op.sources.length !== 1 || !op.destIsDirectory || op.dest === '' || /\/\.?$/.test(destText)) return false;
     if (this.base.toLowerCase() !== 'scratch' || this.madeDirectories === 'unknown' || this.madeDirectories.has(op.dest)) return false;
     const source = op.sources[0];
-    if (hasWildcard(source)) return false;
     if (sourceKind(source) === 'http') return op.kind === 'add';
+    if (hasWildcard(source)) return false;
     if (!this.context || op.matches[0]?.length !== 1) return false;
     const found = await followLinks(this.context, op.matches[0][0]);
     return found !== undefined && found !== 'outside' && found.entry.type === 'file';

@@ -233,6 +233,18 @@ describe('sealer v0.11 differences: warnings where kubefilec keeps its own meani
     assert.equal(applyFix('FROM scratch\nCMD ["kubectl", "get", "pods"]', d.fixes![0]), 'FROM scratch\nCMD kubectl get pods');
   });
 
+  it('CMD in exec form whose strings are command lines (sealer v0.8\'s applications) launches each, and the fix writes one CMD per command', async () => {
+    const text = 'FROM scratch\nCMD ["kubectl apply -f a.yaml", " kubectl apply -f b.yaml "]';
+    assert.deepEqual((await plan(text)).config.cmds, ['kubectl apply -f a.yaml', 'kubectl apply -f b.yaml']);
+    const d = only(expectDiagnostics(text, [{ code: 'KF2015', line: 2, column: 1, message: 'kubefilec runs "kubectl apply -f a.yaml", then "kubectl apply -f b.yaml"' }]), 'KF2015');
+    assert.equal(applyFix(text, d.fixes![0]), 'FROM scratch\nCMD kubectl apply -f a.yaml\nCMD kubectl apply -f b.yaml');
+  });
+
+  it('CMD in exec form as argv is one command, a word with blanks kept whole', async () => {
+    assert.deepEqual((await plan('FROM scratch\nCMD ["sh", "-c", "echo hi; echo \'there\'"]')).config.cmds, [`sh -c 'echo hi; echo '\\''there'\\'''`]);
+    assert.deepEqual((await plan('FROM scratch\nCMD []')).config.cmds, []);
+  });
+
   it('CMD in shell form is the same in both', () => {
     expectDiagnostics('FROM scratch\nCMD kubectl get pods', []);
   });
