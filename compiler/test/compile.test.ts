@@ -194,6 +194,15 @@ describe('compile: COPY sources per platform', () => {
     assert.deepEqual(ops(result.plans[0], 'add')[0].sources, ['https://example.com/a.yaml']);
   });
 
+  it('reads no wildcard in a URL: one URL to a name without / is that file', async () => {
+    const result = await compile('FROM scratch\nADD https://example.com/get?v=1 etc/a.yaml\nADD https://example.com/[1].yaml etc/\nADD conf/*.yaml https://example.com/c.yaml etc\n', { context });
+    assert.deepEqual(codes(result).filter((c) => !c.startsWith('KF3004')), []);
+    assert.deepEqual(
+      ops(result.plans[0], 'add').map((op) => [op.dest, op.destIsDirectory]),
+      [['etc/a.yaml', false], ['etc', true], ['etc', true]],
+    );
+  });
+
   it('normalizes destinations', async () => {
     const result = await compile('FROM scratch\nCOPY imageList /manifests/\nCOPY imageList ./etc/list\nCOPY imageList .\nCOPY imageList ../x', { context });
     const copies = ops(result.plans[0], 'copy').map((c: CopyOp) => [c.dest, c.destIsDirectory]);

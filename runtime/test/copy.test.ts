@@ -211,12 +211,12 @@ describe('collectCopyEntries', () => {
     assert.deepEqual(summary(entries), ['directory etc 755', 'file etc/app.yaml 644 1']);
   });
 
-  it('refuses ADD of a URL, and ADDs a local file like COPY', async () => {
+  it('refuses ADD of a git URL, and ADDs a local file like COPY (URLs: add-url.test.ts)', async () => {
     await files({ 'tool.txt': 'tool' });
-    for (const url of ['https://example.com/helm.tar.gz', 'http://example.com/x', 'git@github.com:org/repo.git', 'git://example.com/repo']) {
+    for (const url of ['git@github.com:org/repo.git', 'git://example.com/repo', 'https://example.com/org/repo.git']) {
       await assert.rejects(
         collectCopyEntries(context, { ...copyOp({ sources: ['tool.txt', url], dest: 'bin', destIsDirectory: true, matches: [['tool.txt'], []] }), kind: 'add' }),
-        isSourceError(`ADD ${url}: downloading sources is not supported yet; download it into the build context and COPY it`, 'UNSUPPORTED'),
+        isSourceError(`ADD ${url}: cloning git repositories is not supported yet; clone it into the build context and COPY it`, 'UNSUPPORTED'),
       );
     }
     const entries = await collectCopyEntries(context, { ...copyOp({ sources: ['tool.txt'], dest: 'bin', destIsDirectory: true, matches: [['tool.txt']] }), kind: 'add' });

@@ -13,7 +13,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { CopyOp, Op, PlatformPlan, RunOp } from '@kubefile/compiler';
 import { ImageCollector, registryLayerEntries } from '../collect/collect.js';
 import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, isCollectedFile, type ChartInfo, type ImageListFile } from '../collect/collect-sources.js';
-import { collectCopyEntries, type LayerEntry } from './copy.js';
+import { collectCopyEntries, remoteKeyPart, remoteSources, type LayerEntry } from './copy.js';
+import { withoutUserinfo, type DownloadLimits } from './download.js';
 import { sha256Digest, type Digest } from '../image/digest.js';
 import { RuntimeError, throwIfAborted } from '../errors.js';
 import { copyCacheKey, FileDigestCache } from './file-digests.js';
@@ -69,6 +70,8 @@ export interface BuildOptions {
   skipMissingPlatform?: boolean;
   /** sealer's image type (default: the base's, else kube-installer, as `sealer build` defaults). */
   type?: SealerImageType;
+  /** Limits of ADD's downloads (size cap, idle timeout, tries, redirects). */
+  download?: DownloadLimits;
 }
 
 export type BuildEvent =
@@ -267,12 +270,17 @@ class Builder {
     // A COPY layer holds its sources and nothing of the layers below it, so the same context
     // paths copied the same way give the same layer on every platform and after any base: within
     // one build it is made once (the context is read once too) and shared.
-    const workKey = JSON.stringify([op.kind, op.matches, op.dest, op.destIsDirectory, op.chmod ?? null]);
+    // An ADD's URLs are downloaded once for all platforms, into a directory removed once the layer is written.
+    const urls = remoteSources(op);
+    const workKey = JSON.stringify([op.kind, op.matches, op.dest, op.destIsDirectory, op.chmod ?? null, ...(urls.length > 0 ? [urls] : [])]);
     let work = this.inFlight.get(workKey);
     const shared = work !== undefined;
     if (!work) {
       const onBytes = (bytes: number): void => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes });
-      work = collectCopyEntries(this.context, op, { signal, tempDir: this.store.dir('tmp') }).then((entries) => this.makeCopyLayer(entries, onBytes));
+      const tempDir = urls.length > 0 ? this.store.tempPath('.add') : this.store.dir('tmp');
+      const download = this.options.download;
+      work = collectCopyEntries(this.context, op, { signal, tempDir, onBytes, ...(download ? { download } : {}) }).then((entries) => this.makeCopyLayer(entries, onBytes, remoteKeyPart(op)));
+      if (urls.length > 0) work = work.finally(() => rm(tempDir, { recursive: true, force: true }).catch(() => undefined));
       this.inFlight.set(workKey, work);
       work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
     }
@@ -282,7 +290,7 @@ class Builder {
     state.layers.push(made.layer.descriptor);
     state.diffIds.push(made.layer.diffId);
     if (mayHoldCollected(op.dest)) state.collectable.push(made.layer.descriptor);
-    const value = `${op.sources.join(' ')} ${op.dest || '.'}`;
+    const value = `${op.sources.map(withoutUserinfo).join(' ')} ${op.dest || '.'}`;
     state.clusterLayers.push({ type: op.kind.toUpperCase(), value });
     state.history.push({ created: this.created, created_by: `${op.kind.toUpperCase()} ${value}` });
     return { layer: made.layer, cached: made.cached, shared };
@@ -336,14 +344,14 @@ class Builder {
    * entries' paths, types, modes, link targets and file content digests (not mtimes, as BuildKit's
    * content hashes): a changed file rebuilds only the layers that copy it.
    */
-  private async makeCopyLayer(entries: LayerEntry[], onBytes: (bytes: number) => void): Promise<{ key: string; layer: LayerResult; cached: boolean }> {
-    const known = copyCacheKey('', COPY_LAYER_KEY, entries, this.digests);
+  private async makeCopyLayer(entries: LayerEntry[], onBytes: (bytes: number) => void, keyPart = ''): Promise<{ key: string; layer: LayerResult; cached: boolean }> {
+    const known = copyCacheKey('', COPY_LAYER_KEY + keyPart, entries, this.digests);
     if (known !== undefined && !this.options.noCache) {
       const hit = await this.layerCache.get(this.storedKey(known));
       if (hit) return { key: known, layer: hit, cached: true };
     }
     const layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal: this.options.signal, onBytes });
-    const key = copyCacheKey('', COPY_LAYER_KEY, entries, this.digests);
+    const key = copyCacheKey('', COPY_LAYER_KEY + keyPart, entries, this.digests);
     if (key === undefined) throw new Error('source digests missing after writing the layer');
     await this.layerCache.put(this.storedKey(key), layer);
     return { key, layer, cached: false };

@@ -2,16 +2,18 @@
  * What a COPY or ADD puts into its layer, with Docker's rules: a matched directory contributes its
  * contents, a matched file lands at `dest/<name>` (or at `dest` itself), symlinks inside copied
  * directories stay links, and a matched path that is a symlink is followed only while it stays in
- * the build context. The result is a sorted, complete list of layer entries (every parent
+ * the build context. ADD's `http(s)://` sources are downloaded (see download.ts) and land like a
+ * file of the URL path's last element, mode 0600 unless `--chmod`. The result is a sorted, complete list of layer entries (every parent
  * directory present) that `writeLayer` turns into a tar.
  */
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { CopyOp } from '@kubefile/compiler';
 import { normalizeContextPath, sourceKind } from '@kubefile/compiler/sources';
 import type { Digest } from '../image/digest.js';
 import { errnoCode, RuntimeError, throwIfAborted } from '../errors.js';
+import { downloadFile, withoutUserinfo, type DownloadLimits } from './download.js';
 
 export interface LayerEntry {
   /** Inside the image: relative, `/`-separated, no leading or trailing slash (`bin/helm`). */
@@ -37,8 +39,29 @@ export interface LayerEntry {
 
 export interface CollectOptions {
   signal?: AbortSignal;
-  /** For unpacking local archives that ADD names; unused so far (ADD copies an archive as a file, like COPY). */
+  /**
+   * A directory of its own for ADD's downloads (made when needed), which the entries then point
+   * into: the caller removes it once the layer is written. Needed when the op has URL sources.
+   */
   tempDir?: string;
+  /** Limits of ADD's downloads. */
+  download?: DownloadLimits;
+  /** Bytes downloaded, as they arrive. */
+  onBytes?: (bytes: number) => void;
+}
+
+/** The mode BuildKit gives a downloaded file (its HTTP source's default). */
+const DOWNLOAD_MODE = 0o600;
+
+/** ADD's `http(s)://` sources: what a layer downloads. */
+export function remoteSources(op: CopyOp): string[] {
+  return op.kind === 'add' ? op.sources.filter((source) => sourceKind(source) === 'http') : [];
+}
+
+/** What the URLs of an ADD add to its layer's cache key (with its content): the URLs without userinfo. */
+export function remoteKeyPart(op: CopyOp): string {
+  const urls = remoteSources(op);
+  return urls.length === 0 ? '' : ` ${JSON.stringify(urls.map(withoutUserinfo))}`;
 }
 
 /** Directory entries made up for parents the sources do not provide. */
@@ -48,27 +71,47 @@ export async function collectCopyEntries(contextDir: string, op: CopyOp, options
   const { signal } = options;
   if (op.kind === 'add') {
     for (const source of op.sources) {
-      if (sourceKind(source) !== 'context') {
-        throw new RuntimeError('UNSUPPORTED', `ADD ${source}: downloading sources is not supported yet; download it into the build context and COPY it`);
+      if (sourceKind(source) === 'git') {
+        throw new RuntimeError('UNSUPPORTED', `ADD ${withoutUserinfo(source)}: cloning git repositories is not supported yet; clone it into the build context and COPY it`);
       }
     }
   }
   const chmod = op.chmod === undefined ? undefined : parseChmod(op.chmod);
   const root = await realpath(contextDir);
-  const matched: string[] = [];
+  // In the order written: a later source replaces an earlier one at the same path.
+  const matched: ({ path: string } | { url: string })[] = [];
+  const seen = new Set<string>();
   op.sources.forEach((source, i) => {
+    if (op.kind === 'add' && sourceKind(source) === 'http') {
+      matched.push({ url: source });
+      return;
+    }
     const paths = op.matches[i] ?? [];
     if (paths.length === 0) throw new RuntimeError('SOURCE', `${source}: no such file in the build context`);
-    for (const path of paths) if (!matched.includes(path)) matched.push(path);
+    for (const path of paths) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      matched.push({ path });
+    }
   });
   if (matched.length > 1 && !op.destIsDirectory && op.dest !== '') {
-    throw new RuntimeError('SOURCE', 'COPY with more than one source file needs a directory destination (end it with /)');
+    throw new RuntimeError('SOURCE', `${op.kind === 'add' ? 'ADD' : 'COPY'} with more than one source file needs a directory destination (end it with /)`);
   }
 
   const tree = new EntryTree();
   const collector = new Collector(root, tree, chmod, signal);
-  for (const path of matched) {
+  let downloads = 0;
+  for (const item of matched) {
     throwIfAborted(signal);
+    if ('url' in item) {
+      if (options.tempDir === undefined) throw new Error('collectCopyEntries: an ADD of a URL needs a tempDir');
+      if (downloads === 0) await mkdir(options.tempDir, { recursive: true });
+      const got = await downloadFile(item.url, join(options.tempDir, `${downloads++}`), { ...options.download, ...(signal ? { signal } : {}), ...(options.onBytes ? { onBytes: options.onBytes } : {}) });
+      const target = op.destIsDirectory || op.dest === '' ? joinImagePath(op.dest, got.name) : op.dest;
+      tree.add({ path: target, type: 'file', mode: chmod ?? DOWNLOAD_MODE, mtimeMs: got.mtimeMs, size: got.size, source: got.path, digest: got.digest });
+      continue;
+    }
+    const { path } = item;
     const { real, stats } = await resolveMatch(root, path);
     const name = path.slice(path.lastIndexOf('/') + 1);
     if (stats.isDirectory()) {
