@@ -153,6 +153,15 @@ describe('ADD with URLs', () => {
     assert.deepEqual(await tmpFiles(store), []);
   });
 
+  it('shows no userinfo in the build log or the image history', async () => {
+    routes.set('/secret.yaml', (_request, response) => response.writeHead(200).end('kind: ConfigMap\n'));
+    const built = await build(store, context, `FROM scratch\nADD http://user:s3cret@${base.slice('http://'.length)}/secret.yaml etc/\n`, 'creds:v1', ['linux/amd64'], { download: FAST });
+    const steps = built.events.flatMap((event) => (event.type === 'step' ? [event.text] : []));
+    assert.ok(steps.includes(`ADD ${base}/secret.yaml etc/`), steps.join('\n'));
+    const [image] = await platformImages(store, (await store.getImage('creds:v1')).descriptor);
+    assert.doesNotMatch(JSON.stringify([steps, image!.config]), /s3cret/);
+  });
+
   it('retries 5xx answers and broken connections, then says how many tries failed', async () => {
     let calls = 0;
     routes.set('/flaky.yaml', (_request, response) => {

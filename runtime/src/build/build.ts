@@ -586,7 +586,8 @@ export function describeOp(op: Op): string {
       return `FROM ${op.image}`;
     case 'copy':
     case 'add':
-      return `${op.kind.toUpperCase()} ${op.sources.join(' ')} ${op.dest || '.'}${op.destIsDirectory && op.dest ? '/' : ''}`;
+      // A URL's user and password are never shown.
+      return `${op.kind.toUpperCase()} ${op.sources.map(withoutUserinfo).join(' ')} ${op.dest || '.'}${op.destIsDirectory && op.dest ? '/' : ''}`;
     case 'run':
       return `RUN ${op.preview}`;
     case 'cmd':
