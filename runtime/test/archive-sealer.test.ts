@@ -29,8 +29,8 @@ import {
   type OciManifest,
   type StoredImage,
 } from '../src/index.js';
-import { makeImage, useTempStore } from './fixtures.js';
-import { SEALER_BIN, startSealer, type SealerSession } from './sealer-helpers.js';
+import { makeImage, rawTar, useTempStore, type RawEntry } from './fixtures.js';
+import { describeWithSealer, startSealer, type SealerSession } from './sealer-helpers.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/sealer');
 const MULTI = join(FIXTURES, 'multi-platform-save.tar');
@@ -40,34 +40,6 @@ const MULTI_NAME = 'localhost/fixture-save-multi:v1';
 /** What kubefilec's build writes for sealer (the build is to write it itself). */
 const EXTENSION = '{"buildClient":{"sealerVersion":"kubefilec-0.1.0","buildahVersion":""},"schemaVersion":"v1alpha1","type":"app-installer","launch":{}}';
 
-interface RawEntry {
-  path: string;
-  type?: 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice';
-  body?: Buffer | string;
-  linkpath?: string;
-}
-
-/** A tar written header by header, so tests can make archives no well-behaved tool would. */
-function rawTar(entries: RawEntry[], { end = true } = {}): Buffer {
-  const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    const body = Buffer.from(entry.body ?? '');
-    const header = Buffer.alloc(512);
-    new Header({
-      path: entry.path,
-      type: entry.type ?? 'File',
-      mode: entry.type === 'Directory' ? 0o755 : 0o644,
-      uid: 0,
-      gid: 0,
-      size: body.length,
-      mtime: new Date(0),
-      ...(entry.linkpath !== undefined ? { linkpath: entry.linkpath } : {}),
-    }).encode(header, 0);
-    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  if (end) blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
 
 /** The regular files of a tar (given as bytes), by path, in order. */
 function tarFiles(bytes: Buffer): { path: string; type: string; body: Buffer }[] {
@@ -497,72 +469,67 @@ describe('archives without names', () => {
   });
 });
 
-if (!SEALER_BIN) {
-  console.log('sealer archive tests against the real sealer skipped: SEALER_BIN is not set (e.g. SEALER_BIN=/work/shared/tools/sealer/sealer)');
-} else {
-  const bin = SEALER_BIN;
-  describe('sealer saves with the real sealer', function () {
-    this.timeout(300_000);
-    const temp = useTempStore('kubefile-sarchive-');
-    let store: ImageStore;
-    let dir: string;
-    let session: SealerSession | undefined;
-    beforeEach(async () => {
-      ({ store, dir } = temp);
-      session = await startSealer(bin);
-    });
-    afterEach(async () => {
-      await session?.cleanup();
-      session = undefined;
-    });
-
-    it('sealer load of our sealer save keeps both platforms, each one inspectable', async () => {
-      const sealer = session as SealerSession;
-      const image = await sealerLookingImage(store, 'kf-app:v1');
-      const file = join(dir, 'kf-app.tar');
-      await saveArchive(store, ['kf-app:v1'], file, { format: 'sealer' });
-      await sealer.run(['load', '-i', file]);
-      const list = JSON.parse((await sealer.run(['alpha', 'manifest', 'inspect', 'kf-app:v1'])).stdout) as OciIndex;
-      const platforms = await platformImages(store, image.descriptor);
-      assert.deepEqual(
-        list.manifests.map((m) => [m.digest, m.platform?.architecture]).sort(),
-        platforms.map((p) => [p.descriptor.digest, p.platform.architecture]).sort(),
-      );
-      for (const p of platforms) {
-        const spec = JSON.parse((await sealer.run(['inspect', digestHex(p.manifest.config.digest)])).stdout);
-        assert.equal(spec.digest, p.descriptor.digest);
-        assert.equal(spec.ociv1.architecture, p.platform.architecture);
-        assert.equal(spec.imageExtension.type, 'app-installer');
-      }
-      // Our plain OCI archive of the same image: sealer keeps only its own platform (why --format sealer exists).
-      await tagImage(store, 'kf-app:v1', 'kf-oci:v1');
-      const oci = join(dir, 'kf-oci.tar');
-      await saveArchive(store, ['kf-oci:v1'], oci);
-      await sealer.run(['load', '-i', oci]);
-      await assert.rejects(sealer.run(['alpha', 'manifest', 'inspect', 'kf-oci:v1']), /not a manifest list/);
-      const host = JSON.parse((await sealer.run(['inspect', 'kf-oci:v1'])).stdout);
-      assert.equal(host.ociv1.architecture, 'amd64');
-    });
-
-    it('kubefilec load of sealer\'s own multi-platform save keeps both platforms', async () => {
-      const sealer = session as SealerSession;
-      const context = join(sealer.dir, 'context');
-      await mkdir(context);
-      await writeFile(join(context, 'app.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app1\n');
-      await writeFile(join(context, 'Kubefile'), 'FROM scratch\nAPP app1 local://app.yaml\nLAUNCH ["app1"]\n');
-      await sealer.run(['build', '--type', 'app-installer', '--platform', 'linux/amd64,linux/arm64', '-t', 'sealer-multi:v1', '.'], { cwd: context });
-      const file = join(dir, 'sealer-multi.tar');
-      await sealer.run(['save', '-o', file, 'sealer-multi:v1']);
-      const list = JSON.parse((await sealer.run(['alpha', 'manifest', 'inspect', 'sealer-multi:v1'])).stdout) as OciIndex;
-      const [image] = await loadArchive(store, file);
-      assert.equal(image.name, 'localhost/sealer-multi:v1');
-      const platforms = await platformImages(store, image.descriptor);
-      assert.deepEqual(platforms.map((p) => p.key).sort(), ['linux/amd64', 'linux/arm64/v8']);
-      // sealer save gzips the stored uncompressed layers, so the manifests differ from the list's; the configs (the file names) do not.
-      assert.deepEqual(platforms.map((p) => p.platform.architecture).sort(), list.manifests.map((m) => m.platform?.architecture).sort());
-      assert.deepEqual(platforms.map((p) => `${digestHex(p.manifest.config.digest)}.tar`).sort(), tarPaths(file).filter((path) => path.endsWith('.tar')).sort());
-      for (const p of platforms) assert.ok(p.manifest.layers.every((layer) => layer.mediaType === MEDIA_TYPE.layerGzip));
-      await verifyBlobs(store);
-    });
+describeWithSealer('sealer saves with the real sealer', function (bin) {
+  this.timeout(300_000);
+  const temp = useTempStore('kubefile-sarchive-');
+  let store: ImageStore;
+  let dir: string;
+  let session: SealerSession | undefined;
+  beforeEach(async () => {
+    ({ store, dir } = temp);
+    session = await startSealer(bin);
   });
-}
+  afterEach(async () => {
+    await session?.cleanup();
+    session = undefined;
+  });
+
+  it('sealer load of our sealer save keeps both platforms, each one inspectable', async () => {
+    const sealer = session as SealerSession;
+    const image = await sealerLookingImage(store, 'kf-app:v1');
+    const file = join(dir, 'kf-app.tar');
+    await saveArchive(store, ['kf-app:v1'], file, { format: 'sealer' });
+    await sealer.run(['load', '-i', file]);
+    const list = JSON.parse((await sealer.run(['alpha', 'manifest', 'inspect', 'kf-app:v1'])).stdout) as OciIndex;
+    const platforms = await platformImages(store, image.descriptor);
+    assert.deepEqual(
+      list.manifests.map((m) => [m.digest, m.platform?.architecture]).sort(),
+      platforms.map((p) => [p.descriptor.digest, p.platform.architecture]).sort(),
+    );
+    for (const p of platforms) {
+      const spec = JSON.parse((await sealer.run(['inspect', digestHex(p.manifest.config.digest)])).stdout);
+      assert.equal(spec.digest, p.descriptor.digest);
+      assert.equal(spec.ociv1.architecture, p.platform.architecture);
+      assert.equal(spec.imageExtension.type, 'app-installer');
+    }
+    // Our plain OCI archive of the same image: sealer keeps only its own platform (why --format sealer exists).
+    await tagImage(store, 'kf-app:v1', 'kf-oci:v1');
+    const oci = join(dir, 'kf-oci.tar');
+    await saveArchive(store, ['kf-oci:v1'], oci);
+    await sealer.run(['load', '-i', oci]);
+    await assert.rejects(sealer.run(['alpha', 'manifest', 'inspect', 'kf-oci:v1']), /not a manifest list/);
+    const host = JSON.parse((await sealer.run(['inspect', 'kf-oci:v1'])).stdout);
+    assert.equal(host.ociv1.architecture, 'amd64');
+  });
+
+  it('kubefilec load of sealer\'s own multi-platform save keeps both platforms', async () => {
+    const sealer = session as SealerSession;
+    const context = join(sealer.dir, 'context');
+    await mkdir(context);
+    await writeFile(join(context, 'app.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app1\n');
+    await writeFile(join(context, 'Kubefile'), 'FROM scratch\nAPP app1 local://app.yaml\nLAUNCH ["app1"]\n');
+    await sealer.run(['build', '--type', 'app-installer', '--platform', 'linux/amd64,linux/arm64', '-t', 'sealer-multi:v1', '.'], { cwd: context });
+    const file = join(dir, 'sealer-multi.tar');
+    await sealer.run(['save', '-o', file, 'sealer-multi:v1']);
+    const list = JSON.parse((await sealer.run(['alpha', 'manifest', 'inspect', 'sealer-multi:v1'])).stdout) as OciIndex;
+    const [image] = await loadArchive(store, file);
+    assert.equal(image.name, 'localhost/sealer-multi:v1');
+    const platforms = await platformImages(store, image.descriptor);
+    assert.deepEqual(platforms.map((p) => p.key).sort(), ['linux/amd64', 'linux/arm64/v8']);
+    // sealer save gzips the stored uncompressed layers, so the manifests differ from the list's; the configs (the file names) do not.
+    assert.deepEqual(platforms.map((p) => p.platform.architecture).sort(), list.manifests.map((m) => m.platform?.architecture).sort());
+    assert.deepEqual(platforms.map((p) => `${digestHex(p.manifest.config.digest)}.tar`).sort(), tarPaths(file).filter((path) => path.endsWith('.tar')).sort());
+    for (const p of platforms) assert.ok(p.manifest.layers.every((layer) => layer.mediaType === MEDIA_TYPE.layerGzip));
+    await verifyBlobs(store);
+  });
+});

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Header, list } from 'tar';
+import { list } from 'tar';
 import {
   ANNOTATION,
   archiveKind,
@@ -24,38 +24,9 @@ import {
 } from '../src/index.js';
 // Not re-exported by index.ts yet.
 import { readDockerArchive } from '../src/archive/docker-archive.js';
-import { makeImage, tarOf, useTempStore } from './fixtures.js';
+import { makeImage, rawTar, tarOf, useTempStore, type RawEntry } from './fixtures.js';
 
-type EntryType = 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'BlockDevice' | 'FIFO';
 
-interface RawEntry {
-  path: string;
-  type?: EntryType;
-  body?: Buffer | string;
-  linkpath?: string;
-}
-
-/** A tar written header by header, so tests can make archives no well-behaved tool would. */
-function rawTar(entries: RawEntry[], { end = true } = {}): Buffer {
-  const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    const body = Buffer.from(entry.body ?? '');
-    const header = Buffer.alloc(512);
-    new Header({
-      path: entry.path,
-      type: entry.type ?? 'File',
-      mode: entry.type === 'Directory' ? 0o755 : 0o644,
-      uid: 0,
-      gid: 0,
-      size: body.length,
-      mtime: new Date(0),
-      ...(entry.linkpath !== undefined ? { linkpath: entry.linkpath } : {}),
-    }).encode(header, 0);
-    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  if (end) blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
 
 function blobEntry(content: string | Buffer): RawEntry {
   return { path: `blobs/sha256/${digestHex(sha256Digest(content))}`, body: content };

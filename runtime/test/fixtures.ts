@@ -19,14 +19,37 @@ export async function tempStore(): Promise<{ store: ImageStore; root: string; cl
 
 /** An uncompressed tar holding `files` (path → content), regular files mode 0644, owner root, mtime 0. */
 export function tarOf(files: Record<string, string>): Buffer {
+  return rawTar(Object.entries(files).map(([path, body]) => ({ path, body })));
+}
+
+export type RawEntryType = 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'BlockDevice' | 'FIFO';
+
+export interface RawEntry {
+  path: string;
+  type?: RawEntryType;
+  body?: Buffer | string;
+  linkpath?: string;
+}
+
+/** A tar written header by header, so tests can make archives no well-behaved tool would (`end: false` leaves it truncated). */
+export function rawTar(entries: RawEntry[], { end = true } = {}): Buffer {
   const blocks: Buffer[] = [];
-  for (const [path, content] of Object.entries(files)) {
-    const body = Buffer.from(content);
+  for (const entry of entries) {
+    const body = Buffer.from(entry.body ?? '');
     const header = Buffer.alloc(512);
-    new Header({ path, mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: new Date(0), type: 'File' }).encode(header, 0);
+    new Header({
+      path: entry.path,
+      type: entry.type ?? 'File',
+      mode: entry.type === 'Directory' ? 0o755 : 0o644,
+      uid: 0,
+      gid: 0,
+      size: body.length,
+      mtime: new Date(0),
+      ...(entry.linkpath !== undefined ? { linkpath: entry.linkpath } : {}),
+    }).encode(header, 0);
     blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
-  blocks.push(Buffer.alloc(1024));
+  if (end) blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);
 }
 
