@@ -16,6 +16,7 @@ import { copyFile, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFormCommands } from '@kubefile/compiler';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = join(repo, 'cli/bin/kubefilec.js');
@@ -232,8 +233,8 @@ const applications = (extension: Extension) => [...(extension.applications ?? []
 const DIFFERENCES: Record<string, (launch: Extension['launch'], baseCmds: string[]) => Extension['launch']> = {
   'base-cmd-first': (launch, baseCmds) => ({ ...launch, cmds: [...baseCmds, ...(launch?.cmds ?? [])] }),
   'cmd-whitespace': (launch) => ({ ...launch, cmds: launch?.cmds?.map((cmd) => cmd.trim()) }),
-  // sealer keeps an exec-form CMD's raw text; kubefilec joins its strings with spaces.
-  'exec-form-cmd': (launch) => ({ ...launch, cmds: launch?.cmds?.map((cmd) => (cmd.startsWith('[') ? (JSON.parse(cmd) as string[]).join(' ') : cmd)) }),
+  // sealer keeps an exec-form CMD's raw text; kubefilec launches its strings as sealer v0.8 did (compiler/src/cmd.ts).
+  'exec-form-cmd': (launch) => ({ ...launch, cmds: launch?.cmds?.flatMap((cmd) => (cmd.startsWith('[') ? execFormCommands(JSON.parse(cmd) as string[]) : [cmd])) }),
 };
 
 describe("sealer's own Kubefiles build with kubefilec (and sealer, with SEALER_BIN)", function () {

@@ -88,6 +88,7 @@ export {
   sealerArch,
   type Platform,
 } from './platform.js';
+export { execFormCommands } from './cmd.js';
 export { imageReferenceError } from './reference.js';
 export { normalizeContextPath, normalizeDestination, ROOTFS_DIRECTORIES, sourceKind, type Destination, type SourceKind } from './sources.js';
 export {

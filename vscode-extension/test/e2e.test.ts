@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { ImageStore, platformImages } from '@kubefile/runtime';
 import { CodeServer, ensureCodeServer, EXTENSION_DIR, launchBrowser, Screenshots } from './code-server.js';
@@ -42,6 +43,15 @@ describe('the extension in code-server (end to end)', function () {
     store = join(home, 'store');
     await cp(join(REPO, 'examples', 'app-launch'), workspace, { recursive: true });
     await writeFile(join(workspace, 'broken.kubefile'), 'FROM scratch\nCOPPY app1 manifests/\n');
+    // The example's applications run Docker Hub images, which the build carries in registry/: offline,
+    // the store provides them (stand-ins for both platforms), as a registry would.
+    const { makeImage } = (await import(pathToFileURL(join(REPO, 'runtime/dist/test/fixtures.js')).href)) as {
+      makeImage: (store: ImageStore, name: string, platforms: { platform: string; layers: string[] }[]) => Promise<unknown>;
+    };
+    const seeded = await ImageStore.open(store);
+    for (const name of ['docker.io/library/nginx:1.25', 'docker.io/library/busybox:1.36']) {
+      await makeImage(seeded, name, ['linux/amd64', 'linux/arm64'].map((platform) => ({ platform, layers: [`${name} for ${platform}`] })));
+    }
     const vsix = join(home, 'kubefile.vsix');
     await packageVsix(vsix);
     server = await CodeServer.start(home, vsix, workspace, {

@@ -31,7 +31,7 @@ import { mapLimited } from '../concurrency.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../image/oci.js';
 import type { ImageStore, StoredImage } from '../store/store.js';
 import { clusterImage } from '../sealer/cluster-spec.js';
-import { imageExtension, sealerAnnotations, sealerLabels, sealerPlatform, type SealerImageType } from '../sealer/extension.js';
+import { containerImageList, imageExtension, sealerAnnotations, sealerLabels, sealerPlatform, type SealerImageType } from '../sealer/extension.js';
 import { RUNTIME_VERSION } from '../version.js';
 
 export interface BuildOptions {
@@ -490,8 +490,7 @@ class Builder {
     const configDescriptor: Descriptor = same ? previous.manifest.config : { mediaType: MEDIA_TYPE.config, digest: sha256Digest(configText), size: Buffer.byteLength(configText) };
     const clusterfile = plan.config.clusterfile ?? state.base?.manifest.annotations?.[ANNOTATION.clusterFile];
     const extension = imageExtension(spec, { type: spec.type, env, client: `kubefilec-${RUNTIME_VERSION}` });
-    const platform = sealerPlatform(toOciPlatform(plan.target));
-    const containerImages = images.map((image) => ({ image: image.name ?? image.reference, ...(image.appName ? { appName: image.appName } : {}), platform }));
+    const containerImages = containerImageList(images, sealerPlatform(toOciPlatform(plan.target)));
     const manifest: OciManifest = {
       schemaVersion: 2,
       mediaType: MEDIA_TYPE.manifest,

@@ -160,6 +160,11 @@ export function imageExtension(spec: ClusterImageSpec, options: { type: SealerIm
   };
 }
 
+/** sealer's container image list for the images a platform's registry carries (the cluster spec's `images`). */
+export function containerImageList(images: NonNullable<ClusterImageSpec['images']>, platform: SealerPlatform): SealerContainerImage[] {
+  return images.map((image) => ({ image: image.name ?? image.reference, ...(image.appName ? { appName: image.appName } : {}), platform }));
+}
+
 /** The two annotations for a platform manifest (the image list only when there are images, as sealer does). */
 export function sealerAnnotations(extension: ImageExtension, containerImages: readonly SealerContainerImage[]): Record<string, string> {
   return {

@@ -13,7 +13,7 @@ import { platformImages, selectPlatform, type PlatformImage } from '../image/ima
 import { platformBlobs, sumSizes } from '../store/images.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, isIndexMediaType, type OciImageConfig, type OciIndex, type OciManifest, type OciPlatform } from '../image/oci.js';
 import { clusterImage } from './cluster-spec.js';
-import { imageExtension, inspectLabels, isSealerImageType, SEALER_ANNOTATION, sealerPlatform as sealerPlatformOf, withExtensionOrder, type ImageExtension, type SealerContainerImage } from './extension.js';
+import { containerImageList, imageExtension, inspectLabels, isSealerImageType, SEALER_ANNOTATION, sealerPlatform as sealerPlatformOf, withExtensionOrder, type ImageExtension, type SealerContainerImage } from './extension.js';
 import type { ImageStore } from '../store/store.js';
 
 export type InspectFormat = 'json' | 'sealer' | 'sealer-v0.8';
@@ -136,8 +136,7 @@ export function sealerImageSpec(name: string, image: PlatformImage): SealerImage
   delete annotations[SEALER_ANNOTATION.containerImages];
   const { [CLUSTER_IMAGE_KEY]: _own, ...config } = image.config;
   const { Labels: _labels, ...containerConfig } = config.config ?? {};
-  const platform = sealerPlatformOf(image.platform);
-  const containerImages = cluster.containerImages.length > 0 ? cluster.containerImages : (spec.images ?? []).map((item) => ({ image: item.name ?? item.reference, ...(item.appName ? { appName: item.appName } : {}), platform }));
+  const containerImages = cluster.containerImages.length > 0 ? cluster.containerImages : containerImageList(spec.images ?? [], sealerPlatformOf(image.platform));
   return {
     id: digestHex(image.manifest.config.digest),
     name,
