@@ -278,6 +278,11 @@ function mentions(instruction: Instruction, name: string): boolean {
 export const KUBE_VERSION_LABEL = 'app.alpha.sealer.io/supported-kube-version';
 export const CNI_LABEL_PREFIX = 'cluster.alpha.sealer.io/kube-cni-';
 export const CSI_LABEL_PREFIX = 'cluster.alpha.sealer.io/kube-csi-';
+/** The labels `sealer run` reads to choose the runtimes it installs, and the values it knows (pkg/cluster-runtime/installer.go). */
+const SEALER_RUNTIME_LABELS: Record<string, readonly string[]> = {
+  'cluster.alpha.sealer.io/container-runtime-type': ['docker', 'containerd'],
+  'cluster.alpha.sealer.io/cluster-runtime-type': ['kubernetes', 'k0s'],
+};
 
 /**
  * App ops whose type sealer cannot detect, with the name word to report at and why. Kept beside
@@ -627,6 +632,14 @@ class Planner {
     if (!global) this.push({ kind: 'arg', args, line: 0 }, instruction);
   }
 
+  /** sealer installs only the container and cluster runtimes it knows (KF3018). */
+  private checkRuntimeLabel(name: string, value: string, range: Range): void {
+    const known = SEALER_RUNTIME_LABELS[name];
+    if (known && !known.includes(value)) {
+      this.report('KF3018', range, `sealer v0.11 cannot install ${name.slice(name.indexOf('/') + 1)} "${value}": it installs ${known.map((v) => `"${v}"`).join(' or ')}`);
+    }
+  }
+
   private pairs(pairs: readonly NameValue[]): Record<string, string> {
     const out: Record<string, string> = {};
     for (const pair of pairs) out[unquote(pair.name.text)] = pair.value ? this.expand(pair.value) : '';
@@ -649,6 +662,7 @@ class Planner {
       this.push({ kind: 'env', env, line }, instruction);
     } else if (isInstruction(instruction, 'LABEL')) {
       const labels = this.pairs(instruction.pairs);
+      for (const pair of instruction.pairs) this.checkRuntimeLabel(unquote(pair.name.text), labels[unquote(pair.name.text)] ?? '', pair.value?.range ?? pair.name.range);
       this.push({ kind: 'label', labels, line }, instruction);
     } else if (isInstruction(instruction, 'RUN')) {
       this.run(instruction);

@@ -131,6 +131,14 @@ describe('sealer v0.11: labels', () => {
     assert.equal((await plan('FROM scratch\nCSI openebs local://nginx.yaml')).config.labels['cluster.alpha.sealer.io/kube-csi-openebs'], 'true');
   });
 
+  it('runtime labels sealer cannot install are reported (KF3018), after ARG expansion', async () => {
+    await expectCompileDiagnostics('FROM scratch\nARG CRI=cri-o\nLABEL cluster.alpha.sealer.io/container-runtime-type=${CRI} cluster.alpha.sealer.io/cluster-runtime-type=k3s', [
+      { code: 'KF3018', line: 3, column: 54, message: 'cannot install container-runtime-type "cri-o": it installs "docker" or "containerd"' },
+      { code: 'KF3018', line: 3, column: 106, message: 'cannot install cluster-runtime-type "k3s": it installs "kubernetes" or "k0s"' },
+    ]);
+    await expectCompileDiagnostics('FROM scratch\nLABEL cluster.alpha.sealer.io/container-runtime-type=containerd "cluster.alpha.sealer.io/cluster-runtime-type"=k0s', []);
+  });
+
   it('APP adds no label', async () => {
     assert.deepEqual((await plan('FROM scratch\nAPP web local://nginx.yaml')).config.labels, {});
   });

@@ -358,6 +358,15 @@ export const CATALOGUE = {
       'and no earlier instruction made it); with another base, it depends on the base image having that directory. The fix adds the `/`.',
     example: 'FROM scratch\nCOPY app.yaml manifests',
   },
+  KF3018: {
+    severity: 'warning',
+    title: 'A runtime sealer cannot install',
+    description:
+      '`sealer run` and `sealer apply` read two labels of a cluster image to choose what they install: `cluster.alpha.sealer.io/container-runtime-type` ' +
+      '(`docker`, the default, or `containerd`) and `cluster.alpha.sealer.io/cluster-runtime-type` (`kubernetes`, the default, or `k0s`). ' +
+      'sealer v0.11 stops with "not support container runtime" or "not support cluster runtime" for any other value (k3s too, which it names but does not install).',
+    example: 'FROM scratch\nLABEL cluster.alpha.sealer.io/container-runtime-type=cri-o',
+  },
 } satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;
