@@ -24,7 +24,7 @@ import {
 import { build, writeTree } from './build-helpers.js';
 import { tempDir, tempStore } from './fixtures.js';
 import { putImage, putTag, selfSignedCertificate, startRegistry, type RunningRegistry } from './registry-helpers.js';
-import { describeWithSealer, startSealer, type SealerSession } from './sealer-helpers.js';
+import { describeWithSealer, SealerError, startSealer, type SealerSession } from './sealer-helpers.js';
 
 const HOST = 'linux/amd64';
 const BOTH = ['linux/amd64', 'linux/arm64'];
@@ -95,6 +95,25 @@ describeWithSealer('interoperability with the real sealer v0.11', function (bin)
     assert.deepEqual(spec.imageExtension.env, { REGION: 'north' });
     assert.equal(spec.imageExtension.buildClient.sealerVersion, 'kubefilec-0.1.0');
     assert.deepEqual(spec.containerImageList, [{ image: containerImage, appName: 'app1', platform: { architecture: 'amd64', os: 'linux' } }]);
+  });
+
+  it('sealer run takes our images: a kube-installer goes on to install the hosts, an app-installer to the running cluster', async () => {
+    // Nothing can be installed here: the point is how far sealer gets. Before our images carried
+    // sealer.image.extension, it refused them at once ("failed to get sealer image extension").
+    const ctx = await context('kube', { 'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n' });
+    await build(store, ctx, 'FROM scratch\nAPP app1 local://app.yaml\nLAUNCH ["app1"]\n', 'kube:v1', [HOST]);
+    const archive = join(dir, 'kube.tar');
+    await saveArchive(store, ['kube:v1'], archive);
+    await sealer.run(['load', '-i', archive]);
+    const refused = (pattern: RegExp) => (error: SealerError) => {
+      assert.doesNotMatch(error.stderr, /extension/);
+      assert.match(error.stderr, pattern);
+      return true;
+    };
+    // The cluster installer reads the image and starts on its first host, where no ssh server answers.
+    await assert.rejects(sealer.run(['run', 'kube:v1', '-m', '127.0.0.1', '-p', 'not-a-password']), refused(/\[ssh\]\[127\.0\.0\.1\]/));
+    // The application installer reads the image and looks for the cluster it installs into.
+    await assert.rejects(sealer.run(['run', 'appone:v1']), refused(/\.sealer\/Clusterfile: no such file/));
   });
 
   it('sealer pulls our pushed multi-platform image for each platform', async () => {
