@@ -58,6 +58,8 @@ export interface FixturePlatform {
   /** One layer per record. */
   layers: Record<string, string>[];
   cmds?: string[];
+  /** On the platform's manifest. */
+  annotations?: Record<string, string>;
 }
 
 /** Stores a multi-platform image made by hand and names it `name`. */
@@ -79,7 +81,7 @@ export async function makeImage(store: ImageStore, name: string, platforms: Fixt
       [CLUSTER_IMAGE_KEY]: { cmds, parentCmds: 0, args: {}, layers: spec.layers.map((files) => ({ type: 'COPY', value: Object.keys(files).join(' ') })) },
     };
     const configDescriptor = await store.putJson(config, MEDIA_TYPE.config);
-    const manifest: OciManifest = { schemaVersion: 2, mediaType: MEDIA_TYPE.manifest, config: configDescriptor, layers };
+    const manifest: OciManifest = { schemaVersion: 2, mediaType: MEDIA_TYPE.manifest, config: configDescriptor, layers, ...(spec.annotations ? { annotations: spec.annotations } : {}) };
     entries.push({ ...(await store.putJson(manifest, MEDIA_TYPE.manifest)), platform });
   }
   const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: entries };

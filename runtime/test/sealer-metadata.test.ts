@@ -20,7 +20,7 @@ import {
   type SealerView,
 } from '../src/index.js';
 import { build, writeTree } from './build-helpers.js';
-import { useTempStore } from './fixtures.js';
+import { makeImage, useTempStore } from './fixtures.js';
 
 const SINGLE_SAVE = new URL('../../test/fixtures/sealer/single-platform-save.tar', import.meta.url).pathname;
 
@@ -111,7 +111,10 @@ describe('sealer metadata', function () {
     );
   });
 
-  it('a broken extension annotation is one clear error naming the image', async () => {
+  it('a broken extension annotation is one clear error naming the image; images still lists the image, without a type', async () => {
+    await makeImage(temp.store, 'odd:v1', [{ platform: 'linux/amd64', layers: [{ a: 'a' }], annotations: { [SEALER_ANNOTATION.extension]: '{"launch":' } }]);
+    assert.deepEqual((await listImageSummaries(temp.store)).map((s) => [s.name, s.type, s.error]), [['odd:v1', undefined, undefined]]);
+    await assert.rejects(inspectImage(temp.store, 'odd:v1', { format: 'sealer' }), /^RuntimeError: image odd:v1: annotation sealer.image.extension is not JSON/);
     assert.throws(() => readImageExtension({ [SEALER_ANNOTATION.extension]: '{"launch":' }, 'bad:v1'), /^RuntimeError: image bad:v1: annotation sealer.image.extension is not JSON/);
     assert.throws(() => readImageExtension({ [SEALER_ANNOTATION.extension]: '[]' }, 'bad:v1'), /is not a JSON object/);
     assert.throws(() => readContainerImages({ [SEALER_ANNOTATION.containerImages]: 'x'.repeat(5 * 1024 * 1024) }, 'big:v1'), /larger than/);

@@ -46,11 +46,11 @@ describe('the extension in code-server (end to end)', function () {
     // The example's applications run Docker Hub images, which the build carries in registry/: offline,
     // the store provides them (stand-ins for both platforms), as a registry would.
     const { makeImage } = (await import(pathToFileURL(join(REPO, 'runtime/dist/test/fixtures.js')).href)) as {
-      makeImage: (store: ImageStore, name: string, platforms: { platform: string; layers: string[] }[]) => Promise<unknown>;
+      makeImage: (store: ImageStore, name: string, platforms: { platform: string; layers: Record<string, string>[] }[]) => Promise<unknown>;
     };
     const seeded = await ImageStore.open(store);
     for (const name of ['docker.io/library/nginx:1.25', 'docker.io/library/busybox:1.36']) {
-      await makeImage(seeded, name, ['linux/amd64', 'linux/arm64'].map((platform) => ({ platform, layers: [`${name} for ${platform}`] })));
+      await makeImage(seeded, name, ['linux/amd64', 'linux/arm64'].map((platform) => ({ platform, layers: [{ 'stand-in': `${name} for ${platform}\n` }] })));
     }
     const vsix = join(home, 'kubefile.vsix');
     await packageVsix(vsix);

@@ -49,7 +49,7 @@ export async function summarize(store: ImageStore, image: StoredImage): Promise<
   try {
     const images = await platformImages(store, image.descriptor);
     platforms = images.map((p) => p.key);
-    type = images[0] ? clusterImage(images[0], image.name).spec.type : undefined;
+    type = images[0] ? sealerType(images[0], image.name) : undefined;
   } catch (caught) {
     if (!(caught instanceof RuntimeError)) throw caught;
     error = caught.message;
@@ -66,6 +66,15 @@ export async function summarize(store: ImageStore, image: StoredImage): Promise<
     digest: image.descriptor.digest,
     ...(error !== undefined ? { error } : {}),
   };
+}
+
+/** The image type its sealer metadata gives; an unreadable annotation leaves the image usable, without a type. */
+function sealerType(image: PlatformImage, name: string): string | undefined {
+  try {
+    return clusterImage(image, name).spec.type;
+  } catch {
+    return undefined;
+  }
 }
 
 export function sumSizes(blobs: ReadonlyMap<Digest, number>): number {
