@@ -77,12 +77,14 @@ export function registerTransferCommands(program: Command, io: CommandIO): void 
     .addHelpText('after', '\nSaved like Docker: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json.\nExample: echo "$PASSWORD" | kubefilec login registry.example.com -u ann --password-stdin')
     .action(async (registry: string, options: { username: string; password?: string; passwordStdin?: boolean; tlsVerify: boolean }) => {
       if (options.password !== undefined && options.passwordStdin) throw new UsageError('give --password or --password-stdin, not both');
+      if (options.password !== undefined) io.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
       const password = options.passwordStdin ? (await readAll(io.stdin)).replace(/\r?\n$/, '') : options.password;
       if (password === undefined || password === '') throw new UsageError('a password is needed: --password-stdin (or -p PASSWORD)');
       const ref = parseRemoteReference(`${registry}/login-check`);
       const credentials = { username: options.username, password };
       await new RegistryClient(ref.registry, ref.host, { credentials, ...(options.tlsVerify ? {} : { tlsVerify: false }) }).ping();
-      await saveCredentials(ref.registry, credentials);
+      const saved = await saveCredentials(ref.registry, credentials, process.env, { private: true });
+      if (saved.tightenedFrom !== undefined) io.err(`${saved.path} was mode ${saved.tightenedFrom.toString(8).padStart(4, '0')}: made it 0600, as it holds passwords\n`);
       io.err(`Login succeeded: ${options.username} at ${ref.registry}\n`);
     });
 

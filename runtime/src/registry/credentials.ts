@@ -49,12 +49,28 @@ export async function readCredentials(registry: string, env: NodeJS.ProcessEnv =
   return undefined;
 }
 
-/** Saves them (creating the file and its directory, mode 0600 file / 0700 dir when created), keeping every other key of the file as it was. */
+export interface SaveCredentialsOptions {
+  /** Make the file 0600 even when it exists with another mode (`login` does: it holds passwords). */
+  private?: boolean;
+}
+
+export interface SavedCredentials {
+  /** The file written. */
+  path: string;
+  /** The mode the existing file had when `private` changed it to 0600. */
+  tightenedFrom?: number;
+}
+
+/**
+ * Saves them (creating the file and its directory, mode 0600 file / 0700 dir when created), keeping
+ * every other key of the file as it was; an existing file keeps its mode unless `private`.
+ */
 export async function saveCredentials(
   registry: string,
   credentials: RegistryCredentials,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<void> {
+  options: SaveCredentialsOptions = {},
+): Promise<SavedCredentials> {
   const host = registryHost(registry);
   if (credentials.username.includes(':')) {
     // `auth` is "user:password" split at the first colon, so such a name could not be read back.
@@ -67,7 +83,8 @@ export async function saveCredentials(
   for (const key of Object.keys(auths)) if (keyHost(key) === host) delete auths[key];
   auths[keyFor(host)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64') };
   file.auths = auths;
-  await writeAtomically(path, file);
+  const previous = await writeAtomically(path, file, options.private ? 0o600 : undefined);
+  return previous !== undefined && options.private && previous !== 0o600 ? { path, tightenedFrom: previous } : { path };
 }
 
 /** Removes the entry; returns whether there was one. */
@@ -182,17 +199,20 @@ async function writablePath(path: string): Promise<string> {
   }
 }
 
-/** Replaces `path` by temp file, fsync and rename, so a crash never leaves a half-written file; an existing file keeps its mode. */
-async function writeAtomically(path: string, content: JsonObject): Promise<void> {
+/**
+ * Replaces `path` by temp file, fsync and rename, so a crash never leaves a half-written file; an
+ * existing file keeps its mode unless `forceMode` is given. Returns the mode the file had, if any.
+ */
+async function writeAtomically(path: string, content: JsonObject, forceMode?: number): Promise<number | undefined> {
   const dir = dirname(path);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new RuntimeError('IO', `cannot create ${dir}: ${errnoCode(error) ?? String(error)}`);
   }
-  let mode = 0o600;
+  let previous: number | undefined;
   try {
-    mode = (await stat(path)).mode & 0o7777;
+    previous = (await stat(path)).mode & 0o7777;
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw new RuntimeError('IO', `cannot read ${path}: ${errnoCode(error) ?? String(error)}`);
   }
@@ -205,8 +225,10 @@ async function writeAtomically(path: string, content: JsonObject): Promise<void>
     } finally {
       await handle.close();
     }
+    const mode = forceMode ?? previous ?? 0o600;
     if (mode !== 0o600) await chmod(temp, mode);
     await rename(temp, path);
+    return previous;
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw new RuntimeError('IO', `cannot write ${path}: ${errnoCode(error) ?? String(error)}`);
