@@ -6,6 +6,7 @@ import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { compile, parsePlatform } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
+import { mountsUnder } from './fixtures.js';
 import { buildImage, platformImages, type BuildEvent, type BuildOptions, type BuildResult, type ImageStore, type OciIndex, type OciManifest } from '../src/index.js';
 
 /** Writes `files` (path → content; a value `{ link }` makes a symlink) under `dir`. */
@@ -82,4 +83,16 @@ export async function verifyStore(store: ImageStore): Promise<number> {
 
 export async function tmpFiles(store: ImageStore): Promise<string[]> {
   return readdir(store.dir('tmp'));
+}
+
+/**
+ * The store checker, for after crash, race and fault tests: every blob reachable from index.json
+ * whole (digest and size), nothing left in its tmp, nothing mounted under its root. Returns the
+ * number of blobs checked.
+ */
+export async function checkStore(store: ImageStore): Promise<number> {
+  const blobs = await verifyStore(store);
+  assert.deepEqual(await tmpFiles(store), [], 'nothing is left in the store\'s tmp');
+  assert.deepEqual(await mountsUnder(store.root), [], 'nothing is mounted under the store');
+  return blobs;
 }

@@ -1,5 +1,5 @@
 /** Test fixtures: throw-away stores and small hand-made images (no build needed). */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Header } from 'tar';
@@ -120,4 +120,15 @@ export function useTempStore(prefix = 'kubefile-test-'): TempStore {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
   return current as TempStore;
+}
+
+/** Mount points at or under `dir`, deepest first (from /proc/self/mountinfo, with its octal escapes decoded). */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const points = info
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' ')[4].replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))))
+    .filter((point) => point === dir || point.startsWith(dir.endsWith('/') ? dir : `${dir}/`));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
 }

@@ -7,7 +7,7 @@ import { chmod, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { buildImage, ImageStore, platformImages, type RuntimeError } from '../src/index.js';
 import { build, layerFiles, plansOf, tmpFiles, writeTree } from './build-helpers.js';
-import { useTempStore } from './fixtures.js';
+import { mountsUnder, useTempStore } from './fixtures.js';
 import { execFileSync } from 'node:child_process';
 
 async function runLayers(store: ImageStore, name: string, platform: string): Promise<string[][]> {
@@ -15,11 +15,6 @@ async function runLayers(store: ImageStore, name: string, platform: string): Pro
   const found = (await platformImages(store, image.descriptor)).find((p) => p.key === platform);
   assert.ok(found);
   return found.manifest.layers.map((layer) => layerFiles(store, layer.digest));
-}
-
-async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info.split('\n').map((line) => line.split(' ')[4]).filter((point) => point?.startsWith(dir));
 }
 
 function fileIn(store: ImageStore, layer: string, path: string): string {

@@ -31,6 +31,9 @@ import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, unlink, writeFile } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { mountsUnder } from './fixtures.js';
+
+export { mountsUnder };
 
 const execFileAsync = promisify(execFile);
 
@@ -157,17 +160,6 @@ async function acquireLock(timeoutMs: number): Promise<void> {
 async function releaseLock(): Promise<void> {
   const content = await readFile(SEALER_LOCK, 'utf8').catch(() => undefined);
   if (content?.trim() === String(process.pid)) await unlink(SEALER_LOCK).catch(() => undefined);
-}
-
-/** Mount points at or under `dir`, deepest first (from /proc/self/mountinfo, with its octal escapes decoded). */
-export async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  const points = info
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(' ')[4].replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))))
-    .filter((point) => point === dir || point.startsWith(dir.endsWith('/') ? dir : `${dir}/`));
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
 }
 
 async function unmountAll(dir: string): Promise<void> {

@@ -27,6 +27,11 @@ export interface LayerEntry {
   size: number;
   /** Symlinks: the link text, verbatim. */
   linkTarget?: string;
+  /**
+   * Files listed in the build context: `source` is their real path, and must still be when the
+   * file is opened (a directory on the way swapped for a symlink would lead outside the context).
+   */
+  listed?: boolean;
   /** Files: the absolute path to read the content from. */
   source?: string;
   /** Files: the content's digest when it is known already (a registry blob), so it is not hashed again. */
@@ -168,6 +173,7 @@ class Collector {
     const entry = this.entryOf(path, 'file', stats);
     entry.size = stats.size;
     entry.source = source;
+    entry.listed = true;
     entry.stat = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };
     return entry;
   }

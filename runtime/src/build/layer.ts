@@ -9,7 +9,7 @@
  * thread hashes and writes their buffers in order: reading, hashing and writing then use every core.
  */
 import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readlinkSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -272,6 +272,10 @@ class TarWriter {
       if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') throw changed();
       throw error;
     }
+    if (entry.listed && !openedAt(fd, source)) {
+      closeSync(fd);
+      throw changed();
+    }
     let hash: Hash | undefined;
     let digest: string | undefined;
     try {
@@ -358,6 +362,20 @@ function writeOctal(block: Buffer, offset: number, width: number, value: number)
   const digits = value.toString(8);
   const text = digits.length === width - 1 ? `${digits}\0` : `${'0'.repeat(width - digits.length - 2)}${digits} \0`;
   block.write(text, offset, width, 'latin1');
+}
+
+/**
+ * Whether `fd` is the file at `path`, no component of which is a symlink: O_NOFOLLOW guards only
+ * the last one, and a directory swapped for a symlink since the context was listed would otherwise
+ * be followed out of it. The kernel's own name for the open file says where it really is.
+ */
+function openedAt(fd: number, path: string): boolean {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`) === path;
+  } catch {
+    // No /proc: O_NOFOLLOW is the guard left.
+    return true;
+  }
 }
 
 // Messages between this thread and the tar workers.
