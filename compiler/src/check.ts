@@ -15,6 +15,7 @@ import {
   type Word,
 } from '@kubefile/grammar';
 import { execFormCommands } from './cmd.js';
+import { isSecretName } from './secrets.js';
 
 export type Check = (file: Kubefile) => Diagnostic[];
 
@@ -229,6 +230,20 @@ export const checkDuplicateArgs: Check = (file) => {
   return out;
 };
 
+/** BuildKit's SecretsUsedInArgOrEnv: an ARG or ENV named like a secret (KF2018). */
+export const checkSecretNames: Check = (file) => {
+  const out: Diagnostic[] = [];
+  for (const instruction of file.instructions) {
+    const names = isInstruction(instruction, 'ARG') ? instruction.declarations : isInstruction(instruction, 'ENV') ? instruction.pairs : [];
+    for (const { name } of names) {
+      if (!isSecretName(name.text)) continue;
+      const where = instruction.keyword === 'ENV' ? 'its value is stored in the image config' : 'RUN sees its value (kubefilec shows it as *** in the image history, the config and the build output)';
+      out.push(createDiagnostic('KF2018', name.range, `${instruction.keyword} ${name.text} looks like it holds a secret: ${where}; pass secrets another way`));
+    }
+  }
+  return out;
+};
+
 export const checkKeywordCase: Check = (file) =>
   file.instructions.flatMap((instruction) => {
     const text = instruction.keywordText;
@@ -241,7 +256,7 @@ export const checkKeywordCase: Check = (file) =>
   });
 
 /** The structural checks, in the order their diagnostics are usually read. */
-export const STRUCTURE_CHECKS: readonly Check[] = [checkFrom, checkLaunch, checkApplications, checkDeprecated, checkDuplicateArgs, checkSealerDifferences, checkKeywordCase];
+export const STRUCTURE_CHECKS: readonly Check[] = [checkFrom, checkLaunch, checkApplications, checkDeprecated, checkDuplicateArgs, checkSecretNames, checkSealerDifferences, checkKeywordCase];
 
 /** Runs the checks over a parsed Kubefile. */
 export function check(file: Kubefile, checks: readonly Check[] = STRUCTURE_CHECKS): Diagnostic[] {

@@ -34,6 +34,7 @@ import { check } from './check.js';
 import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
+import { isSecretName, REDACTED } from './secrets.js';
 import { digestOps, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
 import { environmentOf, VariableScope, type Assignment, type ScopeState } from './scope.js';
@@ -372,6 +373,8 @@ function configOf(ops: readonly OpDraft[], clusterfile: string | undefined): Ima
         break;
     }
   }
+  const secretArgs = Object.keys(config.args).filter(isSecretName).sort();
+  if (secretArgs.length > 0) config.secretArgs = secretArgs;
   if (clusterfile !== undefined) config.clusterfile = clusterfile;
   config.apps = [...apps.values()];
   if (baseApps.size > 0) config.baseApps = [...baseApps.values()];
@@ -589,6 +592,10 @@ class Planner {
     for (const problem of problems) {
       if (problem.kind === 'error') {
         this.report('KF3003', problem.range, problem.message);
+        continue;
+      }
+      if (problem.kind === 'limit') {
+        this.report('KF3019', problem.range, problem.message);
         continue;
       }
       const name = problem.name ?? '';
@@ -940,11 +947,15 @@ class Planner {
     return architecture ? { architecture, programs: programs.sort() } : undefined;
   }
 
-  /** RUN/CMD text with `$V`/`${V}` of known variables replaced: what the shell will most likely run. */
+  /**
+   * RUN/CMD text with `$V`/`${V}` of known variables replaced: what the shell will most likely run.
+   * Variables named like secrets (KF2018) show as `***`: the preview is the build output and history.
+   */
   private preview(text: string): string {
     return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, braced: string | undefined, bare: string | undefined) => {
-      const value = this.scope.lookup(braced ?? bare ?? '');
-      return value ?? whole;
+      const name = braced ?? bare ?? '';
+      const value = this.scope.lookup(name);
+      return value === undefined ? whole : isSecretName(name) ? REDACTED : value;
     });
   }
 }

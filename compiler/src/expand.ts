@@ -20,12 +20,20 @@ import type { AstVariable, AstWordPart, EscapeChar, Range, Word } from '@kubefil
 /** The value of a variable; undefined when it is unset. */
 export type VariableLookup = (name: string) => string | undefined;
 
+/**
+ * The longest value a word expands to (1 MiB of UTF-16 code units): past it the expansion stops,
+ * the value is cut there and a 'limit' problem is reported. `ARG B=$A$A` doubling ARGs would
+ * otherwise reach gigabytes in thirty lines.
+ */
+export const MAX_EXPANDED_LENGTH = 1024 * 1024;
+
 export interface ExpansionProblem {
-  kind: 'undefined' | 'error';
+  kind: 'undefined' | 'error' | 'limit';
   /**
    * 'undefined': `V` is referenced plainly ($V, ${V}, ${V#p}, ${V/p/r} ...) and unset. Not reported for
    * ${V:-w} ${V-w} ${V:+w} ${V+w} (the author handled unset), nor for ${V?m}/${V:?m} (those give
    * 'error'). 'error': a ${V?msg}/${V:?msg} failure, with BuildKit's message text, or a bad pattern.
+   * 'limit': the value grew past MAX_EXPANDED_LENGTH at this reference (reported once per word).
    */
   message: string;
   name?: string;
@@ -65,6 +73,8 @@ function removeEscapes(text: string, escape: EscapeChar): string {
 
 class Expander {
   readonly problems: ExpansionProblem[] = [];
+  /** Set once the value passed MAX_EXPANDED_LENGTH: nothing more is expanded. */
+  private overflowed = false;
 
   constructor(
     private readonly lookup: VariableLookup,
@@ -74,8 +84,27 @@ class Expander {
   /** Quotes and escapes removed: the value BuildKit gives a word or a `-`/`+`/`?` operand. */
   cooked(parts: readonly AstWordPart[]): string {
     let out = '';
-    for (const part of parts) out += part.kind === 'literal' ? part.value : this.variable(part);
+    for (const part of parts) {
+      if (this.overflowed) break;
+      // Only references are bounded: literal text is as long as the Kubefile has it.
+      out = part.kind === 'literal' ? out + part.value : this.bounded(out + this.variable(part), part);
+    }
     return out;
+  }
+
+  /** `text`, cut to MAX_EXPANDED_LENGTH with a 'limit' problem at `part` when longer. */
+  private bounded(text: string, part: AstVariable): string {
+    if (text.length <= MAX_EXPANDED_LENGTH) return text;
+    if (!this.overflowed) {
+      this.overflowed = true;
+      this.problems.push({
+        kind: 'limit',
+        message: `The expanded value is longer than ${MAX_EXPANDED_LENGTH} characters (1 MiB): it is cut there`,
+        name: part.name,
+        range: part.range,
+      });
+    }
+    return text.slice(0, MAX_EXPANDED_LENGTH);
   }
 
   /**
@@ -87,8 +116,9 @@ class Expander {
     let out = '';
     let inDouble = false;
     for (const part of parts) {
+      if (this.overflowed) break;
       if (part.kind === 'variable') {
-        out += this.variable(part);
+        out = this.bounded(out + this.variable(part), part);
         continue;
       }
       const text = part.text;
@@ -279,6 +309,8 @@ function replaceAll(re: RegExp, value: string, template: string): string {
   let lastMatchEnd = 0;
   let searchPos = 0;
   while (searchPos <= value.length) {
+    // Past the limit the caller cuts the value anyway (`${A//?/$A}` squares A's length).
+    if (out.length > MAX_EXPANDED_LENGTH) return out;
     re.lastIndex = searchPos;
     const m = re.exec(value);
     if (!m) break;

@@ -38,12 +38,14 @@ export {
   checkKeywordCase,
   checkLaunch,
   checkSealerDifferences,
+  checkSecretNames,
   type Check,
 } from './check.js';
 
 export { compile, compileParsed, CompileMemo, type CompileOptions, type CompileResult } from './compile.js';
 export { memoryContext, type BuildContext, type ByteRange, type ContextEntry, type ContextEntryType, type MemoryEntry } from './context.js';
-export { expandParts, expandWord, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';
+export { expandParts, expandWord, MAX_EXPANDED_LENGTH, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';
+export { isSecretName, REDACTED } from './secrets.js';
 export {
   canonicalJson,
   digestOps,

@@ -154,6 +154,11 @@ export interface ImageConfig {
   env: Record<string, string>;
   labels: Record<string, string>;
   args: Record<string, string>;
+  /**
+   * The names in `args` that look like secrets (KF2018, BuildKit's SecretsUsedInArgOrEnv rule), sorted; absent when none.
+   * Builders show their values as `***` in the image history, the stored `args` and the build output.
+   */
+  secretArgs?: string[];
   /** The default Clusterfile (`COPY Clusterfile etc`), stored as the `sea.aliyun.com/ClusterFile` annotation. */
   clusterfile?: string;
   apps: Application[];

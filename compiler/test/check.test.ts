@@ -413,6 +413,7 @@ describe('every structural code', () => {
     KF2015: k('FROM scratch', 'CMD ["kubectl", "get", "pods"]'),
     KF2016: k('FROM a', 'CMD kubectl get pods'),
     KF2017: k('FROM scratch', 'RUN echo'),
+    KF2018: k('FROM scratch', 'ARG TOKEN'),
   };
 
   it('has an example here for each KF2xxx code of the catalogue', () => {

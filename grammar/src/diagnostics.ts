@@ -141,6 +141,20 @@ export const CATALOGUE = {
     description: 'A heredoc where the instruction cannot take one, such as the destination of COPY.',
     example: 'COPY a.txt <<EOF',
   },
+  KF1017: {
+    severity: 'error',
+    title: 'NUL character',
+    description:
+      'A NUL character (U+0000) in the Kubefile, wherever it is. A program\'s arguments and environment cannot hold NUL (the command would be cut there) and image config values should not, ' +
+      'so it is reported instead of being dropped in one place and kept in another. One diagnostic per run of control characters, at most 100 for a file.',
+  },
+  KF1018: {
+    severity: 'warning',
+    title: 'Control character',
+    description:
+      'A control character other than tab, newline, vertical tab, form feed and carriage return (U+0001-U+0008, U+000E-U+001F, U+007F) in the Kubefile: usually a copy-paste or encoding accident. ' +
+      'It is kept as written; write it as an escape the command understands (`printf \'\\033\'`) if it is meant. One diagnostic per run, at most 100 for a file.',
+  },
   KF2001: {
     severity: 'error',
     title: 'Empty Kubefile',
@@ -244,6 +258,16 @@ export const CATALOGUE = {
       'kubefilec runs it on the build host with the image root as the working directory and the image\'s `bin/` first on PATH (as sealer did before v0.9), so host programs work. ' +
       '`--isolation chroot` runs it in the image root as `/`, closer to sealer v0.11. Information, not a warning: the image kubefilec builds is the same for sealer; only building the Kubefile with sealer differs. Reported once, at the first RUN.',
     example: 'FROM scratch\nRUN helm version',
+  },
+  KF2018: {
+    severity: 'warning',
+    title: 'Secret in ARG or ENV',
+    description:
+      'An ARG or ENV whose name looks like it holds a secret, by BuildKit\'s SecretsUsedInArgOrEnv rule: a word of the name (between `_` or its ends, any case) is ' +
+      '`apikey`, `auth`, `credential(s)`, `key`, `password`, `pword`, `passwd`, `secret` or `token` (PASSWORD, DB_PASSWD, GITHUB_TOKEN, API_KEY, AWS_SECRET_ACCESS_KEY), and no word is `public` (PUBLIC_KEY is not reported). ' +
+      'ENV values are stored in the image config; ARG values are in the build log and the image history. kubefilec shows the values of such ARGs as `***` in the history, ' +
+      'the config\'s `args` and the build output, but ENV values stay in the image. Pass secrets to RUN another way (a file outside the image, or the build host\'s environment).',
+    example: 'FROM scratch\nARG GITHUB_TOKEN',
   },
   KF3001: {
     severity: 'warning',
@@ -366,6 +390,14 @@ export const CATALOGUE = {
       '(`docker`, the default, or `containerd`) and `cluster.alpha.sealer.io/cluster-runtime-type` (`kubernetes`, the default, or `k0s`). ' +
       'sealer v0.11 stops with "not support container runtime" or "not support cluster runtime" for any other value (k3s too, which it names but does not install).',
     example: 'FROM scratch\nLABEL cluster.alpha.sealer.io/container-runtime-type=cri-o',
+  },
+  KF3019: {
+    severity: 'error',
+    title: 'Expanded value too long',
+    description:
+      'A word whose variables expand to more than 1 MiB (1048576 characters), such as the last of a chain of `ARG B=$A$A` lines that double a value each time. ' +
+      'The expansion stops there and the value is cut at 1 MiB; reported at the reference that crossed the limit. Literal text is not limited.',
+    example: 'FROM scratch\nARG A=x\nARG B=$A$A\n# ... 20 more doublings\nARG V=$U$U',
   },
 } satisfies Record<string, CatalogueEntry>;
 

@@ -105,6 +105,8 @@ export function closestMatch<T extends string>(word: string, candidates: Iterabl
   let best: T | undefined;
   let bestDistance = maxDistance + 1;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: a word of megabytes is never compared.
+    if (Math.abs(candidate.length - word.length) > maxDistance) continue;
     const d = editDistance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;

@@ -45,7 +45,7 @@ export function parse(text: string): ParseResult {
   const scan = scanDirectives(text);
   const piece = parsePiece(text, 0, scan, lines);
   const ast = piece.ast;
-  const diagnostics = sortDiagnostics(piece.directiveDiagnostics.concat(piece.diagnostics, piece.faults));
+  const diagnostics = sortDiagnostics(piece.directiveDiagnostics.concat(piece.diagnostics, piece.faults, controlCharacters(text, lines)));
   const result: ParseResult = { ast, diagnostics, lines };
   // Lexer and parser errors would be internal faults: such a result is not worth reusing.
   if (piece.faults.length === 0) reusable.set(result, { text, scan, cuts: piece.cuts, anchors: piece.anchors, itemDiagnostics: piece.diagnostics });
@@ -153,7 +153,7 @@ function splice(previous: ParseResult, old: Reusable, text: string, lines: LineM
 
   const directives = directiveNodes(scan, lines);
   const ast: Kubefile = { type: 'Kubefile', range: lines.range(0, text.length), escapeChar: scan.escape, directives: directives.directives, comments, instructions };
-  const result: ParseResult = { ast, diagnostics: sortDiagnostics(directives.diagnostics.concat(itemDiagnostics)), lines };
+  const result: ParseResult = { ast, diagnostics: sortDiagnostics(directives.diagnostics.concat(itemDiagnostics, controlCharacters(text, lines))), lines };
   reusable.set(result, { text, scan, cuts, anchors, itemDiagnostics });
   return result;
 }
@@ -213,6 +213,29 @@ function cutsOf(tokens: readonly IToken[], length: number, shift: number): numbe
     cuts.push(shift + after);
   }
   return cuts;
+}
+
+/** C0 control characters other than tab, newline, vertical tab, form feed and carriage return, and DEL. */
+const CONTROL = /[\0-\x08\x0e-\x1f\x7f]+/g;
+
+/** How many runs of control characters are reported, at most (a binary file would give millions). */
+export const MAX_CONTROL_DIAGNOSTICS = 100;
+
+/**
+ * NUL (KF1017) and the other control characters (KF1018), wherever they are: one diagnostic per run.
+ * Found over the whole text, for a parse and a reparse alike (a search for them is fast).
+ */
+function controlCharacters(text: string, lines: LineMap): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  CONTROL.lastIndex = 0;
+  for (let m = CONTROL.exec(text); m && found.length < MAX_CONTROL_DIAGNOSTICS; m = CONTROL.exec(text)) {
+    const run = m[0];
+    const range = lines.range(m.index, m.index + run.length);
+    const names = [...new Set(run)].map((c) => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`).join(', ');
+    if (run.includes('\0')) found.push(createDiagnostic('KF1017', range, `NUL character${run.length > 1 ? 's' : ''} (${names}) in the Kubefile: programs and the image config cannot carry NUL; remove ${run.length > 1 ? 'them' : 'it'}`));
+    else found.push(createDiagnostic('KF1018', range, `Control character${run.length > 1 ? 's' : ''} (${names}) in the Kubefile; write ${run.length > 1 ? 'them' : 'it'} as an escape (printf '\\033') if meant`));
+  }
+  return found;
 }
 
 function sameScan(a: DirectiveScan, b: DirectiveScan): boolean {

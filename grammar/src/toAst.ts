@@ -259,7 +259,8 @@ class AstBuilder extends cstVisitorBase {
       node.args = splitWhitespace(split.args).map((w) => b.word(w, 'none'));
       this.reportUnknown(split, b);
     }
-    this.diagnostics.push(...b.diagnostics);
+    // One at a time: a continuation over a million blank lines has a million of them.
+    for (const d of b.diagnostics) this.diagnostics.push(d);
     this.instructions.push(node);
   }
 

@@ -45,7 +45,33 @@ export const LeadingWhitespace = createToken({
   pattern: new RegExp(`[ \\t\\v\\f\\r${UNICODE_BLANKS}]+`),
   group: Lexer.SKIPPED,
 });
-export const Comment = createToken({ name: 'Comment', pattern: /#(?:[^\r\n]|\r(?!\n))*/ });
+/**
+ * `#` up to the end of the line (a `\r` only when not before `\n`). Token patterns are loops, not
+ * regular expressions with repeated groups: V8 backtracks such a group once per iteration and a long
+ * line (megabytes) overflows its stack.
+ */
+export const Comment = createToken({
+  name: 'Comment',
+  pattern: { exec: (text: string, offset: number) => (text.charCodeAt(offset) === 35 ? match(text, offset, lineTextEnd(text, offset + 1)) : null) },
+  start_chars_hint: ['#'],
+});
+
+/** The end of a line's text from `i`: the next `\n`, or the `\r` before it. */
+function lineTextEnd(text: string, i: number): number {
+  const nl = text.indexOf('\n', i);
+  const end = nl === -1 ? text.length : nl;
+  return end > i && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+}
+
+function match(text: string, start: number, end: number): CustomPatternMatcherReturn | null {
+  return end > start ? ([text.slice(start, end)] as CustomPatternMatcherReturn) : null;
+}
+
+const BLANK_CODES = new Set([0x20, 0x09, 0x0b, 0x0c, 0x0d, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000]);
+
+function isUnicodeBlank(code: number): boolean {
+  return BLANK_CODES.has(code) || (code >= 0x2000 && code <= 0x200a);
+}
 export const ByteOrderMark = createToken({
   name: 'ByteOrderMark',
   pattern: (text: string, offset: number) => (offset === 0 && text.charCodeAt(0) === 0xfeff ? ['\ufeff'] : null),
@@ -69,11 +95,12 @@ export const HeredocBody = createToken({
   line_breaks: true,
 });
 
-// End of input; Chevrotain rejects `$` in token patterns.
-const END = '(?![\\s\\S])';
-
-function escapeSource(escape: EscapeChar): string {
-  return escape === '\\' ? '\\\\' : '`';
+/** Whether an escape at `i` starts a continuation: `[ \t]*\r*` then a newline or the end. */
+function endsLine(text: string, i: number): boolean {
+  let j = i + 1;
+  while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+  while (text.charCodeAt(j) === 13) j++;
+  return j >= text.length || text.charCodeAt(j) === 10;
 }
 
 /**
@@ -81,20 +108,59 @@ function escapeSource(escape: EscapeChar): string {
  * Carriage returns before the newline (or the end of the file) do not count: BuildKit trims them.
  * BuildKit also requires the escape not to follow another escape (`([^\\])\\[ \t]*$|^\\[ \t]*$`):
  * instruction names and argument text take runs of escapes whole, so this is never tried after one.
+ * A loop (one iteration per dropped line), like `Comment`.
  */
-export function continuationPattern(escape: EscapeChar): RegExp {
-  const e = escapeSource(escape);
-  return new RegExp(`${e}[ \\t]*\\r*(?:\\n|${END})(?:[ \\t\\v\\f\\r${UNICODE_BLANKS}]*(?:#[^\\n]*)?(?:\\n|${END}))*`);
+function continuationMatcher(escape: EscapeChar) {
+  const e = escape.charCodeAt(0);
+  return (text: string, offset: number): CustomPatternMatcherReturn | null => {
+    if (text.charCodeAt(offset) !== e || !endsLine(text, offset)) return null;
+    let i = text.indexOf('\n', offset);
+    i = i === -1 ? text.length : i + 1;
+    while (i < text.length) {
+      let j = i;
+      while (j < text.length && isUnicodeBlank(text.charCodeAt(j))) j++;
+      if (text.charCodeAt(j) === 35) {
+        const nl = text.indexOf('\n', j);
+        j = nl === -1 ? text.length : nl;
+      }
+      if (j >= text.length) {
+        i = j;
+        break;
+      }
+      if (text.charCodeAt(j) !== 10) break;
+      i = j + 1;
+    }
+    return match(text, offset, i);
+  };
 }
 
 /**
  * The text of a physical line up to its end or a continuation. A run of two or more escapes is taken
- * whole: its last escape follows an escape, so it never starts a continuation.
+ * whole: its last escape follows an escape, so it never starts a continuation. Without `blanks` it
+ * stops at white space (an instruction name). A loop, like `Comment`.
  */
-function textPattern(escape: EscapeChar, blanks: boolean): RegExp {
-  const e = escapeSource(escape);
-  const plain = blanks ? `[^\\r\\n${e}]|\\r(?!\\n)` : `[^ \\t\\v\\f\\r\\n${e}]`;
-  return new RegExp(`(?:${plain}|${e}{2,}|${e}(?![ \\t]*\\r*(?:\\n|${END})))+`);
+function textMatcher(escape: EscapeChar, blanks: boolean) {
+  const e = escape.charCodeAt(0);
+  return (text: string, offset: number): CustomPatternMatcherReturn | null => {
+    let i = offset;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 10) break;
+      if (c === 13) {
+        if (!blanks || text.charCodeAt(i + 1) === 10) break;
+      } else if (c === e) {
+        let run = 1;
+        while (text.charCodeAt(i + run) === e) run++;
+        if (run === 1 && endsLine(text, i)) break;
+        i += run;
+        continue;
+      } else if (!blanks && (c === 32 || c === 9 || c === 11 || c === 12)) {
+        break;
+      }
+      i++;
+    }
+    return match(text, offset, i);
+  };
 }
 
 interface EscapeTokens {
@@ -107,18 +173,20 @@ function escapeTokens(escape: EscapeChar, suffix: string): EscapeTokens {
   return {
     continuation: createToken({
       name: `Continuation${suffix}`,
-      pattern: continuationPattern(escape),
+      pattern: { exec: continuationMatcher(escape) },
+      start_chars_hint: [escape],
       line_breaks: true,
       group: 'continuation',
       categories: [Continuation],
     }),
     instructionName: createToken({
       name: `InstructionName${suffix}`,
-      pattern: textPattern(escape, false),
+      pattern: { exec: textMatcher(escape, false) },
+      line_breaks: false,
       categories: [InstructionName],
       push_mode: `line${suffix}`,
     }),
-    arguments: createToken({ name: `Arguments${suffix}`, pattern: textPattern(escape, true), categories: [Arguments] }),
+    arguments: createToken({ name: `Arguments${suffix}`, pattern: { exec: textMatcher(escape, true) }, line_breaks: false, categories: [Arguments] }),
   };
 }
 

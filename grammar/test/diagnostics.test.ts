@@ -14,14 +14,16 @@ function fixesOf(d: Diagnostic): string[] {
 describe('diagnostics: catalogue', () => {
   const syntaxCodes = DIAGNOSTIC_CODES.filter((c) => c.startsWith('KF1'));
 
-  it('has the KF1001..KF1016 syntax codes', () => {
+  it('has the KF1001..KF1018 syntax codes', () => {
     assert.deepEqual(
       syntaxCodes,
-      Array.from({ length: 16 }, (_, i) => `KF${1001 + i}`),
+      Array.from({ length: 18 }, (_, i) => `KF${1001 + i}`),
     );
   });
 
-  for (const code of syntaxCodes) {
+  // Their examples would put control characters into docs/diagnostics.md: tested in 'KF1017/KF1018 control characters'.
+  const WITHOUT_EXAMPLE = new Set(['KF1017', 'KF1018']);
+  for (const code of syntaxCodes.filter((c) => !WITHOUT_EXAMPLE.has(c))) {
     const example = CATALOGUE[code as DiagnosticCode] as { example?: string; severity: string };
     it(`${code}: the catalogue example reports ${code} with the catalogue severity`, () => {
       assert.ok(example.example, `${code} has no example`);

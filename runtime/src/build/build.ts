@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { realpath, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { CopyOp, Op, PlatformPlan, RunOp } from '@kubefile/compiler';
+import { REDACTED, type CopyOp, type Op, type PlatformPlan, type RunOp } from '@kubefile/compiler';
 import { ImageCollector, registryLayerEntries } from '../collect/collect.js';
 import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, isCollectedFile, type ChartInfo, type ImageListFile } from '../collect/collect-sources.js';
 import { collectCopyEntries, remoteKeyPart, remoteSources, type LayerEntry } from './copy.js';
@@ -176,7 +176,7 @@ class Builder {
       throwIfAborted(signal);
       const step = i + 1;
       const stepStarted = Date.now();
-      onEvent?.({ type: 'step', platform: plan.platform, step, total, text: describeOp(op), line: op.line });
+      onEvent?.({ type: 'step', platform: plan.platform, step, total, text: describeOp(op, plan.config.secretArgs), line: op.line });
       let cached = true;
       let shared = false;
       let layer: Digest | undefined;
@@ -194,7 +194,7 @@ class Builder {
           cached = made.cached;
           layer = made.layer.descriptor.digest;
         } else {
-          state.history.push({ created: this.created, created_by: describeOp(op), empty_layer: true });
+          state.history.push({ created: this.created, created_by: describeOp(op, plan.config.secretArgs), empty_layer: true });
           state.cacheKey = chainKey(state.cacheKey, op.digest);
           cached = false;
         }
@@ -443,7 +443,8 @@ class Builder {
     const spec: ClusterImageSpec = {
       cmds,
       parentCmds: parentCmds.length,
-      args: { ...baseSpec?.args, ...plan.config.args },
+      // ARGs named like secrets (KF2018) are kept as ***.
+      args: redactArgs({ ...baseSpec?.args, ...plan.config.args }, plan.config.secretArgs),
       layers: state.clusterLayers,
     };
     // The base's applications, changed by this Kubefile's APPCMDS/APPENV; an APP of the same name replaces one.
@@ -578,8 +579,16 @@ function sourceDateEpoch(): Date | undefined {
   return value && /^\d+$/.test(value) ? new Date(Number(value) * 1000) : undefined;
 }
 
-/** How a step is shown: the instruction with its expanded values. */
-export function describeOp(op: Op): string {
+/** `args` with the values of `secret` names replaced by `***`. */
+function redactArgs<V extends string | null>(args: Record<string, V>, secret: readonly string[] = []): Record<string, V | string> {
+  if (secret.length === 0) return args;
+  const out: Record<string, V | string> = {};
+  for (const [name, value] of Object.entries(args)) out[name] = value !== null && secret.includes(name) ? REDACTED : value;
+  return out;
+}
+
+/** How a step is shown: the instruction with its expanded values (the values of `secretArgs` as `***`). */
+export function describeOp(op: Op, secretArgs?: readonly string[]): string {
   switch (op.kind) {
     case 'from':
       return `FROM ${op.image}`;
@@ -596,7 +605,7 @@ export function describeOp(op: Op): string {
     case 'label':
       return `LABEL ${pairs(op.labels)}`;
     case 'arg':
-      return `ARG ${Object.entries(op.args).map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(' ')}`;
+      return `ARG ${Object.entries(redactArgs(op.args, secretArgs)).map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(' ')}`;
     case 'app':
       return `${op.type} ${op.name} ${op.sources.join(' ')}`;
     case 'appcmds':
