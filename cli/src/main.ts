@@ -172,9 +172,27 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
       io.err(location ? `${location.file}:${location.line}:${location.column}: error: ${error.message}\n` : `kubefilec: error: ${error.message}\n`);
       return EXIT_PROBLEMS;
     }
+    const environment = environmentError(error);
+    if (environment !== undefined) {
+      // The machine's doing (a full disk, a read-only or forbidden path): the user's to fix, not a bug.
+      io.err(`kubefilec: error: ${environment}\n`);
+      return EXIT_PROBLEMS;
+    }
     io.err(`kubefilec: internal error: ${error instanceof Error ? (process.env.KUBEFILEC_DEBUG ? error.stack : error.message) : String(error)}\n`);
     return EXIT_PROBLEMS;
   }
+}
+
+/** System errors that come from the environment, not from a bug in kubefilec. */
+const ENVIRONMENT_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR', 'EIO', 'EMFILE', 'ENFILE', 'ENAMETOOLONG', 'ELOOP']);
+
+/** `PATH: cause` for a system error caused by the environment (`/x/tmp/1.a: no space left on device`), else undefined. */
+function environmentError(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (code === undefined || !ENVIRONMENT_ERRORS.has(code)) return undefined;
+  const cause = /^E[A-Z]+: ([^,]+)/.exec(error.message)?.[1] ?? error.message;
+  return path ? `${path}: ${cause}` : cause;
 }
 
 /**

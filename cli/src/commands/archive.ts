@@ -14,7 +14,7 @@ export function registerArchiveCommands(program: Command, io: CommandIO): void {
     .command('save')
     .description('Write images, all their platforms or only some, to an OCI archive, or one image as `sealer save` does')
     .argument('<NAME...>', 'image names (tag defaults to latest)')
-    .requiredOption('-o, --output <FILE>', 'the archive to write (replaced only once it is complete)')
+    .requiredOption('-o, --output <FILE>', 'the archive to write (replaced only once it is complete; through a symbolic link, its target), a FIFO or device to stream it to, or - for standard output')
     .option('--platform <PLATFORMS>', 'only these platforms (repeatable or comma-separated)', collectList)
     .addOption(
       new Option('--format <FORMAT>', 'oci: an OCI archive, for any OCI tool; sealer: sealer\'s multi-platform save (one OCI archive per platform and a Metadata file), which `sealer load` loads with every platform (one image)')
@@ -24,14 +24,14 @@ export function registerArchiveCommands(program: Command, io: CommandIO): void {
     .addOption(rootOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  kubefilec save -o my-cluster.tar my-cluster:v1\n  kubefilec save -o my-cluster-arm64.tar my-cluster:v1 --platform linux/arm64\n  kubefilec save --format sealer -o my-cluster.sealer.tar my-cluster:v1 && sealer load -i my-cluster.sealer.tar\n' +
+      '\nExamples:\n  kubefilec save -o my-cluster.tar my-cluster:v1\n  kubefilec save -o - my-cluster:v1 | ssh host \'cat > my-cluster.tar\'\n  kubefilec save -o my-cluster-arm64.tar my-cluster:v1 --platform linux/arm64\n  kubefilec save --format sealer -o my-cluster.sealer.tar my-cluster:v1 && sealer load -i my-cluster.sealer.tar\n' +
         'Other tools read the OCI archive too: skopeo inspect oci-archive:my-cluster.tar\n' +
         '(sealer load keeps only its own platform of an OCI archive of several: give sealer --format sealer.)',
     )
     .action(async (names: string[], options: { output: string; platform?: string[]; format: ArchiveFormat; root?: string }) => {
       const store = await openStore(options.root);
       const saved = await saveArchive(store, names, options.output, { format: options.format, ...(options.platform ? { platforms: options.platform } : {}) });
-      io.err(`Saved ${saved.images.join(', ')} to ${options.output} (${saved.bytes} bytes)\n`);
+      io.err(`Saved ${saved.images.join(', ')} to ${options.output === '-' ? 'standard output' : options.output} (${saved.bytes} bytes)\n`);
     });
 
   program

@@ -31,6 +31,12 @@ import {
 import { ANNOTATION, isIndexMediaType, MEDIA_TYPE, OCI_LAYOUT_VERSION, type Descriptor, type OciIndex } from '../image/oci.js';
 import type { ImageStore, StoredImage } from '../store/store.js';
 import { writeAtomically, writeTar, type ArchiveFile } from './tar-writer.js';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, readdir, readlink, realpath, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { errnoCode } from '../errors.js';
+import { processIsDead } from '../store/lock.js';
 
 export { archiveKind, type ArchiveImage, type ArchiveKind } from './archive-reader.js';
 
@@ -60,9 +66,98 @@ const CONTAINERD_NAME = 'io.containerd.image.name';
  * Writes the images `names` to `file` as an OCI archive, or with `format: 'sealer'` the one image
  * as `sealer save` does (`sealer-archive.ts`; a lone manifest, which sealer saves as a plain OCI
  * archive, is saved as one). The file appears only when complete: it is written beside the target
- * under a temporary name and renamed over it at the end.
+ * under a temporary name and renamed over it at the end (temporary files that killed saves left
+ * there are removed first). A symbolic link is written through: its target is replaced, the link
+ * stays. A FIFO or a character device (`/dev/null`, `/dev/stdout`) gets the archive streamed into
+ * it once it is complete (made in the store's `tmp/`), and `-` is standard output; a directory or
+ * any other kind of file is refused.
  */
 export async function saveArchive(store: ImageStore, names: string[], file: string, options: SaveOptions = {}): Promise<SaveResult> {
+  const target = await saveTarget(file);
+  if (target.kind === 'file') {
+    await removeStaleTemps(target.path);
+    return writeArchive(store, names, target.path, options);
+  }
+  // A stream only takes the archive once it is whole: a broken image writes nothing into it.
+  const work = store.tempPath('.save');
+  try {
+    await mkdir(work);
+    const temp = join(work, 'archive.tar');
+    const result = await writeArchive(store, names, temp, options);
+    try {
+      if (target.kind === 'stdout') await pipeline(createReadStream(temp), process.stdout, { end: false });
+      else await pipeline(createReadStream(temp), createWriteStream(target.path, { flags: 'w' }));
+    } catch (error) {
+      throw new RuntimeError('IO', `cannot write ${target.kind === 'stdout' ? 'standard output' : file}: ${causeOf(error)}`);
+    }
+    return result;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+type SaveTarget = { kind: 'file'; path: string } | { kind: 'stream'; path: string } | { kind: 'stdout' };
+
+/** Where `save -o FILE` writes: a regular file (through symbolic links), a stream, or a refusal. */
+async function saveTarget(file: string): Promise<SaveTarget> {
+  if (file === '-') {
+    if (process.stdout.isTTY) throw new RuntimeError('IO', 'refusing to write an archive to a terminal: redirect standard output, or name a file with -o');
+    return { kind: 'stdout' };
+  }
+  const own = await lstat(file).catch((error: unknown) => {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw new RuntimeError('IO', `cannot write ${file}: ${causeOf(error)}`);
+  });
+  if (!own) return { kind: 'file', path: file };
+  let path = file;
+  let stats = own;
+  if (own.isSymbolicLink()) {
+    const followed = await stat(file).catch((error: unknown) => {
+      if (errnoCode(error) === 'ENOENT') return undefined;
+      throw new RuntimeError('IO', `cannot write ${file}: ${causeOf(error)}`);
+    });
+    // A dangling link: create the file it names.
+    if (!followed) return { kind: 'file', path: await danglingTarget(file) };
+    stats = followed;
+    if (followed.isFile()) path = await realpath(file);
+  }
+  if (stats.isFile()) return { kind: 'file', path };
+  if (stats.isFIFO() || stats.isCharacterDevice()) return { kind: 'stream', path: file };
+  const what = stats.isDirectory() ? 'a directory' : stats.isBlockDevice() ? 'a block device' : stats.isSocket() ? 'a socket' : 'not a regular file';
+  throw new RuntimeError('IO', `cannot write ${file}: it is ${what}; name a new or regular file (or - for standard output)`);
+}
+
+/** The path a chain of symbolic links ends at, when the last one names nothing yet. */
+async function danglingTarget(file: string): Promise<string> {
+  let path = resolvePath(file);
+  for (let hops = 0; hops < 40; hops++) {
+    const stats = await lstat(path).catch(() => undefined);
+    if (!stats?.isSymbolicLink()) return path;
+    path = resolvePath(dirname(path), await readlink(path));
+  }
+  throw new RuntimeError('IO', `cannot write ${file}: too many levels of symbolic links`);
+}
+
+/** Removes the temporary files (`.NAME.PID.RANDOM.tmp`) that saves to `path`, killed since, left beside it. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const name = basename(path);
+  const dir = dirname(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of names) {
+    if (!entry.startsWith(`.${name}.`) || !entry.endsWith('.tmp')) continue;
+    const match = /^\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(name.length + 1));
+    if (!match || !processIsDead(Number(match[1]))) continue;
+    await unlink(join(dir, entry)).catch(() => undefined);
+  }
+}
+
+/** A system error's cause in words: `no space left on device`, not `ENOSPC: no space left on device, write`. */
+function causeOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^E[A-Z]+: ([^,]+)/.exec(message)?.[1] ?? message;
+}
+
+async function writeArchive(store: ImageStore, names: string[], file: string, options: SaveOptions): Promise<SaveResult> {
   const { signal } = options;
   if (names.length === 0) throw new RuntimeError('INVALID_NAME', 'name at least one image to save');
   if (options.format === 'sealer') {

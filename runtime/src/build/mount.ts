@@ -17,6 +17,7 @@ import type { LayerEntry } from './copy.js';
 import type { Descriptor } from '../image/oci.js';
 import { applyWhiteout, OPAQUE_WHITEOUT, unpackLayers, WHITEOUT_PREFIX } from './rootfs.js';
 import type { ImageStore } from '../store/store.js';
+import { RuntimeError } from '../errors.js';
 
 export type MounterName = 'overlay' | 'fuse-overlayfs' | 'copy';
 
@@ -135,7 +136,7 @@ export class OverlayMounter implements Mounter {
     const [upper, overlayWork, merged] = ['upper', 'work', 'root'].map((name) => join(work, name));
     try {
       for (const dir of [upper, overlayWork, merged]) await mkdir(dir, { recursive: true });
-      const options = `lowerdir=${lower},upperdir=${upper},workdir=${overlayWork}`;
+      const options = overlayOptions(this.name, lower, upper, overlayWork);
       if (this.name === 'overlay') await execa('mount', ['-t', 'overlay', 'overlay', '-o', options, merged]);
       else await execa('fuse-overlayfs', ['-o', options, merged]);
     } catch (error) {
@@ -208,7 +209,7 @@ async function canMountOverlay(store: ImageStore): Promise<boolean> {
     const probe = store.tempPath('.probe');
     try {
       for (const name of ['lower', 'upper', 'work', 'root']) await mkdir(join(probe, name), { recursive: true });
-      await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${join(probe, 'lower')},upperdir=${join(probe, 'upper')},workdir=${join(probe, 'work')}`, join(probe, 'root')]);
+      await execa('mount', ['-t', 'overlay', 'overlay', '-o', overlayOptions('overlay', join(probe, 'lower'), join(probe, 'upper'), join(probe, 'work')), join(probe, 'root')]);
       await execa('umount', [join(probe, 'root')]);
       return true;
     } catch {
@@ -231,13 +232,39 @@ function canUseFuseOverlay(): Promise<boolean> {
   return fuseWorks;
 }
 
+/**
+ * overlayfs mount options for these directories. A path may hold any character: the kernel takes
+ * `\,` and `\:` for a comma and a colon in a value (and `\\` for a backslash); fuse-overlayfs gets
+ * its options through libfuse, which takes `\,` and `\\`, but it splits every directory on `:`
+ * whatever is done, so a colon is refused there (`fuseOverlayRefusal`).
+ */
+export function overlayOptions(mounter: 'overlay' | 'fuse-overlayfs', lower: string, upper: string, work: string): string {
+  const escape = (path: string): string => path.replace(mounter === 'overlay' ? /[\\,:]/g : /[\\,]/g, (char) => `\\${char}`);
+  return `lowerdir=${escape(lower)},upperdir=${escape(upper)},workdir=${escape(work)}`;
+}
+
+/** Why fuse-overlayfs cannot work in this store (a colon in its path), if it cannot. */
+function fuseOverlayRefusal(store: ImageStore): string | undefined {
+  if (!store.root.includes(':')) return undefined;
+  return `fuse-overlayfs cannot mount directories whose path has a colon (the store ${store.root}); use --mounter overlay or copy, or a store root without ':'`;
+}
+
 /** The mounter asked for, or the best this host allows: kernel overlayfs, else fuse-overlayfs, else copy. */
 export async function createMounter(store: ImageStore, name?: MounterName): Promise<Mounter> {
   if (name === 'copy') return new CopyMounter();
+  if (name === 'fuse-overlayfs') {
+    const refusal = fuseOverlayRefusal(store);
+    if (refusal) throw new RuntimeError('UNSUPPORTED', refusal);
+  }
   if (name) return new OverlayMounter(name);
   if (await canMountOverlay(store)) return new OverlayMounter('overlay');
-  if (await canUseFuseOverlay()) return new OverlayMounter('fuse-overlayfs');
+  if (fuseOverlayRefusal(store) === undefined && (await canUseFuseOverlay())) return new OverlayMounter('fuse-overlayfs');
   return new CopyMounter();
+}
+
+/** A path as /proc/self/mountinfo writes it: space, tab, newline and backslash as octal escapes (`\040`). */
+export function decodeMountPath(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
 /** Unmounts every mount at or below `dir` (deepest first), lazily when one is busy. */
@@ -247,8 +274,9 @@ export async function unmountUnder(dir: string): Promise<void> {
   const points = info
     .split('\n')
     .map((line) => line.split(' ')[4])
-    .filter((point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)))
-    .map((point) => point.replace(/\\040/g, ' '))
+    .filter((point): point is string => point !== undefined)
+    .map(decodeMountPath)
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
   for (const point of points) {
     // fusermount3 for a FUSE mount made without privilege; a lazy unmount when the mount is busy.

@@ -55,11 +55,27 @@ export class ImageStore {
     this.root = root;
   }
 
-  /** Opens (creating it when missing) the store at `root` and removes what dead processes left in `tmp/` and `leases/`. */
+  /**
+   * Opens (creating it when missing) the store at `root` and removes what dead processes left in
+   * `tmp/` and `leases/`. A root that cannot hold a store (a file, a read-only or full file system,
+   * no permission) is the user's to fix: a `RuntimeError` naming the root and the cause.
+   */
   static async open(root: string): Promise<ImageStore> {
+    try {
+      return await ImageStore.openRoot(root);
+    } catch (error) {
+      const code = errnoCode(error);
+      if (error instanceof RuntimeError || code === undefined) throw error;
+      throw new RuntimeError('IO', `cannot use ${root} as the store: ${STORE_ERRORS[code] ?? (error instanceof Error ? error.message : String(error))}`);
+    }
+  }
+
+  private static async openRoot(root: string): Promise<ImageStore> {
     // Absolute: mount points under tmp/ are found by path in /proc/self/mountinfo.
     root = resolve(root);
     const store = new ImageStore(root);
+    // Component by component: a recursive mkdir reports ENOENT where the file system is read-only.
+    await makeDirectories(root);
     for (const dir of [store.blobDir, store.tmpDir, store.dir('locks'), store.dir('leases'), store.dir('cache'), store.dir('downloads')]) await mkdir(dir, { recursive: true });
     await writeIfMissing(join(root, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`);
     if (!(await exists(store.indexPath))) {
@@ -421,6 +437,36 @@ export class BlobWriter extends Writable {
     await this.handle.close();
   }
 }
+
+/** `mkdir -p`, one directory at a time, so that the error is the real one (EROFS, EACCES, ENOTDIR). */
+async function makeDirectories(path: string): Promise<void> {
+  const parent = resolve(path, '..');
+  try {
+    await mkdir(path);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return;
+    if (errnoCode(error) !== 'ENOENT' || parent === path) throw error;
+    await makeDirectories(parent);
+    await mkdir(path).catch((again: unknown) => {
+      if (errnoCode(again) !== 'EEXIST') throw again;
+    });
+  }
+}
+
+/** The causes a store root can give, in words. */
+const STORE_ERRORS: Record<string, string> = {
+  ENOTDIR: 'not a directory',
+  EISDIR: 'a directory where the store keeps a file',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'a file is in the way',
+  ENAMETOOLONG: 'path too long',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+};
 
 function pidOf(name: string): number {
   return Number.parseInt(name, 10);
