@@ -9,7 +9,7 @@ import type { Digest } from '../image/digest.js';
 import { RuntimeError } from '../errors.js';
 import { platformKey } from '../image/image.js';
 import { isIndexMediaType, isManifestMediaType, platformKeyOf, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../image/oci.js';
-import { RegistryClient, type FetchedManifest } from './registry-client.js';
+import { RegistryClient, type FetchedManifest, type RegistryLimits } from './registry-client.js';
 import { formatRemoteReference, parseRemoteReference, type RemoteReference } from './remote-reference.js';
 import type { ImageStore, StoredImage } from '../store/store.js';
 
@@ -24,6 +24,8 @@ export interface TransferOptions {
   /** Blob transfers at once (default 4). */
   parallel?: number;
   onEvent?: (event: TransferEvent) => void;
+  /** Timeouts, tries and size caps for the registry (see RegistryLimits for the defaults). */
+  limits?: RegistryLimits;
 }
 
 export type TransferEvent =
@@ -41,6 +43,7 @@ export interface PullResult {
 export async function clientFor(ref: RemoteReference, options: TransferOptions): Promise<RegistryClient> {
   const credentials = options.credentials ?? (await readCredentials(ref.registry));
   return new RegistryClient(ref.registry, ref.host, {
+    ...options.limits,
     ...(options.tlsVerify === false ? { tlsVerify: false } : {}),
     ...(credentials ? { credentials } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -61,7 +64,7 @@ export async function pullImage(store: ImageStore, reference: string, options: T
     const index = JSON.parse(top.bytes.toString('utf8')) as OciIndex;
     const images = (index.manifests ?? []).filter((entry) => isManifestMediaType(entry.mediaType) && entry.platform?.os !== 'unknown');
     const selected = wanted ? wanted.map((key) => pickPlatform(images, key, shown)) : images;
-    children = await Promise.all(selected.map(async (descriptor) => ({ descriptor, manifest: await client.getManifest(ref.repository, descriptor.digest) })));
+    children = await Promise.all(selected.map(async (descriptor) => ({ descriptor, manifest: await client.getManifest(ref.repository, descriptor.digest, typeof descriptor.size === 'number' ? descriptor.size : undefined) })));
     // The registry's own index when nothing is left out, so the digest is the same everywhere.
     stored = selected.length === (index.manifests ?? []).length ? { bytes: top.bytes, mediaType: top.mediaType, digest: top.digest } : { bytes: Buffer.from(JSON.stringify({ ...index, manifests: selected })), mediaType: top.mediaType };
   } else if (isManifestMediaType(top.mediaType)) {
