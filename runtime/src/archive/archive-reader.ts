@@ -9,9 +9,13 @@
  * images for OCI archives, `docker-archive.ts` for docker-archives, `sealer-archive.ts` for
  * sealer's saves.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { Header, list, Parser, type ReadEntry } from 'tar';
 import type { Digest } from '../image/digest.js';
 import { errnoCode, interrupted, RuntimeError, throwIfAborted } from '../errors.js';
@@ -432,4 +436,100 @@ export function ioError(action: 'read' | 'write', file: string, error: unknown):
   const code = errnoCode(error);
   const reason = code === 'ENOENT' ? (action === 'read' ? 'no such file' : 'no such directory') : error instanceof Error ? error.message : String(error);
   return new RuntimeError('IO', `cannot ${action} ${file}: ${reason}`);
+}
+
+/**
+ * Checks every layer of the images `descriptors` (indexes, manifests) against its diff ID (the
+ * sha256 of the uncompressed tar, from the config's `rootfs.diff_ids`), as Docker does at load: a
+ * truncated or damaged gzip stream has the right digest of its compressed bytes, and would only
+ * fail a build later. Throws one line naming the layer. zstd layers are not checked (no zstd here).
+ */
+export async function checkDiffIds(store: ImageStore, descriptors: readonly Descriptor[], where: string, signal: AbortSignal | undefined): Promise<void> {
+  const checked = new Set<string>();
+  const seen = new Set<Digest>();
+  const visit = async (descriptor: Descriptor, depth: number): Promise<void> => {
+    throwIfAborted(signal);
+    if (seen.has(descriptor.digest) || depth > 8) return;
+    seen.add(descriptor.digest);
+    const document = await readDocument(store, descriptor.digest);
+    if (Array.isArray(document?.manifests)) {
+      for (const child of document.manifests as Descriptor[]) if (isDescriptor(child)) await visit(child, depth + 1);
+      return;
+    }
+    const layers = Array.isArray(document?.layers) ? (document.layers as Descriptor[]).filter(isDescriptor) : undefined;
+    const config = isDescriptor(document?.config) ? await readDocument(store, document.config.digest) : undefined;
+    const rootfs = config?.rootfs as { diff_ids?: unknown } | undefined;
+    // Not an image (an artifact, an attestation): nothing to check.
+    if (!layers || !Array.isArray(rootfs?.diff_ids)) return;
+    const diffIds = rootfs.diff_ids as unknown[];
+    if (diffIds.length !== layers.length) {
+      throw new RuntimeError('INVALID_ARCHIVE', `${where}: manifest ${descriptor.digest} has ${layers.length} layers, but its config gives ${diffIds.length} diff_ids (rootfs.diff_ids)`);
+    }
+    for (const [i, layer] of layers.entries()) {
+      const diffId = diffIds[i];
+      if (typeof diffId !== 'string' || checked.has(`${layer.digest} ${diffId}`)) continue;
+      const actual = await uncompressedDigest(store, layer.digest, where, signal);
+      if (actual !== undefined && actual !== diffId) {
+        throw new RuntimeError('INVALID_ARCHIVE', `${where}: layer ${layer.digest} is damaged: its uncompressed content has digest ${actual}, but the image config gives diff_id ${diffId}; the archive is refused`);
+      }
+      checked.add(`${layer.digest} ${diffId}`);
+    }
+  };
+  for (const descriptor of descriptors) await visit(descriptor, 0);
+}
+
+function isDescriptor(value: unknown): value is Descriptor {
+  return typeof value === 'object' && value !== null && typeof (value as Descriptor).digest === 'string' && /^sha256:[a-f0-9]{64}$/.test((value as Descriptor).digest);
+}
+
+/** A small JSON document of the store, or undefined when it is missing, large or no JSON object. */
+async function readDocument(store: ImageStore, digest: Digest): Promise<Record<string, unknown> | undefined> {
+  const size = await store.blobSize(digest);
+  if (size === undefined || size > MAX_CONFIG_BYTES) return undefined;
+  try {
+    const value: unknown = JSON.parse((await store.readBlob(digest)).toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sha256 of a layer blob's uncompressed bytes (gzip undone); undefined for a missing or zstd blob. */
+async function uncompressedDigest(store: ImageStore, digest: Digest, where: string, signal: AbortSignal | undefined): Promise<Digest | undefined> {
+  const path = store.blobPath(digest);
+  let head: Buffer;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      head = Buffer.alloc(4);
+      head = head.subarray(0, (await handle.read(head, 0, 4, 0)).bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw ioError('read', path, error);
+  }
+  if (head.length === 4 && head.equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return undefined;
+  // A plain tar is its own diff.
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) return digest;
+  const hash = createHash('sha256');
+  try {
+    await pipeline(
+      createReadStream(path),
+      createGunzip(),
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback();
+        },
+      }),
+      ...(signal ? [{ signal }] : []),
+    );
+  } catch (error) {
+    throwIfAborted(signal);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RuntimeError('INVALID_ARCHIVE', `${where}: layer ${digest} is damaged: its gzip stream cannot be read (${reason}); the archive is refused`);
+  }
+  return `sha256:${hash.digest('hex')}`;
 }

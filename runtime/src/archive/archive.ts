@@ -9,7 +9,7 @@
  * blob goes straight into a `BlobWriter` that checks it against the digest its path names. Nothing
  * in the archive is trusted, and a load that fails removes the blobs it added.
  */
-import { archiveImageName, kindOf, linkError, scanArchive, type ArchiveContents, type ArchiveImage } from './archive-reader.js';
+import { archiveImageName, checkDiffIds, kindOf, linkError, scanArchive, type ArchiveContents, type ArchiveImage } from './archive-reader.js';
 import { digestHex, sha256Digest, type Digest } from '../image/digest.js';
 import { dockerImages } from './docker-archive.js';
 import { saveSealerArchive, sealerImages, SEALER_METADATA } from './sealer-archive.js';
@@ -318,6 +318,7 @@ export async function importLayoutImage(
     const reachable = await walkImage(store, entry, inStore(store, fault, 'is neither in the archive nor in the store'), fault, signal);
     // The archive is streamed, so its other images' blobs were stored too; drop the ones this import added.
     await removeBlobs(store, created.filter((digest) => !reachable.has(digest)));
+    await checkDiffIds(store, [entry], file, signal);
     return entry;
   });
 }
@@ -382,11 +383,17 @@ async function storeArchiveImages<T>(
   const contents = await scanArchive(store, file, created, signal);
   const kind = kindOf(contents);
   if (kind === 'docker') {
-    return check(await dockerImages(store, contents, file, created, signal), DOCKER_NAMING);
+    const images = await dockerImages(store, contents, file, created, signal);
+    const checked = check(images, DOCKER_NAMING);
+    await checkDiffIds(store, images.map((image) => image.descriptor), file, signal);
+    return checked;
   }
   // A tar of image archives without Metadata: a sealer save that lost it, or made by hand; its image is unnamed.
   if (kind === 'sealer' || (kind === undefined && contents.nested.size > 0)) {
-    return check(await sealerImages(store, contents, file, created, signal), SEALER_NAMING);
+    const images = await sealerImages(store, contents, file, created, signal);
+    const checked = check(images, SEALER_NAMING);
+    await checkDiffIds(store, images.map((image) => image.descriptor), file, signal);
+    return checked;
   }
   const fault = layoutFault('INVALID_ARCHIVE', file);
   const images = layoutEntries(contents, file, fault).map((descriptor, i): ArchiveImage => {
@@ -399,6 +406,8 @@ async function storeArchiveImages<T>(
     for (const digest of await walkImage(store, descriptor, inStore(store, fault, 'is neither in the archive nor in the store'), fault, signal)) reachable.add(digest);
   }
   await removeBlobs(store, created.filter((digest) => !reachable.has(digest)));
+  // Each layer's uncompressed content against its diff ID: a damaged gzip stream is refused now, not in a build.
+  await checkDiffIds(store, images.map((image) => image.descriptor), file, signal);
   return checked;
 }
 
