@@ -1,8 +1,8 @@
 /**
  * `kubefilec prune`: removes blobs no image name reaches, and layer-cache entries whose blob is
- * gone. Runs under the store lock, so no name changes meanwhile; a build running beside it holds
- * a lease, and every blob written or touched since the oldest live lease began is kept, because
- * that build may be about to name it. (Temp files of dead processes go when the store is opened.)
+ * gone (entries without a layer stay). Runs under the store lock, so no name changes meanwhile;
+ * a build running beside it holds a lease, and every blob written or touched since the oldest live
+ * lease began is kept, because that build may be about to name it. (Temp files of dead processes go when the store is opened.)
  */
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -90,8 +90,9 @@ async function unreferenced(store: ImageStore, live: ReadonlyMap<Digest, number>
 
 /**
  * Drops `cache/layers/*.json` entries whose layer blob is gone: removed now (`removed`), missing
- * already, or not named at all (an unreadable entry is useless). Entries are written by rename,
- * so an unreadable one is not a build's entry half-written.
+ * already, or not named at all (an unreadable entry is useless). An entry that never had a layer
+ * (image collection that found nothing records only what it learned) stays: it is still right.
+ * Entries are written by rename, so an unreadable one is not a build's entry half-written.
  */
 async function pruneLayerCache(store: ImageStore, removed: ReadonlySet<Digest>, dryRun: boolean): Promise<number> {
   const dir = join(store.dir('cache'), 'layers');
@@ -106,17 +107,26 @@ async function pruneLayerCache(store: ImageStore, removed: ReadonlySet<Digest>, 
   for (const name of names) {
     if (!name.endsWith('.json')) continue;
     const path = join(dir, name);
-    let digest: unknown;
+    let entry: unknown;
     try {
-      digest = (JSON.parse(await readFile(path, 'utf8')) as { layer?: { digest?: unknown } } | null)?.layer?.digest;
+      entry = JSON.parse(await readFile(path, 'utf8'));
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') continue;
-      digest = undefined;
+      entry = undefined;
     }
-    const stale = !isDigest(digest) || removed.has(digest) || !(await store.hasBlob(digest));
-    if (!stale) continue;
+    if (!(await staleCacheEntry(store, entry, removed))) continue;
     if (!dryRun) await unlink(path).catch((error: unknown) => (errnoCode(error) === 'ENOENT' ? undefined : Promise.reject(error)));
     count++;
   }
   return count;
+}
+
+/** Whether a parsed cache entry is useless: not an entry, or naming a layer that is gone. */
+async function staleCacheEntry(store: ImageStore, entry: unknown, removed: ReadonlySet<Digest>): Promise<boolean> {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return true;
+  const { layer, diffId, meta } = entry as { layer?: { digest?: unknown }; diffId?: unknown; meta?: unknown };
+  // No layer: kept as long as it records something (what LayerCache.getEntry reads as a hit).
+  if (layer === undefined && diffId === undefined) return meta === undefined;
+  const digest = layer?.digest;
+  return !isDigest(digest) || removed.has(digest) || !(await store.hasBlob(digest));
 }
