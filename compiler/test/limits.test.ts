@@ -35,6 +35,12 @@ describe('KF3019 expanded value too long', function () {
     assert.equal(result.plans[0].config.labels.v.length, MAX_EXPANDED_LENGTH);
   });
 
+  it('100000 nested ${A:-...} are one KF1007 and expand to nothing, without overflowing the stack', async () => {
+    const deep = `${'${A:-'.repeat(100_000)}x${'}'.repeat(100_000)}`;
+    const result = await expectCompileDiagnostics(k('FROM scratch', `LABEL a=${deep} b=c`), [{ code: 'KF1007', line: 2, column: 9 + 64 * 5 }]);
+    assert.deepEqual(result.plans[0].config.labels, { a: '', b: 'c' });
+  });
+
   it('values up to 1 MiB, and literal text of any length, are not reported', async () => {
     await expectCompileDiagnostics(k('FROM scratch', ...doublings(20), 'LABEL v=$A20'), []);
     const result = await expectCompileDiagnostics(k('FROM scratch', `LABEL v=${'y'.repeat(2 * MAX_EXPANDED_LENGTH)}`), []);

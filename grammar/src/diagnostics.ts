@@ -83,7 +83,8 @@ export const CATALOGUE = {
     severity: 'error',
     title: 'Bad variable substitution',
     description:
-      'A `${...}` reference that BuildKit cannot expand: `${}`, a missing `}`, an unsupported modifier such as `${V:x}` or `${a b}`. ' +
+      'A `${...}` reference that BuildKit cannot expand: `${}`, a missing `}`, an unsupported modifier such as `${V:x}` or `${a b}`, ' +
+      'or one nested more than 64 deep in the operands of others (`${A:-${B:-...}}`; it is skipped up to its `}` and expands to nothing). ' +
       'Supported forms: `$V ${V} ${V:-w} ${V-w} ${V:+w} ${V+w} ${V:?m} ${V?m} ${V#p} ${V##p} ${V%p} ${V%%p} ${V/p/r} ${V//p/r}`.',
     example: 'COPY ${ARCH/helm bin',
   },

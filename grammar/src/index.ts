@@ -11,4 +11,4 @@ export { scanDirectives, KNOWN_DIRECTIVES, type EscapeChar, type Span } from './
 export * from './instructions.js';
 export { endOffsetOf, LineMap, RangeAnchor, SourceRange, startOffsetOf, type Position, type Range } from './positions.js';
 export { lex, type LexResult } from './tokens.js';
-export { scanWord, variablesOf, type ScanMode, type VariableModifier } from './variables.js';
+export { MAX_SUBSTITUTION_DEPTH, scanWord, variablesOf, type ScanMode, type VariableModifier } from './variables.js';

@@ -50,6 +50,9 @@ export interface ScannedWord {
 export type ScanMode = 'expand' | 'shell';
 
 const SPECIAL_PARAMS = '@*#?-$!0';
+
+/** How deep `${V:-${W:-...}}` may nest (BuildKit has no limit; its scanner, like this one, recurses). */
+export const MAX_SUBSTITUTION_DEPTH = 64;
 const NAME_CHAR = /[\p{L}\p{Nd}_]/u;
 const LETTER_OR_DIGIT = /[\p{L}\p{Nd}]/u;
 
@@ -62,6 +65,8 @@ class WordScanner {
     private readonly base: number,
     private readonly escape: string,
     private readonly mode: ScanMode,
+    /** How many `${...}` operands enclose this scanner's text. */
+    private readonly depth = 0,
   ) {}
 
   /** Parts up to `stop` (not consumed) or the end. `stopped` tells whether `stop` was found. */
@@ -119,7 +124,7 @@ class WordScanner {
         literal(at, '');
         flush(this.pos);
         const inner = this.doubleQuoted();
-        parts.push(...inner);
+        for (const part of inner) parts.push(part);
         // the closing quote (if any) joins the next literal
         if (text[this.pos] === '"') {
           literal(this.pos, '');
@@ -203,6 +208,7 @@ class WordScanner {
       this.pos++;
       return this.fail('syntax error: bad substitution', start, quoted);
     }
+    if (this.mode === 'expand' && this.depth >= MAX_SUBSTITUTION_DEPTH) return this.tooDeep(start, quoted);
     if (this.mode === 'shell' && next === '#' && NAME_CHAR.test(text[this.pos + 1] ?? '')) this.pos++; // ${#V}: length of V
     const nameStart = this.pos;
     const name = this.name();
@@ -239,10 +245,10 @@ class WordScanner {
         this.pos++;
       }
       variable.modifier = modifier as VariableModifier;
-      const pattern = new WordScanner(text, this.base, this.escape, this.mode);
+      const pattern = new WordScanner(text, this.base, this.escape, this.mode, this.depth + 1);
       pattern.pos = this.pos;
       const p = pattern.scan('/', quoted);
-      this.problems.push(...pattern.problems);
+      for (const problem of pattern.problems) this.problems.push(problem);
       variable.operand = p.parts;
       this.pos = pattern.pos;
       if (!p.stopped) return this.fail("syntax error: missing '/' in ${}", start, quoted, variable);
@@ -285,10 +291,10 @@ class WordScanner {
 
   /** Reads the word after a modifier up to `}`. False when the text ends first. */
   private operand(variable: VariablePart, field: 'operand' | 'replacement' = 'operand'): boolean {
-    const inner = new WordScanner(this.text, this.base, this.escape, this.mode);
+    const inner = new WordScanner(this.text, this.base, this.escape, this.mode, this.depth + 1);
     inner.pos = this.pos;
     const result = inner.scan('}', variable.quoted);
-    this.problems.push(...inner.problems);
+    for (const problem of inner.problems) this.problems.push(problem);
     variable[field] = result.parts;
     this.pos = inner.pos;
     if (result.stopped) this.pos++;
@@ -298,6 +304,21 @@ class WordScanner {
   private finish(variable: VariablePart, start: number): VariablePart {
     variable.range = this.span(start, this.pos);
     return variable;
+  }
+
+  /** A `${` nested too deep: skipped up to its matching `}` (by counting braces) and reported. */
+  private tooDeep(start: number, quoted: boolean): VariablePart {
+    const text = this.text;
+    let open = 1;
+    while (this.pos < text.length) {
+      const c = text[this.pos];
+      if (c === this.escape) this.pos++;
+      else if (c === '{') open++;
+      else if (c === '}' && --open === 0) break;
+      this.pos++;
+    }
+    this.pos = Math.min(this.pos + 1, text.length);
+    return this.fail(`syntax error: more than ${MAX_SUBSTITUTION_DEPTH} nested \${...} (not expanded)`, start, quoted);
   }
 
   private fail(message: string, start: number, quoted: boolean, variable?: VariablePart): VariablePart {

@@ -56,6 +56,25 @@ describe('limits: long lines', function () {
   });
 });
 
+describe('limits: nested substitutions', () => {
+  const nested = (n: number) => `${'${A:-'.repeat(n)}x${'}'.repeat(n)}`;
+
+  it('64 levels of ${A:-${A:-...}} are read; deeper is KF1007, skipped to its brace (100000 levels overflowed the stack)', () => {
+    assert.deepEqual(codesOf(lines('FROM scratch', `LABEL a=${nested(64)} b=c`)), []);
+    const label = parseAs(`LABEL a=${nested(100_000)} b=c`, 'LABEL');
+    assert.deepEqual(label.pairs.map((p) => p.name.text), ['a', 'b']);
+    expectDiagnostics(lines('FROM scratch', `LABEL a=${nested(65)} b=c`), [
+      { code: 'KF1007', line: 2, column: 9 + 64 * 5, endColumn: 9 + 64 * 5 + 7, message: 'more than 64 nested ${...}' },
+    ]);
+  });
+
+  it('a double-quoted word with a million references parses', function () {
+    this.timeout(10_000);
+    const label = parseAs(`LABEL a="${'$A'.repeat(1_000_000)}"`, 'LABEL');
+    assert.equal(label.pairs[0].value?.parts?.length, 1_000_000 + 2);
+  });
+});
+
 describe('KF1017/KF1018 control characters', () => {
   it('a NUL is an error wherever it is: LABEL, CMD, RUN, a comment', () => {
     expectDiagnostics(lines('FROM scratch', 'LABEL a=b\0c', 'CMD echo a\0b', 'RUN echo \0\0\0', '# \0'), [
