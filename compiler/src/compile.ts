@@ -453,10 +453,10 @@ class Planner {
       while (k + 1 < previous.checkpoints.length && previous.checkpoints[k + 1].index <= same) k++;
       const start = previous.checkpoints[k];
       this.restore(start.state);
-      this.drafts.push(...previous.drafts.slice(0, start.drafts));
-      this.draftSources.push(...previous.draftSources.slice(0, start.drafts));
-      this.diagnostics.push(...previous.diagnostics.slice(0, start.diagnostics));
-      checkpoints.push(...previous.checkpoints.slice(0, k + 1));
+      append(this.drafts, previous.drafts, 0, start.drafts);
+      append(this.draftSources, previous.draftSources, 0, start.drafts);
+      append(this.diagnostics, previous.diagnostics, 0, start.diagnostics);
+      append(checkpoints, previous.checkpoints, 0, k + 1);
       i = start.index;
       const at = new Map<number, number>();
       previous.checkpoints.forEach((c, index) => c.index >= old.length - tail && at.set(c.index, index));
@@ -571,9 +571,9 @@ class Planner {
     const from = run.checkpoints[k];
     const drafts = this.drafts.length - from.drafts;
     const diagnostics = this.diagnostics.length - from.diagnostics;
-    this.drafts.push(...run.drafts.slice(from.drafts));
-    this.draftSources.push(...run.draftSources.slice(from.drafts));
-    this.diagnostics.push(...run.diagnostics.slice(from.diagnostics));
+    append(this.drafts, run.drafts, from.drafts);
+    append(this.draftSources, run.draftSources, from.drafts);
+    append(this.diagnostics, run.diagnostics, from.diagnostics);
     for (const c of run.checkpoints.slice(k)) checkpoints.push({ index: c.index + shift, state: c.state, drafts: c.drafts + drafts, diagnostics: c.diagnostics + diagnostics });
     this.restore(run.final);
   }
@@ -958,6 +958,11 @@ class Planner {
       return value === undefined ? whole : isSecretName(name) ? REDACTED : value;
     });
   }
+}
+
+/** `target.push(...source.slice(from, to))` without spreading: a Kubefile may have hundreds of thousands of ops. */
+function append<T>(target: T[], source: readonly T[], from: number, to = source.length): void {
+  for (let i = from; i < to; i++) target.push(source[i]);
 }
 
 /** A LABEL/APPENV key as BuildKit reads it: surrounding quotes removed. */

@@ -3,7 +3,8 @@
  * secrets are reported (KF2018) and marked in the plan so that builders hide their values.
  */
 import assert from 'node:assert/strict';
-import { compile, isSecretName, lint, MAX_EXPANDED_LENGTH, type ArgOp, type RunOp } from '@kubefile/compiler';
+import { parse, reparse } from '@kubefile/grammar';
+import { compile, compileParsed, CompileMemo, isSecretName, lint, MAX_EXPANDED_LENGTH, type ArgOp, type RunOp } from '@kubefile/compiler';
 import { expectCompileDiagnostics, expectDiagnostics, expectNoDiagnostics } from './helpers.js';
 
 const k = (...lines: string[]): string => lines.join('\n') + '\n';
@@ -45,6 +46,20 @@ describe('KF3019 expanded value too long', function () {
     await expectCompileDiagnostics(k('FROM scratch', ...doublings(20), 'LABEL v=$A20'), []);
     const result = await expectCompileDiagnostics(k('FROM scratch', `LABEL v=${'y'.repeat(2 * MAX_EXPANDED_LENGTH)}`), []);
     assert.equal(result.plans[0].config.labels.v.length, 2 * MAX_EXPANDED_LENGTH);
+  });
+});
+
+describe('limits: many instructions', () => {
+  it('a memoized compile of 200000 instructions after an edit of the last one (it overflowed the stack)', async function () {
+    this.timeout(20_000);
+    const text = `FROM scratch\n${'LABEL a=b\n'.repeat(200_000)}`;
+    const memo = new CompileMemo();
+    let parsed = parse(text);
+    await compileParsed(parsed, { memo });
+    parsed = reparse(parsed, text.replace(/LABEL a=b\n$/, 'LABEL a=c\n'));
+    const result = await compileParsed(parsed, { memo });
+    assert.equal(result.plans[0].ops.length, 200_001);
+    assert.deepEqual(result.plans[0].config.labels, { a: 'c' });
   });
 });
 
