@@ -116,13 +116,23 @@ const DEVICES: readonly (readonly [string, number, number])[] = [
   ['tty', 5, 0],
 ];
 
+/**
+ * Runs `"$@"` (the command, by `exec`: same pid, same exit status) with a watchdog beside it in its
+ * process group: a subshell that reads the pipe that is the step's stdin and, when the pipe closes
+ * without a `done` (the build died, even by SIGKILL, before the step ended), kills the group: the
+ * command and everything it started. The watchdog is forked before the command runs, so the
+ * command never runs unwatched.
+ */
+const WATCHED = 'exec 3<&0; (read -r word <&3; [ "$word" = done ] || kill -s KILL 0) </dev/null >/dev/null 2>&1 & exec "$@" 3<&- </dev/null';
+
 async function spawnStep(op: RunOp, argv: readonly string[], env: Record<string, string>, options: RunCommandOptions): Promise<void> {
   const [program, ...args] = options.network === 'none' ? [await hostProgram('unshare'), '--net', '--', ...argv] : argv;
-  const child = execa(program, args, {
+  const child = execa('/bin/sh', ['-c', WATCHED, 'kubefile-run', program, ...args], {
     cwd: options.root,
     env,
     extendEnv: false,
-    stdin: 'ignore',
+    // The watchdog's pipe (the command itself gets /dev/null).
+    stdin: 'pipe',
     all: true,
     reject: false,
     // Its own process group, so stopping the build stops everything the command started.
@@ -137,6 +147,9 @@ async function spawnStep(op: RunOp, argv: readonly string[], env: Record<string,
     }
   };
   options.signal?.addEventListener('abort', stop, { once: true });
+  // The step is over: the watchdog leaves without killing anything, as the command's leftovers were always left.
+  child.stdin?.on('error', () => undefined);
+  child.once('exit', () => child.stdin?.end('done\n'));
   const output: string[] = [];
   child.all?.setEncoding('utf8');
   let pending = '';
