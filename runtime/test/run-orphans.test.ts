@@ -69,8 +69,10 @@ describe('RUN when the build is killed', function () {
       } finally {
         build.kill('SIGKILL');
         for (const pid of leftovers) if (!(await ended(pid))) process.kill(pid, 'SIGKILL');
+        for (const pid of leftovers) await gone(pid, 5_000);
+        // The next store open unmounts the killed build's RUN root, even when the test failed.
+        await ImageStore.open(store.root);
       }
-      await ImageStore.open(store.root);
       assert.deepEqual(await mountsUnder(store.root), mountsBefore, 'the next store open unmounted the killed build\'s root');
     });
   }
