@@ -6,6 +6,7 @@ import { Header } from 'tar';
 import { parsePlatform } from '@kubefile/compiler';
 import { CLUSTER_IMAGE_KEY, ImageStore, MEDIA_TYPE, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest, type StoredImage } from '../src/index.js';
 import { toOciPlatform } from '../src/image/oci.js';
+import { decodeMountPath } from '../src/build/mount.js';
 
 export async function tempDir(prefix = 'kubefile-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -128,7 +129,7 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   const points = info
     .split('\n')
     .filter(Boolean)
-    .map((line) => line.split(' ')[4].replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))))
+    .map((line) => decodeMountPath(line.split(' ')[4]))
     .filter((point) => point === dir || point.startsWith(dir.endsWith('/') ? dir : `${dir}/`));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }

@@ -6,23 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageStore, platformImages, RuntimeError } from '../src/index.js';
 import { decodeMountPath, overlayOptions } from '../src/build/mount.js';
-import { build, layerFiles, writeTree } from './build-helpers.js';
-
-/** Mount points at or below `dir`, decoded. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((point): point is string => point !== undefined)
-    .map(decodeMountPath)
-    .filter((point) => point === dir || point.startsWith(`${dir}/`));
-}
+import { build, checkStore, layerFiles, writeTree } from './build-helpers.js';
+import { mountsUnder } from './fixtures.js';
 
 function fuseOverlayAvailable(): boolean {
   return spawnSync('fuse-overlayfs', ['--version']).status === 0;
@@ -102,6 +92,7 @@ describe('a store root with a space, a comma and a colon', () => {
     await ImageStore.open(root());
     assert.deepEqual(await mountsUnder(store.root), []);
     assert.deepEqual(await readdir(store.dir('tmp')), []);
+    await checkStore(store);
   });
 
   it('decodes mountinfo\'s octal escapes and escapes overlay option values', () => {

@@ -11,6 +11,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pullImage, REGISTRY_STORAGE, RuntimeError, type Descriptor, type ImageStore, type OciManifest, type RegistryLimits } from '../src/index.js';
+import { checkStore } from './build-helpers.js';
 import { tempDir, useTempStore } from './fixtures.js';
 import { putImage, putTag, startRegistry, type RunningRegistry } from './registry-helpers.js';
 
@@ -155,6 +156,7 @@ describe('registry faults (a fault-injecting proxy in front of docker-registry)'
     assert.doesNotMatch(error.message, /\n/, 'one line');
     assert.ok(error.message.includes(host), `the registry is named: ${error.message}`);
     assert.deepEqual(await store.listImages(), [], 'no image stored');
+    await checkStore(store);
     return { error, ms: Date.now() - started };
   }
 

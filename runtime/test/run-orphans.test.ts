@@ -6,14 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImageStore, processIsDead } from '../src/index.js';
-import { useTempStore } from './fixtures.js';
+import { checkStore } from './build-helpers.js';
+import { mountsUnder, useTempStore } from './fixtures.js';
 
 const child = join(dirname(fileURLToPath(import.meta.url)), 'run-orphans-child.js');
-
-async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info.split('\n').map((line) => line.split(' ')[4]).filter((point) => point?.startsWith(dir));
-}
 
 async function readPid(path: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
@@ -74,6 +70,7 @@ describe('RUN when the build is killed', function () {
         await ImageStore.open(store.root);
       }
       assert.deepEqual(await mountsUnder(store.root), mountsBefore, 'the next store open unmounted the killed build\'s root');
+      await checkStore(await ImageStore.open(store.root));
     });
   }
 });
