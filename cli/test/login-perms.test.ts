@@ -1,21 +1,9 @@
 /** `login` keeps the auth file private (0600, an existing one made so, said once) and warns about a password on the command line. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = join(repo, 'cli/bin/kubefilec.js');
-
-interface RunningRegistry {
-  host: string;
-  stop(): Promise<void>;
-}
-const { startRegistry } = (await import(pathToFileURL(join(repo, 'runtime/dist/test/registry-helpers.js')).href)) as {
-  startRegistry(root: string, configDir: string, users?: Record<string, string>): Promise<RunningRegistry>;
-};
+import { join } from 'node:path';
+import { kubefilecWith, startRegistry, type RunningRegistry } from './registry-cli.js';
 
 describe('kubefilec login: auth file mode and password warnings', function () {
   this.timeout(60_000);
@@ -24,11 +12,7 @@ describe('kubefilec login: auth file mode and password warnings', function () {
   let registry: RunningRegistry;
   let env: NodeJS.ProcessEnv;
 
-  const kubefilec = (args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = execFile(process.execPath, [bin, ...args], { env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-      child.stdin?.end(input ?? '');
-    });
+  const kubefilec = kubefilecWith(() => env);
   const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 
   beforeEach(async () => {

@@ -4,20 +4,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = join(repo, 'cli/bin/kubefilec.js');
-
-interface RunningRegistry {
-  host: string;
-  stop(): Promise<void>;
-}
-// The runtime's test helper starts Debian's docker-registry (compiled next to the runtime's tests).
-const { startRegistry } = (await import(pathToFileURL(join(repo, 'runtime/dist/test/registry-helpers.js')).href)) as {
-  startRegistry(root: string, configDir: string, users?: Record<string, string>): Promise<RunningRegistry>;
-};
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bin, kubefilecWith, repo, startRegistry, type RunningRegistry } from './registry-cli.js';
 
 describe('kubefilec login, push, pull, logout', function () {
   this.timeout(120_000);
@@ -25,11 +14,7 @@ describe('kubefilec login, push, pull, logout', function () {
   let registry: RunningRegistry;
   let env: NodeJS.ProcessEnv;
 
-  const kubefilec = (args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = execFile(process.execPath, [bin, ...args], { env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-      child.stdin?.end(input ?? '');
-    });
+  const kubefilec = kubefilecWith(() => env);
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kubefilec-transfer-'));
