@@ -178,3 +178,29 @@ describe('credentials', () => {
     assert.equal(await readFile(file, 'utf8'), text);
   });
 });
+
+describe('saveCredentials { private: true } (what login asks for): the file ends 0600, and the caller learns the mode it changed', () => {
+  const modeOf = async (): Promise<number> => (await stat(file)).mode & 0o777;
+
+  it('creates a new file 0600 and reports no change of mode', async () => {
+    assert.deepEqual(await saveCredentials('r.example.com', { username: 'ann', password: 'pw' }, env, { private: true }), { path: file });
+    assert.equal(await modeOf(), 0o600);
+  });
+
+  it('makes an existing 0644 file 0600, keeping its other keys, and reports the old mode; then nothing more', async () => {
+    await writeFile(file, '{"auths":{},"credsStore":"x"}\n');
+    await chmod(file, 0o644);
+    assert.deepEqual(await saveCredentials('r.example.com', { username: 'ann', password: 'pw' }, env, { private: true }), { path: file, tightenedFrom: 0o644 });
+    assert.equal(await modeOf(), 0o600);
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).credsStore, 'x');
+    assert.deepEqual(await readCredentials('r.example.com', env), { username: 'ann', password: 'pw' });
+    assert.deepEqual(await saveCredentials('r.example.com', { username: 'ann', password: 'pw2' }, env, { private: true }), { path: file });
+  });
+
+  it('without it, an existing file keeps its mode', async () => {
+    await writeFile(file, '{}\n');
+    await chmod(file, 0o644);
+    assert.deepEqual(await saveCredentials('r.example.com', { username: 'ann', password: 'pw' }, env), { path: file });
+    assert.equal(await modeOf(), 0o644);
+  });
+});
