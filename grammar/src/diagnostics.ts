@@ -25,7 +25,20 @@ export interface Diagnostic {
   message: string;
   /** Edits that resolve the problem, when one is obvious (offered as LSP quick fixes). */
   fixes?: Fix[];
+  /** A finding of an outside checker reported under `code` (ShellCheck's `SC2086` under KF4001), with the page that explains it. */
+  rule?: { id: string; href: string };
+  /** How an editor may show it: faded (`unnecessary`, code that does nothing) or struck through (`deprecated`). */
+  tags?: DiagnosticTag[];
 }
+
+export type DiagnosticTag = 'unnecessary' | 'deprecated';
+
+/** Where a code is explained: its section of docs/diagnostics.md. */
+export function diagnosticHref(code: DiagnosticCode): string {
+  return `${DIAGNOSTICS_DOC_URL}#${code.toLowerCase()}`;
+}
+
+export const DIAGNOSTICS_DOC_URL = 'https://github.com/kubefile/kubefile-toolkit/blob/main/docs/diagnostics.md';
 
 export interface CatalogueEntry {
   severity: Severity;
@@ -270,6 +283,58 @@ export const CATALOGUE = {
       'the config\'s `args` and the build output, but ENV values stay in the image. Pass secrets to RUN another way (a file outside the image, or the build host\'s environment).',
     example: 'FROM scratch\nARG GITHUB_TOKEN',
   },
+  KF2019: {
+    severity: 'warning',
+    title: 'Constant FROM --platform',
+    description:
+      'BuildKit\'s FromPlatformFlagConstDisallowed: `FROM --platform=linux/arm64` pins the base to one platform whatever the build targets, so every target platform gets that base. ' +
+      'Use a variable (`--platform=$BUILDPLATFORM`) or drop the flag and let `--platform` on the command line choose.',
+    example: 'FROM --platform=linux/amd64 scratch',
+  },
+  KF2020: {
+    severity: 'warning',
+    title: 'Redundant FROM --platform=$TARGETPLATFORM',
+    description: 'BuildKit\'s RedundantTargetPlatform: the base is already taken for the target platform; `--platform=$TARGETPLATFORM` says nothing more. The fix removes the flag.',
+    example: 'FROM --platform=$TARGETPLATFORM scratch',
+  },
+  KF2021: {
+    severity: 'warning',
+    title: 'Legacy key-value format',
+    description:
+      'BuildKit\'s LegacyKeyValueFormat: `ENV key value` (and `LABEL key value`) is the legacy form, which sets one variable to the rest of the line. ' +
+      'Write `ENV key=value`: it reads the same in every tool and can set several variables. The fix rewrites it, quoting the value when it has blanks.',
+    example: 'FROM scratch\nENV VERSION 1.0',
+  },
+  KF2022: {
+    severity: 'info',
+    title: 'ADD where COPY would do',
+    description:
+      'hadolint\'s DL3020: ADD of local files that are not archives copies them as COPY does; ADD also unpacks local tar archives and downloads URLs, so readers must check which it does. ' +
+      'Use COPY for plain files and directories. The fix changes the keyword.',
+    example: 'FROM scratch\nADD manifests/app.yaml manifests/',
+  },
+  KF2023: {
+    severity: 'info',
+    title: 'Consecutive RUN instructions',
+    description:
+      'hadolint\'s DL3059: RUN instructions in a row make one layer each. Joined with `&&`, they make one layer and stop at the first failure the same way. The fix joins them. ' +
+      'Not reported for RUNs with heredocs or in exec form.',
+    example: 'FROM scratch\nRUN mkdir -p etc/a\nRUN touch etc/a/b',
+  },
+  KF2024: {
+    severity: 'info',
+    title: 'Directive name not in lower case',
+    description: 'Parser directives (`# escape=`, `# syntax=`, `# check=`) are case-insensitive, but are written in lower case by convention (BuildKit\'s documentation). The fix lower-cases the name.',
+    example: '# Check=skip=KF2005\nFROM scratch',
+  },
+  KF2025: {
+    severity: 'warning',
+    title: 'Invalid rule control',
+    description:
+      'A `# check=` directive or a `# kubefile-lint ignore=` comment that cannot be read: an unknown option (the directive takes `skip=CODE,...` and `error=true|false`, separated by `;`), ' +
+      'or a code that is not in this catalogue (nor a ShellCheck code, `SC` and digits). What can be read still applies.',
+    example: '# check=skip=KF9999\nFROM scratch',
+  },
   KF3001: {
     severity: 'warning',
     title: 'Undefined variable',
@@ -399,6 +464,60 @@ export const CATALOGUE = {
       'A word whose variables expand to more than 1 MiB (1048576 characters), such as the last of a chain of `ARG B=$A$A` lines that double a value each time. ' +
       'The expansion stops there and the value is cut at 1 MiB; reported at the reference that crossed the limit. Literal text is not limited.',
     example: 'FROM scratch\nARG A=x\nARG B=$A$A\n# ... 20 more doublings\nARG V=$U$U',
+  },
+  KF3020: {
+    severity: 'warning',
+    title: 'ARG without a value',
+    description:
+      'A variable used in a word is declared by `ARG NAME` with no default, and no `--build-arg NAME=...` (or `kubefile.buildArgs` setting) gives it a value, so it expands to an empty string. ' +
+      'Reported once, at the use, instead of an undefined variable and an empty value. Give it a default (`ARG NAME=value`) or pass `--build-arg NAME=value`.',
+    example: 'FROM scratch\nARG BINDIR\nCOPY helm ${BINDIR}',
+  },
+  KF3021: {
+    severity: 'error',
+    title: 'Invalid image reference',
+    description:
+      'The FROM image, after expansion, is not an image reference (`[registry/]name[:tag][@digest]`, names lower case), checked with the same parser the runtime pulls with (distribution\'s grammar).',
+    example: 'FROM Kubernetes:v1..x',
+  },
+  KF3022: {
+    severity: 'warning',
+    title: 'Base image not pinned',
+    description:
+      'The FROM image has no tag (so `:latest` is taken) or is `:latest`: the base can change under the Kubefile between two builds. Name a version tag or a digest.',
+    example: 'FROM kubernetes',
+  },
+  KF3023: {
+    severity: 'warning',
+    title: 'Base image lacks a target platform',
+    description:
+      'The base image is in the local image store but has no variant for one of the target platforms, so building for that platform fails (unless the build skips missing platforms). ' +
+      'Reported only when the store has the image; a base that is not there is pulled at build time.',
+    example: 'FROM kubernetes:v1.22.15',
+  },
+  KF3024: {
+    severity: 'error',
+    title: 'Invalid FROM --platform',
+    description: 'The `--platform` value of FROM, after expansion, is not a platform (`os/arch[/variant]` with a known architecture, such as `linux/arm64`).',
+    example: 'FROM --platform=linux/arm65 scratch',
+  },
+  KF3025: {
+    severity: 'warning',
+    title: 'Invalid default ARG in FROM',
+    description:
+      'BuildKit\'s InvalidDefaultArgInFrom: with the ARGs\' defaults (no `--build-arg`), the FROM image expands to an empty or invalid reference (`FROM busybox:${TAG}` with `ARG TAG` and no default), ' +
+      'so the Kubefile builds only when the right build arg is passed. Give the ARG a valid default.',
+    example: 'ARG TAG\nFROM busybox:${TAG}',
+  },
+  KF4001: {
+    severity: 'warning',
+    title: 'ShellCheck finding',
+    description:
+      'A finding of ShellCheck (when the `shellcheck` program is installed) in the shell code of RUN, CMD, CMDS, APPCMDS or a heredoc, at its exact place in the instruction. ' +
+      'The ShellCheck code (`SC2086`) is shown with a link to its explanation; the severity follows ShellCheck\'s (error, warning, info, style as a hint). ' +
+      'Variables the compiler knows are declared to ShellCheck, so `$ARCH` is not reported as unassigned. `--disable KF4001` (or the `kubefile.shellcheck.enable` setting) turns it off; ' +
+      '`# kubefile-lint ignore=SC2086` on the line before the instruction ignores one ShellCheck code.',
+    example: 'FROM scratch\nRUN echo $1',
   },
 } satisfies Record<string, CatalogueEntry>;
 
