@@ -10,6 +10,7 @@ const GROUPS: [prefix: string, title: string, intro: string][] = [
     'Found by the compiler for the target platforms, build args and build context (`kubefilec lint --platform ... --build-arg ...`): ' +
       'variables, sources, destinations. A problem found on some platforms only names them.',
   ],
+  ['KF4', 'Outside checkers (KF4xxx)', 'Findings of other programs run on parts of the Kubefile, when they are installed (ShellCheck on shell code).'],
 ];
 
 export function renderDiagnosticsDoc(): string {

@@ -6,6 +6,7 @@
  * are reported once; those found on some only name the platforms.
  */
 import {
+  closestMatch,
   createDiagnostic,
   isInstruction,
   isReported,
@@ -13,6 +14,7 @@ import {
   sortDiagnostics,
   startOffsetOf,
   endOffsetOf,
+  subRange,
   type ParseResult,
   type Diagnostic,
   type DiagnosticCode,
@@ -36,7 +38,8 @@ import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
 import { isSecretName, REDACTED } from './secrets.js';
 import { digestOps, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
-import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformVariables, sealerArch, type Platform } from './platform.js';
+import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformProblem, platformVariables, samePlatform, sealerArch, type Platform } from './platform.js';
+import { imageReferenceError, imageReferenceParts } from './reference.js';
 import { environmentOf, VariableScope, type Assignment, type ScopeState } from './scope.js';
 import { filesUnder, followLinks, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
 import { utf8Decode } from './text.js';
@@ -56,7 +59,24 @@ export interface CompileOptions extends DiagnosticFilter {
   sha256?: Sha256Hex;
   /** Kept between compiles of successive versions of one file (with `reparse`): only what changed is planned again. */
   memo?: CompileMemo;
+  /** The local image store, to tell when the base lacks a target platform (KF3023); without one, that is not checked. */
+  images?: ImageCatalog;
 }
+
+/** What the compiler may ask the local image store. */
+export interface ImageCatalog {
+  /** The platforms (`linux/arm64`...) of an image, or undefined when the store does not have it. */
+  platforms(name: string): Promise<readonly string[] | undefined>;
+}
+
+/** A word's value, and the diagnostics of the variables in it that had none (see `Planner.expandReporting`). */
+interface Expanded {
+  value: string;
+  unset: Diagnostic[];
+}
+
+/** What the KF3020 fix writes as an ARG's default: to be replaced, and plain to see if it is not. */
+const ARG_PLACEHOLDER = 'change-me';
 
 export interface CompileResult {
   ast: Kubefile;
@@ -97,7 +117,7 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
   // Only for a full planning: with a memo, an edit asks for a few sources at most.
   if (options.context?.prefetch && !memo?.runs.size) options.context.prefetch(likelySourcePaths(parsed.ast, targets.map((t) => platformVariables(t, build))));
   for (const target of targets) {
-    const planner = new Planner(parsed.ast, target, build, buildArgs, options.context, shared, options.sha256, brokenWords);
+    const planner = new Planner(parsed.ast, target, build, buildArgs, options.context, shared, options.sha256, brokenWords, options.images);
     const platform = formatPlatform(target);
     const { plan, run } = await planner.plan(memo?.runs.get(platform));
     memo?.runs.set(platform, run);
@@ -187,6 +207,7 @@ function mergeAcrossPlatforms(perPlatform: Diagnostic[][], names: string[]): Dia
 class ArtifactCache {
   private readonly results = new Map<string, Promise<ArtifactProblem[]>>();
   private readonly headers = new Map<string, Promise<Uint8Array>>();
+  private readonly platforms = new Map<string, Promise<readonly string[] | undefined>>();
 
   problems(key: string, run: () => Promise<ArtifactProblem[]>): Promise<ArtifactProblem[]> {
     let result = this.results.get(key);
@@ -196,6 +217,16 @@ class ArtifactCache {
       this.results.set(key, result);
     }
     return result;
+  }
+
+  /** The store's platforms of a base image, asked once per compile. A store that fails to answer does not have it. */
+  imagePlatforms(images: ImageCatalog, name: string): Promise<readonly string[] | undefined> {
+    let platforms = this.platforms.get(name);
+    if (!platforms) {
+      platforms = images.platforms(name).catch(() => undefined);
+      this.platforms.set(name, platforms);
+    }
+    return platforms;
   }
 
   header(context: BuildContext, path: string): Promise<Uint8Array> {
@@ -418,6 +449,8 @@ class Planner {
    */
   private madeDirectories: ReadonlySet<string> | 'unknown' = new Set();
   private readonly escape: EscapeChar;
+  /** The instruction being planned (where a fix declares things). */
+  private current: Instruction | undefined;
 
   constructor(
     private readonly file: Kubefile,
@@ -428,6 +461,7 @@ class Planner {
     private readonly cache: ArtifactCache,
     private readonly sha256: Sha256Hex | undefined,
     private readonly brokenWords: readonly number[],
+    private readonly images: ImageCatalog | undefined,
   ) {
     this.scope = new VariableScope(buildArgs, platformVariables(target, build));
     this.escape = file.escapeChar;
@@ -508,8 +542,9 @@ class Planner {
   }
 
   private async step(instruction: Instruction): Promise<void> {
+    this.current = instruction;
     if (instruction.keyword === 'FROM') {
-      if (!this.seenFrom) this.from(instruction);
+      if (!this.seenFrom) await this.from(instruction);
       this.seenFrom = true;
     } else if (!this.seenFrom) {
       if (isInstruction(instruction, 'ARG')) this.arg(instruction.declarations, instruction, true);
@@ -582,50 +617,183 @@ class Planner {
     this.diagnostics.push(createDiagnostic(code, range, message, fixes));
   }
 
+  /**
+   * For a source that matches nothing: at the first path segment the context lacks, the entry beside
+   * it with the closest name (`my-mysql-chart` → `my-mysql`), as a suggestion and, when the word is
+   * that literal path, a fix.
+   */
+  private async similarSource(context: BuildContext, path: string, word: Word): Promise<{ suggestion: string; fixes?: Fix[] } | undefined> {
+    if (hasWildcard(path)) return undefined;
+    const segments = path.split('/');
+    for (let i = 0; i < segments.length; i++) {
+      const parent = segments.slice(0, i).join('/');
+      const entries = await context.list(parent).catch((): string[] => []);
+      const name = segments[i];
+      if (entries.includes(name)) continue;
+      const near = closestMatch(name, entries, Math.max(1, Math.floor(name.length / 3))) ?? sharedPrefixName(name, entries);
+      if (near === undefined) return undefined;
+      const suggestion = [...segments.slice(0, i), near, ...segments.slice(i + 1)].join('/');
+      // Only a literal word on one line has its characters where its text says.
+      const literal = (word.parts ?? []).every((p) => p.kind === 'literal') && word.range.start.line === word.range.end.line && word.text.endsWith(path) && !/["'\\]/.test(word.text);
+      if (!literal) return { suggestion };
+      const at = word.text.length - path.length + segments.slice(0, i).reduce((n, s) => n + s.length + 1, 0);
+      return { suggestion, fixes: [{ title: `Change to ${suggestion}`, edits: [{ range: subRange(word.range, at, at + name.length), newText: near }] }] };
+    }
+    return undefined;
+  }
+
+
   private line(instruction: Instruction): number {
     return instruction.range.start.line + 1;
   }
 
   /** Expands a word in the current scope, reporting undefined variables and failed `${V?}`. */
   private expand(word: Word): string {
+    return this.expandReporting(word).value;
+  }
+
+  /**
+   * Expands a word and reports its problems. `unset` holds the diagnostics of the variables that had
+   * no value: the value is then a guess, and what it causes further on (an empty destination, a
+   * source that matches nothing) is told in those diagnostics, not in more of them (`escalate`).
+   */
+  private expandReporting(word: Word): Expanded {
     const { value, problems } = expandWord(word, this.scope.lookup, this.escape);
+    const unset: Diagnostic[] = [];
     for (const problem of problems) {
       if (problem.kind === 'error') {
         this.report('KF3003', problem.range, problem.message);
-        continue;
-      }
-      if (problem.kind === 'limit') {
+      } else if (problem.kind === 'limit') {
         this.report('KF3019', problem.range, problem.message);
-        continue;
+      } else {
+        const diagnostic = this.unsetVariable(problem.name ?? '', problem.range);
+        this.diagnostics.push(diagnostic);
+        unset.push(diagnostic);
       }
-      const name = problem.name ?? '';
-      if (this.scope.isGlobalOnly(name)) {
-        this.report('KF3001', problem.range, `${name} is declared before FROM only: add "ARG ${name}" after FROM to use it here`);
-        continue;
-      }
-      const suggestion = this.scope.suggest(name);
-      this.report('KF3001', problem.range, `Undefined variable ${name}${suggestion ? `: did you mean ${suggestion}?` : ' (it expands to an empty string)'}`);
     }
-    return value;
+    return { value, unset };
+  }
+
+  /** Why `name` has no value here: declared before FROM only, declared without a value (KF3020), or not at all. */
+  private unsetVariable(name: string, range: Range): Diagnostic {
+    if (this.scope.isGlobalOnly(name)) return createDiagnostic('KF3001', range, `${name} is declared before FROM only: add "ARG ${name}" after FROM to use it here`);
+    if (this.scope.isDeclaredWithoutValue(name)) {
+      const declaration = this.argDeclaration(name);
+      const nameLength = declaration ? endOffsetOf(declaration.name.range) - startOffsetOf(declaration.name.range) : 0;
+      const fixes: Fix[] = declaration
+        ? [{ title: `Give ARG ${name} a default`, edits: [{ range: subRange(declaration.name.range, nameLength, nameLength), newText: `=${ARG_PLACEHOLDER}` }] }]
+        : [];
+      return createDiagnostic('KF3020', range, `ARG ${name} has no value: give it a default (ARG ${name}=<value>) or pass --build-arg ${name}=<value>`, fixes);
+    }
+    const suggestion = this.scope.suggest(name);
+    return createDiagnostic('KF3001', range, `Undefined variable ${name}${suggestion && suggestion !== name ? `: did you mean ${suggestion}?` : ' (it expands to an empty string)'}`);
+  }
+
+  /** The ARG declaration without a value that `name` refers to from the current instruction (the last one in scope). */
+  private argDeclaration(name: string): NameValue | undefined {
+    const list = this.file.instructions;
+    const firstFrom = list.findIndex((i) => i.keyword === 'FROM');
+    const current = this.current ? list.indexOf(this.current) : list.length;
+    const inStage = firstFrom !== -1 && current > firstFrom;
+    const lastDeclaration = (from: number, to: number): NameValue | undefined => {
+      for (let i = to - 1; i >= from; i--) {
+        const instruction = list[i];
+        if (!isInstruction(instruction, 'ARG')) continue;
+        for (let k = instruction.declarations.length - 1; k >= 0; k--) if (instruction.declarations[k].name.text === name) return instruction.declarations[k];
+      }
+      return undefined;
+    };
+    const found = inStage ? lastDeclaration(firstFrom + 1, current) : lastDeclaration(0, current);
+    if (found?.value !== undefined) return undefined;
+    // `ARG NAME` in the stage brings back a global ARG NAME: when that one has no default either, the default goes there.
+    if (found && inStage) return lastDeclaration(0, firstFrom)?.value === undefined ? found : undefined;
+    return found;
+  }
+
+
+  /** The unset variables' diagnostics become the error that their empty value causes (one cause, one diagnostic). */
+  private escalate(unset: readonly Diagnostic[], consequence: string): void {
+    for (const diagnostic of unset) {
+      diagnostic.severity = 'error';
+      diagnostic.message = `${diagnostic.message}; ${consequence}`;
+    }
   }
 
   /** The expanded value, or undefined (reported) when it is empty; undefined too when the word has a syntax error. */
-  private expandNonEmpty(word: Word, what: string): string | undefined {
+  private expandNonEmpty(word: Word, what: string): Expanded | undefined {
     const { start, end } = { start: startOffsetOf(word.range), end: endOffsetOf(word.range) };
     if (this.brokenWords.some((offset) => offset >= start && offset < end)) return undefined;
-    const value = this.expand(word);
-    if (value !== '') return value;
-    this.report('KF3015', word.range, `${what} "${word.text}" expands to an empty string`);
+    const expanded = this.expandReporting(word);
+    if (expanded.value !== '') return expanded;
+    if (expanded.unset.length > 0) this.escalate(expanded.unset, `${what.toLowerCase()} "${word.text}" is then empty`);
+    else this.report('KF3015', word.range, `${what} "${word.text}" expands to an empty string`);
     return undefined;
   }
 
-  private from(instruction: Instruction): void {
-    if (!isInstruction(instruction, 'FROM') || !instruction.image) return;
-    const image = this.expandNonEmpty(instruction.image, 'The image');
+  private async from(instruction: Instruction): Promise<void> {
+    if (!isInstruction(instruction, 'FROM')) return;
+    this.fromPlatform(instruction);
+    const word = instruction.image;
+    const expanded = word ? this.expandNonEmpty(word, 'The image') : undefined;
     this.scope.enterStage();
-    if (image === undefined) return;
+    if (!word || expanded === undefined) return;
+    const image = expanded.value;
     this.base = image;
     this.push({ kind: 'from', image, line: 0 }, instruction);
+    if (image.toLowerCase() === 'scratch') return;
+    const problem = imageReferenceError(image);
+    if (problem !== undefined) {
+      if (expanded.unset.length > 0) this.escalate(expanded.unset, `the image is then "${image}": ${problem}`);
+      else this.report('KF3021', word.range, `"${image}" is not a valid image reference: ${problem}`);
+      return;
+    }
+    this.invalidDefaultBase(word);
+    const parts = imageReferenceParts(image);
+    if (parts && parts.digest === undefined && (parts.tag === undefined || parts.tag === 'latest')) {
+      const what = parts.tag === undefined ? 'has no tag, so "latest" is taken' : 'is tagged "latest"';
+      this.report('KF3022', word.range, `The base image "${image}" ${what}, which can change between builds: name a version tag or a digest`);
+    }
+    if (this.images) {
+      const platforms = await this.cache.imagePlatforms(this.images, image);
+      if (platforms !== undefined && !platforms.some((p) => samePlatformSpecifier(p, this.target))) {
+        this.report('KF3023', word.range, `The base image "${image}" in the local store has no ${formatPlatform(this.target)} variant (it has ${platforms.join(', ') || 'none'})`);
+      }
+    }
+  }
+
+  /** `FROM --platform=`: a platform once expanded (KF3024). */
+  private fromPlatform(instruction: Instruction): void {
+    const flag = instruction.flags.find((f) => f.name === 'platform');
+    if (!flag?.valueWord) return;
+    const expanded = this.expandReporting(flag.valueWord);
+    const problem = platformProblem(expanded.value, this.build);
+    if (problem === undefined) return;
+    if (expanded.unset.length > 0) this.escalate(expanded.unset, `--platform is then "${expanded.value}": ${problem}`);
+    else this.report('KF3024', flag.valueWord.range, `--platform=${expanded.value} is not a platform: ${problem}`);
+  }
+
+  /**
+   * BuildKit's InvalidDefaultArgInFrom (KF3025): the FROM image is valid with the build args given,
+   * but not with the ARGs' defaults, so the Kubefile builds only when those build args are passed.
+   */
+  private invalidDefaultBase(word: Word): void {
+    const variables = (word.parts ?? []).filter((p) => p.kind === 'variable').map((p) => p.name);
+    if (!variables.some((name) => this.scope.isGiven(name))) return;
+    const defaults = new VariableScope(new Map(), platformVariables(this.target, this.build));
+    for (const instruction of this.file.instructions) {
+      if (instruction.keyword === 'FROM') break;
+      if (!isInstruction(instruction, 'ARG')) continue;
+      for (const d of instruction.declarations) defaults.declareArg(d.name.text, d.value ? expandWord(d.value, defaults.lookup, this.escape).value : undefined);
+    }
+    const value = expandWord(word, defaults.lookup, this.escape).value;
+    const problem = value === '' ? 'it is empty' : imageReferenceError(value);
+    if (problem === undefined) return;
+    const given = variables.filter((name) => this.scope.isGiven(name) && !Object.hasOwn(platformVariables(this.target, this.build), name));
+    this.report(
+      'KF3025',
+      word.range,
+      `With the ARGs' defaults the base image "${word.text}" is "${value}" (${problem}): it builds only with --build-arg ${given.join(', ')}; give ${given.length === 1 ? 'that ARG' : 'those ARGs'} a valid default`,
+    );
   }
 
   /** An ARG before FROM (`global`) is only in scope for FROM; one in the stage is an op and config. */
@@ -633,7 +801,8 @@ class Planner {
     const args: Record<string, string | null> = {};
     for (const declaration of declarations) {
       const name = declaration.name.text;
-      const value = this.scope.declareArg(name, declaration.value ? this.expand(declaration.value) : undefined);
+      // As in BuildKit, a default is not expanded (nor its errors reported) when a build arg or the platform gives the value.
+      const value = this.scope.declareArg(name, declaration.value && !this.scope.isGiven(name) ? this.expand(declaration.value) : undefined);
       args[name] = value ?? null;
     }
     if (!global) this.push({ kind: 'arg', args, line: 0 }, instruction);
@@ -660,12 +829,13 @@ class Planner {
       this.arg(instruction.declarations, instruction, false);
     } else if (isInstruction(instruction, 'ENV')) {
       const env: Record<string, string> = {};
-      // Each pair sees the ones before it on the same line, as in BuildKit.
-      for (const pair of instruction.pairs) {
-        const value = pair.value ? this.expand(pair.value) : '';
-        env[pair.name.text] = value;
-        this.scope.setEnv(pair.name.text, value);
-      }
+      // Every value sees the variables as they were before this ENV, as in BuildKit: `ENV a=bye b=$a`
+      // sets b to a's earlier value ("Changing the value of a variable only takes effect in subsequent instructions").
+      const values = instruction.pairs.map((pair) => (pair.value ? this.expand(pair.value) : ''));
+      instruction.pairs.forEach((pair, i) => {
+        env[pair.name.text] = values[i];
+        this.scope.setEnv(pair.name.text, values[i]);
+      });
       this.push({ kind: 'env', env, line }, instruction);
     } else if (isInstruction(instruction, 'LABEL')) {
       const labels = this.pairs(instruction.pairs);
@@ -702,15 +872,15 @@ class Planner {
 
   private async copy(kind: 'copy' | 'add', sourceWords: readonly Word[], destWord: Word | undefined, instruction: Instruction): Promise<void> {
     if (!destWord) return;
-    const destText = this.expandNonEmpty(destWord, 'The destination');
+    const destText = this.expandNonEmpty(destWord, 'The destination')?.value;
     const dest = normalizeDestination(destText ?? '');
     if (dest.escapes) this.report('KF3007', destWord.range, `The destination "${destText}" is outside the image root`);
     const sources: string[] = [];
     const matches: string[][] = [];
     for (const word of sourceWords) {
-      const source = this.expandNonEmpty(word, 'The source');
-      if (source === undefined) continue;
-      const found = await this.contextSource(kind, source, word, dest);
+      const expanded = this.expandNonEmpty(word, 'The source');
+      if (expanded === undefined) continue;
+      const found = await this.contextSource(kind, expanded, word, dest);
       if (found === undefined) continue;
       sources.push(found.source);
       matches.push(found.matches);
@@ -772,7 +942,8 @@ class Planner {
    * Checks one COPY/ADD/APP source: remote kinds, paths leaving the context, what it matches on
    * this platform, and the content rules of the destination. Returns the normalized source.
    */
-  private async contextSource(kind: 'copy' | 'add' | 'app', source: string, word: Word, dest: Destination | undefined): Promise<{ source: string; matches: string[] } | undefined> {
+  private async contextSource(kind: 'copy' | 'add' | 'app', expanded: Expanded, word: Word, dest: Destination | undefined): Promise<{ source: string; matches: string[] } | undefined> {
+    const { value: source, unset } = expanded;
     const remote = sourceKind(source);
     if (remote !== 'context') {
       if (kind === 'copy') this.report('KF3006', word.range, `COPY cannot fetch ${remote === 'git' ? 'a git repository' : 'a URL'} ("${source}"): use ADD`);
@@ -783,7 +954,8 @@ class Planner {
       this.report('KF3005', word.range, `"${source}" is outside the build context: sources must be inside it`);
       return undefined;
     }
-    if (path.absolute) {
+    // A leading `/` left by an unset variable (`${VERSON}/x`) is that variable's doing, told at it.
+    if (path.absolute && unset.length === 0) {
       this.report('KF3005', word.range, `"${source}" is an absolute path: sources are relative to the build context (write "${path.path || '.'}")`);
     }
     const context = this.context;
@@ -793,7 +965,11 @@ class Planner {
       this.report('KF3005', word.range, `"${outside}" is a symlink to a file outside the build context`);
     }
     if (resolution.matches.length === 0 && resolution.outside.length === 0) {
-      this.report('KF3004', word.range, `"${source}" matches nothing in the build context`);
+      if (unset.length > 0) this.escalate(unset, `the source is then "${source}", which matches nothing in the build context`);
+      else {
+        const near = await this.similarSource(context, path.path, word);
+        this.report('KF3004', word.range, `"${source}" matches nothing in the build context${near ? `: did you mean "${near.suggestion}"?` : ''}`, near?.fixes);
+      }
     }
     if (dest) {
       await this.checkDestination(context, dest, resolution.matches, word);
@@ -870,15 +1046,16 @@ class Planner {
     const appSources: AppSource[] = [];
     let complete = true;
     for (const word of sourceWords) {
-      const source = this.expandNonEmpty(word, 'The source');
-      if (source === undefined) {
+      const expanded = this.expandNonEmpty(word, 'The source');
+      if (expanded === undefined) {
         complete = false;
         continue;
       }
+      const source = expanded.value;
       sources.push(source);
       if (source.startsWith('local://')) {
         const written = source.slice('local://'.length);
-        const found = await this.contextSource('app', written, word, undefined);
+        const found = await this.contextSource('app', { value: written, unset: expanded.unset }, word, undefined);
         if (found === undefined || found.matches.length === 0) complete = false;
         if (found === undefined) continue;
         local.sources.push(found.source);
@@ -957,6 +1134,28 @@ class Planner {
       const value = this.scope.lookup(name);
       return value === undefined ? whole : isSecretName(name) ? REDACTED : value;
     });
+  }
+}
+
+/**
+ * The entry a misspelt name most likely meant when it differs by more than a typo: one name is the
+ * other with a suffix (`my-mysql-chart` for `my-mysql`), at least 3 characters shared.
+ */
+function sharedPrefixName(name: string, entries: readonly string[]): string | undefined {
+  let best: string | undefined;
+  for (const entry of entries) {
+    const [short, long] = entry.length < name.length ? [entry, name] : [name, entry];
+    if (short.length >= 3 && long.startsWith(short) && /^[-_.]/.test(long.slice(short.length)) && (best === undefined || entry.length > best.length)) best = entry;
+  }
+  return best;
+}
+
+/** Whether a platform as a store lists it (`linux/arm64/v8`) is `target`; an unreadable one is not. */
+function samePlatformSpecifier(specifier: string, target: Platform): boolean {
+  try {
+    return samePlatform(parsePlatform(specifier), target);
+  } catch {
+    return false;
   }
 }
 

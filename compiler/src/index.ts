@@ -42,7 +42,7 @@ export {
   type Check,
 } from './check.js';
 
-export { compile, compileParsed, CompileMemo, type CompileOptions, type CompileResult } from './compile.js';
+export { compile, compileParsed, CompileMemo, type CompileOptions, type CompileResult, type ImageCatalog } from './compile.js';
 export { memoryContext, type BuildContext, type ByteRange, type ContextEntry, type ContextEntryType, type MemoryEntry } from './context.js';
 export { expandParts, expandWord, MAX_EXPANDED_LENGTH, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';
 export { isSecretName, REDACTED } from './secrets.js';
@@ -85,13 +85,14 @@ export {
   parsePlatform,
   parsePlatformList,
   platformFromNode,
+  platformProblem,
   platformVariables,
   samePlatform,
   sealerArch,
   type Platform,
 } from './platform.js';
 export { execFormCommands } from './cmd.js';
-export { imageReferenceError } from './reference.js';
+export { imageReferenceError, imageReferenceParts } from './reference.js';
 export { normalizeContextPath, normalizeDestination, ROOTFS_DIRECTORIES, sourceKind, type Destination, type SourceKind } from './sources.js';
 export {
   checkChart,

@@ -11,6 +11,7 @@
  *
  * Pure: no Node APIs. The host platform is passed in by the caller (see `platformFromNode`).
  */
+import { closestMatch } from '@kubefile/grammar';
 
 export interface Platform {
   os: string;
@@ -22,11 +23,13 @@ export interface Platform {
 /** A specifier that cannot be parsed; the message names the specifier and what is wrong with it. */
 export class PlatformError extends Error {
   readonly specifier: string;
+  readonly reason: string;
 
   constructor(specifier: string, reason: string) {
     super(`invalid platform ${JSON.stringify(specifier)}: ${reason}`);
     this.name = 'PlatformError';
     this.specifier = specifier;
+    this.reason = reason;
   }
 }
 
@@ -183,6 +186,26 @@ export function platformFromNode(nodePlatform: string, nodeArch: string): Platfo
   const os = NODE_OS[nodePlatform] ?? nodePlatform;
   const arch = NODE_ARCH[nodeArch] ?? nodeArch;
   return normalize({ os, architecture: arch });
+}
+
+/**
+ * Why a platform specifier names no platform an image can have (a parse error, or an operating
+ * system or architecture Go does not know, such as `linux/arm65`), or undefined when it is one.
+ */
+export function platformProblem(specifier: string, host: Platform = DEFAULT_PLATFORM): string | undefined {
+  let platform: Platform;
+  try {
+    platform = parsePlatform(specifier, host);
+  } catch (error) {
+    return isPlatformError(error) ? error.reason : String(error);
+  }
+  const unknown = (what: string, value: string, known: ReadonlySet<string>) => {
+    const near = closestMatch(value, known, Math.max(1, Math.floor(value.length / 3)));
+    return `unknown ${what} ${JSON.stringify(value)}${near ? ` (did you mean ${near}?)` : ''}`;
+  };
+  if (!KNOWN_OS.has(platform.os)) return unknown('operating system', platform.os, KNOWN_OS);
+  if (!KNOWN_ARCH.has(platform.architecture)) return unknown('architecture', platform.architecture, KNOWN_ARCH);
+  return undefined;
 }
 
 /** Whether two platforms are the same once normalized (`arm64` and `arm64/v8` are). */

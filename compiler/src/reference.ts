@@ -36,3 +36,10 @@ export function imageReferenceError(text: string): string | undefined {
   }
   return undefined;
 }
+
+/** The name, tag and digest of a valid reference; undefined when it is not one. No tag and no digest means `latest`. */
+export function imageReferenceParts(text: string): { name: string; tag?: string; digest?: string } | undefined {
+  if (imageReferenceError(text) !== undefined) return undefined;
+  const [, name, tag, digest] = REFERENCE.exec(text)!;
+  return { name, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}

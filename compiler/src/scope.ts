@@ -97,6 +97,18 @@ export class VariableScope {
     return value;
   }
 
+  /** Whether `ARG name=default` takes its value from elsewhere (a build arg or the platform), so BuildKit never expands the default. */
+  isGiven(name: string): boolean {
+    return this.buildArgs.has(name) || Object.hasOwn(this.predefined, name);
+  }
+
+  /** Declared by an ARG in scope without a value (no default, no build arg), and no ENV of that name. */
+  isDeclaredWithoutValue(name: string): boolean {
+    if (Object.hasOwn(this.predefined, name) || (this.inStage && this.env.has(name))) return false;
+    const declared = this.inStage ? this.args : this.globals;
+    return declared.has(name) && declared.get(name) === undefined;
+  }
+
   /** Declared before FROM only, so not visible in the stage. */
   isGlobalOnly(name: string): boolean {
     return this.inStage && this.globals.has(name) && !this.args.has(name) && !this.env.has(name);

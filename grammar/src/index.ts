@@ -9,6 +9,6 @@ export * from './ast.js';
 export * from './diagnostics.js';
 export { scanDirectives, KNOWN_DIRECTIVES, type EscapeChar, type Span } from './directives.js';
 export * from './instructions.js';
-export { endOffsetOf, LineMap, RangeAnchor, SourceRange, startOffsetOf, type Position, type Range } from './positions.js';
+export { endOffsetOf, LineMap, RangeAnchor, SourceRange, startOffsetOf, subRange, type Position, type Range } from './positions.js';
 export { lex, type LexResult } from './tokens.js';
 export { MAX_SUBSTITUTION_DEPTH, scanWord, variablesOf, type ScanMode, type VariableModifier } from './variables.js';

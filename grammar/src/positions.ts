@@ -87,6 +87,11 @@ export class SourceRange implements Range {
     return new SourceRange(this.#anchor, this.from, last.to + last.#anchor.shift - this.#anchor.shift);
   }
 
+  /** The part from character `from` to `to` of this range (relative to its start), moving with it. */
+  slice(from: number, to: number): SourceRange {
+    return new SourceRange(this.#anchor, this.from + from, this.from + to);
+  }
+
   toJSON(): { start: Position; end: Position } {
     return { start: this.start, end: this.end };
   }
@@ -152,6 +157,16 @@ export class LineMap {
     const next = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] - 1 : this.text.length;
     return next > this.lineStarts[line] && this.text.charCodeAt(next - 1) === 13 && next < this.text.length ? next - 1 : next;
   }
+}
+
+/**
+ * The part from character `from` to `to` of a range (relative to its start; on one line when it is
+ * not a `SourceRange`). Parser ranges keep moving with their item when `reparse` moves it.
+ */
+export function subRange(range: Range, from: number, to: number): Range {
+  if (range instanceof SourceRange) return range.slice(from, to);
+  const at = (n: number): Position => ({ line: range.start.line, column: range.start.column + n, offset: range.start.offset + n });
+  return { start: at(from), end: at(to) };
 }
 
 /** A range's offsets, without working out line and column when it is a `SourceRange`. */
