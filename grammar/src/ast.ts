@@ -59,6 +59,12 @@ export interface Flag {
   range: Range;
   nameRange: Range;
   valueRange?: Range;
+  /**
+   * The value after `=` as a word (quotes kept, range = `valueRange`) with its literal and variable
+   * parts, so tools see `$BUILDPLATFORM` in `--platform=$BUILDPLATFORM`. Syntax problems inside it
+   * are not reported by the parser: which flags BuildKit expands is the compiler's business.
+   */
+  valueWord?: Word;
 }
 
 export interface Heredoc {

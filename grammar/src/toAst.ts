@@ -87,6 +87,14 @@ class InstructionBuilder {
     return word;
   }
 
+  /** A flag's value: located like an argument, its scan problems left to the checks that expand it. */
+  flagValueWord(piece: TextPiece): Word {
+    const word: Word = { text: piece.text, range: this.range(piece.span) };
+    if (!needsScan(piece.text, 'expand')) return word;
+    word.parts = scanWord(piece.text, piece.span.start, this.escape, 'expand').parts.map((p) => this.part(p));
+    return word;
+  }
+
   /** A JSON string element: variables are located only when the literal has no escapes. */
   jsonWord(piece: TextPiece, mode: ScanMode | 'none'): Word {
     const word: Word = { text: piece.text, range: this.range(piece.span) };
@@ -334,7 +342,9 @@ class AstBuilder extends cstVisitorBase {
       };
       if (eq !== -1) {
         flag.value = value.slice(eq + 1);
-        flag.valueRange = b.range({ start: piece.span.start + rawEq + 1, end: piece.span.end });
+        const valueSpan = { start: piece.span.start + rawEq + 1, end: piece.span.end };
+        flag.valueRange = b.range(valueSpan);
+        flag.valueWord = b.flagValueWord({ text: piece.text.slice(rawEq + 1), span: valueSpan });
       }
       if (spec) this.checkFlag(flag, spec, seen, b);
       return flag;

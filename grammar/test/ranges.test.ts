@@ -47,6 +47,7 @@ function collectRanges(i: Instruction): [string, Range][] {
   for (const f of i.flags) {
     out.push(['flag', f.range], ['flag name', f.nameRange]);
     if (f.valueRange) out.push(['flag value', f.valueRange]);
+    word('flag value word', f.valueWord);
   }
   i.args.forEach((a) => word('arg', a));
   for (const h of i.heredocs) out.push(['heredoc start', h.startRange], ['heredoc content', h.contentRange], ['heredoc', h.range]);
@@ -152,5 +153,67 @@ describe('ranges', () => {
     const { diagnostics } = parse(text);
     assert.deepEqual(diagnostics.map((d) => d.code), ['KF1001', 'KF1007', 'KF1006', 'KF1009']);
     for (const d of diagnostics) assertConsistent(text, d.code, d.range);
+  });
+
+  describe('flag value words', () => {
+    /** `[slice of the part, kind]` of each part of the first instruction's flag `name`. */
+    function flagParts(text: string, name: string): [string, string][] {
+      const flag = parse(text).ast.instructions[0].flags.find((f) => f.name === name);
+      assert.ok(flag?.valueWord, `no value word for --${name}`);
+      assert.deepEqual(flag.valueWord.range, flag.valueRange);
+      return (flag.valueWord.parts ?? []).map((p) => [sliceOf(text, p.range), p.kind]);
+    }
+
+    it('a variable after --platform= is located', () => {
+      const text = 'FROM --platform=$BUILDPLATFORM scratch';
+      const flag = parse(text).ast.instructions[0].flags[0];
+      assert.equal(flag.valueWord?.text, '$BUILDPLATFORM');
+      const [v] = variablesOf(flag.valueWord?.parts ?? []);
+      assert.equal(v.name, 'BUILDPLATFORM');
+      assert.equal(sliceOf(text, v.nameRange), 'BUILDPLATFORM');
+    });
+
+    it('a braced variable between literals', () => {
+      assert.deepEqual(flagParts('FROM --platform=linux/${ARCH}/v8 scratch', 'platform'), [
+        ['linux/', 'literal'],
+        ['${ARCH}', 'variable'],
+        ['/v8', 'literal'],
+      ]);
+    });
+
+    it('a braced variable after --chmod=', () => {
+      assert.deepEqual(flagParts('COPY --chmod=${MODE} a b', 'chmod'), [['${MODE}', 'variable']]);
+    });
+
+    it('a quoted value keeps its quotes in the text and the parts', () => {
+      const text = 'COPY --chown="$USER:0" a b';
+      const flag = parse(text).ast.instructions[0].flags[0];
+      assert.equal(flag.value, '$USER:0');
+      assert.equal(flag.valueWord?.text, '"$USER:0"');
+      assert.deepEqual(flagParts(text, 'chown'), [['"', 'literal'], ['$USER', 'variable'], [':0', 'literal'], ['"', 'literal']]);
+    });
+
+    it('a plain value is one word without parts', () => {
+      const flag = parse('COPY --from=base a b').ast.instructions[0].flags[0];
+      assert.deepEqual([flag.valueWord?.text, flag.valueWord?.parts], ['base', undefined]);
+    });
+
+    it('a flag on a continuation line', () => {
+      const text = lines('COPY \\', '  --chmod=$MODE a b');
+      const [v] = variablesOf(parse(text).ast.instructions[0].flags[0].valueWord?.parts ?? []);
+      assert.equal(sliceOf(text, v.range), '$MODE');
+      assert.deepEqual([v.range.start.line, v.range.start.column], [1, 10]);
+    });
+
+    it('a value split by a continuation: the variable range spans it', () => {
+      const text = lines('FROM --platform=$BUILD\\', 'PLATFORM scratch');
+      const [v] = variablesOf(parse(text).ast.instructions[0].flags[0].valueWord?.parts ?? []);
+      assert.equal(v.name, 'BUILDPLATFORM');
+      assert.equal(sliceOf(text, v.range), '$BUILD\\\nPLATFORM');
+    });
+
+    it('a bad substitution in a flag value is no parse diagnostic', () => {
+      assert.deepEqual(parse('COPY --chmod=${} a b').diagnostics.map((d) => d.code), []);
+    });
   });
 });
