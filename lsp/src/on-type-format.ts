@@ -13,9 +13,9 @@ import { instructionAtLine } from './completion.js';
 export const ON_TYPE_TRIGGERS = ['\n'] as const;
 
 export function onTypeFormat(analysis: Analysis, position: Position, ch: string, options: Pick<FormattingOptions, 'tabSize' | 'insertSpaces'>): TextEdit[] {
-  if (ch !== '\n' || position.line === 0) return [];
   const { text } = analysis;
   const { ast, lines } = analysis.result;
+  if (ch !== '\n' || position.line === 0 || position.line >= lines.lineCount) return [];
   const previous = position.line - 1;
   const instruction = instructionAtLine(ast, previous);
   if (!instruction) return [];

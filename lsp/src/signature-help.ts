@@ -107,6 +107,7 @@ export function signatureHelp(analysis: Analysis, position: Position): Signature
  */
 function instructionContinuedTo(analysis: Analysis, line: number): Instruction | undefined {
   const { ast, lines } = analysis.result;
+  if (line >= lines.lineCount) return undefined;
   const within = instructionAtLine(ast, line);
   if (within) return within;
   const before = ast.instructions.filter((i) => i.range.end.line < line).pop();
