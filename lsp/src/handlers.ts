@@ -59,7 +59,7 @@ export function registerFeatures(server: KubefileServer): void {
   });
   connection.onSignatureHelp(({ textDocument, position }) => withAnalysis(server, textDocument.uri, null, (a) => signatureHelp(a, position)));
   connection.onDocumentOnTypeFormatting(({ textDocument, position, ch, options }) => withAnalysis(server, textDocument.uri, [], (a) => onTypeFormat(a, position, ch, options)));
-  connection.languages.inlayHint.on(({ textDocument, range }) => withAnalysis(server, textDocument.uri, [], (a) => inlayHints(a, range)));
+  connection.languages.inlayHint.on(({ textDocument, range }) => withAnalysis(server, textDocument.uri, [], (a, c) => inlayHints(a, range, c)));
   connection.onHover(({ textDocument, position }) => withAnalysis(server, textDocument.uri, null, (a, c) => hover(a, position, c)));
   connection.onDefinition(({ textDocument, position }) => withAnalysis(server, textDocument.uri, null, (a) => definition(a, position, textDocument.uri)));
   connection.onReferences(({ textDocument, position, context }) =>

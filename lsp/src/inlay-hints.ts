@@ -2,21 +2,21 @@
  * Inlay hints where a multi-platform build hides what a line means:
  *
  * - after a COPY/ADD/APP source that uses a variable (`${ARCH}/helm`): what it expands to on each
- *   target platform and, for COPY/ADD, how many context files it matched there (from the plans);
+ *   target platform and, for a build-context path, how many context files it matched there (from the plans);
  * - after a variable used in an ENV, LABEL or FROM value: its value per platform, when the value
  *   differs between platforms or is an ARG's that the source does not show (a build arg, a global
  *   or a default built from other variables).
  *
  * Literals get no hint: the text already says what they are.
  */
-import { formatPlatform, type AppOp, type CopyOp, type PlatformPlan } from '@kubefile/compiler';
+import { formatPlatform, sourceKind, type AppOp, type CopyOp, type PlatformPlan } from '@kubefile/compiler';
 import { isInstruction, variablesOf, type Instruction, type Range, type Word } from '@kubefile/grammar';
 import { InlayHintKind, type InlayHint, type Range as LspRange } from 'vscode-languageserver';
-import type { Analysis } from './analysis.js';
+import type { Analysis, FeatureContext } from './analysis.js';
 import { describeValues, variablesAt, type VisibleVariable } from './completion.js';
 import { flagWords } from './symbols.js';
 
-export function inlayHints(analysis: Analysis, range: LspRange): InlayHint[] {
+export function inlayHints(analysis: Analysis, range: LspRange, context: FeatureContext): InlayHint[] {
   const hints: InlayHint[] = [];
   const { ast, lines } = analysis.result;
   const inRange = (at: Range['end']) =>
@@ -33,7 +33,7 @@ export function inlayHints(analysis: Analysis, range: LspRange): InlayHint[] {
     if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD') || isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
       instruction.sources.forEach((source, index) => {
         if (variablesOf(source.parts ?? []).length === 0) return;
-        const label = sourceLabel(analysis.result.plans, instruction, index);
+        const label = sourceLabel(analysis.result.plans, instruction, index, context.buildContext !== undefined);
         if (label) hint(source.range.end, label);
       });
       continue;
@@ -75,7 +75,7 @@ function declarationOn(analysis: Analysis, line: number, name: string) {
 }
 
 /** `linux/amd64: amd64/helm (1 match) · linux/arm64/v8: arm64/helm (no match)`, or one value when the platforms agree. */
-function sourceLabel(plans: readonly PlatformPlan[], instruction: Instruction & { sources: Word[] }, index: number): string | undefined {
+function sourceLabel(plans: readonly PlatformPlan[], instruction: Instruction & { sources: Word[] }, index: number, counted: boolean): string | undefined {
   const line = instruction.range.start.line + 1;
   const rows: [string, string][] = [];
   for (const plan of plans) {
@@ -83,7 +83,8 @@ function sourceLabel(plans: readonly PlatformPlan[], instruction: Instruction & 
     // Sources the compiler rejected are left out of the op: the index only holds when none were.
     if (!op || op.sources.length !== instruction.sources.length) continue;
     const expanded = op.sources[index];
-    const matches = op.kind === 'app' ? undefined : op.matches[index];
+    // Only context files are matched, and only when there is a context to look in.
+    const matches = op.kind === 'app' || !counted || sourceKind(expanded) !== 'context' ? undefined : op.matches[index];
     const count = matches === undefined ? '' : ` (${matches.length === 0 ? 'no match' : matches.length === 1 ? '1 match' : `${matches.length} matches`})`;
     rows.push([formatPlatform(plan.target), `${expanded}${count}`]);
   }

@@ -9,8 +9,8 @@ const WHOLE = { start: { line: 0, character: 0 }, end: { line: 1000, character: 
 
 /** `line:character label` of each hint in the whole text (or the range given). */
 async function hints(text: string, options: SetupOptions = twoPlatforms, range = WHOLE): Promise<string[]> {
-  const { analysis } = await setup(text, options);
-  return inlayHints(analysis, range).map((h) => `${h.position.line}:${h.position.character} ${String(h.label)}`);
+  const { analysis, context } = await setup(text, options);
+  return inlayHints(analysis, range, context).map((h) => `${h.position.line}:${h.position.character} ${String(h.label)}`);
 }
 
 describe('inlay hints', () => {
@@ -32,6 +32,16 @@ describe('inlay hints', () => {
 
   it('shows the context path an APP source expands to per platform', async () => {
     assert.deepEqual(await hints('FROM scratch\nAPP helm local://${ARCH}/helm'), ['1:29 → linux/amd64: amd64/helm (1 match) · linux/arm64/v8: arm64/helm (1 match)']);
+  });
+
+  it('shows an ADD URL per platform without a match count', async () => {
+    assert.deepEqual(await hints('FROM scratch\nADD https://example.com/helm-${ARCH}.tgz bin'), [
+      '1:40 → linux/amd64: https://example.com/helm-amd64.tgz · linux/arm64/v8: https://example.com/helm-arm64.tgz',
+    ]);
+  });
+
+  it('has no match count without a build context', async () => {
+    assert.deepEqual(await hints('FROM scratch\nCOPY ${ARCH}/helm bin', { platforms: ['linux/amd64'] }), ['1:17 → amd64/helm']);
   });
 
   it('has no hint for a literal source', async () => {
