@@ -207,7 +207,8 @@ function flagValueItems(keyword: keyof typeof INSTRUCTIONS, flag: string, range:
       ...COMMON_PLATFORMS.map((value) => ({ label: value, kind: CompletionItemKind.EnumMember, textEdit: { range, newText: value }, sortText: `1${value}` })),
     ];
   }
-  const values = INSTRUCTIONS[keyword].flagValues?.[flag] ?? [];
+  const spec = INSTRUCTIONS[keyword];
+  const values = spec.flagValues?.[flag] ?? (spec.flags[flag] === 'bool' ? ['true', 'false'] : []);
   return values.map((value) => ({ label: value, kind: CompletionItemKind.EnumMember, textEdit: { range, newText: value } }));
 }
 

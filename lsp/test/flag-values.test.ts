@@ -48,6 +48,10 @@ describe('flag values', () => {
       assert.deepEqual(await labelsAt(completion, 'FROM scratch\nRUN --security=|'), ['sandbox', 'insecure']);
     });
 
+    it('offers true and false for a boolean flag given a value', async () => {
+      assert.deepEqual(await labelsAt(completion, 'FROM scratch\nCOPY --link=|'), ['true', 'false']);
+    });
+
     it('offers nothing for a free-form flag value', async () => {
       assert.deepEqual(await labelsAt(completion, 'FROM scratch\nCOPY --chmod=|'), []);
     });
