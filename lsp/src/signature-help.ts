@@ -4,9 +4,10 @@
  * instruction table; the active parameter is read from the AST's flag and argument ranges.
  */
 import { INSTRUCTIONS, isKeyword, type FlagType, type Instruction, type Keyword } from '@kubefile/grammar';
-import type { ParameterInformation, Position, SignatureHelp } from 'vscode-languageserver';
+import { MarkupKind, type ParameterInformation, type Position, type SignatureHelp } from 'vscode-languageserver';
 import { offsetAt, type Analysis } from './analysis.js';
 import { instructionAtLine } from './completion.js';
+import { FLAG_DOCS } from './instruction-docs.js';
 
 /** What the value of a flag is, in `--flag=<placeholder>`. */
 const FLAG_PLACEHOLDERS: Readonly<Record<string, string>> = {
@@ -92,7 +93,11 @@ export function signatureHelp(analysis: Analysis, position: Position): Signature
   if (instruction.heredocs.some((h) => h.range.start.offset <= offset && offset <= h.range.end.offset)) return null;
   const keyword = instruction.keyword;
   const signature = signatureOf(keyword);
-  const parameters: ParameterInformation[] = signature.parameters.map((label) => ({ label }));
+  const flagNames = new Map([...signature.flagIndex].map(([name, index]) => [index, name]));
+  const parameters: ParameterInformation[] = signature.parameters.map((label, index) => {
+    const doc = FLAG_DOCS[flagNames.get(index) ?? ''];
+    return doc ? { label, documentation: { kind: MarkupKind.Markdown, value: doc } } : { label };
+  });
   const active = activeParameter(analysis, instruction, keyword, signature, offset);
   return {
     signatures: [{ label: signature.label, documentation: INSTRUCTIONS[keyword].summary, parameters, ...(active === undefined ? {} : { activeParameter: active }) }],

@@ -53,6 +53,12 @@ describe('signature help', () => {
     assert.equal(await activeParameter('FROM scratch\nCOPY --chmod=07|'), '[--chmod=<perms>]');
   });
 
+  it('a flag parameter is documented', async () => {
+    const { analysis, position } = await setup('FROM scratch\nCOPY --chmod=|');
+    const help = signatureHelp(analysis, position);
+    assert.match(JSON.stringify(help?.signatures[0].parameters?.[help.activeParameter ?? -1]?.documentation), /Permissions of the copied files/);
+  });
+
   it('a flag being named activates the first flag it may be', async () => {
     assert.equal(await activeParameter('FROM scratch\nCOPY --ch|'), '[--chown=<user:group>]');
   });
