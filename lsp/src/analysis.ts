@@ -37,6 +37,8 @@ export interface FeatureContext {
   contextUri?(path: string): string;
   /** The platforms of an image in the local store, or undefined when it is not there (FROM hover). */
   imagePlatforms?(name: string): Promise<string[] | undefined>;
+  /** The images of the local store (none when there is no store), for FROM completion. */
+  images?(): Promise<{ name: string; platforms?: string[] }[]>;
 }
 
 /**

@@ -3,19 +3,25 @@
  * destinations and application names, chosen from where the cursor is in its instruction.
  */
 import { COMMON_PLATFORMS, expandWord, formatPlatform, platformVariables, ROOTFS_DIRECTORIES } from '@kubefile/compiler';
-import { INSTRUCTIONS, isInstruction, isKeyword, KEYWORDS, type Instruction, type Kubefile } from '@kubefile/grammar';
+import { INSTRUCTIONS, isInstruction, isKeyword, KEYWORDS, type Instruction, type Keyword, type Kubefile } from '@kubefile/grammar';
 import {
   CompletionItemKind,
   CompletionItemTag,
   InsertTextFormat,
-  MarkupKind,
   type CompletionItem,
   type Position,
   type Range as LspRange,
 } from 'vscode-languageserver';
 import { offsetAt, type Analysis, type FeatureContext } from './analysis.js';
 import { toLspRange } from './convert.js';
-import { FLAG_DOCS, instructionDoc, snippetOf } from './instruction-docs.js';
+import { snippetOf } from './instruction-docs.js';
+
+/** What `completionItem/resolve` needs to find an item's documentation again. */
+export type CompletionData =
+  | { kind: 'keyword'; keyword: Keyword }
+  | { kind: 'flag'; flag: string }
+  /** `offset`: where the variable was visible (the start of the instruction completed in). */
+  | { kind: 'variable'; name: string; offset: number };
 
 /** A variable visible at some point of the file, with its value on each configured platform. */
 export interface VisibleVariable {
@@ -146,7 +152,7 @@ export async function completion(analysis: Analysis, position: Position, context
       return appItems(analysis, at(partial.length), !inString);
     }
     case 'FROM':
-      return argIndex === 0 && !current.startsWith('-') ? [{ label: 'scratch', kind: CompletionItemKind.Value, detail: 'No base image', textEdit: { range: at(current.length), newText: 'scratch' } }] : [];
+      return argIndex === 0 && !current.startsWith('-') ? imageItems(context, at(current.length)) : [];
     default:
       return [];
   }
@@ -157,7 +163,7 @@ function keywordItems(range: LspRange, snippet: boolean): CompletionItem[] {
     label: keyword,
     kind: CompletionItemKind.Keyword,
     detail: INSTRUCTIONS[keyword].syntax,
-    documentation: { kind: MarkupKind.Markdown, value: instructionDoc(keyword) },
+    data: { kind: 'keyword', keyword } satisfies CompletionData,
     insertTextFormat: snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
     textEdit: { range, newText: snippet ? snippetOf(keyword) : keyword },
     sortText: String(i).padStart(2, '0'),
@@ -173,6 +179,7 @@ function variableItems(analysis: Analysis, offset: number, range: LspRange, clos
     kind: v.kind === 'platform' ? CompletionItemKind.Constant : CompletionItemKind.Variable,
     detail: `${v.kind === 'platform' ? 'platform variable' : v.kind}: ${describeValues(v.values)}`,
     textEdit: { range, newText: closeBrace ? `${v.name}}` : v.name },
+    data: { kind: 'variable', name: v.name, offset: instruction ? instruction.range.start.offset : offset } satisfies CompletionData,
     // Declared variables before the predefined ones.
     sortText: `${v.kind === 'platform' ? 1 : 0}${v.name}`,
   }));
@@ -183,16 +190,42 @@ function flagItems(keyword: keyof typeof INSTRUCTIONS, range: LspRange): Complet
     label: `--${name}`,
     kind: CompletionItemKind.Property,
     detail: type === 'bool' ? `--${name}` : `--${name}=<${type === 'strings' ? 'value (repeatable)' : 'value'}>`,
-    documentation: FLAG_DOCS[name],
+    data: { kind: 'flag', flag: name } satisfies CompletionData,
     textEdit: { range, newText: type === 'bool' ? `--${name}` : `--${name}=` },
     // Reopen completion for the flag's value.
     ...(type !== 'bool' ? { command: { title: 'Suggest', command: 'editor.action.triggerSuggest' } } : {}),
   }));
 }
 
+/** Values BuildKit expands in `FROM --platform=`: the machine building, or the platform being built. */
+const PLATFORM_VARIABLES = ['$BUILDPLATFORM', '$TARGETPLATFORM'];
+
 function flagValueItems(keyword: keyof typeof INSTRUCTIONS, flag: string, range: LspRange): CompletionItem[] {
-  const values = keyword === 'FROM' && flag === 'platform' ? COMMON_PLATFORMS : (INSTRUCTIONS[keyword].flagValues?.[flag] ?? []);
+  if (keyword === 'FROM' && flag === 'platform') {
+    return [
+      ...PLATFORM_VARIABLES.map((value) => ({ label: value, kind: CompletionItemKind.Constant, textEdit: { range, newText: value }, sortText: `0${value}` })),
+      ...COMMON_PLATFORMS.map((value) => ({ label: value, kind: CompletionItemKind.EnumMember, textEdit: { range, newText: value }, sortText: `1${value}` })),
+    ];
+  }
+  const spec = INSTRUCTIONS[keyword];
+  const values = spec.flagValues?.[flag] ?? (spec.flags[flag] === 'bool' ? ['true', 'false'] : []);
   return values.map((value) => ({ label: value, kind: CompletionItemKind.EnumMember, textEdit: { range, newText: value } }));
+}
+
+/** `scratch` and the images of the local store, each with its platforms. */
+async function imageItems(context: FeatureContext, range: LspRange): Promise<CompletionItem[]> {
+  const scratch: CompletionItem = { label: 'scratch', kind: CompletionItemKind.Value, detail: 'No base image', textEdit: { range, newText: 'scratch' }, sortText: '0' };
+  const images = (await context.images?.()) ?? [];
+  return [
+    scratch,
+    ...images.map((image) => ({
+      label: image.name,
+      kind: CompletionItemKind.Module,
+      ...(image.platforms && image.platforms.length > 0 ? { detail: image.platforms.join(', ') } : {}),
+      textEdit: { range, newText: image.name },
+      sortText: `1${image.name}`,
+    })),
+  ];
 }
 
 const SPECIAL_DESTINATIONS: Readonly<Record<string, string>> = {

@@ -2,12 +2,16 @@
  * Request handlers: each one looks up the document's analysis and calls a pure feature. A handler
  * never throws to the connection: failures are logged and answered with an empty result.
  */
-import { ResponseError, TextDocumentSyncKind, type ServerCapabilities } from 'vscode-languageserver';
+import { ResponseError, TextDocumentSyncKind, type CompletionItem, type ServerCapabilities } from 'vscode-languageserver';
 import type { Analysis, FeatureContext } from './analysis.js';
 import { codeActions } from './code-actions.js';
 import { registerCommands } from './commands.js';
 import { COMMANDS } from './protocol.js';
 import { completion } from './completion.js';
+import { resolveCompletion } from './completion-resolve.js';
+import { inlayHints } from './inlay-hints.js';
+import { onTypeFormat, ON_TYPE_TRIGGERS } from './on-type-format.js';
+import { signatureHelp } from './signature-help.js';
 import { format } from './format.js';
 import { hover } from './hover.js';
 import { definition, documentHighlight, prepareRename, references, rename } from './navigation.js';
@@ -29,6 +33,15 @@ export async function withAnalysis<T>(server: KubefileServer, uri: string, fallb
   }
 }
 
+/** Resolve requests name no document: the item's `data` carries its URI. */
+function withDocumentUri(item: CompletionItem, uri: string): CompletionItem {
+  return item.data === undefined ? item : { ...item, data: { ...(item.data as object), uri } };
+}
+
+function documentUriOf(data: unknown): string | undefined {
+  return typeof data === 'object' && data !== null && 'uri' in data && typeof data.uri === 'string' ? data.uri : undefined;
+}
+
 /** Features refuse some requests with a ResponseError value (rename to an invalid name); send it as the error. */
 function answer<T>(result: T | ResponseError<void>): T {
   if (result instanceof ResponseError) throw result;
@@ -37,7 +50,16 @@ function answer<T>(result: T | ResponseError<void>): T {
 
 export function registerFeatures(server: KubefileServer): void {
   const { connection } = server;
-  connection.onCompletion(({ textDocument, position }) => withAnalysis(server, textDocument.uri, [], (a, c) => completion(a, position, c)));
+  connection.onCompletion(({ textDocument, position }) =>
+    withAnalysis(server, textDocument.uri, [], async (a, c) => (await completion(a, position, c)).map((item) => withDocumentUri(item, textDocument.uri))),
+  );
+  connection.onCompletionResolve((item) => {
+    const uri = documentUriOf(item.data);
+    return uri ? withAnalysis(server, uri, item, (a) => resolveCompletion(a, item)) : item;
+  });
+  connection.onSignatureHelp(({ textDocument, position }) => withAnalysis(server, textDocument.uri, null, (a) => signatureHelp(a, position)));
+  connection.onDocumentOnTypeFormatting(({ textDocument, position, ch, options }) => withAnalysis(server, textDocument.uri, [], (a) => onTypeFormat(a, position, ch, options)));
+  connection.languages.inlayHint.on(({ textDocument, range }) => withAnalysis(server, textDocument.uri, [], (a, c) => inlayHints(a, range, c)));
   connection.onHover(({ textDocument, position }) => withAnalysis(server, textDocument.uri, null, (a, c) => hover(a, position, c)));
   connection.onDefinition(({ textDocument, position }) => withAnalysis(server, textDocument.uri, null, (a) => definition(a, position, textDocument.uri)));
   connection.onReferences(({ textDocument, position, context }) =>
@@ -58,7 +80,10 @@ export function registerFeatures(server: KubefileServer): void {
 
 registerFeatures.capabilities = {
   textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-  completionProvider: { triggerCharacters: ['$', '{', '-', '/', '=', '"'] },
+  completionProvider: { triggerCharacters: ['$', '{', '-', '/', '=', '"'], resolveProvider: true },
+  signatureHelpProvider: { triggerCharacters: [' ', '='] },
+  documentOnTypeFormattingProvider: { firstTriggerCharacter: ON_TYPE_TRIGGERS[0] },
+  inlayHintProvider: true,
   hoverProvider: true,
   definitionProvider: true,
   referencesProvider: true,

@@ -9,6 +9,7 @@ import { offsetAt, type Analysis, type FeatureContext } from './analysis.js';
 import { variablesAt, type VisibleVariable } from './completion.js';
 import { toLspRange } from './convert.js';
 import { instructionDoc } from './instruction-docs.js';
+import { flagWords } from './symbols.js';
 
 const contains = (range: Range, offset: number): boolean => range.start.offset <= offset && offset <= range.end.offset;
 
@@ -50,7 +51,7 @@ export async function hover(analysis: Analysis, position: Position, context: Fea
 
 /** The words of an instruction that may hold references: its arguments and declared values. */
 function wordsOf(instruction: Instruction): Word[] {
-  const words = [...instruction.args];
+  const words = [...flagWords(instruction), ...instruction.args];
   if (isInstruction(instruction, 'ARG')) for (const d of instruction.declarations) if (d.value) words.push(d.value);
   if (isInstruction(instruction, 'ENV') || isInstruction(instruction, 'LABEL') || isInstruction(instruction, 'APPENV')) {
     for (const p of instruction.pairs) if (p.value) words.push(p.value);
@@ -70,7 +71,8 @@ function variablesIn(parts: readonly AstWordPart[]): AstVariable[] {
   return out;
 }
 
-function variableDoc(name: string, variable: VisibleVariable | undefined): string {
+/** Markdown for a variable: its kind, value per platform and where it is declared. */
+export function variableDoc(name: string, variable: VisibleVariable | undefined): string {
   if (!variable) return `**${name}**: not declared (expands to an empty string)`;
   const kind = variable.kind === 'platform' ? 'platform variable' : variable.kind;
   const values = [...variable.values].map(([platform, value]) => `- ${platform}: ${value === undefined ? '*(no value)*' : `\`${value}\``}`);

@@ -10,3 +10,7 @@ export * from './navigation.js';
 export * from './structure.js';
 export * from './semantic-tokens.js';
 export * from './protocol.js';
+export { resolveCompletion } from './completion-resolve.js';
+export { signatureHelp } from './signature-help.js';
+export { onTypeFormat } from './on-type-format.js';
+export { inlayHints } from './inlay-hints.js';

@@ -82,6 +82,7 @@ export class KubefileServer {
       settings: this.settings,
       ...(buildContext && dir ? { buildContext, contextUri: (path: string) => pathToFileURL(`${dir}/${path}`).href } : {}),
       imagePlatforms: (name) => this.imagePlatforms(name),
+      images: () => this.images(),
     };
   }
 
@@ -201,16 +202,43 @@ export class KubefileServer {
 
   private async imagePlatforms(name: string): Promise<string[] | undefined> {
     try {
-      const { defaultStoreRoot, ImageStore, platformImages } = await import('@kubefile/runtime');
-      const root = this.storeRoot ?? defaultStoreRoot();
-      // A hover must not create a store where there is none.
-      if (!existsSync(join(root, 'index.json'))) return undefined;
+      const { ImageStore, platformImages } = await import('@kubefile/runtime');
+      const root = await this.existingStoreRoot();
+      if (!root) return undefined;
       const store = await ImageStore.open(root);
       const image = await store.findImage(name);
       return image ? (await platformImages(store, image.descriptor)).map((p) => p.key) : undefined;
     } catch {
       return undefined;
     }
+  }
+
+  /** The store's images with their platforms (a broken image is listed without them), as `kubefilec images` names them. */
+  private async images(): Promise<{ name: string; platforms?: string[] }[]> {
+    try {
+      const { ImageStore, platformImages } = await import('@kubefile/runtime');
+      const root = await this.existingStoreRoot();
+      if (!root) return [];
+      const store = await ImageStore.open(root);
+      const images: { name: string; platforms?: string[] }[] = [];
+      for (const image of await store.listImages()) {
+        const platforms = await platformImages(store, image.descriptor).then(
+          (list) => list.map((p) => p.key),
+          () => undefined,
+        );
+        images.push(platforms ? { name: image.name, platforms } : { name: image.name });
+      }
+      return images;
+    } catch {
+      return [];
+    }
+  }
+
+  /** The store root when a store exists there: hover and completion must not create one. */
+  private async existingStoreRoot(): Promise<string | undefined> {
+    const { defaultStoreRoot } = await import('@kubefile/runtime');
+    const root = this.storeRoot ?? defaultStoreRoot();
+    return existsSync(join(root, 'index.json')) ? root : undefined;
   }
 }
 

@@ -145,7 +145,7 @@ function buildSymbolTable(analysis: Analysis): SymbolTable {
   for (const instruction of analysis.result.ast.instructions) {
     const keyword = instruction.keyword;
     if (isInstruction(instruction, 'FROM')) {
-      for (const word of instruction.args) resolveWord(word, keyword, true);
+      for (const word of [...flagWords(instruction), ...instruction.args]) resolveWord(word, keyword, true);
       stage = new Map();
       stageIndex++;
       continue;
@@ -191,9 +191,16 @@ function linesOf(text: string, base: number): [number, string][] {
   return out;
 }
 
+/** The values of an instruction's flags (`--platform=$BUILDPLATFORM`, `--chmod=${MODE}`). */
+export function flagWords(instruction: Instruction): Word[] {
+  const words: Word[] = [];
+  for (const flag of instruction.flags) if (flag.valueWord) words.push(flag.valueWord);
+  return words;
+}
+
 /** Every word of an instruction that may hold variable references. */
 function wordsOf(instruction: Instruction): Word[] {
-  const words = [...instruction.args];
+  const words = [...flagWords(instruction), ...instruction.args];
   if (isKnown(instruction)) {
     if (instruction.keyword === 'LABEL' || instruction.keyword === 'ENV' || instruction.keyword === 'APPENV') {
       for (const pair of instruction.pairs) if (pair.value) words.push(pair.value);

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CodeAction, CompletionItem, DocumentSymbol, Hover, InitializeResult, Location, MarkupContent, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import type { CodeAction, CompletionItem, DocumentSymbol, Hover, InitializeResult, InlayHint, Location, MarkupContent, SignatureHelp, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { LspClient } from './client.js';
 
 const TEXT = 'from scratch\nARG Version=v1\nCOPY app.yaml manifests\nLABEL version=${Version}\nCMD kubectl apply -f manifests\n';
@@ -32,9 +32,37 @@ describe('language features over stdio', function () {
 
   it('announces every feature', () => {
     const c = initialized.capabilities;
-    for (const key of ['completionProvider', 'hoverProvider', 'definitionProvider', 'referencesProvider', 'documentHighlightProvider', 'renameProvider', 'documentSymbolProvider', 'foldingRangeProvider', 'documentLinkProvider', 'semanticTokensProvider', 'documentFormattingProvider', 'documentRangeFormattingProvider', 'codeActionProvider', 'executeCommandProvider'] as const) {
+    for (const key of ['completionProvider', 'hoverProvider', 'definitionProvider', 'referencesProvider', 'documentHighlightProvider', 'renameProvider', 'documentSymbolProvider', 'foldingRangeProvider', 'documentLinkProvider', 'semanticTokensProvider', 'documentFormattingProvider', 'documentRangeFormattingProvider', 'codeActionProvider', 'executeCommandProvider', 'signatureHelpProvider', 'documentOnTypeFormattingProvider', 'inlayHintProvider'] as const) {
       assert.ok(c[key], key);
     }
+    assert.equal(c.completionProvider?.resolveProvider, true);
+  });
+
+  it('completionItem/resolve adds the documentation of a completed keyword', async () => {
+    const items = await request<CompletionItem[]>('textDocument/completion', { position: { line: 2, character: 2 } });
+    const copy = items.find((item) => item.label === 'COPY');
+    assert.ok(copy && copy.documentation === undefined);
+    const resolved = await client.connection.sendRequest<CompletionItem>('completionItem/resolve', copy);
+    assert.match((resolved.documentation as MarkupContent).value, /Copies files/);
+  });
+
+  it('signature help highlights the COPY source', async () => {
+    const help = await request<SignatureHelp>('textDocument/signatureHelp', { position: { line: 2, character: 6 } });
+    const signature = help.signatures[0];
+    const [start, end] = signature.parameters?.[help.activeParameter ?? -1]?.label as [number, number];
+    assert.equal(signature.label.slice(start, end), '<src>...');
+  });
+
+  it('on-type formatting indents a continuation line, and inlay hints expand ${ARCH}', async () => {
+    const continued = pathToFileURL(join(dir, 'continued.kubefile')).href;
+    await client.open(continued, 'FROM scratch\nCOPY ${ARCH}/app.yaml manifests \\\n');
+    await client.diagnosticsFor(continued, 1);
+    const textDocument = { uri: continued };
+    const edits = await client.connection.sendRequest<TextEdit[]>('textDocument/onTypeFormatting', { textDocument, position: { line: 2, character: 0 }, ch: '\n', options: { tabSize: 4, insertSpaces: true } });
+    assert.deepEqual(edits.map((e) => e.newText), ['    ']);
+    const range = { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } };
+    const hints = await client.connection.sendRequest<InlayHint[]>('textDocument/inlayHint', { textDocument, range });
+    assert.deepEqual(hints.map((h) => h.label), ['→ amd64/app.yaml (no match)']);
   });
 
   it('completion offers COPY at the start of a line', async () => {

@@ -10,7 +10,7 @@ import { LspClient } from './client.js';
 
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const PIECES = ['FROM ', 'COPY ', 'RUN ', 'CMD ', 'ARG ', 'ENV ', 'APP ', 'LAUNCH ', '${', '}', '$', 'ARCH', '\\\n', '\n', ' ', '"', "'", '[', ']', ',', '=', '--', '<<EOF\n', 'EOF\n', '# ', 'x', 'bin', 'manifests', '\t', '\r\n', 'é', '😀'];
-const METHODS = ['textDocument/completion', 'textDocument/hover', 'textDocument/definition', 'textDocument/references', 'textDocument/documentHighlight', 'textDocument/documentSymbol', 'textDocument/foldingRange', 'textDocument/semanticTokens/full', 'textDocument/formatting', 'textDocument/rangeFormatting', 'textDocument/codeAction', 'textDocument/rename', 'textDocument/prepareRename', 'textDocument/documentLink'];
+const METHODS = ['textDocument/completion', 'textDocument/hover', 'textDocument/definition', 'textDocument/references', 'textDocument/documentHighlight', 'textDocument/documentSymbol', 'textDocument/foldingRange', 'textDocument/semanticTokens/full', 'textDocument/formatting', 'textDocument/rangeFormatting', 'textDocument/codeAction', 'textDocument/rename', 'textDocument/prepareRename', 'textDocument/documentLink', 'textDocument/signatureHelp', 'textDocument/onTypeFormatting', 'textDocument/inlayHint'];
 
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -60,7 +60,7 @@ describe('language server fuzzing', function () {
         const method = pick(METHODS);
         const source = new CancellationTokenSource();
         const p = position();
-        const params = { textDocument: { uri }, position: p, range: { start: p, end: position() }, context: { includeDeclaration: true, diagnostics: [] }, options: { tabSize: 4, insertSpaces: true }, newName: pick(['B', 'not a name', '']) };
+        const params = { textDocument: { uri }, position: p, range: { start: p, end: position() }, context: { includeDeclaration: true, diagnostics: [] }, options: { tabSize: 4, insertSpaces: true }, ch: '\n', newName: pick(['B', 'not a name', '']) };
         pending.push(
           client.connection.sendRequest(method, params, source.token).catch((error: { code?: number; message?: string }) => {
             // Refusals (bad rename, cancelled request) are answers; anything else is a failure.

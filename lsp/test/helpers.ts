@@ -13,7 +13,7 @@ export interface SetupOptions {
   files?: Record<string, MemoryEntry>;
   platforms?: string[];
   buildArgs?: Record<string, string>;
-  /** Images "in the store", for FROM hover. */
+  /** Images "in the store" (name → platforms), for FROM hover and completion. */
   images?: Record<string, string[]>;
 }
 
@@ -45,6 +45,7 @@ export async function setup(marked: string, options: SetupOptions = {}): Promise
     settings,
     ...(buildContext ? { buildContext, contextUri: (path: string) => `file:///context/${path}` } : {}),
     imagePlatforms: async (name) => options.images?.[name],
+    images: async () => Object.entries(options.images ?? {}).map(([name, platforms]) => ({ name, platforms })),
   };
   return { analysis: await analyze(text, settings, buildContext), position, context };
 }

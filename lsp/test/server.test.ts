@@ -60,6 +60,11 @@ describe('language server over stdio', function () {
     assert.deepEqual(await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.lint', arguments: [{ uri }] }), []);
     // No store yet: nothing listed, and none made by asking.
     assert.deepEqual(await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.images', arguments: [] }), []);
+    const fromItems = async (document: string) =>
+      (await client.connection.sendRequest<{ label: string; detail?: string }[]>('textDocument/completion', { textDocument: { uri: document }, position: { line: 0, character: 5 } })).map((i) => `${i.label} ${i.detail ?? ''}`.trim());
+    const bare = pathToFileURL(join(dir, 'bare.kubefile')).href;
+    await client.open(bare, 'FROM \n');
+    assert.deepEqual(await fromItems(bare), ['scratch No base image']);
     assert.equal(existsSync(root()), false);
     const built = await client.connection.sendRequest<{ image: string; digest: string }>('workspace/executeCommand', {
       command: 'kubefile.build',
@@ -70,6 +75,8 @@ describe('language server over stdio', function () {
     assert.equal((await store.getImage('from-editor:v1')).descriptor.digest, built.digest);
     const listed = await client.connection.sendRequest<{ name: string; digest: string }[]>('workspace/executeCommand', { command: 'kubefile.images', arguments: [] });
     assert.deepEqual(listed.map(({ name, digest }) => ({ name, digest })), [{ name: 'from-editor:v1', digest: built.digest }]);
+    // FROM completion lists it, with its platform.
+    assert.deepEqual(await fromItems(bare), ['scratch No base image', 'from-editor:v1 linux/amd64']);
     // Hovering a FROM of that image shows the platforms the store has for it.
     const child = pathToFileURL(join(dir, 'child.kubefile')).href;
     await client.open(child, 'FROM from-editor:v1\n');
