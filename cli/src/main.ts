@@ -50,6 +50,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collectList, [])
     .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collectList, [])
+    .addOption(rootOption())
     .addHelpText('after', '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.')
     .action(async (contexts: string[], options: LintCommandOptions) => {
       // Loaded on use: the parser takes most of kubefilec's start-up, and image commands do not need it.

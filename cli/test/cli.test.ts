@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { ImageStore } from '@kubefile/runtime';
 import { main } from '../src/main.js';
+import { makeImage } from './image-fixture.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(repo, 'cli/bin/kubefilec.js');
@@ -105,6 +107,18 @@ describe('kubefilec', () => {
         `${file}:2:1: error KF1001: unknown instruction: COPPY (did you mean COPY?)\n` +
           `${file}:3:6: error KF1002: COPY requires at least two arguments, but only one was provided: the destination is missing\n`,
       );
+    });
+
+    it('checks the FROM image against the store given with --root (KF3023), without creating one', async () => {
+      const root = join(dir, 'store');
+      const store = await ImageStore.open(root);
+      await makeImage(store, 'base:v1', [{ platform: 'linux/amd64', layers: ['base'] }]);
+      writeFileSync(join(dir, 'Kubefile'), 'FROM base:v1\n');
+      const r = await run(['lint', '--root', root, '--platform', 'linux/amd64,linux/arm64', dir]);
+      assert.equal(r.stdout, `${join(dir, 'Kubefile')}:1:6: warning KF3023: The base image "base:v1" in the local store has no linux/arm64/v8 variant (it has linux/amd64) (for linux/arm64/v8)\n`);
+      const none = join(dir, 'no-store');
+      assert.equal((await run(['lint', '--root', none, '--platform', 'linux/arm64', dir])).stdout, '');
+      assert.equal(existsSync(none), false);
     });
 
     it('exits 0 when there are only warnings', async () => {

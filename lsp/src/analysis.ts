@@ -3,7 +3,7 @@
  * per platform) for the configured platforms and build args. Every language feature reads it; none
  * re-parses text.
  */
-import { compileParsed, DEFAULT_PLATFORM, type CompileMemo, type BuildContext, type CompileResult, type Platform, type Sha256Hex } from '@kubefile/compiler';
+import { compileParsed, DEFAULT_PLATFORM, type CompileMemo, type BuildContext, type CompileResult, type ImageCatalog, type Platform, type Sha256Hex } from '@kubefile/compiler';
 import { parse, type ParseResult } from '@kubefile/grammar';
 import type { Position as LspPosition } from 'vscode-languageserver';
 
@@ -36,7 +36,7 @@ export interface FeatureContext {
   /** A URI for a path in the build context (document links, hover). */
   contextUri?(path: string): string;
   /** The platforms of an image in the local store, or undefined when it is not there (FROM hover). */
-  imagePlatforms?(name: string): Promise<string[] | undefined>;
+  imagePlatforms?(name: string): Promise<readonly string[] | undefined>;
   /** The images of the local store (none when there is no store), for FROM completion. */
   images?(): Promise<{ name: string; platforms?: string[] }[]>;
 }
@@ -45,7 +45,7 @@ export interface FeatureContext {
  * Analyses a text, or a parse of it. The server keeps, per document, the parse up to date with
  * `reparse` and a `memo` of the last compile, so an edit is parsed and planned again only around it.
  */
-export async function analyze(source: string | ParseResult, settings: LanguageSettings = DEFAULT_SETTINGS, context?: BuildContext, memo?: CompileMemo): Promise<Analysis> {
+export async function analyze(source: string | ParseResult, settings: LanguageSettings = DEFAULT_SETTINGS, context?: BuildContext, memo?: CompileMemo, images?: ImageCatalog): Promise<Analysis> {
   const parsed = typeof source === 'string' ? parse(source) : source;
   const text = parsed.lines.text;
   const result = await compileParsed(parsed, {
@@ -57,6 +57,7 @@ export async function analyze(source: string | ParseResult, settings: LanguageSe
     ...(settings.disable ? { disable: settings.disable } : {}),
     ...(settings.sha256 ? { sha256: settings.sha256 } : {}),
     ...(memo ? { memo } : {}),
+    ...(images ? { images } : {}),
   });
   return { text, result, settings };
 }

@@ -61,7 +61,7 @@ export class KubefileServer {
     const state = this.analyses.get(uri);
     if (state && state.version === document.version) return state.analysis;
     const { parsed, memo } = this.parsedOf(uri, document);
-    const analysis = analyze(parsed, this.settings, this.contextOf(uri), memo);
+    const analysis = analyze(parsed, this.settings, this.contextOf(uri), memo, { platforms: (name) => this.imagePlatforms(name) });
     this.analyses.set(uri, { version: document.version, analysis });
     return analysis;
   }
@@ -200,18 +200,11 @@ export class KubefileServer {
     return context;
   }
 
-  private async imagePlatforms(name: string): Promise<string[] | undefined> {
-    try {
-      const { ImageStore, platformImages } = await import('@kubefile/runtime');
-      const root = await this.existingStoreRoot();
-      if (!root) return undefined;
-      const store = await ImageStore.open(root);
-      const image = await store.findImage(name);
-      return image ? (await platformImages(store, image.descriptor)).map((p) => p.key) : undefined;
-    } catch {
-      return undefined;
-    }
+  private async imagePlatforms(name: string): Promise<readonly string[] | undefined> {
+    const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime');
+    return storeImageCatalog(this.storeRoot ?? defaultStoreRoot()).platforms(name);
   }
+
 
   /** The store's images with their platforms (a broken image is listed without them), as `kubefilec images` names them. */
   private async images(): Promise<{ name: string; platforms?: string[] }[]> {

@@ -47,7 +47,8 @@ export async function setup(marked: string, options: SetupOptions = {}): Promise
     imagePlatforms: async (name) => options.images?.[name],
     images: async () => Object.entries(options.images ?? {}).map(([name, platforms]) => ({ name, platforms })),
   };
-  return { analysis: await analyze(text, settings, buildContext), position, context };
+  const images = { platforms: async (name: string) => options.images?.[name] };
+  return { analysis: await analyze(text, settings, buildContext, undefined, images), position, context };
 }
 
 /** The labels `completion` offers at the `|` of `marked` (feature passed in to keep helpers feature-agnostic). */

@@ -22,6 +22,11 @@ describe('hover', () => {
     assert.match((await hoverText('FROM scratch\nR|UN x')) ?? '', /- `--network`: The network of the command/);
   });
 
+  it('shows the value a variable has in an ENV that reassigns it: the one before that ENV (BuildKit)', async () => {
+    assert.match((await hoverText('FROM scratch\nENV abc=hello\nENV abc=bye def=$a|bc')) ?? '', /- linux\/amd64: `hello`/);
+    assert.match((await hoverText('FROM scratch\nENV abc=hello\nENV abc=bye def=$abc\nENV ghi=$a|bc')) ?? '', /- linux\/amd64: `bye`/);
+  });
+
   it('shows a pre-FROM ARG used in FROM', async () => {
     const text = await hoverText('ARG BASE=kubernetes:v1\nFROM $BA|SE');
     assert.match(text ?? '', /- linux\/amd64: `kubernetes:v1`/);

@@ -4,6 +4,7 @@ export * from './image/oci.js';
 export * from './image/names.js';
 export * from './store/lock.js';
 export * from './store/store.js';
+export * from './store/catalog.js';
 export * from './image/image.js';
 export * from './store/images.js';
 export * from './image/manifest-list.js';

@@ -1,5 +1,5 @@
 /** `kubefilec lint`: every diagnostic of a Kubefile (syntax, structure and, per platform, the build context), as text, JSON or SARIF. */
-import { compile } from '@kubefile/compiler';
+import { compile, type ImageCatalog } from '@kubefile/compiler';
 import { DIAGNOSTIC_CODES } from '@kubefile/grammar';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { formatReport, type FileDiagnostics, type ReportFormat } from '../report.js';
@@ -12,6 +12,18 @@ export interface LintCommandOptions extends TargetOptions {
   format: ReportFormat;
   enable: string[];
   disable: string[];
+  /** The image store FROM is checked against (KF3023). */
+  root?: string;
+}
+
+/** The store's platforms of a base, read only when a FROM names an image (lint does not load the runtime otherwise). */
+function storeCatalog(root: string | undefined): ImageCatalog {
+  return {
+    async platforms(name) {
+      const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime');
+      return storeImageCatalog(root !== undefined && root !== '' ? root : defaultStoreRoot()).platforms(name);
+    },
+  };
 }
 
 /** Lints each context (or the one Kubefile named by -f) and reports them together. */
@@ -24,7 +36,7 @@ export async function lintCommand(contexts: string[], options: LintCommandOption
   const reports: FileDiagnostics[] = [];
   for (const context of targets) {
     const source = await readKubefile(options.file, context, io.stdin);
-    const compiled = await compile(source.text, { ...compileOptions(options, source.context), enable: options.enable, disable: options.disable });
+    const compiled = await compile(source.text, { ...compileOptions(options, source.context), enable: options.enable, disable: options.disable, images: storeCatalog(options.root) });
     reports.push({ file: source.displayPath, diagnostics: compiled.diagnostics });
   }
   io.out(formatReport(options.format, reports, version));

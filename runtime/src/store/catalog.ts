@@ -1,0 +1,26 @@
+/**
+ * The compiler's view of an image store on disk (`ImageCatalog`): the platforms of an image, for
+ * FROM checks in `lint` and the editor. Reading never creates a store where there is none.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImageCatalog } from '@kubefile/compiler';
+import { platformImages } from '../image/image.js';
+import { ImageStore } from './store.js';
+
+/** A catalogue of the store at `root`; an image it cannot read, or a missing store, has no platforms to tell. */
+export function storeImageCatalog(root: string): ImageCatalog {
+  let store: Promise<ImageStore | undefined> | undefined;
+  const open = () => (store ??= existsSync(join(root, 'index.json')) ? ImageStore.open(root).catch(() => undefined) : Promise.resolve(undefined));
+  return {
+    async platforms(name) {
+      try {
+        const opened = await open();
+        const image = await opened?.findImage(name);
+        return opened && image ? (await platformImages(opened, image.descriptor)).map((p) => p.key) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
