@@ -73,6 +73,8 @@ export interface ImageCatalog {
 interface Expanded {
   value: string;
   unset: Diagnostic[];
+  /** A `${V?message}` failed (KF3003): the value means nothing, and nothing more is said of it. */
+  failed?: true;
 }
 
 /** What the KF3020 fix writes as an ARG's default: to be replaced, and plain to see if it is not. */
@@ -660,9 +662,11 @@ class Planner {
   private expandReporting(word: Word): Expanded {
     const { value, problems } = expandWord(word, this.scope.lookup, this.escape);
     const unset: Diagnostic[] = [];
+    let failed = false;
     for (const problem of problems) {
       if (problem.kind === 'error') {
         this.report('KF3003', problem.range, problem.message);
+        failed = true;
       } else if (problem.kind === 'limit') {
         this.report('KF3019', problem.range, problem.message);
       } else {
@@ -671,7 +675,7 @@ class Planner {
         unset.push(diagnostic);
       }
     }
-    return { value, unset };
+    return failed ? { value, unset, failed } : { value, unset };
   }
 
   /** Why `name` has no value here: declared before FROM only, declared without a value (KF3020), or not at all. */
@@ -724,6 +728,7 @@ class Planner {
     const { start, end } = { start: startOffsetOf(word.range), end: endOffsetOf(word.range) };
     if (this.brokenWords.some((offset) => offset >= start && offset < end)) return undefined;
     const expanded = this.expandReporting(word);
+    if (expanded.failed) return undefined;
     if (expanded.value !== '') return expanded;
     if (expanded.unset.length > 0) this.escalate(expanded.unset, `${what.toLowerCase()} "${word.text}" is then empty`);
     else this.report('KF3015', word.range, `${what} "${word.text}" expands to an empty string`);
@@ -766,6 +771,7 @@ class Planner {
     const flag = instruction.flags.find((f) => f.name === 'platform');
     if (!flag?.valueWord) return;
     const expanded = this.expandReporting(flag.valueWord);
+    if (expanded.failed) return;
     const problem = platformProblem(expanded.value, this.build);
     if (problem === undefined) return;
     if (expanded.unset.length > 0) this.escalate(expanded.unset, `--platform is then "${expanded.value}": ${problem}`);

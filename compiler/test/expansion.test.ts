@@ -100,6 +100,11 @@ describe('expansion: one cause, one diagnostic', () => {
     ]);
   });
 
+  it('a failed ${V:?message} is the one error of its word', async () => {
+    assert.deepEqual(listed(await compile('FROM scratch\nCOPY x ${DEST:?required}', { context })), ['error KF3003 2:8 DEST: required']);
+    assert.deepEqual(listed(await compile('FROM --platform=${P:?required} scratch')), ['error KF3003 1:17 P: required']);
+  });
+
   it('a missing source close to a context entry: did you mean, with a fix', async () => {
     const text = 'FROM scratch\nCOPY my-mysql-chart etc/';
     const result = await compile(text, { context });
