@@ -380,7 +380,16 @@ export function heredocsInLine(line: string): HeredocStart[] {
 export function announcedHeredocs(line: string, split: SplitCommand): HeredocStart[] {
   const keyword = split.command.text.toUpperCase();
   if (!isKeyword(keyword) || !INSTRUCTIONS[keyword].heredocs || !split.args.text.includes('<<')) return [];
-  return parseJsonArray(split.args).kind === 'array' ? [] : heredocsInLine(line);
+  if (parseJsonArray(split.args).kind === 'array') return [];
+  const heredocs = heredocsInLine(line);
+  // BuildKit reads heredoc words from the untrimmed line, so an escaped trailing blank (`<<EOF\` then
+  // a CR before another continuation) is part of the name; the arguments, and so the instruction,
+  // end before it. The marker's span stops where the arguments do; the name stays BuildKit's.
+  const argsEnd = split.args.span.end;
+  for (const heredoc of heredocs) {
+    if (heredoc.span.end > argsEnd) heredoc.span = { start: heredoc.span.start, end: argsEnd };
+  }
+  return heredocs;
 }
 
 function countQuotes(text: string): number {

@@ -30,6 +30,28 @@ describe('regressions', () => {
     assert.equal(ast.instructions[1].argsText, '<<EOF');
   });
 
+  it('a heredoc word whose escape takes a trailing CR keeps the CR in its name but not in its range', () => {
+    // BuildKit names it "EOF\r" (heredocsFromLine sees the untrimmed line); the arguments end before the CR.
+    const text = 'RUN <<EOF\\\r\\\n';
+    const instruction = parse(text).ast.instructions[0];
+    const heredoc = instruction.heredocs[0];
+    assert.equal(heredoc.name, 'EOF\r');
+    assert.equal(instruction.argsText, '<<EOF\\');
+    assert.equal(sliceOf(text, heredoc.startRange), '<<EOF\\');
+    assert.equal(heredoc.startRange.end.offset, instruction.range.end.offset);
+  });
+
+  it('the property test\'s heredoc ending in escapes and a CR at the end of the file stays inside its COPY', () => {
+    const text =
+      '# escape=\\\r\n# escape=`\r\n\n\tRUN \\ \t\r\na\\ b${1:-${B}}manifests \r\n CSI --from=builder "unterminated \\\r\n#\r\n# comment\r\n' +
+      '  ${a_b} \\ \t\r\n\r\n<<"EOF" b.yaml ${V/a/${R:-z}}\t\r\nEOF\r\ncmd  -  ${é/a/${R:-z}}\t\r\n\tCOPY --network=cloud \\ \t\r\n   \r\n   \r\n' +
+      ' ADD manifests${k=  "${a b} ${@/a/${R:-z}}" <<EOF\\\r\\\n\n';
+    const copy = parse(text).ast.instructions[4];
+    assert.equal(copy.keyword, 'COPY');
+    assert.equal(sliceOf(text, copy.heredocs[0].startRange), '<<EOF\\');
+    assert.ok(copy.heredocs[0].startRange.end.offset <= copy.range.end.offset);
+  });
+
   it('an unclosed ${ ending in a backslash in RUN/CMD text ends at the end of the word', () => {
     const text = '# escape=`\nCMD ${x\\';
     const { ast, diagnostics } = parse(text);
