@@ -531,16 +531,23 @@ export function createDiagnostic(code: DiagnosticCode, range: Range, message: st
   return diagnostic;
 }
 
-/** Which codes a run reports: everything on by default, minus `disable`, plus `enable`d opt-in codes. */
+/**
+ * Which codes a run reports and how: everything on by default, minus `disable` and codes set to
+ * `'off'`, plus `enable`d opt-in codes (a severity given for an opt-in code turns it on too).
+ * Keys are catalogue codes, or for `severity` also an outside checker's rule id (`SC2086`).
+ */
 export interface DiagnosticFilter {
   enable?: readonly string[];
   disable?: readonly string[];
+  severity?: Readonly<Record<string, Severity | 'off'>>;
 }
 
 export function isReported(code: DiagnosticCode, filter: DiagnosticFilter = {}): boolean {
   if (filter.disable?.includes(code)) return false;
+  const severity = filter.severity && Object.hasOwn(filter.severity, code) ? filter.severity[code] : undefined;
+  if (severity === 'off') return false;
   const entry: CatalogueEntry = CATALOGUE[code];
-  return !entry.offByDefault || (filter.enable?.includes(code) ?? false);
+  return !entry.offByDefault || severity !== undefined || (filter.enable?.includes(code) ?? false);
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
