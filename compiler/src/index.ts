@@ -32,14 +32,20 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
 export {
   STRUCTURE_CHECKS,
   check,
+  checkAddForCopy,
   checkApplications,
+  checkConsecutiveRuns,
   checkDeprecated,
+  checkDirectiveCase,
   checkDuplicateArgs,
   checkFrom,
+  checkFromPlatform,
   checkKeywordCase,
   checkLaunch,
+  checkLegacyKeyValue,
   checkSealerDifferences,
   checkSecretNames,
+  keyValueWord,
   type Check,
 } from './check.js';
 
