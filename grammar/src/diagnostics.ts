@@ -331,8 +331,9 @@ export const CATALOGUE = {
     severity: 'warning',
     title: 'Invalid rule control',
     description:
-      'A `# check=` directive or a `# kubefile-lint ignore=` comment that cannot be read: an unknown option (the directive takes `skip=CODE,...` and `error=true|false`, separated by `;`), ' +
-      'or a code that is not in this catalogue (nor a ShellCheck code, `SC` and digits). What can be read still applies.',
+      'A `# check=` directive or a `# kubefile-lint ignore=` comment that cannot be read: an unknown option (the directive takes `skip=CODE,...|all`, `error=true|false` and `experimental=CODE,...|all`, separated by `;`), ' +
+      'a code that is not in this catalogue (nor a ShellCheck code, `SC` and four digits), an error code (errors cannot be skipped or ignored), or an ignore comment with no instruction on the next line. ' +
+      'What can be read still applies. See "Rule control" below.',
     example: '# check=skip=KF9999\nFROM scratch',
   },
   KF3001: {
