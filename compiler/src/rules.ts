@@ -196,6 +196,7 @@ function ignoreScope(file: Kubefile, comment: Comment, problems: Diagnostic[]): 
   const words = /[^ \t]+/g;
   words.lastIndex = match[0].length;
   let named = false;
+  let unknownOption = false;
   for (let word = words.exec(comment.text); word; word = words.exec(comment.text)) {
     // `# kubefile-lint ignore=SC2086 # why`: the rest is the reason.
     if (word[0].startsWith('#')) break;
@@ -204,12 +205,14 @@ function ignoreScope(file: Kubefile, comment: Comment, problems: Diagnostic[]): 
       named = true;
       readCodes(word[0].slice('ignore='.length), at, from + 'ignore='.length, codes, problems, 'the ignore comment', true);
     } else {
+      unknownOption = true;
       problems.push(createDiagnostic('KF2025', span(at, from, from + word[0].length), `Unknown option "${word[0]}" in the ignore comment: write # ${IGNORE_COMMENT_PREFIX} ignore=CODE,...`));
     }
   }
   const commentRange = span(at, 0, 1 + comment.text.length);
   if (!named) {
-    problems.push(createDiagnostic('KF2025', commentRange, `The ignore comment names no code: write # ${IGNORE_COMMENT_PREFIX} ignore=CODE,...`));
+    // An unknown option is already reported: one problem per mistake.
+    if (!unknownOption) problems.push(createDiagnostic('KF2025', commentRange, `The ignore comment names no code: write # ${IGNORE_COMMENT_PREFIX} ignore=CODE,...`));
     return [];
   }
   const line = at.line;

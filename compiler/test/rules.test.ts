@@ -52,11 +52,21 @@ describe('rule control: # kubefile-lint ignore= comments', () => {
       { code: 'KF1001', line: 3 },
     ]));
   it('an unknown code is KF2025 at the code', () => expectDiagnostics(k('FROM scratch', '# kubefile-lint ignore=KF2005,XX1', 'MAINTAINER jane'), [{ code: 'KF2025', line: 2, column: 31, message: 'Unknown code XX1' }]));
-  it('an unknown option is KF2025 at the option', () => expectDiagnostics(k('FROM scratch', '# kubefile-lint disable=KF2005', 'FROM x'), [
-    { code: 'KF2025', line: 2, column: 17, message: 'Unknown option "disable=KF2005"' },
-    { code: 'KF2025', line: 2, column: 1, message: 'names no code' },
-    { code: 'KF2004', line: 3 },
-  ]));
+  it('an unknown option is KF2025 at the option', () =>
+    expectDiagnostics(k('FROM scratch', '# kubefile-lint disable=KF2005', 'MAINTAINER jane'), [
+      { code: 'KF2025', line: 2, column: 17, message: 'Unknown option "disable=KF2005"' },
+      { code: 'KF2005', line: 3 },
+    ]));
+  it('a comment naming nothing is KF2025 on the comment', () =>
+    expectDiagnostics(k('FROM scratch', '# kubefile-lint', 'MAINTAINER jane'), [
+      { code: 'KF2025', line: 2, column: 1, message: 'names no code' },
+      { code: 'KF2005', line: 3 },
+    ]));
+  it('on heredoc lines of the instruction', () => {
+    const text = k('FROM scratch', '# kubefile-lint ignore=KF1018', 'RUN <<EOF', 'echo \u0007', 'EOF');
+    expectDiagnostics(text.replace('# kubefile-lint ignore=KF1018\n', ''), [{ code: 'KF1018', line: 3 }, { code: 'KF2017', line: 2 }]);
+    expectDiagnostics(text, [{ code: 'KF2017', line: 3 }]);
+  });
   it('a blank line between comment and instruction: KF2025, nothing ignored', () =>
     expectDiagnostics(k('FROM scratch', '# kubefile-lint ignore=KF2005', '', 'MAINTAINER jane'), [
       { code: 'KF2025', line: 2, column: 1, message: 'applies to nothing' },
