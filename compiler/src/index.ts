@@ -45,7 +45,6 @@ export {
   checkLegacyKeyValue,
   checkSealerDifferences,
   checkSecretNames,
-  keyValueWord,
   type Check,
 } from './check.js';
 

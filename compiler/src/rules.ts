@@ -21,6 +21,7 @@ import {
   type DiagnosticCode,
   type DiagnosticFilter,
   type Directive,
+  type Instruction,
   type Kubefile,
   type Position,
   type Range,
@@ -70,7 +71,8 @@ export function applyRuleControl(file: Kubefile, diagnostics: readonly Diagnosti
   const problems: Diagnostic[] = [];
   const directive = file.directives.find((d) => d.name === 'check');
   const check = directive ? readCheckDirective(directive, problems) : undefined;
-  const scopes = file.comments.flatMap((comment) => ignoreScope(file, comment, problems));
+  const layout = new Layout(file);
+  const ignored = ignoredCodes(file.comments.flatMap((comment) => ignoreScope(layout, comment, problems)));
 
   const out: Diagnostic[] = [];
   for (const diagnostic of diagnostics.concat(problems)) {
@@ -83,12 +85,29 @@ export function applyRuleControl(file: Kubefile, diagnostics: readonly Diagnosti
     const skippable = CATALOGUE[code].severity !== 'error';
     if (skippable && check && (check.skipAll || check.skip.has(code) || (id !== undefined && check.skip.has(id)))) continue;
     const line = diagnostic.range.start.line;
-    if (skippable && scopes.some((s) => s.firstLine <= line && line <= s.lastLine && (s.codes.has(code) || (id !== undefined && s.codes.has(id))))) continue;
+    const codes = ignored(line);
+    if (skippable && codes && (codes.has(code) || (id !== undefined && codes.has(id)))) continue;
     let severity = optionSeverity ?? diagnostic.severity;
     if (check?.error && severity === 'warning') severity = 'error';
     out.push(severity === diagnostic.severity ? diagnostic : { ...diagnostic, severity });
   }
   return out;
+}
+
+/** The codes ignored on a line: the scopes of stacked comments merged per instruction, found by binary search. */
+function ignoredCodes(scopes: readonly IgnoreScope[]): (line: number) => Set<string> | undefined {
+  const byFirstLine = new Map<number, IgnoreScope>();
+  for (const scope of scopes) {
+    const merged = byFirstLine.get(scope.firstLine);
+    if (merged) for (const code of scope.codes) merged.codes.add(code);
+    else byFirstLine.set(scope.firstLine, { ...scope, codes: new Set(scope.codes) });
+  }
+  const sorted = [...byFirstLine.values()].sort((a, b) => a.firstLine - b.firstLine);
+  const firstLines = sorted.map((s) => s.firstLine);
+  return (line) => {
+    const scope = sorted[Layout.firstAfter(firstLines, line) - 1];
+    return scope && line <= scope.lastLine ? scope.codes : undefined;
+  };
 }
 
 function severityOption(filter: DiagnosticFilter, key: string | undefined): Severity | 'off' | undefined {
@@ -183,11 +202,43 @@ function parseGoBool(text: string): boolean | undefined {
   return undefined;
 }
 
-/**
- * The instruction an ignore comment stands above: the next one, with nothing but comment lines
- * between them (so several ignore comments may be stacked).
- */
-function ignoreScope(file: Kubefile, comment: Comment, problems: Diagnostic[]): IgnoreScope[] {
+/** Where instructions and comment lines are, for finding what an ignore comment stands above in log time. */
+class Layout {
+  readonly starts: number[];
+  readonly commentLines: number[];
+
+  constructor(readonly file: Kubefile) {
+    this.starts = file.instructions.map((i) => i.range.start.offset);
+    this.commentLines = file.comments.map((c) => c.range.start.line).sort((a, b) => a - b);
+  }
+
+  /** Index of the first element of an ascending array greater than `value` (its length when none is). */
+  static firstAfter(sorted: readonly number[], value: number): number {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * The instruction an ignore comment at `offset` on `line` stands above: the next one, with nothing
+   * but comment lines between them (so several ignore comments may be stacked); none from inside an instruction.
+   */
+  instructionBelow(offset: number, line: number): Instruction | undefined {
+    const index = Layout.firstAfter(this.starts, offset);
+    const next = this.file.instructions[index];
+    const previous = this.file.instructions[index - 1];
+    if (!next || (previous && previous.range.end.offset > offset)) return undefined;
+    const between = Layout.firstAfter(this.commentLines, next.range.start.line - 1) - Layout.firstAfter(this.commentLines, line);
+    return between === next.range.start.line - line - 1 ? next : undefined;
+  }
+}
+
+function ignoreScope(layout: Layout, comment: Comment, problems: Diagnostic[]): IgnoreScope[] {
   const match = /^([ \t]*)kubefile-lint(?=[ \t]|$)/.exec(comment.text);
   if (!match) return [];
   // Relative to `#`: the comment's text starts one code unit after it.
@@ -215,13 +266,8 @@ function ignoreScope(file: Kubefile, comment: Comment, problems: Diagnostic[]): 
     if (!unknownOption) problems.push(createDiagnostic('KF2025', commentRange, `The ignore comment names no code: write # ${IGNORE_COMMENT_PREFIX} ignore=CODE,...`));
     return [];
   }
-  const line = at.line;
-  const next = file.instructions.find((i) => i.range.start.offset > at.offset);
-  const inside = file.instructions.some((i) => i.range.start.offset < at.offset && at.offset < i.range.end.offset);
-  const commentLines = new Set(file.comments.map((c) => c.range.start.line));
-  let gapFree = next !== undefined && !inside;
-  for (let l = line + 1; gapFree && next && l < next.range.start.line; l++) gapFree = commentLines.has(l);
-  if (!next || !gapFree) {
+  const next = layout.instructionBelow(at.offset, at.line);
+  if (!next) {
     problems.push(createDiagnostic('KF2025', commentRange, 'The ignore comment applies to nothing: it must stand on the line above an instruction'));
     return [];
   }

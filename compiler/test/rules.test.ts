@@ -87,6 +87,17 @@ describe('rule control: # kubefile-lint ignore= comments', () => {
   });
 });
 
+describe('rule control: size', () => {
+  it('20000 ignore comments over 20000 instructions take linear time (stacked ones too)', function () {
+    this.timeout(20_000);
+    const lines = ['FROM scratch'];
+    for (let i = 0; i < 10_000; i++) lines.push('# kubefile-lint ignore=KF2005', '# kubefile-lint ignore=KF2013', 'MAINTAINER x', '# kubefile-lint ignore=KF2013', 'APP a local://a');
+    const started = Date.now();
+    expectNoDiagnostics(k(...lines));
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+  });
+});
+
 describe('rule control: options', () => {
   it('severity sets a code\'s severity', () => assert.deepEqual(severities(k('FROM scratch', 'MAINTAINER jane'), { severity: { KF2005: 'error' } }), ['KF2005 error']));
   it('severity off disables a code', () => expectNoDiagnostics(k('FROM scratch', 'MAINTAINER jane'), { severity: { KF2005: 'off' } }));
