@@ -49,9 +49,13 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
   addTargetOptions(lint)
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collectList, [])
-    .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collectList, [])
+    .option('--disable <CODES>', 'do not report these codes (ShellCheck codes too, e.g. SC2086); repeatable or comma-separated', collectList, [])
     .addOption(rootOption())
-    .addHelpText('after', '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.')
+    .addHelpText(
+      'after',
+      '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.\n' +
+        'In the Kubefile, `# check=skip=CODE,...;error=true` (first lines) and `# kubefile-lint ignore=CODE,...` (above an instruction) choose what is reported too.',
+    )
     .action(async (contexts: string[], options: LintCommandOptions) => {
       // Loaded on use: the parser takes most of kubefilec's start-up, and image commands do not need it.
       const { lintCommand } = await import('./commands/lint.js');

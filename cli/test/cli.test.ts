@@ -201,6 +201,15 @@ describe('kubefilec', () => {
       assert.match((await run(['lint', '-f', '-', '--enable', 'KF2012'], text)).stdout, /1:1: hint KF2012: /);
       assert.equal((await run(['lint', '-f', '-', '--disable', 'KF2005,KF2012'], text)).stdout, '');
     });
+
+    it('follows the Kubefile\'s # check= directive and ignore comments; --disable takes ShellCheck codes', async () => {
+      const text = '# check=error=true\nFROM scratch\nMAINTAINER me\n# kubefile-lint ignore=KF2021\nENV A 1\n';
+      const r = await run(['lint', '-f', '-'], text);
+      assert.equal(r.stdout, '<stdin>:3:1: error KF2005: MAINTAINER is deprecated: use LABEL maintainer="<name>"\n');
+      assert.equal(r.code, 1, 'error=true turns the warning into an error');
+      assert.equal((await run(['lint', '-f', '-', '--disable', 'SC2086'], 'FROM scratch\n')).code, 0);
+      assert.match((await run(['lint', '--help'])).stdout, /# kubefile-lint ignore=CODE/);
+    });
   });
 
   describe('parse', () => {

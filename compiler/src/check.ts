@@ -8,7 +8,9 @@ import {
   isInstruction,
   isKnown,
   type AppInstruction,
+  type CommandInstruction,
   type Diagnostic,
+  type Flag,
   type Instruction,
   type Kubefile,
   type Range,
@@ -16,6 +18,7 @@ import {
 } from '@kubefile/grammar';
 import { execFormCommands } from './cmd.js';
 import { isSecretName } from './secrets.js';
+import { sourceKind } from './sources.js';
 
 export type Check = (file: Kubefile) => Diagnostic[];
 
@@ -73,11 +76,11 @@ export const checkDeprecated: Check = (file) =>
   file.instructions.flatMap((instruction) => {
     if (!isInstruction(instruction, 'MAINTAINER')) return [];
     const name = instruction.maintainer?.text ?? '';
-    return [
-      createDiagnostic('KF2005', instruction.keywordRange, 'MAINTAINER is deprecated: use LABEL maintainer="<name>"', [
-        { title: 'Replace with LABEL maintainer=...', edits: [{ range: instruction.range, newText: `LABEL maintainer=${quote(name, file.escapeChar)}` }] },
-      ]),
-    ];
+    const diagnostic = createDiagnostic('KF2005', instruction.keywordRange, 'MAINTAINER is deprecated: use LABEL maintainer="<name>"', [
+      { title: 'Replace with LABEL maintainer=...', edits: [{ range: instruction.range, newText: `LABEL maintainer=${quote(name, file.escapeChar)}` }] },
+    ]);
+    diagnostic.tags = ['deprecated'];
+    return [diagnostic];
   });
 
 export const checkLaunch: Check = (file) => {
@@ -255,8 +258,169 @@ export const checkKeywordCase: Check = (file) =>
     ];
   });
 
+/** The edit removing a flag and the blanks after it (up to the next flag or argument). */
+function removeFlag(instruction: Instruction, flag: Flag): Range {
+  const following = [...instruction.flags.map((f) => f.range.start), ...instruction.args.map((a) => a.range.start)].filter((p) => p.offset > flag.range.start.offset);
+  const next = following.reduce<Range['start'] | undefined>((a, b) => (a === undefined || b.offset < a.offset ? b : a), undefined);
+  return { start: flag.range.start, end: next ?? flag.range.end };
+}
+
+/** BuildKit's FromPlatformFlagConstDisallowed (KF2019) and RedundantTargetPlatform (KF2020). */
+export const checkFromPlatform: Check = (file) => {
+  const out: Diagnostic[] = [];
+  for (const instruction of file.instructions) {
+    if (!isInstruction(instruction, 'FROM')) continue;
+    for (const flag of instruction.flags) {
+      if (flag.name !== 'platform' || flag.value === undefined || flag.value === '') continue;
+      const removal = removeFlag(instruction, flag);
+      if (flag.value === '$TARGETPLATFORM' || flag.value === '${TARGETPLATFORM}') {
+        const diagnostic = createDiagnostic('KF2020', flag.range, `--platform=${flag.value} is redundant: the base is taken for the target platform anyway`, [
+          { title: 'Remove --platform', edits: [{ range: removal, newText: '' }] },
+        ]);
+        diagnostic.tags = ['unnecessary'];
+        out.push(diagnostic);
+      } else if (!flag.value.includes('$')) {
+        out.push(
+          createDiagnostic('KF2019', flag.range, `FROM --platform=${flag.value} takes the ${flag.value} base for every target platform: use a variable such as $BUILDPLATFORM, or drop the flag`, [
+            { title: 'Remove --platform (take the base for each target platform)', edits: [{ range: removal, newText: '' }] },
+          ]),
+        );
+      }
+    }
+  }
+  return out;
+};
+
+/**
+ * A legacy `ENV k v` value (the rest of the line, read by BuildKit's word processing) written as
+ * one `k=v` word that reads the same: as is without blanks, else in double quotes, where single-
+ * quoted text and escapes are rewritten to mean what they meant outside them.
+ */
+export function keyValueWord(value: string, escape: string): string {
+  let plain = true;
+  let quote: string | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (quote === undefined && ch === escape) i++;
+    else if (quote === undefined && (ch === '"' || ch === "'")) quote = ch;
+    else if (quote === "'" && ch === "'") quote = undefined;
+    else if (quote === '"' && ch === escape) i++;
+    else if (quote === '"' && ch === '"') quote = undefined;
+    else if (quote === undefined && (ch === ' ' || ch === '\t')) plain = false;
+  }
+  if (plain) return value;
+  const special = (c: string) => c === '"' || c === '$' || c === escape;
+  let out = '"';
+  quote = undefined;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (quote === undefined) {
+      if (ch === escape) {
+        // Outside quotes an escape makes any character literal; in double quotes only the special ones need it.
+        const next = value[++i];
+        if (next !== undefined) out += special(next) ? escape + next : next;
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else out += ch;
+    } else if (quote === "'") {
+      if (ch === "'") quote = undefined;
+      else out += special(ch) ? escape + ch : ch;
+    } else if (ch === escape) {
+      out += ch + (value[++i] ?? '');
+    } else if (ch === '"') quote = undefined;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/** BuildKit's LegacyKeyValueFormat: `ENV key value` and `LABEL key value` (KF2021). */
+export const checkLegacyKeyValue: Check = (file) => {
+  const out: Diagnostic[] = [];
+  for (const instruction of file.instructions) {
+    if (!isInstruction(instruction, 'ENV') && !isInstruction(instruction, 'LABEL')) continue;
+    for (const pair of instruction.pairs) {
+      if (pair.separator !== ' ' || !pair.value) continue;
+      const word = `${pair.name.text}=${keyValueWord(pair.value.text, file.escapeChar)}`;
+      out.push(
+        createDiagnostic('KF2021', pair.range, `"${instruction.keyword} ${pair.name.text} value" is the legacy form: write ${instruction.keyword} ${pair.name.text}=value`, [
+          { title: `Write ${instruction.keyword} ${word}`, edits: [{ range: pair.range, newText: word }] },
+        ]),
+      );
+    }
+  }
+  return out;
+};
+
+/** Names ADD unpacks when they are tar archives (it looks at the content; these are the names that suggest one). */
+const ARCHIVE_NAME = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst|gz|bz2|xz|zst)$/i;
+/** Flags COPY takes too; ADD's others (`--keep-git-dir` for git sources) mean nothing for local files. */
+const COPY_FLAGS = new Set(['chown', 'chmod', 'link', 'exclude']);
+
+/** A local ADD source that cannot be an archive: no variable (it could name a URL or a tarball), and a glob only when its extension is not an archive's. */
+function plainLocalSource(word: Word): boolean {
+  const text = word.text;
+  if (text.includes('$') || sourceKind(text) !== 'context' || ARCHIVE_NAME.test(text)) return false;
+  return !/[*?[]/.test(text) || /\.[A-Za-z0-9]+$/.test(text.slice(text.lastIndexOf('/') + 1).replace(/^.*[*?\]]/, ''));
+}
+
+/** hadolint's DL3020: ADD of plain local files, which COPY copies alike (KF2022). */
+export const checkAddForCopy: Check = (file) => {
+  const out: Diagnostic[] = [];
+  for (const instruction of file.instructions) {
+    if (!isInstruction(instruction, 'ADD') || instruction.sources.length === 0) continue;
+    // --unpack and --checksum make ADD do what COPY cannot.
+    if (instruction.flags.some((f) => f.name === 'unpack' || f.name === 'checksum')) continue;
+    if (!instruction.sources.every(plainLocalSource)) continue;
+    const keyword = instruction.keywordText === instruction.keywordText.toLowerCase() ? 'copy' : 'COPY';
+    const edits = [{ range: instruction.keywordRange, newText: keyword }, ...instruction.flags.filter((f) => !COPY_FLAGS.has(f.name)).map((f) => ({ range: removeFlag(instruction, f), newText: '' }))];
+    out.push(createDiagnostic('KF2022', instruction.keywordRange, 'ADD of local files that are not archives copies them as COPY does: use COPY', [{ title: 'Change to COPY', edits }]));
+  }
+  return out;
+};
+
+/** hadolint's DL3059: a shell-form RUN right after another, with the same flags (KF2023). */
+export const checkConsecutiveRuns: Check = (file) => {
+  const out: Diagnostic[] = [];
+  const commentLines = new Set(file.comments.map((c) => c.range.start.line));
+  const joinable = (i: Instruction | undefined): i is CommandInstruction => i !== undefined && isInstruction(i, 'RUN') && i.form === 'shell' && i.heredocs.length === 0 && i.command !== undefined;
+  file.instructions.forEach((instruction, index) => {
+    const previous = file.instructions[index - 1];
+    if (!joinable(instruction) || !joinable(previous)) return;
+    if (previous.flags.map((f) => f.text).join(' ') !== instruction.flags.map((f) => f.text).join(' ')) return;
+    // A comment between them explains a step of its own (and the join would delete it).
+    for (let line = previous.range.end.line + 1; line < instruction.range.start.line; line++) if (commentLines.has(line)) return;
+    const command = previous.command!.text.trimEnd();
+    // `# ...` may be a shell comment that would swallow the joined command; `;`, `&`, `|` at the end would not take `&&`.
+    const fixable = !command.includes('#') && !/[;&|]$/.test(command);
+    const fix = { title: 'Join with the RUN before (one layer)', edits: [{ range: { start: previous.range.end, end: instruction.argsRange.start }, newText: ` && ${file.escapeChar}\n    ` }] };
+    out.push(createDiagnostic('KF2023', instruction.keywordRange, `RUN right after the RUN on line ${previous.range.start.line + 1}: each makes a layer; join them with &&`, fixable ? [fix] : undefined));
+  });
+  return out;
+};
+
+/** Parser directives in lower case, as BuildKit's documentation writes them (KF2024). */
+export const checkDirectiveCase: Check = (file) =>
+  file.directives.flatMap((directive) =>
+    directive.nameText === directive.name
+      ? []
+      : [createDiagnostic('KF2024', directive.nameRange, `Write the directive name in lower case: ${directive.name}`, [{ title: `Change to ${directive.name}`, edits: [{ range: directive.nameRange, newText: directive.name }] }])],
+  );
+
 /** The structural checks, in the order their diagnostics are usually read. */
-export const STRUCTURE_CHECKS: readonly Check[] = [checkFrom, checkLaunch, checkApplications, checkDeprecated, checkDuplicateArgs, checkSecretNames, checkSealerDifferences, checkKeywordCase];
+export const STRUCTURE_CHECKS: readonly Check[] = [
+  checkFrom,
+  checkLaunch,
+  checkApplications,
+  checkDeprecated,
+  checkDuplicateArgs,
+  checkSecretNames,
+  checkSealerDifferences,
+  checkKeywordCase,
+  checkFromPlatform,
+  checkLegacyKeyValue,
+  checkAddForCopy,
+  checkConsecutiveRuns,
+  checkDirectiveCase,
+];
 
 /** Runs the checks over a parsed Kubefile. */
 export function check(file: Kubefile, checks: readonly Check[] = STRUCTURE_CHECKS): Diagnostic[] {

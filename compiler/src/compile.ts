@@ -9,7 +9,6 @@ import {
   closestMatch,
   createDiagnostic,
   isInstruction,
-  isReported,
   parse,
   sortDiagnostics,
   startOffsetOf,
@@ -33,6 +32,7 @@ import { checkChart, checkManifest, checkPluginFile, elfArchitecture, imageArchi
 import { APP_ROOT, sealerApplication, type AppSource } from './applications.js';
 import { execFormCommands } from './cmd.js';
 import { check } from './check.js';
+import { applyRuleControl } from './rules.js';
 import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
@@ -139,7 +139,7 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
     }
   }
   const all = parsed.diagnostics.concat(check(parsed.ast, options.checks), semantic);
-  const diagnostics = sortDiagnostics(all.filter((d) => isReported(d.code, options)));
+  const diagnostics = sortDiagnostics(applyRuleControl(parsed.ast, all, options));
   return { ast: parsed.ast, diagnostics, plans, lines: parsed.lines, hasErrors: diagnostics.some((d) => d.severity === 'error') };
 }
 

@@ -6,8 +6,9 @@
  *   const { diagnostics, plans } = await compile(text, { platforms: ['linux/amd64', 'linux/arm64'], context });
  *   const { ast, diagnostics } = lint(text); // syntax and structure only, synchronous
  */
-import { isReported, parse, sortDiagnostics, type Diagnostic, type DiagnosticFilter, type Kubefile, type LineMap } from '@kubefile/grammar';
+import { parse, sortDiagnostics, type Diagnostic, type DiagnosticFilter, type Kubefile, type LineMap } from '@kubefile/grammar';
 import { check, type Check } from './check.js';
+import { applyRuleControl } from './rules.js';
 
 export interface LintOptions extends DiagnosticFilter {
   /** Checks run after parsing; defaults to every structural check. */
@@ -16,7 +17,7 @@ export interface LintOptions extends DiagnosticFilter {
 
 export interface LintResult {
   ast: Kubefile;
-  /** Syntax and structure diagnostics, filtered by `enable`/`disable`, in source order. */
+  /** Syntax and structure diagnostics, after rule control (options, `# check=`, ignore comments), in source order. */
   diagnostics: Diagnostic[];
   lines: LineMap;
 }
@@ -25,23 +26,29 @@ export interface LintResult {
 export function lint(text: string, options: LintOptions = {}): LintResult {
   const parsed = parse(text);
   const all = parsed.diagnostics.concat(check(parsed.ast, options.checks));
-  return { ast: parsed.ast, diagnostics: sortDiagnostics(all.filter((d) => isReported(d.code, options))), lines: parsed.lines };
+  return { ast: parsed.ast, diagnostics: sortDiagnostics(applyRuleControl(parsed.ast, all, options)), lines: parsed.lines };
 }
 
 export {
   STRUCTURE_CHECKS,
   check,
+  checkAddForCopy,
   checkApplications,
+  checkConsecutiveRuns,
   checkDeprecated,
+  checkDirectiveCase,
   checkDuplicateArgs,
   checkFrom,
+  checkFromPlatform,
   checkKeywordCase,
   checkLaunch,
+  checkLegacyKeyValue,
   checkSealerDifferences,
   checkSecretNames,
   type Check,
 } from './check.js';
 
+export { applyRuleControl, IGNORE_COMMENT_PREFIX, isRuleCode, readCheckDirective, unknownFilterCodes, type CheckDirective } from './rules.js';
 export { compile, compileParsed, CompileMemo, type CompileOptions, type CompileResult, type ImageCatalog } from './compile.js';
 export { memoryContext, type BuildContext, type ByteRange, type ContextEntry, type ContextEntryType, type MemoryEntry } from './context.js';
 export { expandParts, expandWord, MAX_EXPANDED_LENGTH, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';

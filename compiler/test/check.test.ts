@@ -377,6 +377,100 @@ describe('KF2014 duplicate ARG default', () => {
   });
 });
 
+describe('KF2019 constant FROM --platform', () => {
+  it('is a warning on the flag', () => {
+    const result = expectDiagnostics(k('FROM --platform=linux/arm64 scratch'), [{ code: 'KF2019', line: 1, column: 6 }]);
+    assert.equal(only(result, 'KF2019').range.end.column, 'FROM --platform=linux/arm64'.length);
+  });
+  it('not for a variable', () => expectNoDiagnostics(k('FROM --platform=$BUILDPLATFORM scratch')));
+  it('the fix removes the flag and its blank', () => assert.equal(fixed(k('FROM --platform=linux/arm64 scratch'), 'KF2019'), k('FROM scratch')));
+});
+
+describe('KF2020 FROM --platform=$TARGETPLATFORM', () => {
+  it('is a warning on the flag, tagged unnecessary', () => {
+    const d = only(expectDiagnostics(k('FROM --platform=$TARGETPLATFORM scratch'), [{ code: 'KF2020', line: 1, column: 6 }]), 'KF2020');
+    assert.equal(d.range.end.column, 'FROM --platform=$TARGETPLATFORM'.length);
+    assert.deepEqual(d.tags, ['unnecessary']);
+  });
+  it('the braced form too', () => expectDiagnostics(k('FROM --platform=${TARGETPLATFORM} scratch'), [{ code: 'KF2020', line: 1, column: 6 }]));
+  it('the fix removes the flag and its trailing blanks', () => assert.equal(fixed(k('FROM --platform=${TARGETPLATFORM}   kubernetes:v1.19.8'), 'KF2020'), k('FROM kubernetes:v1.19.8')));
+});
+
+describe('KF2021 legacy key-value format', () => {
+  it('is a warning on the pair, for ENV and LABEL', () => {
+    expectDiagnostics(k('FROM scratch', 'ENV VERSION 1.0'), [{ code: 'KF2021', line: 2, column: 5 }]);
+    expectDiagnostics(k('FROM scratch', 'LABEL version 1.0'), [{ code: 'KF2021', line: 2, column: 7 }]);
+  });
+  it('not for key=value', () => expectNoDiagnostics(k('FROM scratch', 'ENV VERSION=1.0 B=2')));
+  it('the fix writes k=v', () => assert.equal(fixed(k('FROM scratch', 'ENV VERSION 1.0'), 'KF2021'), k('FROM scratch', 'ENV VERSION=1.0')));
+  it('the fix quotes a value with blanks', () => assert.equal(fixed(k('FROM scratch', 'ENV MSG hello  world'), 'KF2021'), k('FROM scratch', 'ENV MSG="hello  world"')));
+
+  /** The value of the one ENV pair as BuildKit reads it: quotes and escapes removed. */
+  function envValue(text: string): string {
+    const env = lint(text).ast.instructions.find((i) => i.keyword === 'ENV');
+    assert.ok(env && isInstruction(env, 'ENV') && env.pairs.length === 1, `one ENV pair in ${text}`);
+    const value = env.pairs[0].value!;
+    return (value.parts ?? [{ kind: 'literal' as const, value: value.text }]).map((p) => (p.kind === 'literal' ? p.value : `<${p.name}>`)).join('');
+  }
+
+  for (const value of [`"a b" 'c$d' e\\\\f`, `a\\ b "c\\"d" 'e"f'`, `x 'a\\b' "\\$y" $HOME`, `'a  b' c`]) {
+    it(`the fix means the same: ENV V ${value}`, () => {
+      const text = k('FROM scratch', `ENV V ${value}`);
+      const out = fixed(text, 'KF2021');
+      expectNoDiagnostics(out);
+      assert.equal(envValue(out), envValue(text));
+    });
+  }
+
+  it('the fix uses the file\'s escape character', () => {
+    const text = k('# escape=`', 'FROM scratch', 'ENV V a "b`"c" $x');
+    const out = fixed(text, 'KF2021');
+    assert.equal(out, k('# escape=`', 'FROM scratch', 'ENV V="a b`"c $x"'));
+    assert.equal(envValue(out), envValue(text));
+  });
+});
+
+describe('KF2022 ADD where COPY would do', () => {
+  it('is info on the keyword', () => expectDiagnostics(k('FROM scratch', 'ADD app.yaml charts/ manifests/'), [{ code: 'KF2022', line: 2, column: 1 }]));
+  it('not for URLs, git or archives', () => {
+    expectNoDiagnostics(k('FROM scratch', 'ADD https://example.com/app.yaml manifests/'));
+    expectNoDiagnostics(k('FROM scratch', 'ADD git@github.com:a/b.git src/'));
+    for (const name of ['a.tar', 'a.tar.gz', 'a.tgz', 'a.tar.bz2', 'a.tbz2', 'a.tar.xz', 'a.txz', 'a.tar.zst']) expectNoDiagnostics(k('FROM scratch', `ADD app.yaml ${name} images/`));
+  });
+  it('not for a source with a variable or a glob that may match an archive', () => {
+    expectNoDiagnostics(k('FROM scratch', 'ADD ${SRC} manifests/'));
+    expectNoDiagnostics(k('FROM scratch', 'ADD files/* manifests/'));
+  });
+  it('a glob with a plain extension is reported', () => expectDiagnostics(k('FROM scratch', 'ADD files/*.yaml manifests/'), [{ code: 'KF2022', line: 2, column: 1 }]));
+  it('the fix changes the keyword and drops flags COPY does not take', () =>
+    assert.equal(fixed(k('FROM scratch', 'ADD --chmod=644 --keep-git-dir=true app.yaml manifests/'), 'KF2022'), k('FROM scratch', 'COPY --chmod=644 app.yaml manifests/')));
+});
+
+describe('KF2023 consecutive RUN instructions', () => {
+  it('is info on the second keyword', () => expectDiagnostics(k('FROM scratch', 'RUN mkdir -p etc/a', 'RUN touch etc/a/b'), [{ code: 'KF2017', line: 2 }, { code: 'KF2023', line: 3, column: 1 }]));
+  it('not across a comment, for heredocs, exec form or other flags', () => {
+    expectDiagnostics(k('FROM scratch', 'RUN a', '# then', 'RUN b'), [{ code: 'KF2017', line: 2 }]);
+    expectDiagnostics(k('FROM scratch', 'RUN a', 'RUN <<EOF', 'b', 'EOF'), [{ code: 'KF2017', line: 2 }]);
+    expectDiagnostics(k('FROM scratch', 'RUN a', 'RUN ["b"]'), [{ code: 'KF2017', line: 2 }]);
+    expectDiagnostics(k('FROM scratch', 'RUN a', 'RUN --network=none b'), [{ code: 'KF2017', line: 2 }]);
+  });
+  it('the fix joins them with && and a continuation', () =>
+    assert.equal(fixed(k('FROM scratch', 'RUN mkdir -p etc/a', '', 'RUN touch etc/a/b'), 'KF2023'), k('FROM scratch', 'RUN mkdir -p etc/a && \\', '    touch etc/a/b')));
+  it('the fix uses the file\'s escape character', () => assert.equal(fixed(k('# escape=`', 'FROM scratch', 'RUN a', 'RUN b'), 'KF2023'), k('# escape=`', 'FROM scratch', 'RUN a && `', '    b')));
+  it('no fix when the first command ends in an operator or may hold a comment', () => {
+    assert.equal(only(lint(k('FROM scratch', 'RUN a &', 'RUN b')), 'KF2023').fixes, undefined);
+    assert.equal(only(lint(k('FROM scratch', 'RUN a # note', 'RUN b')), 'KF2023').fixes, undefined);
+  });
+});
+
+describe('KF2024 directive name not in lower case', () => {
+  it('is info on the name', () => {
+    const d = only(expectDiagnostics(k('# Check=skip=KF2005', 'FROM scratch'), [{ code: 'KF2024', line: 1, column: 3 }]), 'KF2024');
+    assert.equal(d.range.end.column, '# Check'.length);
+  });
+  it('the fix lower-cases it', () => assert.equal(fixed(k('#SYNTAX=docker/dockerfile:1', 'FROM scratch'), 'KF2024'), k('#syntax=docker/dockerfile:1', 'FROM scratch')));
+});
+
 describe('enable / disable', () => {
   it('disable removes a code', () => {
     expectNoDiagnostics('', { disable: ['KF2001'] });
@@ -414,6 +508,13 @@ describe('every structural code', () => {
     KF2016: k('FROM a', 'CMD kubectl get pods'),
     KF2017: k('FROM scratch', 'RUN echo'),
     KF2018: k('FROM scratch', 'ARG TOKEN'),
+    KF2019: k('FROM --platform=linux/amd64 scratch'),
+    KF2020: k('FROM --platform=$TARGETPLATFORM scratch'),
+    KF2021: k('FROM scratch', 'ENV A 1'),
+    KF2022: k('FROM scratch', 'ADD a.yaml manifests/'),
+    KF2023: k('FROM scratch', 'RUN a', 'RUN b'),
+    KF2024: k('# Escape=\\', 'FROM scratch'),
+    KF2025: k('# check=skip=KF9999', 'FROM scratch'),
   };
 
   it('has an example here for each KF2xxx code of the catalogue', () => {

@@ -244,6 +244,7 @@ describe('compile: COPY sources per platform', () => {
       'KF3017 2:19 sealer v0.11 copies one file to "bin", not a directory yet, as a file named bin (not bin/helm); kubefilec copies it into the directory: write "bin/" for both to agree',
       'KF2017 3:1 sealer v0.11 runs RUN with buildah inside the image (its root as /, so the image needs /bin/sh and the programs); kubefilec runs it on the build host in the image root, with its bin/ first on PATH (--isolation chroot is closer to sealer)',
       'KF3013 3:1 RUN runs arm64 programs (helm) on this amd64 build host: they run under qemu (for linux/arm64/v8)',
+      'KF2023 4:1 RUN right after the RUN on line 3: each makes a layer; join them with &&',
     ]);
   });
 

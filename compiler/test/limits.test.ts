@@ -72,6 +72,7 @@ describe('KF2018 secret in ARG or ENV', () => {
       { code: 'KF2018', line: 4, column: 5, message: 'stored in the image config' },
       { code: 'KF2018', line: 4, column: 15, message: 'ENV AWS_SECRET_ACCESS_KEY' },
       { code: 'KF2018', line: 5, column: 5, message: 'ENV Auth' },
+      { code: 'KF2021', line: 5, column: 5 },
       { code: 'KF2018', line: 6, column: 5 },
     ]);
   });

@@ -266,7 +266,10 @@ describe('sealer v0.11 differences: warnings where kubefilec keeps its own meani
   });
 
   it('RUN: sealer runs it with buildah inside the image (KF2017, once)', () => {
-    expectDiagnostics('FROM scratch\nRUN echo a\nRUN echo b', [{ code: 'KF2017', line: 2, message: 'buildah' }]);
+    expectDiagnostics('FROM scratch\nRUN echo a\nRUN echo b', [
+      { code: 'KF2017', line: 2, message: 'buildah' },
+      { code: 'KF2023', line: 3 },
+    ]);
   });
 
   it('one file to a rootfs directory without "/", from scratch: sealer makes a file (KF3017), the fix adds the "/"', async () => {

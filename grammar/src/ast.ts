@@ -25,6 +25,8 @@ export interface Directive {
   type: 'Directive';
   /** Lower-cased: `escape`, `syntax` or `check`. */
   name: string;
+  /** The name as written. */
+  nameText: string;
   value: string;
   range: Range;
   nameRange: Range;

@@ -331,8 +331,9 @@ export const CATALOGUE = {
     severity: 'warning',
     title: 'Invalid rule control',
     description:
-      'A `# check=` directive or a `# kubefile-lint ignore=` comment that cannot be read: an unknown option (the directive takes `skip=CODE,...` and `error=true|false`, separated by `;`), ' +
-      'or a code that is not in this catalogue (nor a ShellCheck code, `SC` and digits). What can be read still applies.',
+      'A `# check=` directive or a `# kubefile-lint ignore=` comment that cannot be read: an unknown option (the directive takes `skip=CODE,...|all`, `error=true|false` and `experimental=CODE,...|all`, separated by `;`), ' +
+      'a code that is not in this catalogue (nor a ShellCheck code, `SC` and four digits), an error code (errors cannot be skipped or ignored), or an ignore comment with no instruction on the next line. ' +
+      'What can be read still applies. See "Rule control" below.',
     example: '# check=skip=KF9999\nFROM scratch',
   },
   KF3001: {
@@ -531,16 +532,23 @@ export function createDiagnostic(code: DiagnosticCode, range: Range, message: st
   return diagnostic;
 }
 
-/** Which codes a run reports: everything on by default, minus `disable`, plus `enable`d opt-in codes. */
+/**
+ * Which codes a run reports and how: everything on by default, minus `disable` and codes set to
+ * `'off'`, plus `enable`d opt-in codes (a severity given for an opt-in code turns it on too).
+ * Keys are catalogue codes, or for `severity` also an outside checker's rule id (`SC2086`).
+ */
 export interface DiagnosticFilter {
   enable?: readonly string[];
   disable?: readonly string[];
+  severity?: Readonly<Record<string, Severity | 'off'>>;
 }
 
 export function isReported(code: DiagnosticCode, filter: DiagnosticFilter = {}): boolean {
   if (filter.disable?.includes(code)) return false;
+  const severity = filter.severity && Object.hasOwn(filter.severity, code) ? filter.severity[code] : undefined;
+  if (severity === 'off') return false;
   const entry: CatalogueEntry = CATALOGUE[code];
-  return !entry.offByDefault || (filter.enable?.includes(code) ?? false);
+  return !entry.offByDefault || severity !== undefined || (filter.enable?.includes(code) ?? false);
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {

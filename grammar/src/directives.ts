@@ -14,6 +14,8 @@ export interface Span {
 export interface ScannedDirective {
   /** Lower-cased directive name. */
   name: string;
+  /** The name as written. */
+  nameText: string;
   value: string;
   span: Span;
   nameSpan: Span;
@@ -57,6 +59,7 @@ export function scanDirectives(text: string): DirectiveScan {
     const valueStart = start + line.indexOf(match[2], nameStart - start + match[1].length);
     const directive: ScannedDirective = {
       name,
+      nameText: match[1],
       value: match[2],
       span: { start, end: contentEnd },
       nameSpan: { start: nameStart, end: nameStart + match[1].length },

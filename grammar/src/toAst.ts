@@ -159,6 +159,7 @@ export function directiveNodes(scan: DirectiveScan, lines: LineMap): { directive
     directives: scan.directives.map((d) => ({
       type: 'Directive',
       name: d.name,
+      nameText: d.nameText,
       value: d.value,
       range: lines.range(d.span.start, d.span.end),
       nameRange: lines.range(d.nameSpan.start, d.nameSpan.end),

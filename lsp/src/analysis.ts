@@ -4,7 +4,7 @@
  * re-parses text.
  */
 import { compileParsed, DEFAULT_PLATFORM, type CompileMemo, type BuildContext, type CompileResult, type ImageCatalog, type Platform, type Sha256Hex } from '@kubefile/compiler';
-import { parse, type ParseResult } from '@kubefile/grammar';
+import { parse, type ParseResult, type Severity } from '@kubefile/grammar';
 import type { Position as LspPosition } from 'vscode-languageserver';
 
 export interface LanguageSettings {
@@ -14,8 +14,12 @@ export interface LanguageSettings {
   buildPlatform: Platform;
   /** `kubefile.buildArgs`. */
   buildArgs: Record<string, string>;
+  /** `kubefile.lint.enable`: opt-in codes to report. */
   enable?: string[];
+  /** `kubefile.lint.disable`: codes not to report. */
   disable?: string[];
+  /** `kubefile.lint.severity`: a severity (or `off`) per code or ShellCheck code. */
+  severity?: Record<string, Severity | 'off'>;
   /** A native SHA-256 for op digests (the server passes Node's; the default is portable JavaScript). */
   sha256?: Sha256Hex;
 }
@@ -55,6 +59,7 @@ export async function analyze(source: string | ParseResult, settings: LanguageSe
     ...(context ? { context } : {}),
     ...(settings.enable ? { enable: settings.enable } : {}),
     ...(settings.disable ? { disable: settings.disable } : {}),
+    ...(settings.severity ? { severity: settings.severity } : {}),
     ...(settings.sha256 ? { sha256: settings.sha256 } : {}),
     ...(memo ? { memo } : {}),
     ...(images ? { images } : {}),

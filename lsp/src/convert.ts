@@ -1,6 +1,6 @@
 /** Grammar ranges and diagnostics as LSP values (both count 0-based lines and UTF-16 columns). */
-import type { Diagnostic, Range } from '@kubefile/grammar';
-import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Range as LspRange } from 'vscode-languageserver';
+import { diagnosticHref, type Diagnostic, type DiagnosticTag as GrammarTag, type Range } from '@kubefile/grammar';
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic as LspDiagnostic, type Range as LspRange } from 'vscode-languageserver';
 
 export function toLspRange(range: Range): LspRange {
   const { start, end } = range;
@@ -14,12 +14,29 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
+const TAG: Record<GrammarTag, DiagnosticTag> = {
+  unnecessary: DiagnosticTag.Unnecessary,
+  deprecated: DiagnosticTag.Deprecated,
+};
+
+/**
+ * A finding of an outside checker (`rule`, ShellCheck's under KF4001) shows its own code, source and
+ * page; code actions find it again by range and `rule.id` (see `grammarDiagnosticOf`).
+ */
 export function toLspDiagnostic(diagnostic: Diagnostic): LspDiagnostic {
-  return {
+  const out: LspDiagnostic = {
     range: toLspRange(diagnostic.range),
     severity: SEVERITY[diagnostic.severity],
-    code: diagnostic.code,
-    source: 'kubefile',
+    code: diagnostic.rule?.id ?? diagnostic.code,
+    codeDescription: { href: diagnostic.rule?.href ?? diagnosticHref(diagnostic.code) },
+    source: diagnostic.rule ? 'shellcheck' : 'kubefile',
     message: diagnostic.message,
   };
+  if (diagnostic.tags && diagnostic.tags.length > 0) out.tags = diagnostic.tags.map((tag) => TAG[tag]);
+  return out;
+}
+
+/** The code a client's diagnostic is shown with: the catalogue code, or an outside checker's rule id. */
+export function shownCode(diagnostic: Diagnostic): string {
+  return diagnostic.rule?.id ?? diagnostic.code;
 }

@@ -74,7 +74,7 @@ export function registerFeatures(server: KubefileServer): void {
   connection.languages.semanticTokens.on(({ textDocument }) => withAnalysis(server, textDocument.uri, { data: [] }, (a) => ({ data: semanticTokens(a) })));
   connection.onDocumentFormatting(({ textDocument, options }) => withAnalysis(server, textDocument.uri, [], (a) => format(a, options)));
   connection.onDocumentRangeFormatting(({ textDocument, options, range }) => withAnalysis(server, textDocument.uri, [], (a) => format(a, { ...options, range })));
-  connection.onCodeAction(({ textDocument, range, context }) => withAnalysis(server, textDocument.uri, [], (a) => codeActions(a, range, context.diagnostics, textDocument.uri)));
+  connection.onCodeAction(({ textDocument, range, context }) => withAnalysis(server, textDocument.uri, [], (a) => codeActions(a, range, context.diagnostics, textDocument.uri, context.only)));
   registerCommands(server);
 }
 
@@ -95,6 +95,6 @@ registerFeatures.capabilities = {
   semanticTokensProvider: { legend: { tokenTypes: [...SEMANTIC_TOKEN_LEGEND.tokenTypes], tokenModifiers: [...SEMANTIC_TOKEN_LEGEND.tokenModifiers] }, full: true },
   documentFormattingProvider: true,
   documentRangeFormattingProvider: true,
-  codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
+  codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite', 'source.fixAll'] },
   executeCommandProvider: { commands: [...COMMANDS] },
 } satisfies ServerCapabilities;

@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CompileMemo, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
+import { CompileMemo, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
-import { parse, reparse, type ParseResult } from '@kubefile/grammar';
-import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
+import { parse, reparse, type ParseResult, type Severity } from '@kubefile/grammar';
+import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult, type MessageActionItem } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type LanguageSettings } from './analysis.js';
 import { CachedContext } from './context-cache.js';
@@ -19,11 +19,39 @@ import { warmUp } from './warm-up.js';
 
 export const SERVER_NAME = 'kubefile-language-server';
 
-/** Settings as a client sends them (`kubefile.platforms`, `kubefile.buildArgs`, `kubefile.root`). */
+/** Settings as a client sends them (`kubefile.platforms`, `kubefile.buildArgs`, `kubefile.root`, `kubefile.lint.*`). */
 export interface ClientSettings {
   platforms?: string[] | string;
   buildArgs?: Record<string, string> | string[];
   root?: string;
+  lint?: { enable?: string[]; disable?: string[]; severity?: Record<string, string> };
+}
+
+const SEVERITIES: readonly string[] = ['error', 'warning', 'info', 'hint', 'off'];
+
+/**
+ * `kubefile.lint.*` as the compiler's rule-control options. Unknown codes and severities are left
+ * out and named in `problems` (one line per setting), so the rest still applies.
+ */
+export function readLintSettings(lint: ClientSettings['lint']): Pick<LanguageSettings, 'enable' | 'disable' | 'severity'> & { problems: string[] } {
+  const problems: string[] = [];
+  const codes = (setting: string, list: unknown): string[] => {
+    if (!Array.isArray(list)) return [];
+    const strings = list.filter((c): c is string => typeof c === 'string');
+    const unknown = strings.filter((c) => !isRuleCode(c));
+    if (unknown.length > 0 || strings.length < list.length) problems.push(`kubefile.lint.${setting}: unknown code${unknown.length === 1 ? '' : 's'} ${unknown.join(', ') || '(not a string)'}`);
+    return strings.filter(isRuleCode);
+  };
+  const enable = codes('enable', lint?.enable);
+  const disable = codes('disable', lint?.disable);
+  const severity: Record<string, Severity | 'off'> = {};
+  const entries = lint?.severity && typeof lint.severity === 'object' ? Object.entries(lint.severity) : [];
+  const badCodes = entries.filter(([code]) => !isRuleCode(code)).map(([code]) => code);
+  const badValues = entries.filter(([code, value]) => isRuleCode(code) && !SEVERITIES.includes(value)).map(([code, value]) => `${code}: ${String(value)}`);
+  if (badCodes.length > 0) problems.push(`kubefile.lint.severity: unknown code${badCodes.length === 1 ? '' : 's'} ${badCodes.join(', ')}`);
+  if (badValues.length > 0) problems.push(`kubefile.lint.severity: ${badValues.join(', ')} (a severity is ${SEVERITIES.join(', ')})`);
+  for (const [code, value] of entries) if (isRuleCode(code) && SEVERITIES.includes(value)) severity[code] = value as Severity | 'off';
+  return { enable, disable, severity, problems };
 }
 
 /** What the server keeps per open document. */
@@ -144,16 +172,28 @@ export class KubefileServer {
       const buildArgs = Array.isArray(settings.buildArgs)
         ? Object.fromEntries(settings.buildArgs.map((pair) => [pair.split('=')[0], pair.slice(pair.indexOf('=') + 1)]))
         : settings.buildArgs ?? {};
+      const { problems, ...lint } = readLintSettings(settings.lint);
       this.settings = {
         ...this.settings,
         platforms: platforms.length > 0 ? parsePlatformList(platforms, this.settings.buildPlatform) : [this.settings.buildPlatform],
         buildArgs,
+        ...lint,
       };
       this.storeRoot = settings.root || undefined;
+      if (problems.length > 0) this.showError(`kubefile settings: ${problems.join('; ')}`);
     } catch (error) {
-      this.connection.window.showErrorMessage(`kubefile settings: ${error instanceof Error ? error.message : String(error)}`);
+      this.showError(`kubefile settings: ${error instanceof Error ? error.message : String(error)}`);
     }
     this.refreshAll();
+  }
+
+  /**
+   * An error message for the user. It is a request (`window/showMessageRequest`, whatever the
+   * one-argument overload's `void` says): a client that fails it must not crash the server with an
+   * unhandled rejection, so the message goes to the log then.
+   */
+  private showError(message: string): void {
+    this.connection.window.showErrorMessage<MessageActionItem>(message).then(undefined, () => this.connection.console.error(message));
   }
 
   private refreshAll(): void {

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { Diagnostic, InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver';
+import type { Diagnostic, InitializeResult, PublishDiagnosticsParams, ShowMessageParams } from 'vscode-languageserver';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SERVER_BIN = join(repo, 'lsp/bin/kubefile-language-server.js');
@@ -13,6 +13,8 @@ export const CLI_SERVER = [join(repo, 'cli/bin/kubefilec.js'), 'lsp', '--stdio']
 export class LspClient {
   readonly connection: MessageConnection;
   readonly stderr: string[] = [];
+  /** Messages the server showed (`window/showMessage`, `window/showMessageRequest`), oldest first. */
+  readonly messages: ShowMessageParams[] = [];
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
   private readonly waiters: (() => void)[] = [];
 
@@ -24,6 +26,11 @@ export class LspClient {
       list.push(params);
       this.diagnostics.set(params.uri, list);
       for (const wake of this.waiters.splice(0)) wake();
+    });
+    this.connection.onNotification('window/showMessage', (params: ShowMessageParams) => void this.messages.push(params));
+    this.connection.onRequest('window/showMessageRequest', (params: ShowMessageParams) => {
+      this.messages.push({ type: params.type, message: params.message });
+      return null;
     });
     // The server asks for settings and registers watchers; answer like a plain client would.
     this.connection.onRequest('workspace/configuration', () => [null]);

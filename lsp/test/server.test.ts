@@ -7,8 +7,9 @@ import { pathToFileURL } from 'node:url';
 import { compile, parsePlatform } from '@kubefile/compiler';
 import { nodeContext } from '@kubefile/compiler/node';
 import { ImageStore } from '@kubefile/runtime';
-import type { Diagnostic } from 'vscode-languageserver';
+import { DiagnosticSeverity, MessageType, type Diagnostic } from 'vscode-languageserver';
 import { toLspDiagnostic } from '../src/convert.js';
+import { readLintSettings } from '../src/server.js';
 import { CLI_SERVER, LspClient } from './client.js';
 
 describe('language server over stdio', function () {
@@ -38,6 +39,18 @@ describe('language server over stdio', function () {
     assert.deepEqual(published, expected.diagnostics.map(toLspDiagnostic));
     assert.deepEqual(published.map((d) => d.code), ['KF3004', 'KF3001']);
     assert.match(String(published[0].message), /for linux\/arm64\/v8/);
+  });
+
+  it('kubefile.lint settings reach the diagnostics; an unknown code is named in one error message', async () => {
+    await client.stop();
+    ({ client } = await LspClient.start({ kubefile: { lint: { enable: ['KF2012', 'KF0000'], disable: ['KF2005'], severity: { KF2021: 'error' } } } }));
+    await client.open(uri, 'from scratch\nMAINTAINER jane\nENV A 1\n');
+    const published = await client.diagnosticsFor(uri, 1);
+    assert.deepEqual(published.map((d) => [d.code, d.severity]), [
+      ['KF2012', DiagnosticSeverity.Hint],
+      ['KF2021', DiagnosticSeverity.Error],
+    ]);
+    assert.deepEqual(client.messages.map((m) => [m.type, m.message]), [[MessageType.Error, 'kubefile settings: kubefile.lint.enable: unknown code KF0000']]);
   });
 
   it('follows incremental edits', async () => {
@@ -178,3 +191,28 @@ describe('language server over stdio', function () {
     assert.equal(exited, 0);
   });
 });
+
+describe('kubefile.lint settings', () => {
+  it('become the compiler options', () => {
+    assert.deepEqual(readLintSettings({ enable: ['KF2012'], disable: ['KF2017', 'SC2086'], severity: { KF2021: 'error', SC2006: 'off' } }), {
+      enable: ['KF2012'],
+      disable: ['KF2017', 'SC2086'],
+      severity: { KF2021: 'error', SC2006: 'off' },
+      problems: [],
+    });
+  });
+
+  it('unknown codes and severities are left out and named, per setting', () => {
+    const read = readLintSettings({ enable: ['kf2012'], disable: ['KF2005', 'X1', 'X2'], severity: { KF2021: 'fatal', NOPE: 'off', KF2005: 'info' } });
+    assert.deepEqual([read.enable, read.disable, read.severity], [[], ['KF2005'], { KF2005: 'info' }]);
+    assert.deepEqual(read.problems, [
+      'kubefile.lint.enable: unknown code kf2012',
+      'kubefile.lint.disable: unknown codes X1, X2',
+      'kubefile.lint.severity: unknown code NOPE',
+      'kubefile.lint.severity: KF2021: fatal (a severity is error, warning, info, hint, off)',
+    ]);
+  });
+
+  it('nothing set: nothing changes', () => assert.deepEqual(readLintSettings(undefined), { enable: [], disable: [], severity: {}, problems: [] }));
+});
+

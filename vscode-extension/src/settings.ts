@@ -8,6 +8,8 @@ export interface KubefileSettings {
   buildArgs: Record<string, string>;
   root: string;
   kubefilecPath: string;
+  /** `kubefile.lint.*`: which diagnostic codes the language server reports, and how severely. */
+  lint: { enable: string[]; disable: string[]; severity: Record<string, string> };
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): KubefileSettings {
@@ -17,5 +19,10 @@ export function readSettings(scope?: vscode.ConfigurationScope): KubefileSetting
     buildArgs: config.get<Record<string, string>>('buildArgs') ?? {},
     root: config.get<string>('root') ?? '',
     kubefilecPath: config.get<string>('kubefilecPath') ?? '',
+    lint: {
+      enable: config.get<string[]>('lint.enable') ?? [],
+      disable: config.get<string[]>('lint.disable') ?? [],
+      severity: config.get<Record<string, string>>('lint.severity') ?? {},
+    },
   };
 }

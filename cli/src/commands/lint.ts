@@ -1,6 +1,5 @@
 /** `kubefilec lint`: every diagnostic of a Kubefile (syntax, structure and, per platform, the build context), as text, JSON or SARIF. */
-import { compile, type ImageCatalog } from '@kubefile/compiler';
-import { DIAGNOSTIC_CODES } from '@kubefile/grammar';
+import { compile, unknownFilterCodes, type ImageCatalog } from '@kubefile/compiler';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { formatReport, type FileDiagnostics, type ReportFormat } from '../report.js';
 import { readKubefile } from '../source.js';
@@ -28,9 +27,8 @@ function storeCatalog(root: string | undefined): ImageCatalog {
 
 /** Lints each context (or the one Kubefile named by -f) and reports them together. */
 export async function lintCommand(contexts: string[], options: LintCommandOptions, io: CommandIO, version: string): Promise<number> {
-  for (const code of [...options.enable, ...options.disable]) {
-    if (!(DIAGNOSTIC_CODES as string[]).includes(code)) throw new UsageError(`unknown diagnostic code ${code} (see docs/diagnostics.md)`);
-  }
+  // Catalogue codes, and ShellCheck codes (`--disable SC2086`) for the findings reported under KF4001.
+  for (const code of unknownFilterCodes(options)) throw new UsageError(`unknown diagnostic code ${code} (see docs/diagnostics.md)`);
   if (options.file !== undefined && contexts.length > 1) throw new UsageError('-f names one Kubefile: give at most one CONTEXT with it');
   const targets = contexts.length > 0 ? contexts : ['.'];
   const reports: FileDiagnostics[] = [];
