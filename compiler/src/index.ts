@@ -91,6 +91,21 @@ export {
   type Platform,
 } from './platform.js';
 export { execFormCommands } from './cmd.js';
+export {
+  findingsOf,
+  MappedScript,
+  scriptText,
+  shellCheck,
+  ShellCheckCache,
+  shellScripts,
+  type ShellChecker,
+  type ShellCheckComment,
+  type ShellCheckOptions,
+  type ShellCheckOutput,
+  type ShellCheckResult,
+  type ShellDialect,
+  type ShellScript,
+} from './shellcheck.js';
 export { imageReferenceError } from './reference.js';
 export { normalizeContextPath, normalizeDestination, ROOTFS_DIRECTORIES, sourceKind, type Destination, type SourceKind } from './sources.js';
 export {
