@@ -10,6 +10,11 @@ const GROUPS: [prefix: string, title: string, intro: string][] = [
     'Found by the compiler for the target platforms, build args and build context (`kubefilec lint --platform ... --build-arg ...`): ' +
       'variables, sources, destinations. A problem found on some platforms only names them.',
   ],
+  [
+    'KF4',
+    'Outside checkers (KF4xxx)',
+    'Findings of other tools, run when they are installed, each shown with the tool\'s own code and a link to its explanation.',
+  ],
 ];
 
 export function renderDiagnosticsDoc(): string {
