@@ -50,7 +50,14 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collectList, [])
     .option('--disable <CODES>', 'do not report these codes; repeatable or comma-separated', collectList, [])
-    .addHelpText('after', '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.')
+    .option('--shellcheck', 'require ShellCheck: fail when the shellcheck program is not installed (default: run it when installed)')
+    .option('--no-shellcheck', 'do not run ShellCheck on RUN, CMD, CMDS and APPCMDS commands (KF4001)')
+    .addHelpText(
+      'after',
+      '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\n' +
+        'ShellCheck findings (KF4001) add their own code: FILE:LINE:COL: SEVERITY KF4001 SC2086: MESSAGE\n' +
+        'Codes are listed in docs/diagnostics.md.',
+    )
     .action(async (contexts: string[], options: LintCommandOptions) => {
       // Loaded on use: the parser takes most of kubefilec's start-up, and image commands do not need it.
       const { lintCommand } = await import('./commands/lint.js');

@@ -1,6 +1,7 @@
 /** `kubefilec lint`: every diagnostic of a Kubefile (syntax, structure and, per platform, the build context), as text, JSON or SARIF. */
-import { compile } from '@kubefile/compiler';
-import { DIAGNOSTIC_CODES } from '@kubefile/grammar';
+import { compile, shellCheck, ShellCheckCache, type ShellChecker } from '@kubefile/compiler';
+import { nodeShellChecker } from '@kubefile/compiler/node';
+import { DIAGNOSTIC_CODES, isReported, sortDiagnostics } from '@kubefile/grammar';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { formatReport, type FileDiagnostics, type ReportFormat } from '../report.js';
 import { readKubefile } from '../source.js';
@@ -12,6 +13,8 @@ export interface LintCommandOptions extends TargetOptions {
   format: ReportFormat;
   enable: string[];
   disable: string[];
+  /** `--shellcheck`: true requires ShellCheck, false (`--no-shellcheck`) skips it; undefined runs it when installed. */
+  shellcheck?: boolean;
 }
 
 /** Lints each context (or the one Kubefile named by -f) and reports them together. */
@@ -21,12 +24,31 @@ export async function lintCommand(contexts: string[], options: LintCommandOption
   }
   if (options.file !== undefined && contexts.length > 1) throw new UsageError('-f names one Kubefile: give at most one CONTEXT with it');
   const targets = contexts.length > 0 ? contexts : ['.'];
+  const checker = await shellChecker(options);
+  const cache = new ShellCheckCache();
+  const failures = new Set<string>();
   const reports: FileDiagnostics[] = [];
   for (const context of targets) {
     const source = await readKubefile(options.file, context, io.stdin);
     const compiled = await compile(source.text, { ...compileOptions(options, source.context), enable: options.enable, disable: options.disable });
-    reports.push({ file: source.displayPath, diagnostics: compiled.diagnostics });
+    let diagnostics = compiled.diagnostics;
+    if (checker) {
+      const checked = await shellCheck(compiled.ast, source.text, { checker, cache });
+      for (const failure of checked.failures) failures.add(failure);
+      diagnostics = sortDiagnostics([...diagnostics, ...checked.diagnostics]);
+    }
+    reports.push({ file: source.displayPath, diagnostics });
   }
+  // A ShellCheck that cannot run is said once; the rest of the report stands.
+  for (const failure of failures) io.err(`kubefilec: warning: ${failure}\n`);
   io.out(formatReport(options.format, reports, version));
   return reports.some((r) => r.diagnostics.some((d) => d.severity === 'error')) ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+/** ShellCheck when it is to run: installed, not turned off by --no-shellcheck or --disable KF4001. */
+async function shellChecker(options: LintCommandOptions): Promise<ShellChecker | undefined> {
+  if (options.shellcheck === false || !isReported('KF4001', options)) return undefined;
+  const checker = await nodeShellChecker();
+  if (!checker && options.shellcheck === true) throw new UsageError('--shellcheck: the shellcheck program is not installed (Debian: apt-get install shellcheck; or give --no-shellcheck)');
+  return checker;
 }
