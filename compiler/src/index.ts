@@ -92,6 +92,7 @@ export {
 } from './platform.js';
 export { execFormCommands } from './cmd.js';
 export {
+  cachedShellCheck,
   findingsOf,
   MappedScript,
   scriptText,

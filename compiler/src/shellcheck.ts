@@ -392,7 +392,7 @@ function addExecFormCommands(words: readonly Word[], source: string, escape: Esc
  * commands that changed. Failed runs are not kept. The oldest entries go past `limit`.
  */
 export class ShellCheckCache {
-  private readonly entries = new Map<string, Promise<ShellCheckOutput>>();
+  private readonly entries = new Map<string, { result: Promise<ShellCheckOutput>; output?: ShellCheckOutput }>();
 
   constructor(private readonly limit = 2000) {}
 
@@ -403,14 +403,39 @@ export class ShellCheckCache {
       // Most recently used last, so the oldest go first.
       this.entries.delete(key);
       this.entries.set(key, cached);
-      return cached;
+      return cached.result;
     }
-    const result = checker.check(script, dialect);
-    this.entries.set(key, result);
-    result.catch(() => this.entries.delete(key));
+    const entry: { result: Promise<ShellCheckOutput>; output?: ShellCheckOutput } = { result: checker.check(script, dialect) };
+    entry.result.then(
+      (output) => (entry.output = output),
+      () => this.entries.delete(key),
+    );
+    this.entries.set(key, entry);
     while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string);
-    return result;
+    return entry.result;
   }
+
+  /** A finished result, without starting a run. */
+  peek(script: string, dialect: ShellDialect): ShellCheckOutput | undefined {
+    return this.entries.get(`${dialect}\0${script}`)?.output;
+  }
+}
+
+/**
+ * The findings the cache already has for this version, at once and without running ShellCheck: an
+ * editor shows them with the compile's diagnostics (unchanged commands keep their findings while
+ * typing). `complete` is false when some command has no result yet.
+ */
+export function cachedShellCheck(file: Kubefile, source: string, cache: ShellCheckCache): { diagnostics: Diagnostic[]; complete: boolean } {
+  const lines = new LineMap(source);
+  let complete = true;
+  const diagnostics: Diagnostic[] = [];
+  for (const script of shellScripts(file, source)) {
+    const output = cache.peek(scriptText(script), script.dialect);
+    if (output) diagnostics.push(...findingsOf(script, output, lines));
+    else complete = false;
+  }
+  return { diagnostics: sortDiagnostics(diagnostics), complete };
 }
 
 export interface ShellCheckOptions {

@@ -15,6 +15,17 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
 };
 
 export function toLspDiagnostic(diagnostic: Diagnostic): LspDiagnostic {
+  // An outside checker's finding is shown under its own code, with its page (ShellCheck's SC2086).
+  if (diagnostic.rule) {
+    return {
+      range: toLspRange(diagnostic.range),
+      severity: SEVERITY[diagnostic.severity],
+      code: diagnostic.rule.id,
+      codeDescription: { href: diagnostic.rule.href },
+      source: 'shellcheck',
+      message: diagnostic.message,
+    };
+  }
   return {
     range: toLspRange(diagnostic.range),
     severity: SEVERITY[diagnostic.severity],

@@ -8,13 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CompileMemo, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
-import { parse, reparse, type ParseResult } from '@kubefile/grammar';
+import { isReported, parse, reparse, type ParseResult } from '@kubefile/grammar';
 import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type LanguageSettings } from './analysis.js';
 import { CachedContext } from './context-cache.js';
 import { toLspDiagnostic } from './convert.js';
 import { registerFeatures } from './handlers.js';
+import { ShellCheckRunner } from './shellcheck.js';
 import { warmUp } from './warm-up.js';
 
 export const SERVER_NAME = 'kubefile-language-server';
@@ -24,6 +25,8 @@ export interface ClientSettings {
   platforms?: string[] | string;
   buildArgs?: Record<string, string> | string[];
   root?: string;
+  /** `kubefile.shellcheck.enable` (default true) and `kubefile.shellcheck.path`. */
+  shellcheck?: { enable?: boolean; path?: string };
 }
 
 /** What the server keeps per open document. */
@@ -48,8 +51,11 @@ export class KubefileServer {
   private readonly analyses = new Map<string, DocumentState>();
   private readonly parses = new Map<string, ParsedVersion>();
   private readonly contexts = new Map<string, CachedContext>();
+  /** ShellCheck findings (KF4001), worked out after each version's compile, never on the edit path. */
+  readonly shellcheck: ShellCheckRunner;
 
   constructor(readonly connection: Connection) {
+    this.shellcheck = new ShellCheckRunner((message) => connection.console.warn(message));
     const host = platformFromNode(process.platform, process.arch);
     this.settings = { ...DEFAULT_SETTINGS, platforms: [host], buildPlatform: host, sha256: nodeSha256 };
   }
@@ -110,6 +116,7 @@ export class KubefileServer {
     documents.onDidClose((event) => {
       this.analyses.delete(event.document.uri);
       this.parses.delete(event.document.uri);
+      this.shellcheck.forget(event.document.uri);
       void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
     });
     registerFeatures(this);
@@ -149,6 +156,7 @@ export class KubefileServer {
         buildArgs,
       };
       this.storeRoot = settings.root || undefined;
+      this.shellcheck.configure({ enable: settings.shellcheck?.enable !== false, ...(settings.shellcheck?.path ? { path: settings.shellcheck.path } : {}) });
     } catch (error) {
       this.connection.window.showErrorMessage(`kubefile settings: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -178,7 +186,15 @@ export class KubefileServer {
       const analysis = await pending;
       // A newer version came in meanwhile: its own publish will report.
       if (this.documents.get(uri)?.version !== document.version) return;
-      await this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: analysis.result.diagnostics.map(toLspDiagnostic) });
+      const compiled = analysis.result.diagnostics.map(toLspDiagnostic);
+      if (!isReported('KF4001', analysis.settings)) {
+        await this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: compiled });
+        return;
+      }
+      // Findings already known go out with the compile's; ShellCheck runs on the rest, then this publishes again.
+      const shell = this.shellcheck.known(uri, document.version, analysis.result.ast, analysis.text);
+      await this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: [...compiled, ...shell.diagnostics.map(toLspDiagnostic)] });
+      if (!shell.complete) this.shellcheck.schedule(uri, document.version, analysis.result.ast, analysis.text, () => void this.publish(uri));
     } catch (error) {
       this.connection.console.error(`diagnostics for ${uri}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }

@@ -8,6 +8,8 @@ export interface KubefileSettings {
   buildArgs: Record<string, string>;
   root: string;
   kubefilecPath: string;
+  /** `kubefile.shellcheck.enable` and `.path`, for the language server. */
+  shellcheck: { enable: boolean; path: string };
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): KubefileSettings {
@@ -17,5 +19,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KubefileSetting
     buildArgs: config.get<Record<string, string>>('buildArgs') ?? {},
     root: config.get<string>('root') ?? '',
     kubefilecPath: config.get<string>('kubefilecPath') ?? '',
+    shellcheck: { enable: config.get<boolean>('shellcheck.enable') ?? true, path: config.get<string>('shellcheck.path') ?? '' },
   };
 }
