@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { ShellChecker, ShellCheckComment, ShellCheckOutput, ShellDialect } from '@kubefile/compiler';
 
@@ -16,7 +17,7 @@ export interface NodeShellCheckerOptions {
   timeoutMs?: number;
   /** A run printing more fails (default 4 MiB). */
   maxOutputBytes?: number;
-  /** Runs at once at most (default 2). */
+  /** Runs at once at most (default: the CPU count, at most 4). */
   concurrency?: number;
 }
 
@@ -63,7 +64,7 @@ export async function nodeShellChecker(options: NodeShellCheckerOptions = {}): P
   if (!program) return undefined;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
-  const slots = new RunSlots(Math.max(1, options.concurrency ?? 2));
+  const slots = new RunSlots(Math.max(1, options.concurrency ?? Math.min(4, availableParallelism())));
   return {
     check: (script, dialect) => slots.run(() => runShellCheck(program, script, dialect, timeoutMs, maxOutputBytes)),
   };

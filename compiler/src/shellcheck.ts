@@ -46,40 +46,95 @@ const PLATFORM_VARIABLES: readonly string[] = Object.keys(platformVariables(DEFA
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * A script and where each of its UTF-16 code units comes from in the Kubefile: `[from[i], to[i])`.
+ * A script and where each of its UTF-16 code units comes from in the Kubefile. Kept as segments: a
+ * copied run of source (character i at `source + i`), or text spelled by a source span (a JSON
+ * escape, a whole string that cannot be mapped finer) whose every character maps to that span.
  * Characters the Kubefile does not spell out (the blank joining APPCMDS strings, a heredoc's
  * delimiter line) get an empty span next to the text they follow.
  */
 export class MappedScript {
   text = '';
-  private from: number[] = [];
-  private to: number[] = [];
+  /** Per segment: its start in the script, its source span, and whether it is a copy. */
+  private readonly starts: number[] = [];
+  private readonly sourceStarts: number[] = [];
+  private readonly sourceEnds: number[] = [];
+  private readonly copies: boolean[] = [];
 
   /** `source[start, end)` as it is: one script character per source character. */
   appendSource(source: string, start: number, end: number): void {
-    for (let i = start; i < end; i++) this.push(source[i]!, i, i + 1);
+    if (end <= start) return;
+    const last = this.starts.length - 1;
+    // A copy right after a copy of the text before it extends it.
+    if (last >= 0 && this.copies[last] && this.sourceEnds[last] === start) this.sourceEnds[last] = end;
+    else this.push(start, end, true);
+    this.text += source.slice(start, end);
   }
 
   /** `text` written by `source[start, end)` (a JSON escape, or a whole string when it cannot be mapped finer). */
   appendSpelled(text: string, start: number, end: number): void {
-    for (const ch of text.split('')) this.push(ch, start, end);
+    if (text === '') return;
+    this.push(start, end, false);
+    this.text += text;
   }
 
-  private push(ch: string, start: number, end: number): void {
-    this.text += ch;
-    this.from.push(start);
-    this.to.push(end);
+  /** `from`'s characters `[start, end)` with their source spans. */
+  appendFrom(from: MappedScript, start: number, end: number): void {
+    let i = start;
+    while (i < end) {
+      const s = lastAtOrBefore(from.starts, i);
+      const segmentEnd = Math.min(end, s + 1 < from.starts.length ? from.starts[s + 1]! : from.text.length);
+      if (from.copies[s]) {
+        const at = from.sourceStarts[s]! + (i - from.starts[s]!);
+        this.appendCopied(from.text.slice(i, segmentEnd), at);
+      } else {
+        this.appendSpelled(from.text.slice(i, segmentEnd), from.sourceStarts[s]!, from.sourceEnds[s]!);
+      }
+      i = segmentEnd;
+    }
+  }
+
+  private appendCopied(text: string, at: number): void {
+    const last = this.starts.length - 1;
+    if (last >= 0 && this.copies[last] && this.sourceEnds[last] === at) this.sourceEnds[last] = at + text.length;
+    else this.push(at, at + text.length, true);
+    this.text += text;
+  }
+
+  private push(start: number, end: number, copy: boolean): void {
+    this.starts.push(this.text.length);
+    this.sourceStarts.push(start);
+    this.sourceEnds.push(end);
+    this.copies.push(copy);
+  }
+
+  /** The source span of script character `i` (the last one's end when `i` is past the text). */
+  private spanOf(i: number): { start: number; end: number } {
+    const s = lastAtOrBefore(this.starts, i);
+    if (!this.copies[s]) return { start: this.sourceStarts[s]!, end: this.sourceEnds[s]! };
+    const at = this.sourceStarts[s]! + (i - this.starts[s]!);
+    return { start: at, end: at + 1 };
   }
 
   /** The source offsets of script offsets `[start, end)`. */
   sourceSpan(start: number, end: number): { start: number; end: number } {
     const n = this.text.length;
     if (n === 0) return { start: 0, end: 0 };
-    const first = Math.min(start, n - 1);
-    const from = start >= n ? this.to[n - 1]! : this.from[first]!;
+    const from = start >= n ? this.spanOf(n - 1).end : this.spanOf(start).start;
     if (end <= start) return { start: from, end: from };
-    return { start: from, end: Math.max(from, this.to[Math.min(end, n) - 1]!) };
+    return { start: from, end: Math.max(from, this.spanOf(Math.min(end, n) - 1).end) };
   }
+}
+
+/** Index of the last element of an ascending list that is <= value (0 when none is). */
+function lastAtOrBefore(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid]! <= value) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** One command to check: the script (a declaration header then the command) and its dialect. */
@@ -108,22 +163,22 @@ export function scriptText(script: ShellScript): string {
  * lines BuildKit drops), appended to `out` with each character's source offset.
  */
 function appendLogical(out: MappedScript, source: string, start: number, end: number, escape: EscapeChar): void {
-  const e = escape.charCodeAt(0);
   let i = start;
   while (i < end) {
-    if (source.charCodeAt(i) === e) {
-      let run = 1;
-      while (i + run < end && source.charCodeAt(i + run) === e) run++;
-      if (run === 1 && endsLine(source, i)) {
-        i = continuationEnd(source, i);
-        continue;
-      }
-      out.appendSource(source, i, i + run);
-      i += run;
-      continue;
+    const at = source.indexOf(escape, i);
+    if (at === -1 || at >= end) {
+      out.appendSource(source, i, end);
+      return;
     }
-    out.appendSource(source, i, i + 1);
-    i++;
+    let run = 1;
+    while (at + run < end && source[at + run] === escape) run++;
+    if (run === 1 && endsLine(source, at)) {
+      out.appendSource(source, i, at);
+      i = continuationEnd(source, at);
+    } else {
+      out.appendSource(source, i, at + run);
+      i = at + run;
+    }
   }
 }
 
@@ -159,15 +214,8 @@ function mapShellWord(out: MappedScript, source: string, word: Word, escape: Esc
   const end = endOffsetOf(word.range);
   const mapped = new MappedScript();
   appendLogical(mapped, source, start, end, escape);
-  if (mapped.text === word.text) appendMapped(out, mapped, 0, mapped.text.length);
+  if (mapped.text === word.text) out.appendFrom(mapped, 0, mapped.text.length);
   else out.appendSpelled(word.text, start, end);
-}
-
-function appendMapped(out: MappedScript, from: MappedScript, start: number, end: number): void {
-  for (let i = start; i < end; i++) {
-    const span = from.sourceSpan(i, i + 1);
-    out.appendSpelled(from.text[i]!, span.start, span.end);
-  }
 }
 
 const JSON_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
@@ -186,21 +234,27 @@ function mapJsonString(out: MappedScript, source: string, word: Word, escape: Es
   const raw = literal.text;
   let ok = raw.length >= 2 && raw[0] === '"' && raw[raw.length - 1] === '"';
   for (let i = 1; ok && i < raw.length - 1; ) {
-    const ch = raw[i]!;
-    let value = ch;
-    let length = 1;
-    if (ch === '\\') {
-      const next = raw[i + 1] ?? '';
-      if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(raw.slice(i + 2, i + 6))) {
-        value = String.fromCharCode(parseInt(raw.slice(i + 2, i + 6), 16));
-        length = 6;
-      } else if (Object.hasOwn(JSON_ESCAPES, next)) {
-        value = JSON_ESCAPES[next]!;
-        length = 2;
-      } else {
-        ok = false;
-        break;
-      }
+    if (raw[i] !== '\\') {
+      // A run of plain characters, copied with their source offsets.
+      let j = raw.indexOf('\\', i);
+      if (j === -1) j = raw.length - 1;
+      decoded.appendFrom(literal, i, j);
+      i = j;
+      continue;
+    }
+    // An escape: one character (a UTF-16 unit for `\\uXXXX`) spelled by the whole escape.
+    const next = raw[i + 1] ?? '';
+    let value: string;
+    let length: number;
+    if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(raw.slice(i + 2, i + 6))) {
+      value = String.fromCharCode(parseInt(raw.slice(i + 2, i + 6), 16));
+      length = 6;
+    } else if (Object.hasOwn(JSON_ESCAPES, next)) {
+      value = JSON_ESCAPES[next]!;
+      length = 2;
+    } else {
+      ok = false;
+      break;
     }
     const span = literal.sourceSpan(i, i + length);
     decoded.appendSpelled(value, span.start, span.end);
@@ -209,7 +263,7 @@ function mapJsonString(out: MappedScript, source: string, word: Word, escape: Es
   if (ok && decoded.text === word.text) {
     // `text` is the word as the command uses it: trimmed (CMD's command lines) or the same.
     const at = decoded.text.indexOf(text);
-    appendMapped(out, decoded, at, at + text.length);
+    out.appendFrom(decoded, at, at + text.length);
   } else {
     out.appendSpelled(text, start, end);
   }
@@ -219,10 +273,12 @@ function mapJsonString(out: MappedScript, source: string, word: Word, escape: Es
 function mapHeredocBody(out: MappedScript, source: string, heredoc: Heredoc): void {
   const start = startOffsetOf(heredoc.contentRange);
   const end = endOffsetOf(heredoc.contentRange);
-  for (let i = start; i < end; i++) {
-    if (source.charCodeAt(i) === 13 && source.charCodeAt(i + 1) === 10) continue;
-    out.appendSource(source, i, i + 1);
+  let i = start;
+  for (let cr = source.indexOf('\r\n', i); cr !== -1 && cr < end; cr = source.indexOf('\r\n', i)) {
+    out.appendSource(source, i, cr);
+    i = cr + 1;
   }
+  out.appendSource(source, i, end);
 }
 
 /** `RUN <<EOF` with no other command: the body is the script (as the runtime runs it). */

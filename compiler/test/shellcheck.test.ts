@@ -88,6 +88,8 @@ describe('ShellCheck in Kubefiles (KF4001)', () => {
   it('checks CMD in shell form and each command line of CMD in exec form', async () => {
     assert.deepEqual(await findings('FROM scratch\nCMD echo $1\n'), ['SC2086 2:10-2:12 info']);
     assert.deepEqual(await findings('FROM scratch\nCMD ["echo $1", "  cd /x"]\n'), ['SC2086 2:12-2:14 info', 'SC2164 2:20-2:25 warning']);
+    // One program's argv: joined by blanks, `a b` quoted to stay one word, as the image runs it.
+    assert.deepEqual(await findings('FROM scratch\nCMD ["echo", "a b", "$1"]\n'), ['SC2086 2:22-2:24 info']);
   });
 
   it('checks each CMDS string as a command', async () => {

@@ -18,6 +18,13 @@ export interface ShellCheckSettings {
 /** How long after the last change ShellCheck starts. */
 export const SHELLCHECK_DELAY_MS = 250;
 
+/**
+ * Up to this many instructions, the cached findings of unchanged commands go out with the compile's
+ * diagnostics (mapping them costs about a millisecond per hundred commands); a longer file gets all
+ * its findings after the delay, so typing in it never pays for them.
+ */
+const CACHED_FINDINGS_LIMIT = 500;
+
 interface Run {
   version: number;
   cancelled: { aborted: boolean };
@@ -65,6 +72,7 @@ export class ShellCheckRunner {
     if (!this.settings.enable || this.missing) return { diagnostics: [], complete: true };
     const result = this.results.get(uri);
     if (result?.version === version) return { diagnostics: result.diagnostics, complete: true };
+    if (file.instructions.length > CACHED_FINDINGS_LIMIT) return { diagnostics: [], complete: false };
     return cachedShellCheck(file, text, this.cache);
   }
 
