@@ -11,7 +11,7 @@ import { DEFAULT_PLATFORM, platformVariables } from './platform.js';
 /** The shells ShellCheck knows (`--shell=`). */
 export type ShellDialect = 'sh' | 'bash' | 'dash' | 'ksh';
 
-/** One finding, as in ShellCheck's `--format=json1` (lines and columns 1-based, a tab one column). */
+/** One finding, as in ShellCheck's `--format=json1`: lines and columns 1-based, columns in code points, a tab one column, ends exclusive. */
 export interface ShellCheckComment {
   line: number;
   endLine: number;
@@ -539,7 +539,8 @@ export function findingsOf(script: ShellScript, output: ShellCheckOutput, lines:
   const offsetOf = (line: number, column: number): number => {
     const lineStart = starts[Math.min(Math.max(line - 2, 0), starts.length - 1)]!;
     const lineEnd = line - 1 < starts.length ? starts[line - 1]! - 1 : text.length;
-    // ShellCheck counts code points; a JavaScript string counts UTF-16 units.
+    // json1 columns count characters (code points), a tab as one: the legacy `json` format is the one
+    // that counts a tab to the next multiple of 8. A JavaScript string counts UTF-16 units.
     let offset = lineStart;
     for (let n = 1; n < column && offset < lineEnd; n++) offset += (text.codePointAt(offset) ?? 0) > 0xffff ? 2 : 1;
     return offset;
