@@ -50,10 +50,14 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--enable <CODES>', 'also report these opt-in codes (e.g. KF2012); repeatable or comma-separated', collectList, [])
     .option('--disable <CODES>', 'do not report these codes (ShellCheck codes too, e.g. SC2086); repeatable or comma-separated', collectList, [])
+    .option('--shellcheck', 'require ShellCheck: fail when the shellcheck program is not installed (default: run it when installed)')
+    .option('--no-shellcheck', 'do not run ShellCheck on RUN, CMD, CMDS and APPCMDS commands (KF4001)')
     .addOption(rootOption())
     .addHelpText(
       'after',
-      '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\nCodes are listed in docs/diagnostics.md.\n' +
+      '\nText output is one line per problem: FILE:LINE:COL: SEVERITY CODE: MESSAGE\n' +
+        'ShellCheck findings (KF4001) add their own code: FILE:LINE:COL: SEVERITY KF4001 SC2086: MESSAGE\n' +
+        'Codes are listed in docs/diagnostics.md.\n' +
         'In the Kubefile, `# check=skip=CODE,...;error=true` (first lines) and `# kubefile-lint ignore=CODE,...` (above an instruction) choose what is reported too.',
     )
     .action(async (contexts: string[], options: LintCommandOptions) => {

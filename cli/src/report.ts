@@ -19,6 +19,8 @@ export interface JsonDiagnostic {
   endColumn: number;
   severity: Severity;
   code: string;
+  /** An outside checker's code and its explanation (ShellCheck's `SC2086` under KF4001). */
+  rule?: { id: string; href: string };
   message: string;
 }
 
@@ -31,13 +33,14 @@ export function toJsonDiagnostic(file: string, d: Diagnostic): JsonDiagnostic {
     endColumn: d.range.end.column + 1,
     severity: d.severity,
     code: d.code,
+    ...(d.rule ? { rule: { id: d.rule.id, href: d.rule.href } } : {}),
     message: d.message,
   };
 }
 
 export function formatText(reports: FileDiagnostics[]): string {
   return reports
-    .flatMap((r) => r.diagnostics.map((d) => `${r.file}:${d.range.start.line + 1}:${d.range.start.column + 1}: ${d.severity} ${d.code}: ${d.message}\n`))
+    .flatMap((r) => r.diagnostics.map((d) => `${r.file}:${d.range.start.line + 1}:${d.range.start.column + 1}: ${d.severity} ${d.code}${d.rule ? ` ${d.rule.id}` : ''}: ${d.message}\n`))
     .join('');
 }
 
@@ -60,10 +63,11 @@ export function formatSarif(reports: FileDiagnostics[], toolVersion: string): st
   }));
   const results = reports.flatMap((r) =>
     r.diagnostics.map((d) => ({
-      ruleId: d.code,
+      // A hierarchical id (SARIF 3.27.5) for an outside checker's finding: `KF4001/SC2086`, described by KF4001.
+      ruleId: d.rule ? `${d.code}/${d.rule.id}` : d.code,
       ruleIndex: codes.indexOf(d.code),
       level: SARIF_LEVEL[d.severity],
-      message: { text: d.message },
+      message: { text: d.rule ? `${d.message} (${d.rule.id}: ${d.rule.href})` : d.message },
       locations: [
         {
           physicalLocation: {

@@ -42,3 +42,5 @@ export function nodeContext(root: string): BuildContext {
 
 /** Node's native SHA-256, for `compile(..., { sha256: nodeSha256 })`: several times faster than the portable one. */
 export const nodeSha256: Sha256Hex = (text) => createHash('sha256').update(text).digest('hex');
+
+export { nodeShellChecker, type NodeShellCheckerOptions } from './shellcheck.js';

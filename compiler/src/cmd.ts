@@ -7,12 +7,17 @@
  * ran it (`$VAR` stays for the shell that runs it), a word with blanks or quotes kept as one word.
  */
 export function execFormCommands(words: readonly string[]): string[] {
-  if (words.length > 0 && /\s/.test(words[0]!.trim())) return words.map((word) => word.trim()).filter((word) => word !== '');
+  if (isCommandLineList(words)) return words.map((word) => word.trim()).filter((word) => word !== '');
   return words.length > 0 ? [words.map(keepWord).join(' ')] : [];
 }
 
+/** Whether the list is command lines (its first string has blanks), not one program's argv. */
+export function isCommandLineList(words: readonly string[]): boolean {
+  return words.length > 0 && /\s/.test(words[0]!.trim());
+}
+
 /** A word the shell reads back as one word: as it is, unless blanks or quotes would split or change it. */
-function keepWord(word: string): string {
+export function keepWord(word: string): string {
   if (word !== '' && !/[\s'"\\]/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -48,7 +48,7 @@ export {
   type Check,
 } from './check.js';
 
-export { applyRuleControl, IGNORE_COMMENT_PREFIX, isRuleCode, readCheckDirective, unknownFilterCodes, type CheckDirective } from './rules.js';
+export { applyRuleControl, IGNORE_COMMENT_PREFIX, isRuleCode, readCheckDirective, unknownFilterCodes, type CheckDirective, type RuleControlOptions } from './rules.js';
 export { compile, compileParsed, CompileMemo, type CompileOptions, type CompileResult, type ImageCatalog } from './compile.js';
 export { memoryContext, type BuildContext, type ByteRange, type ContextEntry, type ContextEntryType, type MemoryEntry } from './context.js';
 export { expandParts, expandWord, MAX_EXPANDED_LENGTH, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';
@@ -99,6 +99,22 @@ export {
   type Platform,
 } from './platform.js';
 export { execFormCommands } from './cmd.js';
+export {
+  cachedShellCheck,
+  findingsOf,
+  MappedScript,
+  scriptText,
+  shellCheck,
+  ShellCheckCache,
+  shellScripts,
+  type ShellChecker,
+  type ShellCheckComment,
+  type ShellCheckOptions,
+  type ShellCheckOutput,
+  type ShellCheckResult,
+  type ShellDialect,
+  type ShellScript,
+} from './shellcheck.js';
 export { imageReferenceError, imageReferenceParts } from './reference.js';
 export { normalizeContextPath, normalizeDestination, ROOTFS_DIRECTORIES, sourceKind, type Destination, type SourceKind } from './sources.js';
 export {

@@ -62,12 +62,20 @@ interface IgnoreScope {
   lastLine: number;
 }
 
+export interface RuleControlOptions {
+  /**
+   * Whether to add KF2025 for what the directive and comments cannot read (default true). False
+   * for findings filtered after the compile (ShellCheck's), whose KF2025s the compile reported.
+   */
+  reportProblems?: boolean;
+}
+
 /**
  * Filters and re-grades `diagnostics` by the options, the file's `# check=` directive and its
  * ignore comments; adds KF2025 for what cannot be read. Returns new objects where a severity
  * changes (the input may be cached by an editor).
  */
-export function applyRuleControl(file: Kubefile, diagnostics: readonly Diagnostic[], filter: DiagnosticFilter = {}): Diagnostic[] {
+export function applyRuleControl(file: Kubefile, diagnostics: readonly Diagnostic[], filter: DiagnosticFilter = {}, options: RuleControlOptions = {}): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const directive = file.directives.find((d) => d.name === 'check');
   const check = directive ? readCheckDirective(directive, problems) : undefined;
@@ -75,7 +83,7 @@ export function applyRuleControl(file: Kubefile, diagnostics: readonly Diagnosti
   const ignored = ignoredCodes(file.comments.flatMap((comment) => ignoreScope(layout, comment, problems)));
 
   const out: Diagnostic[] = [];
-  for (const diagnostic of diagnostics.concat(problems)) {
+  for (const diagnostic of options.reportProblems === false ? diagnostics : diagnostics.concat(problems)) {
     const code = diagnostic.code;
     const id = diagnostic.rule?.id;
     const optionSeverity = severityOption(filter, id) ?? severityOption(filter, code);

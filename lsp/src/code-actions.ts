@@ -26,11 +26,12 @@ function wanted(kind: string, only: readonly string[] | undefined): boolean {
   return !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
 }
 
-export function codeActions(analysis: Analysis, range: LspRange, diagnostics: readonly LspDiagnostic[], uri: string, only?: readonly string[]): CodeAction[] {
-  return allCodeActions(analysis, range, diagnostics, uri).filter((a) => wanted(a.kind ?? '', only));
+/** `findings`: diagnostics published beside the analysis's own (ShellCheck's), so their actions are offered too. */
+export function codeActions(analysis: Analysis, range: LspRange, diagnostics: readonly LspDiagnostic[], uri: string, only?: readonly string[], findings: readonly Diagnostic[] = []): CodeAction[] {
+  return allCodeActions(analysis, range, diagnostics, uri, findings).filter((a) => wanted(a.kind ?? '', only));
 }
 
-function allCodeActions(analysis: Analysis, range: LspRange, diagnostics: readonly LspDiagnostic[], uri: string): CodeAction[] {
+function allCodeActions(analysis: Analysis, range: LspRange, diagnostics: readonly LspDiagnostic[], uri: string, findings: readonly Diagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];
   const action = (title: string, kind: string, edits: readonly GrammarEdit[], linked?: LspDiagnostic, preferred?: boolean): CodeAction => {
     const out: CodeAction = { title, kind, edit: { changes: { [uri]: edits.map((e): TextEdit => ({ range: toLspRange(e.range), newText: e.newText })) } } };
@@ -42,7 +43,8 @@ function allCodeActions(analysis: Analysis, range: LspRange, diagnostics: readon
   const fixedKeywords = new Set<number>();
   for (const lsp of diagnostics) {
     if (!intersects(lsp.range, range)) continue;
-    const diagnostic = analysis.result.diagnostics.find((d) => shownCode(d) === lsp.code && sameRange(toLspRange(d.range), lsp.range));
+    const matches = (d: Diagnostic) => shownCode(d) === lsp.code && sameRange(toLspRange(d.range), lsp.range);
+    const diagnostic = analysis.result.diagnostics.find(matches) ?? findings.find(matches);
     if (!diagnostic) continue;
     const fixes = [...(diagnostic.fixes ?? []), ...extraFixes(analysis, diagnostic)];
     for (const fix of fixes) actions.push(action(fix.title, CodeActionKind.QuickFix, fix.edits, lsp, fixes.length === 1));

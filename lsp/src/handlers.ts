@@ -74,7 +74,9 @@ export function registerFeatures(server: KubefileServer): void {
   connection.languages.semanticTokens.on(({ textDocument }) => withAnalysis(server, textDocument.uri, { data: [] }, (a) => ({ data: semanticTokens(a) })));
   connection.onDocumentFormatting(({ textDocument, options }) => withAnalysis(server, textDocument.uri, [], (a) => format(a, options)));
   connection.onDocumentRangeFormatting(({ textDocument, options, range }) => withAnalysis(server, textDocument.uri, [], (a) => format(a, { ...options, range })));
-  connection.onCodeAction(({ textDocument, range, context }) => withAnalysis(server, textDocument.uri, [], (a) => codeActions(a, range, context.diagnostics, textDocument.uri, context.only)));
+  connection.onCodeAction(({ textDocument, range, context }) =>
+    withAnalysis(server, textDocument.uri, [], (a) => codeActions(a, range, context.diagnostics, textDocument.uri, context.only, server.shellFindingsOf(textDocument.uri, a))),
+  );
   registerCommands(server);
 }
 

@@ -6,15 +6,16 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CompileMemo, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
+import { applyRuleControl, CompileMemo, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
-import { parse, reparse, type ParseResult, type Severity } from '@kubefile/grammar';
+import { isReported, parse, reparse, type Diagnostic, type ParseResult, type Severity } from '@kubefile/grammar';
 import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult, type MessageActionItem } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type LanguageSettings } from './analysis.js';
 import { CachedContext } from './context-cache.js';
 import { toLspDiagnostic } from './convert.js';
 import { registerFeatures } from './handlers.js';
+import { ShellCheckRunner } from './shellcheck.js';
 import { warmUp } from './warm-up.js';
 
 export const SERVER_NAME = 'kubefile-language-server';
@@ -24,6 +25,8 @@ export interface ClientSettings {
   platforms?: string[] | string;
   buildArgs?: Record<string, string> | string[];
   root?: string;
+  /** `kubefile.shellcheck.enable` (default true) and `kubefile.shellcheck.path`. */
+  shellcheck?: { enable?: boolean; path?: string };
   lint?: { enable?: string[]; disable?: string[]; severity?: Record<string, string> };
 }
 
@@ -76,8 +79,11 @@ export class KubefileServer {
   private readonly analyses = new Map<string, DocumentState>();
   private readonly parses = new Map<string, ParsedVersion>();
   private readonly contexts = new Map<string, CachedContext>();
+  /** ShellCheck findings (KF4001), worked out after each version's compile, never on the edit path. */
+  readonly shellcheck: ShellCheckRunner;
 
   constructor(readonly connection: Connection) {
+    this.shellcheck = new ShellCheckRunner((message) => connection.console.warn(message));
     const host = platformFromNode(process.platform, process.arch);
     this.settings = { ...DEFAULT_SETTINGS, platforms: [host], buildPlatform: host, sha256: nodeSha256 };
   }
@@ -139,6 +145,7 @@ export class KubefileServer {
     documents.onDidClose((event) => {
       this.analyses.delete(event.document.uri);
       this.parses.delete(event.document.uri);
+      this.shellcheck.forget(event.document.uri);
       void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
     });
     registerFeatures(this);
@@ -181,6 +188,7 @@ export class KubefileServer {
       };
       this.storeRoot = settings.root || undefined;
       if (problems.length > 0) this.showError(`kubefile settings: ${problems.join('; ')}`);
+      this.shellcheck.configure({ enable: settings.shellcheck?.enable !== false, ...(settings.shellcheck?.path ? { path: settings.shellcheck.path } : {}) });
     } catch (error) {
       this.showError(`kubefile settings: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -219,10 +227,34 @@ export class KubefileServer {
       const analysis = await pending;
       // A newer version came in meanwhile: its own publish will report.
       if (this.documents.get(uri)?.version !== document.version) return;
-      await this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: analysis.result.diagnostics.map(toLspDiagnostic) });
+      const compiled = analysis.result.diagnostics.map(toLspDiagnostic);
+      if (!isReported('KF4001', analysis.settings)) {
+        await this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: compiled });
+        return;
+      }
+      // Findings already known go out with the compile's; ShellCheck runs on the rest, then this publishes again.
+      const shell = this.shellFindings(uri, document.version, analysis);
+      await this.connection.sendDiagnostics({ uri, version: document.version, diagnostics: [...compiled, ...shell.diagnostics.map(toLspDiagnostic)] });
+      if (!shell.complete) this.shellcheck.schedule(uri, document.version, analysis.result.ast, analysis.text, () => void this.publish(uri));
     } catch (error) {
       this.connection.console.error(`diagnostics for ${uri}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
+  }
+
+  /**
+   * The ShellCheck findings known for this version, under the same rule control as the compile's
+   * diagnostics (ignore comments, `# check=`, the lint settings); its KF2025s came with the compile.
+   */
+  shellFindings(uri: string, version: number, analysis: Analysis): { diagnostics: Diagnostic[]; complete: boolean } {
+    if (!isReported('KF4001', analysis.settings)) return { diagnostics: [], complete: true };
+    const known = this.shellcheck.known(uri, version, analysis.result.ast, analysis.text);
+    return { diagnostics: applyRuleControl(analysis.result.ast, known.diagnostics, analysis.settings, { reportProblems: false }), complete: known.complete };
+  }
+
+  /** The ShellCheck findings of the document's current version, for code actions. */
+  shellFindingsOf(uri: string, analysis: Analysis): Diagnostic[] {
+    const version = this.documents.get(uri)?.version;
+    return version === undefined ? [] : this.shellFindings(uri, version, analysis).diagnostics;
   }
 
   private contextDir(uri: string): string | undefined {

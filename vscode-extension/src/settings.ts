@@ -10,6 +10,8 @@ export interface KubefileSettings {
   kubefilecPath: string;
   /** `kubefile.lint.*`: which diagnostic codes the language server reports, and how severely. */
   lint: { enable: string[]; disable: string[]; severity: Record<string, string> };
+  /** `kubefile.shellcheck.enable` and `.path`, for the language server. */
+  shellcheck: { enable: boolean; path: string };
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): KubefileSettings {
@@ -24,5 +26,6 @@ export function readSettings(scope?: vscode.ConfigurationScope): KubefileSetting
       disable: config.get<string[]>('lint.disable') ?? [],
       severity: config.get<Record<string, string>>('lint.severity') ?? {},
     },
+    shellcheck: { enable: config.get<boolean>('shellcheck.enable') ?? true, path: config.get<string>('shellcheck.path') ?? '' },
   };
 }
