@@ -77,8 +77,6 @@ interface Expanded {
   failed?: true;
 }
 
-/** What the KF3020 fix writes as an ARG's default: to be replaced, and plain to see if it is not. */
-const ARG_PLACEHOLDER = 'change-me';
 
 export interface CompileResult {
   ast: Kubefile;
@@ -451,8 +449,6 @@ class Planner {
    */
   private madeDirectories: ReadonlySet<string> | 'unknown' = new Set();
   private readonly escape: EscapeChar;
-  /** The instruction being planned (where a fix declares things). */
-  private current: Instruction | undefined;
 
   constructor(
     private readonly file: Kubefile,
@@ -544,7 +540,6 @@ class Planner {
   }
 
   private async step(instruction: Instruction): Promise<void> {
-    this.current = instruction;
     if (instruction.keyword === 'FROM') {
       if (!this.seenFrom) await this.from(instruction);
       this.seenFrom = true;
@@ -681,38 +676,13 @@ class Planner {
   /** Why `name` has no value here: declared before FROM only, declared without a value (KF3020), or not at all. */
   private unsetVariable(name: string, range: Range): Diagnostic {
     if (this.scope.isGlobalOnly(name)) return createDiagnostic('KF3001', range, `${name} is declared before FROM only: add "ARG ${name}" after FROM to use it here`);
-    if (this.scope.isDeclaredWithoutValue(name)) {
-      const declaration = this.argDeclaration(name);
-      const nameLength = declaration ? endOffsetOf(declaration.name.range) - startOffsetOf(declaration.name.range) : 0;
-      const fixes: Fix[] = declaration
-        ? [{ title: `Give ARG ${name} a default`, edits: [{ range: subRange(declaration.name.range, nameLength, nameLength), newText: `=${ARG_PLACEHOLDER}` }] }]
-        : [];
-      return createDiagnostic('KF3020', range, `ARG ${name} has no value: give it a default (ARG ${name}=<value>) or pass --build-arg ${name}=<value>`, fixes);
-    }
+    // The fix (a default for the ARG) is made by editors from the current text (`argDefaultFix`): a memo keeps this diagnostic while the ARG's line moves.
+    if (this.scope.isDeclaredWithoutValue(name)) return createDiagnostic('KF3020', range, `ARG ${name} has no value: give it a default (ARG ${name}=<value>) or pass --build-arg ${name}=<value>`);
     const suggestion = this.scope.suggest(name);
     return createDiagnostic('KF3001', range, `Undefined variable ${name}${suggestion && suggestion !== name ? `: did you mean ${suggestion}?` : ' (it expands to an empty string)'}`);
   }
 
-  /** The ARG declaration without a value that `name` refers to from the current instruction (the last one in scope). */
-  private argDeclaration(name: string): NameValue | undefined {
-    const list = this.file.instructions;
-    const firstFrom = list.findIndex((i) => i.keyword === 'FROM');
-    const current = this.current ? list.indexOf(this.current) : list.length;
-    const inStage = firstFrom !== -1 && current > firstFrom;
-    const lastDeclaration = (from: number, to: number): NameValue | undefined => {
-      for (let i = to - 1; i >= from; i--) {
-        const instruction = list[i];
-        if (!isInstruction(instruction, 'ARG')) continue;
-        for (let k = instruction.declarations.length - 1; k >= 0; k--) if (instruction.declarations[k].name.text === name) return instruction.declarations[k];
-      }
-      return undefined;
-    };
-    const found = inStage ? lastDeclaration(firstFrom + 1, current) : lastDeclaration(0, current);
-    if (found?.value !== undefined) return undefined;
-    // `ARG NAME` in the stage brings back a global ARG NAME: when that one has no default either, the default goes there.
-    if (found && inStage) return lastDeclaration(0, firstFrom)?.value === undefined ? found : undefined;
-    return found;
-  }
+
 
 
   /** The unset variables' diagnostics become the error that their empty value causes (one cause, one diagnostic). */

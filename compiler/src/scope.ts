@@ -4,7 +4,7 @@
  * overrides a declared ARG's default; ENV shadows an ARG of the same name. The platform variables
  * (ARCH, TARGET*, BUILD*) are predefined everywhere, as sealer's `${ARCH}` is.
  */
-import { closestMatch } from '@kubefile/grammar';
+import { closestMatch, isInstruction, type Kubefile, type NameValue } from '@kubefile/grammar';
 
 /** A copy of a scope's variables at one point of a plan (see `VariableScope.snapshot`). */
 export interface ScopeState {
@@ -156,4 +156,29 @@ export function environmentOf(predefined: Readonly<Record<string, string>>, assi
     for (const [name, value] of env) out[name] = value;
     return out;
   };
+}
+
+/**
+ * The `ARG name` without a default that a use of `name` at `offset` sees (the last declaration in
+ * scope), or undefined when the one in scope has a default. In the stage, a bare `ARG name` that
+ * brings back a global without a default either is the one returned (a default belongs there).
+ */
+export function argDeclarationWithoutValue(file: Kubefile, name: string, offset: number): NameValue | undefined {
+  const list = file.instructions;
+  const firstFrom = list.findIndex((i) => i.keyword === 'FROM');
+  let current = list.findIndex((i) => i.range.start.offset <= offset && offset <= i.range.end.offset);
+  if (current === -1) current = list.length;
+  const inStage = firstFrom !== -1 && current > firstFrom;
+  const lastDeclaration = (from: number, to: number): NameValue | undefined => {
+    for (let i = to - 1; i >= from; i--) {
+      const instruction = list[i];
+      if (!isInstruction(instruction, 'ARG')) continue;
+      for (let k = instruction.declarations.length - 1; k >= 0; k--) if (instruction.declarations[k].name.text === name) return instruction.declarations[k];
+    }
+    return undefined;
+  };
+  const found = inStage ? lastDeclaration(firstFrom + 1, current) : lastDeclaration(0, current);
+  if (found?.value !== undefined) return undefined;
+  if (found && inStage && lastDeclaration(0, firstFrom)?.value !== undefined) return undefined;
+  return found;
 }

@@ -6,7 +6,7 @@
  * `source.fixAll` applying every safe fix of the file.
  */
 import { CATALOGUE, isKnown, type Diagnostic, type DiagnosticCode, type Fix, type Instruction, type TextEdit as GrammarEdit } from '@kubefile/grammar';
-import { IGNORE_COMMENT_PREFIX } from '@kubefile/compiler';
+import { argDeclarationWithoutValue, IGNORE_COMMENT_PREFIX } from '@kubefile/compiler';
 import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type Range as LspRange, type TextEdit } from 'vscode-languageserver';
 import type { Analysis } from './analysis.js';
 import { shownCode, toLspRange } from './convert.js';
@@ -162,6 +162,8 @@ function extraFixes(analysis: Analysis, diagnostic: Diagnostic): Fix[] {
       return undefinedVariableFixes(analysis, diagnostic);
     case 'KF1005':
       return stringifyFix(analysis, diagnostic);
+    case 'KF3020':
+      return argDefaultFix(analysis, diagnostic);
     default:
       return [];
   }
@@ -204,6 +206,18 @@ function undefinedVariableFixes(analysis: Analysis, diagnostic: Diagnostic): Fix
   }
   fixes.push({ title: `Declare ARG ${name} ${where} FROM`, edits: [edit] });
   return fixes;
+}
+
+/** What the KF3020 fix writes as an ARG's default: to be replaced, and plain to see if it is not. */
+export const ARG_DEFAULT_PLACEHOLDER = 'change-me';
+
+/** KF3020: give the ARG in scope a default (`ARG NAME` → `ARG NAME=change-me`), found in the current text. */
+function argDefaultFix(analysis: Analysis, diagnostic: Diagnostic): Fix[] {
+  const name = analysis.text.slice(diagnostic.range.start.offset, diagnostic.range.end.offset);
+  const declaration = argDeclarationWithoutValue(analysis.result.ast, name, diagnostic.range.start.offset);
+  if (!declaration) return [];
+  const end = declaration.name.range.end;
+  return [{ title: `Give ARG ${name} a default`, edits: [{ range: { start: end, end }, newText: `=${ARG_DEFAULT_PLACEHOLDER}` }] }];
 }
 
 /** KF1005: `["sleep", 10]` → `["sleep", "10"]` (numbers, booleans and null written as strings). */

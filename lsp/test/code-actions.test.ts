@@ -63,6 +63,18 @@ describe('code actions', () => {
     assert.equal(fix?.diagnostics?.[0].code, 'KF3001');
   });
 
+  it('gives an ARG without a value a default (KF3020), not another bare ARG', async () => {
+    const text = 'FROM scratch\nARG BINDIR\nLABEL dir=etc/${BINDIR}\n';
+    const { actions } = await actionsFor(text);
+    const fix = find(actions, 'Give ARG BINDIR a default');
+    assert.equal(applied(text, fix), 'FROM scratch\nARG BINDIR=change-me\nLABEL dir=etc/${BINDIR}\n');
+    assert.equal(fix?.diagnostics?.[0].code, 'KF3020');
+    assert.equal(find(actions, 'Declare ARG BINDIR after FROM'), undefined);
+    // In the stage, a bare ARG bringing back a global without a default: the default goes on the stage one.
+    const global = 'ARG BINDIR\nFROM scratch\nARG BINDIR\nLABEL dir=etc/${BINDIR}\n';
+    assert.equal(applied(global, find((await actionsFor(global)).actions, 'Give ARG BINDIR a default')), 'ARG BINDIR\nFROM scratch\nARG BINDIR=change-me\nLABEL dir=etc/${BINDIR}\n');
+  });
+
   it('declares a variable used in FROM before FROM', async () => {
     const text = 'FROM base:$TAG\r\nCOPY a b\r\n';
     const { actions } = await actionsFor(text);
