@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatPlatform } from '@kubefile/compiler';
+import { applyRuleControl, formatPlatform } from '@kubefile/compiler';
+import { isReported, sortDiagnostics } from '@kubefile/grammar';
 import { ResponseError, type CancellationToken, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import { analyze } from './analysis.js';
 import { toLspDiagnostic } from './convert.js';
@@ -21,7 +22,11 @@ export function registerCommands(server: KubefileServer): void {
         case 'kubefile.lint': {
           const { uri } = argument as { uri: string };
           const analysis = await server.analysisOf(uri);
-          return analysis ? analysis.result.diagnostics.map(toLspDiagnostic) : [];
+          if (!analysis) return [];
+          // The whole answer at once: ShellCheck's findings too, under the same rule control as those published.
+          const shell = isReported('KF4001', analysis.settings) ? await server.shellcheck.findings(analysis.result.ast, analysis.text) : [];
+          const findings = applyRuleControl(analysis.result.ast, shell, analysis.settings, { reportProblems: false });
+          return sortDiagnostics([...analysis.result.diagnostics, ...findings]).map(toLspDiagnostic);
         }
         case 'kubefile.build':
           return await build(server, argument as BuildArguments, token, progress);

@@ -103,6 +103,16 @@ export class ShellCheckRunner {
     }
   }
 
+  /** The findings of `file` now, running ShellCheck on what the cache lacks (for `kubefile.lint`, which answers once). */
+  async findings(file: Kubefile, text: string): Promise<Diagnostic[]> {
+    if (!this.settings.enable) return [];
+    const checker = await this.checkerOf();
+    if (!checker) return [];
+    const result = await shellCheck(file, text, { checker, cache: this.cache });
+    for (const failure of result.failures) this.sayOnce(`ShellCheck: ${failure}`);
+    return result.diagnostics;
+  }
+
   private checkerOf(): Promise<ShellChecker | undefined> {
     this.checker ??= nodeShellChecker(this.settings.path ? { path: this.settings.path } : {}).then((checker) => {
       if (!checker) {

@@ -68,6 +68,13 @@ describe('language server with ShellCheck', function () {
     assert.deepEqual(next!.diagnostics.filter(isShellCheck).map((d) => [d.code, d.range.start]), [['SC2086', { line: 3, character: 10 }]]);
   });
 
+  it('kubefile.lint answers with the ShellCheck findings, under the ignore comments', async () => {
+    ({ client } = await LspClient.start({ kubefile: {} }));
+    await client.open(uri, 'FROM scratch\nRUN echo $1\n# kubefile-lint ignore=SC2086\nRUN echo $2\n');
+    const lint = await client.connection.sendRequest<Diagnostic[]>('workspace/executeCommand', { command: 'kubefile.lint', arguments: [{ uri }] });
+    assert.deepEqual(lint.filter(isShellCheck).map((d) => [d.code, d.range.start]), [['SC2086', { line: 1, character: 9 }]]);
+  });
+
   it('drops the findings of a version edited away, and checks the new one', async () => {
     ({ client } = await LspClient.start({ kubefile: {} }));
     await client.open(uri, 'FROM scratch\nRUN echo $1\n');
