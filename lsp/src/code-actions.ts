@@ -26,12 +26,21 @@ function wanted(kind: string, only: readonly string[] | undefined): boolean {
   return !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
 }
 
-/** `findings`: diagnostics published beside the analysis's own (ShellCheck's), so their actions are offered too. */
-export function codeActions(analysis: Analysis, range: LspRange, diagnostics: readonly LspDiagnostic[], uri: string, only?: readonly string[], findings: readonly Diagnostic[] = []): CodeAction[] {
-  return allCodeActions(analysis, range, diagnostics, uri, findings).filter((a) => wanted(a.kind ?? '', only));
+export interface CodeActionOptions {
+  /** `context.only`: the kinds the client asked for. */
+  only?: readonly string[];
+  /** Diagnostics published beside the analysis's own (ShellCheck's), so their actions are offered too. */
+  findings?: readonly Diagnostic[];
+  /** The commands the client runs itself (`CLIENT_COMMANDS` it listed at initialization). */
+  clientCommands?: readonly string[];
 }
 
-function allCodeActions(analysis: Analysis, range: LspRange, diagnostics: readonly LspDiagnostic[], uri: string, findings: readonly Diagnostic[]): CodeAction[] {
+export function codeActions(analysis: Analysis, range: LspRange, diagnostics: readonly LspDiagnostic[], uri: string, options: CodeActionOptions = {}): CodeAction[] {
+  return allCodeActions(analysis, range, diagnostics, uri, options).filter((a) => wanted(a.kind ?? '', options.only));
+}
+
+function allCodeActions(analysis: Analysis, range: LspRange, diagnostics: readonly LspDiagnostic[], uri: string, options: CodeActionOptions): CodeAction[] {
+  const findings = options.findings ?? [];
   const actions: CodeAction[] = [];
   const action = (title: string, kind: string, edits: readonly GrammarEdit[], linked?: LspDiagnostic, preferred?: boolean): CodeAction => {
     const out: CodeAction = { title, kind, edit: { changes: { [uri]: edits.map((e): TextEdit => ({ range: toLspRange(e.range), newText: e.newText })) } } };
@@ -49,6 +58,11 @@ function allCodeActions(analysis: Analysis, range: LspRange, diagnostics: readon
     const fixes = [...(diagnostic.fixes ?? []), ...extraFixes(analysis, diagnostic)];
     for (const fix of fixes) actions.push(action(fix.title, CodeActionKind.QuickFix, fix.edits, lsp, fixes.length === 1));
     for (const fix of ignoreFixes(analysis, diagnostic)) actions.push(action(fix.title, CodeActionKind.QuickFix, fix.edits, lsp));
+    if (diagnostic.code === 'KF3020' && options.clientCommands?.includes('kubefile.setBuildArg')) {
+      const name = analysis.text.slice(diagnostic.range.start.offset, diagnostic.range.end.offset);
+      const title = `Set build arg ${name} in the kubefile.buildArgs setting...`;
+      actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [lsp], command: { title, command: 'kubefile.setBuildArg', arguments: [name] } });
+    }
     if (diagnostic.code === 'KF2012') fixedKeywords.add(diagnostic.range.start.offset);
   }
 

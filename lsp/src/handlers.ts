@@ -75,7 +75,7 @@ export function registerFeatures(server: KubefileServer): void {
   connection.onDocumentFormatting(({ textDocument, options }) => withAnalysis(server, textDocument.uri, [], (a) => format(a, options)));
   connection.onDocumentRangeFormatting(({ textDocument, options, range }) => withAnalysis(server, textDocument.uri, [], (a) => format(a, { ...options, range })));
   connection.onCodeAction(({ textDocument, range, context }) =>
-    withAnalysis(server, textDocument.uri, [], (a) => codeActions(a, range, context.diagnostics, textDocument.uri, context.only, server.shellFindingsOf(textDocument.uri, a))),
+    withAnalysis(server, textDocument.uri, [], (a) => codeActions(a, range, context.diagnostics, textDocument.uri, { only: context.only, findings: server.shellFindingsOf(textDocument.uri, a), clientCommands: server.clientCommands })),
   );
   registerCommands(server);
 }

@@ -44,3 +44,11 @@ export interface BuildLogParams {
   tag: string;
   line: string;
 }
+
+/**
+ * Commands a client may run itself, offered in code actions only to clients that list them in
+ * `initializationOptions.clientCommands`. `kubefile.setBuildArg` (argument: the ARG's name) asks the
+ * user for a value and adds it to the `kubefile.buildArgs` setting.
+ */
+export const CLIENT_COMMANDS = ['kubefile.setBuildArg'] as const;
+export type ClientCommand = (typeof CLIENT_COMMANDS)[number];

@@ -15,6 +15,7 @@ import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type Lan
 import { CachedContext } from './context-cache.js';
 import { toLspDiagnostic } from './convert.js';
 import { registerFeatures } from './handlers.js';
+import { CLIENT_COMMANDS } from './protocol.js';
 import { ShellCheckRunner } from './shellcheck.js';
 import { warmUp } from './warm-up.js';
 
@@ -76,6 +77,8 @@ export class KubefileServer {
   private storeRoot: string | undefined;
   /** Whether the client asked for build logs as `kubefile/buildLog` notifications rather than log messages. */
   buildLogAsNotification = false;
+  /** The commands the client said it runs itself (`initializationOptions.clientCommands`), offered in code actions. */
+  clientCommands: readonly string[] = [];
   private readonly analyses = new Map<string, DocumentState>();
   private readonly parses = new Map<string, ParsedVersion>();
   private readonly contexts = new Map<string, CachedContext>();
@@ -154,8 +157,10 @@ export class KubefileServer {
   }
 
   private initialize(params: InitializeParams): InitializeResult {
-    const options = params.initializationOptions as ({ kubefile?: ClientSettings; buildLog?: string } & ClientSettings) | undefined;
+    const options = params.initializationOptions as ({ kubefile?: ClientSettings; buildLog?: string; clientCommands?: unknown } & ClientSettings) | undefined;
     this.buildLogAsNotification = options?.buildLog === 'notification';
+    const commands = options?.clientCommands;
+    this.clientCommands = Array.isArray(commands) ? CLIENT_COMMANDS.filter((c) => commands.includes(c)) : [];
     const settings = options && 'kubefile' in options ? options.kubefile : (options as ClientSettings | undefined);
     if (settings) this.applySettings(settings);
     return {

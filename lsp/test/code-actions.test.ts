@@ -70,6 +70,14 @@ describe('code actions', () => {
     assert.equal(applied(text, fix), 'FROM scratch\nARG BINDIR=change-me\nLABEL dir=etc/${BINDIR}\n');
     assert.equal(fix?.diagnostics?.[0].code, 'KF3020');
     assert.equal(find(actions, 'Declare ARG BINDIR after FROM'), undefined);
+    // A client that runs kubefile.setBuildArg itself is offered to set the value in its settings instead.
+    assert.equal(actions.find((a) => a.command?.command === 'kubefile.setBuildArg'), undefined);
+    const analysis = await analyze(text);
+    const withCommand = codeActions(analysis, WHOLE, analysis.result.diagnostics.map(toLspDiagnostic), URI, { clientCommands: ['kubefile.setBuildArg'] });
+    assert.deepEqual(
+      withCommand.filter((a) => a.command).map((a) => [a.title, a.command?.command, a.command?.arguments]),
+      [['Set build arg BINDIR in the kubefile.buildArgs setting...', 'kubefile.setBuildArg', ['BINDIR']]],
+    );
     // In the stage, a bare ARG bringing back a global without a default: the default goes on the stage one.
     const global = 'ARG BINDIR\nFROM scratch\nARG BINDIR\nLABEL dir=etc/${BINDIR}\n';
     assert.equal(applied(global, find((await actionsFor(global)).actions, 'Give ARG BINDIR a default')), 'ARG BINDIR\nFROM scratch\nARG BINDIR=change-me\nLABEL dir=etc/${BINDIR}\n');
@@ -221,10 +229,10 @@ describe('code actions: fix all', () => {
   it('is what a client asking only for source.fixAll gets', async () => {
     const analysis = await analyze(text);
     const diagnostics = analysis.result.diagnostics.map(toLspDiagnostic);
-    const kinds = codeActions(analysis, WHOLE, diagnostics, URI, ['source.fixAll']).map((a) => a.kind);
+    const kinds = codeActions(analysis, WHOLE, diagnostics, URI, { only: ['source.fixAll'] }).map((a) => a.kind);
     assert.deepEqual(kinds, ['source.fixAll']);
-    assert.deepEqual(codeActions(analysis, WHOLE, diagnostics, URI, ['source']).map((a) => a.kind), ['source.fixAll']);
-    assert.ok(codeActions(analysis, WHOLE, diagnostics, URI, ['quickfix']).every((a) => a.kind === 'quickfix'));
+    assert.deepEqual(codeActions(analysis, WHOLE, diagnostics, URI, { only: ['source'] }).map((a) => a.kind), ['source.fixAll']);
+    assert.ok(codeActions(analysis, WHOLE, diagnostics, URI, { only: ['quickfix'] }).every((a) => a.kind === 'quickfix'));
   });
 
   it('takes one of two fixes that would overlap', async () => {

@@ -6,13 +6,13 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { platformFromNode } from '@kubefile/compiler/platform';
-import { BUILD_LOG_NOTIFICATION, type BuildLogParams } from '@kubefile/lsp/protocol';
+import { BUILD_LOG_NOTIFICATION, CLIENT_COMMANDS, type BuildLogParams } from '@kubefile/lsp/protocol';
 import { BuildCommands } from './build-commands.js';
 import { fromLines, type OutlineSymbol } from './code-lens.js';
 import { defaultPlatforms, platformStatusText, platformStatusTooltip } from './platforms.js';
 import { KubefileTaskProvider } from './task-provider.js';
 import { TASK_TYPE } from './build-task.js';
-import { readSettings, SETTINGS_SECTION } from './settings.js';
+import { readSettings, setBuildArg, SETTINGS_SECTION } from './settings.js';
 
 export const LANGUAGE_ID = 'kubefile';
 
@@ -29,7 +29,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     documentSelector: [{ language: LANGUAGE_ID }],
     synchronize: { configurationSection: SETTINGS_SECTION },
     // The server reads kubefile.* at start; build logs come as notifications for the build output.
-    initializationOptions: { kubefile: readSettings(), buildLog: 'notification' },
+    initializationOptions: { kubefile: readSettings(), buildLog: 'notification', clientCommands: [...CLIENT_COMMANDS] },
     outputChannelName: 'Kubefile Language Server',
   };
   const languageClient = new LanguageClient(LANGUAGE_ID, 'Kubefile Language Server', serverOptions, clientOptions);
@@ -46,6 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('kubefile.inspectImage', (name?: string) => commands.inspectImage(name)),
     vscode.commands.registerCommand('kubefile.selectPlatforms', () => commands.selectPlatforms()),
     vscode.commands.registerCommand('kubefile.restartServer', () => languageClient.restart()),
+    vscode.commands.registerCommand('kubefile.setBuildArg', (name?: unknown) => setBuildArg(name)),
     vscode.tasks.registerTaskProvider(TASK_TYPE, new KubefileTaskProvider(context.asAbsolutePath('dist/kubefilec.cjs'))),
     vscode.languages.registerCodeLensProvider({ language: LANGUAGE_ID }, new BuildCodeLensProvider()),
     platformStatusItem(host),

@@ -29,3 +29,17 @@ export function readSettings(scope?: vscode.ConfigurationScope): KubefileSetting
     shellcheck: { enable: config.get<boolean>('shellcheck.enable') ?? true, path: config.get<string>('shellcheck.path') ?? '' },
   };
 }
+
+/**
+ * `kubefile.setBuildArg` (offered by the server's quick fix for an ARG without a value): asks for
+ * the value and adds it to `kubefile.buildArgs`, the workspace's when a folder is open.
+ */
+export async function setBuildArg(name: unknown): Promise<void> {
+  if (typeof name !== 'string' || name === '') return;
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const current = config.get<Record<string, string>>('buildArgs') ?? {};
+  const value = await vscode.window.showInputBox({ title: `Build arg ${name}`, prompt: `The value of ARG ${name} when checking and building (kubefile.buildArgs)`, value: current[name] ?? '' });
+  if (value === undefined) return;
+  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await config.update('buildArgs', { ...current, [name]: value }, target);
+}
