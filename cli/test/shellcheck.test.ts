@@ -1,28 +1,14 @@
 /** `kubefilec lint` with ShellCheck (KF4001): on when installed, its codes in every report format, off or required by option. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { nodeShellChecker } from '@kubefile/compiler/node';
-
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(repo, 'cli/bin/kubefilec.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { kubefilecWith, type CliRun } from './registry-cli.js';
 
 /** The built kubefilec, with PATH as given (to hide or replace shellcheck). KF2017 (a note on every RUN) is left out. */
-function kubefilec(args: string[], path = process.env.PATH ?? ''): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args, ...(args.includes('--help') ? [] : ['--disable', 'KF2017'])], { cwd: repo, env: { ...process.env, PATH: path } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+function kubefilec(args: string[], path = process.env.PATH ?? ''): Promise<CliRun> {
+  return kubefilecWith(() => ({ ...process.env, PATH: path }))([...args, ...(args.includes('--help') ? [] : ['--disable', 'KF2017'])]);
 }
 
 describe('kubefilec lint with ShellCheck', () => {

@@ -133,8 +133,7 @@ function safeJoins(text: string, lines: LineMap, ast: Kubefile, instruction: Ins
   const shellOrJson = instruction.form === 'exec' || instruction.keyword === 'RUN' || instruction.keyword === 'CMD';
   const escape = shellOrJson ? '\\' : ast.escapeChar;
   const continuation = new RegExp(`${ast.escapeChar === '\\' ? '\\\\' : '`'}[ \\t]*$`);
-  let quote = '';
-  let pending = false;
+  const quoting: Quoting = { quote: '', pending: false };
   let blankBefore = false;
   const first = instruction.range.start.line;
   for (let line = first; line <= instruction.range.end.line; line++) {
@@ -146,25 +145,36 @@ function safeJoins(text: string, lines: LineMap, ast: Kubefile, instruction: Ins
       // BuildKit drops comment and empty lines inside a continuation.
       if (trimmed === '' || trimmed.startsWith('#')) continue;
       const leading = content.length - content.replace(/^[ \t]+/, '').length;
-      if (quote === '' && !pending && (leading > 0 || blankBefore)) safe.add(line);
+      if (quoting.quote === '' && !quoting.pending && (leading > 0 || blankBefore)) safe.add(line);
     }
     if (line < instruction.range.end.line) content = content.replace(continuation, '');
     blankBefore = /[ \t]$/.test(content);
-    for (const ch of content) {
-      if (quote === "'") {
-        if (ch === "'") quote = '';
-      } else if (pending) {
-        pending = false;
-      } else if (ch === escape) {
-        pending = true;
-      } else if (quote === '"') {
-        if (ch === '"') quote = '';
-      } else if (ch === '"' || (ch === "'" && instruction.form !== 'exec')) {
-        quote = ch;
-      }
-    }
+    readQuotes(quoting, content, escape, instruction.form !== 'exec');
   }
   return safe;
+}
+
+/** Where a word splitter is after some text: inside which quote, and whether an escape waits for its character. */
+export interface Quoting {
+  quote: string;
+  pending: boolean;
+}
+
+/** Reads `text` into `quoting` as BuildKit splits words: the escape works outside single quotes; single quotes only count in shell form. */
+export function readQuotes(quoting: Quoting, text: string, escape: string, singleQuotes: boolean): void {
+  for (const ch of text) {
+    if (quoting.quote === "'") {
+      if (ch === "'") quoting.quote = '';
+    } else if (quoting.pending) {
+      quoting.pending = false;
+    } else if (ch === escape) {
+      quoting.pending = true;
+    } else if (quoting.quote === '"') {
+      if (ch === '"') quoting.quote = '';
+    } else if (ch === '"' || (ch === "'" && singleQuotes)) {
+      quoting.quote = ch;
+    }
+  }
 }
 
 function leadingBlanks(text: string, start: number, end: number): number {

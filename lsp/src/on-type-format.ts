@@ -9,6 +9,7 @@
 import type { FormattingOptions, Position, TextEdit } from 'vscode-languageserver';
 import type { Analysis } from './analysis.js';
 import { instructionAtLine } from './completion.js';
+import { readQuotes, type Quoting } from './format.js';
 
 export const ON_TYPE_TRIGGERS = ['\n'] as const;
 
@@ -46,20 +47,7 @@ export function onTypeFormat(analysis: Analysis, position: Position, ch: string,
  * inside it count as escaped characters, which does not change quoting).
  */
 function openQuote(text: string, escape: string, singleQuotes: boolean): boolean {
-  let quote = '';
-  let pending = false;
-  for (const ch of text) {
-    if (quote === "'") {
-      if (ch === "'") quote = '';
-    } else if (pending) {
-      pending = false;
-    } else if (ch === escape) {
-      pending = true;
-    } else if (quote === '"') {
-      if (ch === '"') quote = '';
-    } else if (ch === '"' || (ch === "'" && singleQuotes)) {
-      quote = ch;
-    }
-  }
-  return quote !== '';
+  const quoting: Quoting = { quote: '', pending: false };
+  readQuotes(quoting, text, escape, singleQuotes);
+  return quoting.quote !== '';
 }
