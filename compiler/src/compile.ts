@@ -715,7 +715,8 @@ class Planner {
     const image = expanded.value;
     this.base = image;
     this.push({ kind: 'from', image, line: 0 }, instruction);
-    if (image.toLowerCase() === 'scratch') return;
+    // scratch, and bases read from files of the context (`oci-archive:PATH`, `oci:DIR[:TAG]`), are no references.
+    if (image.toLowerCase() === 'scratch' || /^oci(-archive)?:/.test(image)) return;
     const problem = imageReferenceError(image);
     if (problem !== undefined) {
       if (expanded.unset.length > 0) this.escalate(expanded.unset, `the image is then "${image}": ${problem}`);

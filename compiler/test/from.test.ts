@@ -31,6 +31,9 @@ describe('FROM checks', () => {
     assert.deepEqual(await fromDiagnostics('FROM kubernetes:v1.22.15'), []);
     assert.deepEqual(await fromDiagnostics(`FROM kubernetes@sha256:${'a'.repeat(64)}`), []);
     assert.deepEqual(await fromDiagnostics('FROM scratch'), []);
+    // Bases from files of the context are not references, and have no tag to pin.
+    assert.deepEqual(await fromDiagnostics('FROM oci-archive:bases/k8s.tar'), []);
+    assert.deepEqual(await fromDiagnostics('FROM oci:bases/layout:k8s:v1'), []);
   });
 
   it('KF3023: the store has the base without a target platform (named); an image the store lacks is not reported', async () => {
