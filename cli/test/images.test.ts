@@ -187,7 +187,9 @@ describe('kubefilec image commands', () => {
   });
 
   describe('help', () => {
-    it('every image command has --help with usage, an example and --root', async () => {
+    it('every image command has --help with usage, an example and --root', async function () {
+      // Eleven processes at once: on a loaded 2-core machine they may take more than the default 20 s.
+      this.timeout(60_000);
       const commands = [['images'], ['inspect'], ['tag'], ['delete'], ['rmi'], ['manifest'], ['manifest', 'create'], ['manifest', 'add'], ['manifest', 'remove'], ['manifest', 'inspect'], ['prune']];
       // Started together: each run of the binary spends most of its time loading the compiler.
       const runs = await Promise.all(commands.map((command) => kubefilec([...command, '--help'])));
