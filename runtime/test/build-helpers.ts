@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { compile, digestOps, parsePlatform, stageId, type ImageConfig, type Op, type PlatformPlan, type StagePlan, type StageRun } from '@kubefile/compiler';
+import { compile, digestOps, formatPlatform, parsePlatform, stageId, type ImageConfig, type Op, type PlatformPlan, type StagePlan, type StageRun } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import { mountsUnder } from './fixtures.js';
 import { buildImage, platformImages, type BuildEvent, type BuildOptions, type BuildResult, type ImageStore, type OciIndex, type OciManifest } from '../src/index.js';
@@ -115,10 +115,11 @@ export interface StageSpec {
  * platform, its id from `stageId`, stage names in ops replaced by the named stage's id. Equal
  * stage specs in two plans give one id, so those plans share the stage.
  */
-export function stagedPlan(platform: string, specs: StageSpec[], config: Partial<ImageConfig> = {}): PlatformPlan {
+export function stagedPlan(platformText: string, specs: StageSpec[], config: Partial<ImageConfig> = {}): PlatformPlan {
+  const platform = formatPlatform(parsePlatform(platformText));
   const ids = new Map<string, string>();
   const stages: StagePlan[] = specs.map((spec, index) => {
-    const stagePlatform = spec.platform ?? platform;
+    const stagePlatform = spec.platform ? formatPlatform(parsePlatform(spec.platform)) : platform;
     const idOf = (name: string): string => {
       const id = ids.get(name);
       assert.ok(id, `stage ${name} is defined before it is used`);
