@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elfArchitecture } from '@kubefile/compiler';
 import type { CopyOp, FromOp, PlatformPlan, RunOp } from '@kubefile/compiler';
-import { buildImage, platformImages, RuntimeError, type BuildEvent, type BuildOptions, type ImageStore } from '../src/index.js';
+import { buildImage, CLUSTER_IMAGE_KEY, imageKind, platformImages, RuntimeError, type BuildEvent, type BuildOptions, type ImageStore } from '../src/index.js';
 import { build, checkStore, imageFiles, stagedPlan, writeTree, type OpDraft, type StageSpec } from './build-helpers.js';
 import { useTempStore } from './fixtures.js';
 import { makeRawImage, rawLayer, tarWithModes } from './layer-fixtures.js';
@@ -155,5 +155,25 @@ describe('multi-stage builds', function () {
     assert.equal((await fileOf('modes:v1', 'linux/amd64', 'os.txt')).toString(), 'chroot\n');
     assert.equal((await fileOf('modes:v1', 'linux/amd64', 'cluster.txt')).toString(), 'host\n');
     await checkStore(store);
+  });
+
+  it('tells an OS image (an executable bin/sh, no cluster content) from a cluster image', async () => {
+    const kindOf = async (entries: Parameters<typeof tarWithModes>[0][], change?: (image: Awaited<ReturnType<typeof platformImages>>[number]) => void): Promise<string> => {
+      const layers = [];
+      for (const layer of entries) layers.push(await rawLayer(store, tarWithModes(layer)));
+      const stored = await makeRawImage(store, 'kind:v1', layers);
+      const [image] = await platformImages(store, stored.descriptor);
+      change?.(image);
+      return imageKind(store, image, 'kind:v1');
+    };
+    const busybox = [{ path: 'bin/', type: 'Directory' as const }, { path: 'bin/busybox', body: 'x', mode: 0o755 }, { path: 'bin/sh', type: 'SymbolicLink' as const, linkpath: 'busybox' }];
+    assert.equal(await kindOf([busybox]), 'os');
+    // Merged /usr: bin is a link, sh an absolute link.
+    assert.equal(await kindOf([[{ path: 'usr/bin/', type: 'Directory' }, { path: 'usr/bin/dash', body: 'x', mode: 0o755 }, { path: 'usr/bin/sh', type: 'SymbolicLink', linkpath: '/usr/bin/dash' }, { path: 'bin', type: 'SymbolicLink', linkpath: 'usr/bin' }]]), 'os');
+    assert.equal(await kindOf([[{ path: 'bin/sh', body: 'x', mode: 0o644 }]]), 'cluster', 'not executable');
+    assert.equal(await kindOf([[{ path: 'bin/busybox', body: 'x', mode: 0o755 }, { path: 'bin/sh', type: 'SymbolicLink', linkpath: '/bin/missing' }]]), 'cluster', 'a dangling link');
+    assert.equal(await kindOf([busybox, [{ path: 'bin/.wh.sh', body: '' }]]), 'cluster', 'removed by a whiteout');
+    assert.equal(await kindOf([[{ path: 'etc/hosts', body: '' }]]), 'cluster', 'no shell');
+    assert.equal(await kindOf([busybox], (image) => (image.config[CLUSTER_IMAGE_KEY] = { cmds: [], parentCmds: 0, args: {}, layers: [], launch: { apps: ['calico'] } })), 'cluster', 'a LAUNCH');
   });
 });

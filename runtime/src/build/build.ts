@@ -531,6 +531,9 @@ class Builder {
     const { signal } = this.options;
     const hit = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
     if (hit) return { key, layer: hit, cached: true };
+    if (isolation === 'chroot' && (this.options.isolation ?? 'auto') === 'auto' && process.getuid?.() !== 0) {
+      throw new RuntimeError('UNSUPPORTED', `RUN in OS image stage '${at.label ?? at.stage.name ?? at.stage.index}' needs root: it runs chrooted in the image (or pass --isolation host to run it on this host, as sealer does)`);
+    }
     state.root ??= new ImageRoot(this.store);
     const root = await (await createMounter(this.store, this.options.mounter)).prepare(this.store, state.root, state.layers, signal);
     let layer: LayerResult;

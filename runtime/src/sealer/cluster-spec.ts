@@ -95,14 +95,19 @@ function resolveInTree(tree: ReadonlyMap<string, TreeEntry>, path: string): Tree
     }
     const here = [...done, part].join('/');
     const entry = tree.get(here);
-    if (entry === undefined) return undefined;
+    if (entry === undefined) {
+      // A layer may hold `usr/bin/sh` without an entry for `usr`: a directory all the same.
+      if (pending.length === 0) return undefined;
+      done.push(part);
+      continue;
+    }
     if (entry.type === 'symlink' && entry.target !== undefined) {
       if (++hops > 40) return undefined;
       if (entry.target.startsWith('/')) done = [];
       pending = [...entry.target.split('/').filter(Boolean), ...pending];
       continue;
     }
-    if (entry.type === 'link' && entry.target !== undefined && pending.length === 0) return resolveInTree(tree, entry.target);
+    if (entry.type === 'link' && entry.target !== undefined && pending.length === 0) return entry.target === here ? undefined : resolveInTree(tree, entry.target);
     done.push(part);
     if (pending.length === 0) return entry;
   }
