@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elfArchitecture } from '@kubefile/compiler';
 import type { CopyOp, FromOp, PlatformPlan, RunOp } from '@kubefile/compiler';
-import { buildImage, CLUSTER_IMAGE_KEY, imageKind, platformImages, RuntimeError, type BuildEvent, type BuildOptions, type ImageStore } from '../src/index.js';
+import { buildImage, buildLogLine, CLUSTER_IMAGE_KEY, imageKind, platformImages, RuntimeError, type BuildEvent, type BuildOptions, type ImageStore } from '../src/index.js';
 import { build, checkStore, imageFiles, stagedPlan, writeTree, type OpDraft, type StageSpec } from './build-helpers.js';
 import { useTempStore } from './fixtures.js';
 import { makeRawImage, rawLayer, tarWithModes } from './layer-fixtures.js';
@@ -152,6 +152,8 @@ describe('multi-stage builds', function () {
     const plan = stagedPlan('linux/amd64', [os, cluster, { base: 'scratch', ops: [from('scratch', 5), copyFrom('os', ['/where.txt'], 'os.txt', 6), copyFrom('cluster', ['where-host.txt'], 'cluster.txt', 7)] }]);
     const events = await buildPlans([plan], 'modes:v1', { mounter: 'copy' });
     assert.deepEqual(events.filter((e) => e.type === 'stage').map((e) => e.type === 'stage' && `${e.stage} ${e.run}`), ['os chroot', 'cluster host']);
+    const runLines = events.filter((e) => e.type === 'step' && e.text.startsWith('RUN')).map((e) => buildLogLine(e)?.replace(/: RUN .*/, ''));
+    assert.deepEqual(runLines, ['[os linux/amd64 chroot] STEP 2/2', '[cluster linux/amd64] STEP 2/2']);
     assert.equal((await fileOf('modes:v1', 'linux/amd64', 'os.txt')).toString(), 'chroot\n');
     assert.equal((await fileOf('modes:v1', 'linux/amd64', 'cluster.txt')).toString(), 'host\n');
     await checkStore(store);

@@ -34,12 +34,11 @@ export function builtLine(event: Extract<BuildEvent, { type: 'done' }>): string 
 }
 
 /**
- * What a line is about, in its brackets: the platform, and for a stage other than the target stage
- * its name first, and `chroot` when its RUN steps run chrooted (`builder linux/amd64 chroot`).
+ * What a line is about, in its brackets: the platform, for a stage other than the target stage its
+ * name first, and `chroot` when the step's RUN runs chrooted (`builder linux/amd64 chroot`).
  */
 export function eventSubject(event: { platform: string; stage?: string; run?: 'host' | 'chroot' }): string {
-  if (event.stage === undefined) return event.platform;
-  return `${event.stage} ${event.platform}${event.run === 'chroot' ? ' chroot' : ''}`;
+  return `${event.stage === undefined ? '' : `${event.stage} `}${event.platform}${event.run === 'chroot' ? ' chroot' : ''}`;
 }
 
 /** The plain log line of one event (no newline), or undefined for events that make none (byte counts). */

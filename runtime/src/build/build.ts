@@ -287,7 +287,7 @@ class Builder {
       throwIfAborted(signal);
       const step = i + 1;
       const stepStarted = Date.now();
-      onEvent?.({ type: 'step', platform: stage.platform, step, total, text: describeOp(op, plan.config.secretArgs), line: op.line, ...(at.label === undefined ? {} : { stage: at.label, run: at.run, digest: op.digest }) });
+      onEvent?.({ type: 'step', platform: stage.platform, step, total, text: describeOp(op, plan.config.secretArgs), line: op.line, ...(at.label === undefined ? {} : { stage: at.label, digest: op.digest }), ...(at.label !== undefined || (op.kind === 'run' && at.run === 'chroot') ? { run: at.run } : {}) });
       let cached = true;
       let shared = false;
       let layer: Digest | undefined;
