@@ -92,6 +92,19 @@ describe('multi-stage builds', function () {
     await checkStore(store);
   });
 
+  it('a failing shared stage fails the build once, at its line, and leaves the store as it was', async () => {
+    const failing: StageSpec = { name: 'builder', platform: 'linux/amd64', base: 'scratch', ops: [from('scratch', 1), run('echo half > half.txt', 2), run('exit 3', 3)] };
+    const plans = ['amd64', 'arm64'].map((a) => stagedPlan(`linux/${a}`, [failing, { base: 'scratch', ops: [from('scratch', 4), copyFrom('builder', ['half.txt'], 'half.txt', 5)] }]));
+    const events: BuildEvent[] = [];
+    await assert.rejects(buildImage({ store, plans, context, tag: 'failing:v1', kubefile: 'Kubefile', onEvent: (e) => events.push(e) }), (error: RuntimeError) => {
+      assert.deepEqual(error.location, { file: 'Kubefile', line: 3, column: 1 });
+      return true;
+    });
+    assert.equal(events.filter((e) => e.type === 'step' && e.line === 3).length, 1, 'the failing RUN ran once');
+    assert.equal(await store.findImage('failing:v1'), undefined);
+    await checkStore(store);
+  });
+
   it('FROM a stage starts from its image: the final image carries its layers', async () => {
     await writeTree(context, { 'app.txt': 'app' });
     const plan = stagedPlan('linux/amd64', [builder, { base: 'builder', ops: [from('builder', 3, 'builder'), copy(['app.txt'], 'app.txt', 4)] }]);

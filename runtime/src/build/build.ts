@@ -255,7 +255,13 @@ class Builder {
     const plans = this.options.plans.filter((other) => planStages(other).some((s) => s.id === stage.id)).map((other) => other.platform);
     this.options.onEvent?.({ type: 'stage', stage: label, index: stage.index, platform: stage.platform, plans, base: stage.base, run, steps: stage.ops.length });
     const state = emptyState();
-    await this.buildSteps({ stage, plan, label, run }, state);
+    try {
+      await this.buildSteps({ stage, plan, label, run }, state);
+    } catch (error) {
+      // A finished stage's root is removed with the build's; a failed one's now.
+      await state.root?.remove();
+      throw error;
+    }
     this.options.onEvent?.({ type: 'stage-done', stage: label, platform: stage.platform, ms: Date.now() - started });
     return { state, run };
   }
