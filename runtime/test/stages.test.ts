@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elfArchitecture } from '@kubefile/compiler';
 import type { CopyOp, FromOp, PlatformPlan, RunOp } from '@kubefile/compiler';
-import { buildImage, buildLogLine, CLUSTER_IMAGE_KEY, imageKind, platformImages, RuntimeError, type BuildEvent, type BuildOptions, type ImageStore } from '../src/index.js';
+import { buildImage, buildLogLine, CLUSTER_IMAGE_KEY, imageKind, platformImages, storeImageCatalog, RuntimeError, type BuildEvent, type BuildOptions, type ImageStore } from '../src/index.js';
 import { build, checkStore, imageFiles, stagedPlan, writeTree, type OpDraft, type StageSpec } from './build-helpers.js';
 import { useTempStore } from './fixtures.js';
 import { makeRawImage, rawLayer, tarWithModes } from './layer-fixtures.js';
@@ -189,6 +189,11 @@ describe('multi-stage builds', function () {
     assert.equal(await kindOf([[{ path: 'bin/busybox', body: 'x', mode: 0o755 }, { path: 'bin/sh', type: 'SymbolicLink', linkpath: '/bin/missing' }]]), 'cluster', 'a dangling link');
     assert.equal(await kindOf([busybox, [{ path: 'bin/.wh.sh', body: '' }]]), 'cluster', 'removed by a whiteout');
     assert.equal(await kindOf([[{ path: 'etc/hosts', body: '' }]]), 'cluster', 'no shell');
+    // The compiler asks the store's catalogue.
+    assert.equal(await storeImageCatalog(store.root).kind?.('kind:v1'), 'cluster');
+    assert.equal(await storeImageCatalog(store.root).kind?.('absent:v1'), undefined);
+    await kindOf([busybox]);
+    assert.equal(await storeImageCatalog(store.root).kind?.('kind:v1'), 'os');
     assert.equal(await kindOf([busybox], (image) => (image.config[CLUSTER_IMAGE_KEY] = { cmds: [], parentCmds: 0, args: {}, layers: [], launch: { apps: ['calico'] } })), 'cluster', 'a LAUNCH');
   });
 });
