@@ -1,8 +1,9 @@
 /**
- * Build progress for people and machines: a live view on a terminal (one line per platform showing
- * its current step, finished steps scrolling above), plain lines otherwise, JSON lines on request.
+ * Build progress for people and machines: a live view on a terminal (one line per platform, and per
+ * running stage of a multi-stage build, showing its current step, finished steps scrolling above),
+ * plain lines otherwise, JSON lines on request.
  */
-import { buildLogLine, builtLine, formatBytes, formatSeconds, stepOutcome, type BuildEvent } from '@kubefile/runtime';
+import { buildLogLine, builtLine, eventSubject, formatBytes, formatSeconds, stepOutcome, type BuildEvent } from '@kubefile/runtime';
 
 export type ProgressMode = 'auto' | 'plain' | 'json';
 
@@ -40,6 +41,11 @@ interface PlatformLine {
 
 const FRAME_MS = 100;
 
+/** Which live line an event updates: its platform's, or its stage's on the stage's platform. */
+function lineKey(event: { platform: string; stage?: string }): string {
+  return event.stage === undefined ? event.platform : `${event.stage} ${event.platform}`;
+}
+
 class LiveProgress implements ProgressSink {
   private readonly lines = new Map<string, PlatformLine>();
   private drawn = 0;
@@ -60,20 +66,29 @@ class LiveProgress implements ProgressSink {
         this.timer = setInterval(() => this.redraw(), FRAME_MS);
         this.timer.unref();
         break;
+      case 'stage':
+        // A stage before the target stages gets a live line of its own while it runs.
+        this.lines.set(lineKey(event), { step: 0, total: event.steps, text: `FROM ${event.base}`, bytes: 0, started: Date.now(), done: false });
+        this.above(buildLogLine(event) ?? '');
+        break;
+      case 'stage-done':
+        this.lines.delete(lineKey(event));
+        this.redraw();
+        break;
       case 'step': {
-        const line = this.lines.get(event.platform);
+        const line = this.lines.get(lineKey(event));
         if (line) Object.assign(line, { step: event.step, total: event.total, text: event.text, bytes: 0, started: Date.now() });
         break;
       }
       case 'step-bytes': {
-        const line = this.lines.get(event.platform);
+        const line = this.lines.get(lineKey(event));
         if (line && line.step === event.step) line.bytes += event.bytes;
         break;
       }
       case 'step-done': {
-        const line = this.lines.get(event.platform);
+        const line = this.lines.get(lineKey(event));
         // Finished steps scroll above the live lines, so the whole build stays readable afterwards.
-        this.above(`[${event.platform}] STEP ${event.step}/${event.total}: ${line?.text ?? ''}${stepOutcome(event) || ' ✓'}`);
+        this.above(`[${eventSubject(event)}] STEP ${event.step}/${event.total}: ${line?.text ?? ''}${stepOutcome(event) || ' ✓'}`);
         break;
       }
       case 'warning':
@@ -125,12 +140,12 @@ class LiveProgress implements ProgressSink {
 
   private draw(): void {
     let out = '';
-    for (const [platform, line] of this.lines) {
+    for (const [subject, line] of this.lines) {
       const mark = line.done ? '✓' : this.spinner[this.frame];
       const step = line.step > 0 && !line.done ? ` STEP ${line.step}/${line.total}:` : '';
       const bytes = line.bytes > 0 ? ` ${formatBytes(line.bytes)}` : '';
       const time = line.done ? '' : ` ${formatSeconds(Date.now() - line.started)}`;
-      out += `${this.fit(`${mark} [${platform}]${step} ${line.text}${bytes}${time}`)}\n`;
+      out += `${this.fit(`${mark} [${subject}]${step} ${line.text}${bytes}${time}`)}\n`;
     }
     this.write(out);
     this.drawn = this.lines.size;

@@ -18,10 +18,22 @@ const EVENTS: BuildEvent[] = [
   { type: 'done', image: 'demo:v1', digest: DIGEST, ms: 1700, cached: 1, built: 1 },
 ];
 
-function render(mode: 'auto' | 'plain' | 'json', terminal?: { columns: number }): string {
+/** A builder stage shared by both plans, RUN chrooted, before the target stages. */
+const STAGED: BuildEvent[] = [
+  { type: 'start', platforms: ['linux/amd64', 'linux/arm64/v8'], steps: [2, 2] },
+  { type: 'stage', stage: 'builder', index: 0, platform: 'linux/amd64', plans: ['linux/amd64', 'linux/arm64/v8'], base: 'debian:12', run: 'chroot', steps: 2 },
+  { type: 'step', platform: 'linux/amd64', step: 2, total: 2, text: 'RUN make', line: 2, stage: 'builder', run: 'chroot', digest: DIGEST },
+  { type: 'step-output', platform: 'linux/amd64', step: 2, line: 'cc -o tool', stage: 'builder' },
+  { type: 'step-done', platform: 'linux/amd64', step: 2, total: 2, cached: false, shared: false, ms: 2000, layer: DIGEST, stage: 'builder' },
+  { type: 'stage-done', stage: 'builder', platform: 'linux/amd64', ms: 2100 },
+  { type: 'step', platform: 'linux/amd64', step: 2, total: 2, text: 'COPY --from=builder out/amd64 bin/', line: 4 },
+  { type: 'done', image: 'demo:v1', digest: DIGEST, ms: 1700, cached: 0, built: 1 },
+];
+
+function render(mode: 'auto' | 'plain' | 'json', terminal?: { columns: number }, events = EVENTS): string {
   let out = '';
   const progress = createProgress(mode, (text) => (out += text), terminal);
-  for (const event of EVENTS) progress.event(event);
+  for (const event of events) progress.event(event);
   progress.close();
   return out;
 }
@@ -43,6 +55,26 @@ describe('build progress', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('plain: a stage\'s lines name it, its platform, and chroot when its RUN steps run chrooted', () => {
+    assert.deepEqual(render('plain', undefined, STAGED).split('\n').slice(1, 7), [
+      '[builder linux/amd64 chroot] stage builder: FROM debian:12, 2 steps, RUN chrooted, for linux/amd64, linux/arm64/v8',
+      '[builder linux/amd64 chroot] STEP 2/2: RUN make',
+      '[builder linux/amd64] | cc -o tool',
+      '[builder linux/amd64] STEP 2/2: done in 2.0s',
+      '[builder linux/amd64] stage done in 2.1s',
+      '[linux/amd64] STEP 2/2: COPY --from=builder out/amd64 bin/',
+    ]);
+  });
+
+  it('auto: a running stage has a live line of its own, gone when it is done', () => {
+    const out = render('auto', { columns: 120 }, STAGED.slice(0, 4));
+    assert.match(out.replace(/\x1b\[\d+[FJ]/g, ''), /\[builder linux\/amd64\] STEP 2\/2: RUN make/);
+    const done = render('auto', { columns: 120 }, STAGED).replace(/\x1b\[\d+[FJ]/g, '');
+    assert.match(done, /^\[builder linux\/amd64\] STEP 2\/2: RUN make done in 2\.0s$/m);
+    // The last frame: the two platforms' lines, the finished stage's gone.
+    assert.deepEqual(done.trim().split('\n').slice(-3, -1).map((line) => line.slice(2).split(' ')[0]), ['[linux/amd64]', '[linux/arm64/v8]']);
   });
 
   it('json: every event, one per line', () => {

@@ -19,6 +19,7 @@ import {
 import { execFormCommands } from './cmd.js';
 import { isSecretName } from './secrets.js';
 import { sourceKind } from './sources.js';
+import { stageTable } from './stages.js';
 
 export type Check = (file: Kubefile) => Diagnostic[];
 
@@ -405,6 +406,51 @@ export const checkDirectiveCase: Check = (file) =>
       : [createDiagnostic('KF2024', directive.nameRange, `Write the directive name in lower case: ${directive.name}`, [{ title: `Change to ${directive.name}`, edits: [{ range: directive.nameRange, newText: directive.name }] }])],
   );
 
+/** BuildKit's reserved stage names (dockerfile2llb/validations.go). */
+const RESERVED_STAGE_NAMES = new Set(['scratch', 'context']);
+
+/** BuildKit's DuplicateStageName (KF2026), ReservedStageName (KF2027), StageNameCasing (KF2028) and FromAsCasing (KF2029). */
+export const checkStageNames: Check = (file) => {
+  const out: Diagnostic[] = [];
+  const seen = new Map<string, number>();
+  for (const stage of stageTable(file).stages) {
+    const word = stage.nameWord;
+    if (!word || stage.name === undefined) continue;
+    const line = stage.from.range.start.line + 1;
+    if (RESERVED_STAGE_NAMES.has(stage.name)) out.push(createDiagnostic('KF2027', word.range, `Stage name "${word.text}" is reserved: ${stage.name} means ${stage.name === 'scratch' ? 'the empty image' : 'the build context'}`));
+    const earlier = seen.get(stage.name);
+    if (earlier !== undefined) out.push(createDiagnostic('KF2026', word.range, `Duplicate stage name "${stage.name}" (first on line ${earlier}): references mean the last stage of that name`));
+    else seen.set(stage.name, line);
+    if (word.text !== stage.name) {
+      out.push(createDiagnostic('KF2028', word.range, `Stage name "${word.text}" should be lower case: it is read as "${stage.name}"`, [{ title: `Change to ${stage.name}`, edits: [{ range: word.range, newText: stage.name }] }]));
+    }
+    const keyword = stage.from.keywordText;
+    const as = stage.from.args[1];
+    const wanted = keyword === keyword.toLowerCase() ? as.text.toLowerCase() : keyword === keyword.toUpperCase() ? as.text.toUpperCase() : as.text;
+    if (as.text !== wanted) {
+      out.push(createDiagnostic('KF2029', as.range, `'${as.text}' and '${keyword}' keywords' casing do not match: write ${wanted}`, [{ title: `Change to ${wanted}`, edits: [{ range: as.range, newText: wanted }] }]));
+    }
+  }
+  return out;
+};
+
+/** What only the built cluster image (the last stage) takes: in an earlier stage it changes nothing (KF2030). */
+const CLUSTER_IMAGE_KEYWORDS = new Set(['APP', 'APPCMDS', 'APPENV', 'CNI', 'CSI', 'LAUNCH', 'CMDS', 'KUBEVERSION']);
+
+export const checkStageInstructions: Check = (file) => {
+  const { stages } = stageTable(file);
+  const out: Diagnostic[] = [];
+  for (const stage of stages.slice(0, -1)) {
+    for (let i = stage.first + 1; i < stage.end; i++) {
+      const instruction = file.instructions[i];
+      if (!CLUSTER_IMAGE_KEYWORDS.has(instruction.keyword)) continue;
+      const where = stage.name ?? `stage ${stage.index}`;
+      out.push(createDiagnostic('KF2030', instruction.keywordRange, `${instruction.keyword} in ${where}, which is not the last stage: it changes nothing in the image; move it to the last stage`));
+    }
+  }
+  return out;
+};
+
 /** The structural checks, in the order their diagnostics are usually read. */
 export const STRUCTURE_CHECKS: readonly Check[] = [
   checkFrom,
@@ -420,6 +466,8 @@ export const STRUCTURE_CHECKS: readonly Check[] = [
   checkAddForCopy,
   checkConsecutiveRuns,
   checkDirectiveCase,
+  checkStageNames,
+  checkStageInstructions,
 ];
 
 /** Runs the checks over a parsed Kubefile. */

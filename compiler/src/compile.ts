@@ -37,7 +37,7 @@ import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
 import { isSecretName, REDACTED } from './secrets.js';
-import { digestOps, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan } from './plan.js';
+import { digestOps, stageId, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan, type StagePlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformProblem, platformVariables, samePlatform, sealerArch, type Platform } from './platform.js';
 import { imageReferenceError, imageReferenceParts } from './reference.js';
 import { environmentOf, VariableScope, type Assignment, type ScopeState } from './scope.js';
@@ -67,6 +67,8 @@ export interface CompileOptions extends DiagnosticFilter {
 export interface ImageCatalog {
   /** The platforms (`linux/arm64`...) of an image, or undefined when the store does not have it. */
   platforms(name: string): Promise<readonly string[] | undefined>;
+  /** Whether an image is a cluster image or an OS image (its RUN commands run chrooted), undefined when unknown. */
+  kind?(name: string): Promise<'cluster' | 'os' | undefined>;
 }
 
 /** A word's value, and the diagnostics of the variables in it that had none (see `Planner.expandReporting`). */
@@ -512,7 +514,7 @@ class Planner {
     const run: PlanRun = { instructions: list, checkpoints, drafts: this.drafts, draftSources: this.draftSources, diagnostics: this.diagnostics, final: this.snapshot() };
     // Every platform variable derives from the target and build platforms, so those two stand for them all.
     const platformKey = `${formatPlatform(this.target)} ${formatPlatform(this.build)}`;
-    const plan: PlatformPlan = { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: [], config: { cmds: [], env: {}, labels: {}, args: {}, apps: [] } };
+    const plan: PlatformPlan = { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: [], config: { cmds: [], env: {}, labels: {}, args: {}, apps: [] }, stages: [] };
     const drafts = this.drafts.slice();
     const sources = this.draftSources.slice();
     const clusterfile = this.defaultClusterfile;
@@ -536,6 +538,12 @@ class Planner {
       return digestOps(drafts, platformKey, this.sha256);
     });
     defineLazy(plan, 'config', () => configOf(drafts, clusterfile));
+    // One stage for now: the whole plan, with the plan's own op objects.
+    defineLazy(plan, 'stages', () => {
+      const from = list.find((instruction) => instruction.keyword === 'FROM');
+      const stage: StagePlan = { id: stageId(plan.platform, plan.ops, this.sha256), index: 0, line: from ? this.line(from) : 1, platform: plan.platform, target: plan.target, fixedPlatform: false, base: plan.base, run: 'host', ops: plan.ops, uses: [] };
+      return [stage];
+    });
     return { plan, run };
   }
 

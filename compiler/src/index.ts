@@ -45,6 +45,8 @@ export {
   checkLegacyKeyValue,
   checkSealerDifferences,
   checkSecretNames,
+  checkStageInstructions,
+  checkStageNames,
   type Check,
 } from './check.js';
 
@@ -59,6 +61,7 @@ export {
   digestOps,
   IR_SCHEMA_VERSION,
   sha256Hex,
+  stageId,
   toIrDocument,
   type Application,
   type BaseApplicationChange,
@@ -68,6 +71,7 @@ export {
   type ArgOp,
   type CmdOp,
   type CmdsOp,
+  type CopyFrom,
   type CopyOp,
   type EnvOp,
   type FromOp,
@@ -82,7 +86,10 @@ export {
   type PlatformPlan,
   type RunOp,
   type Sha256Hex,
+  type StagePlan,
+  type StageRun,
 } from './plan.js';
+export { findStage, reachableStages, resolveFrom, STAGE_NAME, stageTable, type StageCopy, type StageInfo, type StageRef, type StageTable } from './stages.js';
 export {
   COMMON_PLATFORMS,
   DEFAULT_PLATFORM,

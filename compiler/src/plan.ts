@@ -26,6 +26,8 @@ export interface FromOp extends OpBase {
   kind: 'from';
   /** `scratch`, a store/registry reference, `oci-archive:PATH` or `oci:DIR[:TAG]`. */
   image: string;
+  /** The `StagePlan.id` of the stage this FROM names, when it names one (`FROM builder`). */
+  stage?: string;
 }
 
 export interface CopyOp extends OpBase {
@@ -39,7 +41,11 @@ export interface CopyOp extends OpBase {
   /** The context files each source matched on this platform (directories listed as themselves). */
   matches: string[][];
   chmod?: string;
+  /** `COPY --from`: a stage (its `StagePlan.id` and name or index as written) or an image pulled for `platform`. */
+  from?: CopyFrom;
 }
+
+export type CopyFrom = { stage: string; name: string } | { image: string; platform: string };
 
 export interface RunOp extends OpBase {
   kind: 'run';
@@ -176,15 +182,47 @@ export interface BaseApplicationChange {
   env?: Record<string, string>;
 }
 
+/** How a stage's RUN commands execute: on the host (cluster image, scratch), chrooted into the rootfs (OS image), or not known yet. */
+export type StageRun = 'host' | 'chroot' | 'unknown';
+
+/** One FROM section of a Kubefile as planned for one target platform. */
+export interface StagePlan {
+  /** The identity of the stage's result: sha256 of `platform + "\n" + last op digest` (of `platform` alone when it has no op). */
+  id: string;
+  /** 0-based position of its FROM among the Kubefile's FROMs. */
+  index: number;
+  /** The `AS` name, lower-cased. */
+  name?: string;
+  /** 1-based line of its FROM. */
+  line: number;
+  /** The platform the stage is built for: the target's, or its `FROM --platform` value. */
+  platform: string;
+  target: Platform;
+  /** `FROM --platform` gives a platform other than `$TARGETPLATFORM`. */
+  fixedPlatform: boolean;
+  /** The expanded FROM image. */
+  base: string;
+  /** The `id` of the stage its FROM names. */
+  baseStage?: string;
+  run: StageRun;
+  ops: Op[];
+  /** The `id`s of the stages it reads (FROM, COPY --from). */
+  uses: string[];
+}
+
 export interface PlatformPlan {
   /** `linux/arm64/v8`. */
   platform: string;
   /** The parsed platform. */
   target: Platform;
-  /** The expanded FROM image (`scratch` when the Kubefile has none). */
+  /** The expanded FROM image (`scratch` when the Kubefile has none); the target stage's. */
   base: string;
+  /** The target stage's ops. */
   ops: Op[];
+  /** The target stage's config. */
   config: ImageConfig;
+  /** The stages to build, in build order, the target stage last. Not part of the IR document (yet). */
+  stages: StagePlan[];
 }
 
 /** JSON with object keys sorted and no blanks: the same value always gives the same text. */
@@ -226,10 +264,14 @@ export const sha256Hex: Sha256Hex = (text) => bytesToHex(sha256(utf8Encode(text)
 function identity(op: OpDraft, platformKey: string): unknown[] {
   switch (op.kind) {
     case 'from':
-      return [op.kind, op.image];
+      // Optional fields are appended only when present: the digests of single-stage files stay as they were.
+      return op.stage === undefined ? [op.kind, op.image] : [op.kind, op.image, op.stage];
     case 'copy':
-    case 'add':
-      return [op.kind, op.sources, op.dest, op.destIsDirectory, op.chmod ?? null];
+    case 'add': {
+      const fields: unknown[] = [op.kind, op.sources, op.dest, op.destIsDirectory, op.chmod ?? null];
+      if (op.from !== undefined) fields.push(op.from);
+      return fields;
+    }
     case 'run':
       return [op.kind, op.command, op.heredocs ?? null, platformKey];
     case 'env':
@@ -274,9 +316,16 @@ export function digestOps(drafts: readonly OpDraft[], platformKey = '', hash: Sh
 /** The versioned JSON document `kubefilec compile --emit ir` prints. */
 export interface IrDocument {
   schemaVersion: typeof IR_SCHEMA_VERSION;
-  plans: Array<Omit<PlatformPlan, 'target'>>;
+  plans: Array<Omit<PlatformPlan, 'target' | 'stages'>>;
 }
 
 export function toIrDocument(plans: readonly PlatformPlan[]): IrDocument {
-  return { schemaVersion: IR_SCHEMA_VERSION, plans: plans.map(({ target: _target, ...rest }) => rest) };
+  // Fields picked, not spread: a spread would read (and compute) the lazy `stages`.
+  return { schemaVersion: IR_SCHEMA_VERSION, plans: plans.map((p) => ({ platform: p.platform, base: p.base, ops: p.ops, config: p.config })) };
+}
+
+/** A stage's `id`: sha256 of its platform and its last op's digest, so equal work on one platform gives one id. */
+export function stageId(platform: string, ops: readonly Op[], hash: Sha256Hex = sha256Hex): string {
+  const last = ops.length > 0 ? ops[ops.length - 1].digest : undefined;
+  return `sha256:${hash(last === undefined ? platform : `${platform}\n${last}`)}`;
 }

@@ -488,6 +488,45 @@ describe('enable / disable', () => {
   });
 });
 
+describe('KF2026-KF2029 stage names (BuildKit lint rules)', () => {
+  const one = { disable: ['KF2004' as const] };
+  it('KF2026: the later of two names equal without case, on its name', () => {
+    expectDiagnostics(k('FROM scratch AS a', 'FROM scratch AS b', 'FROM scratch AS a'), [{ code: 'KF2026', line: 3, column: 17, message: '(first on line 1)' }], one);
+  });
+
+  it('KF2027: scratch and context are reserved, in any case', () => {
+    expectDiagnostics(k('FROM busybox AS scratch'), [{ code: 'KF2027', line: 1, column: 17, message: 'the empty image' }]);
+    expectDiagnostics(k('FROM busybox AS context'), [{ code: 'KF2027', line: 1, column: 17, message: 'the build context' }]);
+  });
+
+  it('KF2028: a name not in lower case, fixed by lower-casing it', () => {
+    const result = expectDiagnostics(k('FROM scratch AS Builder'), [{ code: 'KF2028', line: 1, column: 17, message: 'read as "builder"' }]);
+    assert.equal(only(result, 'KF2028').range.end.column, 23);
+    assert.equal(fixed(k('FROM scratch AS Builder'), 'KF2028'), k('FROM scratch AS builder'));
+  });
+
+  it('KF2029: AS in the case of FROM, fixed; a mixed-case FROM is left to KF2012', () => {
+    expectDiagnostics(k('FROM scratch as base'), [{ code: 'KF2029', line: 1, column: 14 }]);
+    assert.equal(fixed(k('FROM scratch as base'), 'KF2029'), k('FROM scratch AS base'));
+    assert.equal(fixed(k('from scratch AS base'), 'KF2029'), k('from scratch as base'));
+    expectNoDiagnostics(k('From scratch as base'));
+    expectNoDiagnostics(k('from scratch as base'));
+  });
+});
+
+describe('KF2030 cluster-image instruction in an earlier stage', () => {
+  it('is reported on the keyword in every stage but the last', () => {
+    expectDiagnostics(k('FROM scratch AS apps', 'KUBEVERSION 1.22', 'APP x local://x.yaml', 'FROM scratch', 'KUBEVERSION 1.22'), [
+      { code: 'KF2030', line: 2, column: 1, message: 'KUBEVERSION in apps, which is not the last stage' },
+      { code: 'KF2030', line: 3, column: 1, message: 'APP in apps' },
+    ], { disable: ['KF2004'] });
+  });
+
+  it('leaves single-stage files alone', () => {
+    expectNoDiagnostics(k('FROM scratch AS apps', 'KUBEVERSION 1.22'));
+  });
+});
+
 describe('every structural code', () => {
   const examples: Record<string, string> = {
     KF2001: '',
@@ -515,6 +554,11 @@ describe('every structural code', () => {
     KF2023: k('FROM scratch', 'RUN a', 'RUN b'),
     KF2024: k('# Escape=\\', 'FROM scratch'),
     KF2025: k('# check=skip=KF9999', 'FROM scratch'),
+    KF2026: k('FROM scratch AS a', 'FROM scratch AS a'),
+    KF2027: k('FROM scratch AS context'),
+    KF2028: k('FROM scratch AS Builder'),
+    KF2029: k('FROM scratch as base'),
+    KF2030: k('FROM scratch AS apps', 'KUBEVERSION 1.22', 'FROM scratch'),
   };
 
   it('has an example here for each KF2xxx code of the catalogue', () => {

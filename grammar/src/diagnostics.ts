@@ -169,6 +169,14 @@ export const CATALOGUE = {
       'A control character other than tab, newline, vertical tab, form feed and carriage return (U+0001-U+0008, U+000E-U+001F, U+007F) in the Kubefile: usually a copy-paste or encoding accident. ' +
       'It is kept as written; write it as an escape the command understands (`printf \'\\033\'`) if it is meant. One diagnostic per run, at most 100 for a file.',
   },
+  KF1019: {
+    severity: 'error',
+    title: 'Invalid stage name',
+    description:
+      'The name after `FROM image AS` must start with a letter and hold only letters, digits, `-`, `_` and `.` (BuildKit lower-cases it, then requires `^[a-z][a-z0-9-_.]*$`): ' +
+      '"invalid name for build stage: name can\'t start with a number or contain symbols".',
+    example: 'FROM scratch AS 1st',
+  },
   KF2001: {
     severity: 'error',
     title: 'Empty Kubefile',
@@ -335,6 +343,42 @@ export const CATALOGUE = {
       'a code that is not in this catalogue (nor a ShellCheck code, `SC` and four digits), an error code (errors cannot be skipped or ignored), or an ignore comment with no instruction on the next line. ' +
       'What can be read still applies. See "Rule control" below.',
     example: '# check=skip=KF9999\nFROM scratch',
+  },
+  KF2026: {
+    severity: 'warning',
+    title: 'Duplicate stage name',
+    description:
+      'BuildKit\'s DuplicateStageName: two FROMs use one `AS` name (names compare without case). `COPY --from` and `--target` then mean the last of them, and a FROM the last one before it: rename one of them.',
+    example: 'FROM scratch AS base\nFROM scratch AS base',
+  },
+  KF2027: {
+    severity: 'warning',
+    title: 'Reserved stage name',
+    description:
+      'BuildKit\'s ReservedStageName: `scratch` and `context` are reserved words; a stage named so cannot be told apart from the empty image or the build context. Choose another name.',
+    example: 'FROM busybox AS scratch',
+  },
+  KF2028: {
+    severity: 'warning',
+    title: 'Stage name not lower case',
+    description:
+      'BuildKit\'s StageNameCasing: stage names are lower-cased, so `AS Builder` is `builder`; write it in lower case so that every reference reads the same. The fix lower-cases it.',
+    example: 'FROM scratch AS Builder',
+  },
+  KF2029: {
+    severity: 'warning',
+    title: 'FROM and AS casing differ',
+    description:
+      'BuildKit\'s FromAsCasing: in `FROM image AS name`, write `AS` in the case of `FROM` (`FROM x AS y`, `from x as y`). Checked when the FROM keyword is all upper or all lower case. The fix changes `AS`.',
+    example: 'FROM scratch as base',
+  },
+  KF2030: {
+    severity: 'warning',
+    title: 'Cluster-image instruction in an earlier stage',
+    description:
+      'APP, APPCMDS, APPENV, CNI, CSI, LAUNCH, CMDS and KUBEVERSION describe the cluster image this Kubefile builds, which is its last stage (or the `--target` stage): ' +
+      'in an earlier stage they change nothing in the image. Move the instruction to the last stage.',
+    example: 'FROM scratch AS apps\nAPP nginx local://nginx.yaml\nFROM kubernetes:v1.22.8',
   },
   KF3001: {
     severity: 'warning',
@@ -509,6 +553,22 @@ export const CATALOGUE = {
       'BuildKit\'s InvalidDefaultArgInFrom: with the ARGs\' defaults (no `--build-arg`), the FROM image expands to an empty or invalid reference (`FROM busybox:${TAG}` with `ARG TAG` and no default), ' +
       'so the Kubefile builds only when the right build arg is passed. Give the ARG a valid default.',
     example: 'ARG TAG\nFROM busybox:${TAG}',
+  },
+  KF3026: {
+    severity: 'error',
+    title: 'Invalid COPY --from',
+    description:
+      'The value of `COPY --from` cannot be used: it holds a variable (BuildKit does not expand `--from`; define a stage with `FROM ${IMAGE}` and an ARG from the global scope instead), ' +
+      'it is a stage index out of range, it names the stage it is in, or the stages it names copy from each other in a cycle.',
+    example: 'FROM scratch\nCOPY --from=3 /a /b',
+  },
+  KF3027: {
+    severity: 'warning',
+    title: 'Image close to a stage name',
+    description:
+      'A `COPY --from` value or FROM image that is no stage but looks like one: it is taken as an image to pull. It differs from a stage name by a small typo, ' +
+      'or a FROM names a stage that comes only later (FROM sees earlier stages only). Fix the name, or move the stage up.',
+    example: 'FROM scratch AS builder\nFROM scratch\nCOPY --from=buidler /a /b',
   },
   KF4001: {
     severity: 'warning',

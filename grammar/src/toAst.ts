@@ -447,7 +447,13 @@ function buildInstruction(node: Instruction, keyword: Keyword, split: SplitComma
       node.args = words;
       fields.image = words[0];
       if (words.length === 0) b.report('KF1002', at, 'FROM requires the base image (FROM scratch for an image built from nothing)');
-      else if (words.length === 3 && words[1].text.toUpperCase() === 'AS') fields.stageName = words[2];
+      else if (words.length === 3 && words[1].text.toUpperCase() === 'AS') {
+        fields.stageName = words[2];
+        // BuildKit lower-cases the name, then requires this shape (instructions/parse.go).
+        if (!/^[a-z][a-z0-9-_.]*$/.test(words[2].text.toLowerCase())) {
+          b.report('KF1019', words[2].range, `Invalid name for build stage: "${words[2].text}", name can't start with a number or contain symbols`);
+        }
+      }
       else if (words.length > 1) {
         b.report('KF1003', rangeOf(words.slice(1)), `FROM takes one argument (the base image), but ${words.length} were given`);
       }

@@ -14,10 +14,10 @@ function fixesOf(d: Diagnostic): string[] {
 describe('diagnostics: catalogue', () => {
   const syntaxCodes = DIAGNOSTIC_CODES.filter((c) => c.startsWith('KF1'));
 
-  it('has the KF1001..KF1018 syntax codes', () => {
+  it('has the KF1001..KF1019 syntax codes', () => {
     assert.deepEqual(
       syntaxCodes,
-      Array.from({ length: 18 }, (_, i) => `KF${1001 + i}`),
+      Array.from({ length: 19 }, (_, i) => `KF${1001 + i}`),
     );
   });
 
@@ -144,6 +144,17 @@ describe('KF1003 too many arguments', () => {
     const from = parseAs('FROM base AS build', 'FROM');
     expectClean('FROM base AS build');
     assert.equal(from.stageName?.text, 'build');
+  });
+});
+
+describe('KF1019 invalid stage name', () => {
+  it('a name starting with a digit is an error on the name', () => {
+    expectDiagnostics('FROM base AS 1st', [{ code: 'KF1019', line: 1, column: 14, endColumn: 17, severity: 'error', message: 'Invalid name for build stage: "1st"' }]);
+  });
+
+  it('a symbol is an error; upper case, digits, -, _ and . are not', () => {
+    expectDiagnostics('FROM base AS my/stage', [{ code: 'KF1019', line: 1, column: 14 }]);
+    expectClean('FROM base AS Build-1_a.b');
   });
 });
 

@@ -1,29 +1,38 @@
 /** Bounded concurrency for builds and transfers. */
+import { RuntimeError } from './errors.js';
+
 /**
  * `work` over `items`, at most `limit` at a time, results in input order. On the first failure
- * `onFailure` runs (to stop the others), and the failure is thrown once every started item has
- * settled, so nothing is still writing when the caller cleans up.
+ * `onFailure` runs (to stop the others), and a failure is thrown once every started item has
+ * settled, so nothing is still writing when the caller cleans up. Which one: of the items that
+ * failed for a reason of their own (not interrupted by the stop), the first in input order, so the
+ * same inputs report the same error however the work interleaves.
  */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, onFailure?: () => void): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  let failure: { error: unknown } | undefined;
+  const failures: { index: number; error: unknown }[] = [];
+  let stopped = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length && !failure) {
+    while (next < items.length && !stopped) {
       const i = next++;
       try {
         results[i] = await work(items[i]);
       } catch (error) {
-        // The first real failure wins over the interruptions it causes in the others.
-        if (!failure) {
-          failure = { error };
+        failures.push({ index: i, error });
+        if (!stopped) {
+          stopped = true;
           onFailure?.();
         }
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
+  if (failures.length > 0) {
+    // A real failure wins over the interruptions it causes in the others.
+    const real = failures.filter((f) => !(f.error instanceof RuntimeError && f.error.code === 'INTERRUPTED')).sort((a, b) => a.index - b.index);
+    throw (real[0] ?? failures[0]).error;
+  }
   return results;
 }
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { compile, parsePlatform } from '@kubefile/compiler';
+import { compile, digestOps, formatPlatform, parsePlatform, stageId, type ImageConfig, type Op, type PlatformPlan, type StagePlan, type StageRun } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import { mountsUnder } from './fixtures.js';
 import { buildImage, platformImages, type BuildEvent, type BuildOptions, type BuildResult, type ImageStore, type OciIndex, type OciManifest } from '../src/index.js';
@@ -95,4 +95,67 @@ export async function checkStore(store: ImageStore): Promise<number> {
   assert.deepEqual(await tmpFiles(store), [], 'nothing is left in the store\'s tmp');
   assert.deepEqual(await mountsUnder(store.root), [], 'nothing is mounted under the store');
   return blobs;
+}
+
+/** An op before its digest (the compiler's `OpDraft`). */
+export type OpDraft<T extends Op = Op> = T extends Op ? Omit<T, 'digest'> : never;
+
+/** One stage of a hand-built plan. Ops name other stages by name: `from: { stage: NAME }`, FROM's `stage: NAME`. */
+export interface StageSpec {
+  name?: string;
+  /** The stage's platform (default: the plan's). */
+  platform?: string;
+  base: string;
+  run?: StageRun;
+  ops: OpDraft[];
+}
+
+/**
+ * A multi-stage plan as the compiler makes them (until it does): each stage's ops digested with its
+ * platform, its id from `stageId`, stage names in ops replaced by the named stage's id. Equal
+ * stage specs in two plans give one id, so those plans share the stage.
+ */
+export function stagedPlan(platformText: string, specs: StageSpec[], config: Partial<ImageConfig> = {}): PlatformPlan {
+  const platform = formatPlatform(parsePlatform(platformText));
+  const ids = new Map<string, string>();
+  const stages: StagePlan[] = specs.map((spec, index) => {
+    const stagePlatform = spec.platform ? formatPlatform(parsePlatform(spec.platform)) : platform;
+    const idOf = (name: string): string => {
+      const id = ids.get(name);
+      assert.ok(id, `stage ${name} is defined before it is used`);
+      return id;
+    };
+    const uses = new Set<string>();
+    const drafts = spec.ops.map((op): OpDraft => {
+      if (op.kind === 'from' && op.stage !== undefined) {
+        uses.add(idOf(op.stage));
+        return { ...op, stage: idOf(op.stage) };
+      }
+      if ((op.kind === 'copy' || op.kind === 'add') && op.from && 'stage' in op.from) {
+        uses.add(idOf(op.from.stage));
+        return { ...op, from: { stage: idOf(op.from.stage), name: op.from.name } };
+      }
+      return { ...op };
+    });
+    const ops = digestOps(drafts, `${stagePlatform} linux/amd64`);
+    const fromStage = spec.ops.find((op) => op.kind === 'from' && op.stage !== undefined);
+    const stage: StagePlan = {
+      id: stageId(stagePlatform, ops),
+      index,
+      ...(spec.name ? { name: spec.name } : {}),
+      line: ops[0]?.line ?? 1,
+      platform: stagePlatform,
+      target: parsePlatform(stagePlatform),
+      fixedPlatform: stagePlatform !== platform,
+      base: spec.base,
+      ...(fromStage?.kind === 'from' && fromStage.stage ? { baseStage: idOf(fromStage.stage) } : {}),
+      run: spec.run ?? 'host',
+      ops,
+      uses: [...uses],
+    };
+    if (spec.name) ids.set(spec.name, stage.id);
+    return stage;
+  });
+  const target = stages[stages.length - 1];
+  return { platform, target: parsePlatform(platform), base: target.base, ops: target.ops, config: { cmds: [], env: {}, labels: {}, args: {}, apps: [], ...config }, stages };
 }

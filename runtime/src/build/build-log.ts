@@ -33,23 +33,35 @@ export function builtLine(event: Extract<BuildEvent, { type: 'done' }>): string 
   return `Built ${event.image} ${event.digest} in ${formatSeconds(event.ms)} (${event.built} layer${event.built === 1 ? '' : 's'} built, ${event.cached} cached)`;
 }
 
+/**
+ * What a line is about, in its brackets: the platform, for a stage other than the target stage its
+ * name first, and `chroot` when the step's RUN runs chrooted (`builder linux/amd64 chroot`).
+ */
+export function eventSubject(event: { platform: string; stage?: string; run?: 'host' | 'chroot' }): string {
+  return `${event.stage === undefined ? '' : `${event.stage} `}${event.platform}${event.run === 'chroot' ? ' chroot' : ''}`;
+}
+
 /** The plain log line of one event (no newline), or undefined for events that make none (byte counts). */
 export function buildLogLine(event: BuildEvent): string | undefined {
   switch (event.type) {
     case 'start':
       return `Building ${event.platforms.join(', ')}`;
+    case 'stage':
+      return `[${eventSubject(event)}] stage ${event.stage}: FROM ${event.base}, ${event.steps} step${event.steps === 1 ? '' : 's'}, RUN ${event.run === 'chroot' ? 'chrooted' : 'on the host'}, for ${event.plans.join(', ')}`;
+    case 'stage-done':
+      return `[${eventSubject(event)}] stage done in ${formatSeconds(event.ms)}`;
     case 'step':
-      return `[${event.platform}] STEP ${event.step}/${event.total}: ${event.text}`;
+      return `[${eventSubject(event)}] STEP ${event.step}/${event.total}: ${event.text}`;
     case 'step-done': {
       const more = stepOutcome(event);
-      return more ? `[${event.platform}] STEP ${event.step}/${event.total}:${more}` : undefined;
+      return more ? `[${eventSubject(event)}] STEP ${event.step}/${event.total}:${more}` : undefined;
     }
     case 'platform-done':
       return `[${event.platform}] manifest ${event.manifest}`;
     case 'done':
       return builtLine(event);
     case 'step-output':
-      return `[${event.platform}] | ${event.line}`;
+      return `[${eventSubject(event)}] | ${event.line}`;
     case 'warning':
       return `[${event.platform}] warning: ${event.message}`;
     case 'step-bytes':

@@ -10,10 +10,10 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { realpath, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { REDACTED, type CopyOp, type Op, type PlatformPlan, type RunOp } from '@kubefile/compiler';
+import { REDACTED, type CopyOp, type Op, type PlatformPlan, type RunOp, type StagePlan } from '@kubefile/compiler';
 import { ImageCollector, registryLayerEntries } from '../collect/collect.js';
 import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, isCollectedFile, type ChartInfo, type ImageListFile } from '../collect/collect-sources.js';
-import { collectCopyEntries, remoteKeyPart, remoteSources, type LayerEntry } from './copy.js';
+import { collectCopyEntries, collectRootEntries, remoteKeyPart, remoteSources, type LayerEntry } from './copy.js';
 import { withoutUserinfo, type DownloadLimits } from './download.js';
 import { sha256Digest, type Digest } from '../image/digest.js';
 import { RuntimeError, throwIfAborted } from '../errors.js';
@@ -30,7 +30,7 @@ import { pullImage } from '../registry/pull.js';
 import { mapLimited } from '../concurrency.js';
 import { ANNOTATION, CLUSTER_IMAGE_KEY, MEDIA_TYPE, toOciPlatform, type ClusterImageSpec, type ClusterLayer, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../image/oci.js';
 import type { ImageStore, StoredImage } from '../store/store.js';
-import { clusterImage } from '../sealer/cluster-spec.js';
+import { clusterImage, imageKind } from '../sealer/cluster-spec.js';
 import { containerImageList, imageExtension, sealerAnnotations, sealerLabels, sealerPlatform, type SealerImageType } from '../sealer/extension.js';
 import { RUNTIME_VERSION } from '../version.js';
 
@@ -54,8 +54,11 @@ export interface BuildOptions {
   created?: Date;
   /** How RUN steps get their root (default: overlay when this process may mount it, else copy). */
   mounter?: MounterName;
-  /** Where RUN runs: on the host in the image root (sealer's way, the default), or chrooted into it. */
-  isolation?: Isolation;
+  /**
+   * Where RUN runs: on the host in the image root (sealer's way), or chrooted into it. `auto` (the
+   * default) follows each stage's `run`: an OS image stage chrooted, a cluster image or scratch stage on the host.
+   */
+  isolation?: Isolation | 'auto';
   /** RUN's network: the host's (default), or none. */
   network?: NetworkMode;
   /** When FROM pulls its base from a registry: when it is not in the store (default), always, or never. */
@@ -74,13 +77,20 @@ export interface BuildOptions {
   download?: DownloadLimits;
 }
 
+/**
+ * Events of a multi-stage build: the steps of a stage other than the target stage carry `stage` (its
+ * name, or its index) and the stage's platform, and are emitted once however many plans use the
+ * stage. The target stage's steps are the plan's, as in a single-stage build (no `stage`).
+ */
 export type BuildEvent =
   | { type: 'start'; platforms: string[]; steps: number[] }
-  | { type: 'step'; platform: string; step: number; total: number; text: string; line: number }
-  | { type: 'step-bytes'; platform: string; step: number; bytes: number }
-  | { type: 'step-output'; platform: string; step: number; line: string }
+  | { type: 'stage'; stage: string; index: number; platform: string; plans: string[]; base: string; run: Isolation; steps: number }
+  | { type: 'step'; platform: string; step: number; total: number; text: string; line: number; stage?: string; run?: Isolation; digest?: string }
+  | { type: 'step-bytes'; platform: string; step: number; bytes: number; stage?: string }
+  | { type: 'step-output'; platform: string; step: number; line: string; stage?: string }
   | { type: 'warning'; platform: string; message: string }
-  | { type: 'step-done'; platform: string; step: number; total: number; cached: boolean; shared: boolean; ms: number; layer?: Digest }
+  | { type: 'step-done'; platform: string; step: number; total: number; cached: boolean; shared: boolean; ms: number; layer?: Digest; stage?: string }
+  | { type: 'stage-done'; stage: string; platform: string; ms: number }
   | { type: 'platform-done'; platform: string; manifest: Digest; ms: number }
   | { type: 'done'; image: string; digest: Digest; ms: number; cached: number; built: number };
 
@@ -108,6 +118,40 @@ interface ImageState {
   root?: ImageRoot;
 }
 
+/** A stage being built within one plan: a shared stage runs within the first plan that reaches it. */
+interface StageRun {
+  stage: StagePlan;
+  plan: PlatformPlan;
+  /** What events call the stage (its name or index); absent for the plan's target stage, whose steps are the plan's. */
+  label?: string;
+  /** Where its RUN steps run. */
+  run: Isolation;
+}
+
+/** A finished stage: its image so far (FROM and COPY --from read it), and where its RUN steps ran. */
+interface StageResult {
+  state: ImageState;
+  run: Isolation;
+}
+
+/** What COPY --from reads: an image's layers, the key they chain from, and a root already holding some of them. */
+interface CopySource {
+  cacheKey: string;
+  layers: readonly Descriptor[];
+  root?: ImageRoot;
+}
+
+function emptyState(): ImageState {
+  return { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [], collectable: [] };
+}
+
+/** A plan's stages; a plan made without them (by hand, or by an older compiler) is its one stage. */
+function planStages(plan: PlatformPlan): StagePlan[] {
+  const stages = plan.stages as StagePlan[] | undefined;
+  if (stages && stages.length > 0) return stages;
+  return [{ id: `plan ${plan.platform}`, index: 0, line: 1, platform: plan.platform, target: plan.target, fixedPlatform: false, base: plan.base, run: 'host', ops: plan.ops, uses: [] }];
+}
+
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const { store, plans, signal } = options;
@@ -132,6 +176,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     options.onEvent?.({ type: 'done', image: tag, digest: descriptor.digest, ms: Date.now() - started, cached: builder.cached, built: builder.built });
     return { image, manifests, layersBuilt: builder.built, layersCached: builder.cached };
   } finally {
+    await builder.cleanUp().catch(() => undefined);
     await digests.save().catch(() => undefined);
     await releaseLease();
   }
@@ -145,6 +190,11 @@ class Builder {
   /** Layers being made in this build, by what determines them, so equal work on two platforms runs once. */
   private readonly inFlight = new Map<string, Promise<{ key: string; layer: LayerResult; cached: boolean }>>();
   private readonly bases = new Map<string, Promise<PlatformImage[]>>();
+  /** The stages before the target stages, by `StagePlan.id`: each built once, whichever plan needs it first. */
+  private readonly stages = new Map<string, Promise<StageResult>>();
+  /** COPY --from sources unpacked, by the source's cache key. */
+  private readonly sourceRoots = new Map<string, Promise<ImageRoot>>();
+  private unpackedDigests: Promise<FileDigestCache> | undefined;
   private collector: ImageCollector | undefined;
 
   constructor(
@@ -160,38 +210,106 @@ class Builder {
   }
 
   async buildPlatform(plan: PlatformPlan): Promise<{ platform: string; descriptor: Descriptor }> {
-    const state: ImageState = { cacheKey: 'scratch', layers: [], diffIds: [], clusterLayers: [], history: [], collectable: [] };
+    const started = Date.now();
+    const stages = planStages(plan);
+    const target = stages[stages.length - 1];
+    // The stages before the target, each built once per build whichever plan reaches it first.
+    for (const stage of stages.slice(0, -1)) await this.stageResult(stage, plan);
+    const state = emptyState();
     try {
-      return await this.buildSteps(plan, state);
+      const at: StageRun = { stage: target, plan, run: await this.runMode(target, plan) };
+      await this.buildSteps(at, state);
+      const collected = await this.collectImages(plan, state);
+      const descriptor = await this.writeManifest(plan, state, collected);
+      this.options.onEvent?.({ type: 'platform-done', platform: plan.platform, manifest: descriptor.digest, ms: Date.now() - started });
+      return { platform: plan.platform, descriptor };
     } finally {
       await state.root?.remove();
     }
   }
 
-  private async buildSteps(plan: PlatformPlan, state: ImageState): Promise<{ platform: string; descriptor: Descriptor }> {
+  /** Removes what the stages left (their roots, and the roots COPY --from read). */
+  async cleanUp(): Promise<void> {
+    const settled = await Promise.allSettled([...this.stages.values(), ...this.sourceRoots.values()]);
+    for (const result of settled) {
+      if (result.status !== 'fulfilled') continue;
+      const root = result.value instanceof ImageRoot ? result.value : result.value.state.root;
+      await root?.remove();
+    }
+  }
+
+  /** A stage's result, built at its first use in this build and shared by every plan that uses it. */
+  private stageResult(stage: StagePlan, plan: PlatformPlan): Promise<StageResult> {
+    let result = this.stages.get(stage.id);
+    if (!result) {
+      result = this.buildStage(stage, plan);
+      this.stages.set(stage.id, result);
+    }
+    return result;
+  }
+
+  private async buildStage(stage: StagePlan, plan: PlatformPlan): Promise<StageResult> {
     const started = Date.now();
+    const label = stage.name ?? String(stage.index);
+    const run = await this.runMode(stage, plan);
+    const plans = this.options.plans.filter((other) => planStages(other).some((s) => s.id === stage.id)).map((other) => other.platform);
+    this.options.onEvent?.({ type: 'stage', stage: label, index: stage.index, platform: stage.platform, plans, base: stage.base, run, steps: stage.ops.length });
+    const state = emptyState();
+    try {
+      await this.buildSteps({ stage, plan, label, run }, state);
+    } catch (error) {
+      // A finished stage's root is removed with the build's; a failed one's now.
+      await state.root?.remove();
+      throw error;
+    }
+    this.options.onEvent?.({ type: 'stage-done', stage: label, platform: stage.platform, ms: Date.now() - started });
+    return { state, run };
+  }
+
+  /**
+   * Where a stage's RUN steps run. `--isolation host|chroot` decides for every stage; otherwise the
+   * stage's `run`, and for a stage the compiler could not tell (its base was not in the store), its
+   * resolved base: an OS image (a shell, no cluster content) chrooted, anything else on the host.
+   */
+  private async runMode(stage: StagePlan, plan: PlatformPlan): Promise<Isolation> {
+    const chosen = this.options.isolation ?? 'auto';
+    if (chosen !== 'auto') return chosen;
+    if (stage.run !== 'unknown') return stage.run;
+    if (stage.baseStage !== undefined) {
+      const base = planStages(plan).find((s) => s.id === stage.baseStage);
+      if (base) return (await this.stageResult(base, plan)).run;
+    }
+    if (stage.base === 'scratch') return 'host';
+    const base = selectPlatform(await this.baseImages(stage.base), stage.platform, stage.base);
+    return (await imageKind(this.store, base, stage.base, this.options.signal)) === 'os' ? 'chroot' : 'host';
+  }
+
+  private async buildSteps(at: StageRun, state: ImageState): Promise<void> {
     const { signal, onEvent } = this.options;
-    const total = plan.ops.length;
-    for (const [i, op] of plan.ops.entries()) {
+    const { stage, plan } = at;
+    const total = stage.ops.length;
+    const where = at.label === undefined ? {} : { stage: at.label };
+    for (const [i, op] of stage.ops.entries()) {
       throwIfAborted(signal);
       const step = i + 1;
       const stepStarted = Date.now();
-      onEvent?.({ type: 'step', platform: plan.platform, step, total, text: describeOp(op, plan.config.secretArgs), line: op.line });
+      onEvent?.({ type: 'step', platform: stage.platform, step, total, text: describeOp(op, plan.config.secretArgs), line: op.line, ...(at.label === undefined ? {} : { stage: at.label, digest: op.digest }), ...(at.label !== undefined || (op.kind === 'run' && at.run === 'chroot') ? { run: at.run } : {}) });
       let cached = true;
       let shared = false;
       let layer: Digest | undefined;
       try {
         if (op.kind === 'from') {
-          await this.applyBase(plan, op.image, state);
+          await this.applyBase(at, op, state);
           cached = false;
         } else if (op.kind === 'copy' || op.kind === 'add') {
-          const made = await this.copyLayer(plan, op, step, state);
+          const made = op.from ? await this.copyFromLayer(at, op, step, state) : await this.copyLayer(at, op, step, state);
           cached = made.cached;
           shared = made.shared;
           layer = made.layer.descriptor.digest;
         } else if (op.kind === 'run') {
-          const made = await this.runLayer(plan, op, step, state);
+          const made = await this.runLayer(at, op, step, state);
           cached = made.cached;
+          shared = made.shared;
           layer = made.layer.descriptor.digest;
         } else {
           state.history.push({ created: this.created, created_by: describeOp(op, plan.config.secretArgs), empty_layer: true });
@@ -201,17 +319,32 @@ class Builder {
       } catch (error) {
         throw this.located(error, op);
       }
-      onEvent?.({ type: 'step-done', platform: plan.platform, step, total, cached, shared, ms: Date.now() - stepStarted, ...(layer ? { layer } : {}) });
+      onEvent?.({ type: 'step-done', platform: stage.platform, step, total, cached, shared, ms: Date.now() - stepStarted, ...(layer ? { layer } : {}), ...where });
     }
-    const collected = await this.collectImages(plan, state);
-    const descriptor = await this.writeManifest(plan, state, collected);
-    onEvent?.({ type: 'platform-done', platform: plan.platform, manifest: descriptor.digest, ms: Date.now() - started });
-    return { platform: plan.platform, descriptor };
   }
 
-  private async applyBase(plan: PlatformPlan, image: string, state: ImageState): Promise<void> {
+  private async applyBase(at: StageRun, op: Extract<Op, { kind: 'from' }>, state: ImageState): Promise<void> {
+    const baseStage = op.stage ?? at.stage.baseStage;
+    if (baseStage !== undefined) {
+      // FROM a stage: its image so far, as a base image's would be (its root stays its own).
+      const source = planStages(at.plan).find((s) => s.id === baseStage);
+      if (!source) throw new RuntimeError('UNSUPPORTED', `FROM ${op.image}: the plan has no stage ${baseStage}`);
+      const { state: from } = await this.stageResult(source, at.plan);
+      Object.assign(state, {
+        cacheKey: from.cacheKey,
+        layers: [...from.layers],
+        diffIds: [...from.diffIds],
+        clusterLayers: [...from.clusterLayers],
+        history: [...from.history],
+        collectable: [...from.collectable],
+        ...(from.base ? { base: from.base } : {}),
+        ...(from.baseSpec ? { baseSpec: from.baseSpec } : {}),
+      });
+      return;
+    }
+    const image = op.image;
     if (image === 'scratch') return;
-    const base = selectPlatform(await this.baseImages(image), plan.platform, image);
+    const base = selectPlatform(await this.baseImages(image), at.stage.platform, image);
     state.base = base;
     state.cacheKey = base.descriptor.digest;
     state.layers.push(...base.manifest.layers);
@@ -248,10 +381,9 @@ class Builder {
     if (policy === 'never') {
       throw new RuntimeError('BASE_UNAVAILABLE', `base image ${image} is not in the store, and --pull never forbids pulling it: pull it (\`kubefilec pull ${image}\`), load it (\`kubefilec load -i FILE\`), or use FROM oci-archive:PATH or FROM oci:DIR[:TAG]`);
     }
-    // Only the platforms being built: a cluster image base is large.
-    const platforms = [...new Set(this.options.plans.map((plan) => plan.platform))];
+    // Only the platforms being built (the plans', their stages' and those COPY --from takes): a cluster image base is large.
     const pulled = await pullImage(store, image, {
-      platforms,
+      platforms: this.pullPlatforms(),
       ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     }).catch((error: unknown) => {
@@ -261,12 +393,30 @@ class Builder {
     return platformImages(store, pulled.image.descriptor);
   }
 
+  private pullPlatforms(): string[] {
+    const platforms = new Set<string>();
+    for (const plan of this.options.plans) {
+      platforms.add(plan.platform);
+      for (const stage of planStages(plan)) {
+        platforms.add(stage.platform);
+        for (const op of stage.ops) if ((op.kind === 'copy' || op.kind === 'add') && op.from && 'image' in op.from) platforms.add(op.from.platform);
+      }
+    }
+    return [...platforms];
+  }
+
   private contextPath(path: string): string {
     return isAbsolute(path) ? path : resolve(this.context, path);
   }
 
-  private async copyLayer(plan: PlatformPlan, op: CopyOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean; shared: boolean }> {
-    const { signal, onEvent } = this.options;
+  /** Emits a step's byte count or output line, with its stage when it is not the target stage. */
+  private stepEvent(at: StageRun, step: number, event: { type: 'step-bytes'; bytes: number } | { type: 'step-output'; line: string }): void {
+    const where = { platform: at.stage.platform, step, ...(at.label === undefined ? {} : { stage: at.label }) };
+    this.options.onEvent?.(event.type === 'step-bytes' ? { ...where, type: 'step-bytes', bytes: event.bytes } : { ...where, type: 'step-output', line: event.line });
+  }
+
+  private async copyLayer(at: StageRun, op: CopyOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean; shared: boolean }> {
+    const { signal } = this.options;
     // A COPY layer holds its sources and nothing of the layers below it, so the same context
     // paths copied the same way give the same layer on every platform and after any base: within
     // one build it is made once (the context is read once too) and shared.
@@ -276,7 +426,7 @@ class Builder {
     let work = this.inFlight.get(workKey);
     const shared = work !== undefined;
     if (!work) {
-      const onBytes = (bytes: number): void => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes });
+      const onBytes = (bytes: number): void => this.stepEvent(at, step, { type: 'step-bytes', bytes });
       const tempDir = urls.length > 0 ? this.store.tempPath('.add') : this.store.dir('tmp');
       const download = this.options.download;
       work = collectCopyEntries(this.context, op, { signal, tempDir, onBytes, ...(download ? { download } : {}) }).then((entries) => this.makeCopyLayer(entries, onBytes, remoteKeyPart(op)));
@@ -285,58 +435,132 @@ class Builder {
       work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
     }
     const made = await work;
+    this.addCopyLayer(op, state, made);
+    return { layer: made.layer, cached: made.cached, shared };
+  }
+
+  private addCopyLayer(op: CopyOp, state: ImageState, made: { key: string; layer: LayerResult }): void {
     // The chain of what the image holds so far, for steps whose result depends on it (RUN).
     state.cacheKey = chainKey(state.cacheKey, made.key);
     state.layers.push(made.layer.descriptor);
     state.diffIds.push(made.layer.diffId);
     if (mayHoldCollected(op.dest)) state.collectable.push(made.layer.descriptor);
-    const value = `${op.sources.map(withoutUserinfo).join(' ')} ${op.dest || '.'}`;
+    const value = `${op.from ? `--from=${'stage' in op.from ? op.from.name : op.from.image} ` : ''}${op.sources.map(withoutUserinfo).join(' ')} ${op.dest || '.'}`;
     state.clusterLayers.push({ type: op.kind.toUpperCase(), value });
     state.history.push({ created: this.created, created_by: `${op.kind.toUpperCase()} ${value}` });
+  }
+
+  /**
+   * COPY --from a stage or an image: its sources are paths in that image's root. The layer's key
+   * chains the source image's key with the op, so a rebuild finds it without unpacking anything;
+   * plans copying the same thing from the same source at once make it once.
+   */
+  private async copyFromLayer(at: StageRun, op: CopyOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean; shared: boolean }> {
+    const from = op.from!;
+    const source = await this.copySource(at, from);
+    const key = chainKey(source.cacheKey, `copy-from/1 ${JSON.stringify([op.kind, op.sources, op.dest, op.destIsDirectory, op.chmod ?? null])}`);
+    let work = this.inFlight.get(key);
+    const shared = work !== undefined;
+    if (!work) {
+      work = this.makeCopyFromLayer(key, op, source, (bytes) => this.stepEvent(at, step, { type: 'step-bytes', bytes }));
+      this.inFlight.set(key, work);
+      work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
+    }
+    const made = await work;
+    this.addCopyLayer(op, state, made);
     return { layer: made.layer, cached: made.cached, shared };
+  }
+
+  private async makeCopyFromLayer(key: string, op: CopyOp, source: CopySource, onBytes: (bytes: number) => void): Promise<{ key: string; layer: LayerResult; cached: boolean }> {
+    const hit = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
+    if (hit) return { key, layer: hit, cached: true };
+    const root = await this.sourceRoot(source);
+    const entries = await collectRootEntries(root.dir, op, this.options.signal);
+    // The unpacked files are temporary: their digests go to a cache that is never saved.
+    this.unpackedDigests ??= FileDigestCache.load(this.store.tempPath('.digests'));
+    const layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: await this.unpackedDigests, signal: this.options.signal, onBytes });
+    await this.layerCache.put(this.storedKey(key), layer);
+    return { key, layer, cached: false };
+  }
+
+  /** What COPY --from reads: a stage's result, or the image's variant for `from.platform` (PLATFORM_NOT_FOUND without one). */
+  private async copySource(at: StageRun, from: NonNullable<CopyOp['from']>): Promise<CopySource> {
+    if ('stage' in from) {
+      const stage = planStages(at.plan).find((s) => s.id === from.stage);
+      if (!stage) throw new RuntimeError('UNSUPPORTED', `COPY --from=${from.name}: the plan has no stage ${from.stage}`);
+      const { state } = await this.stageResult(stage, at.plan);
+      return { cacheKey: state.cacheKey, layers: state.layers, ...(state.root ? { root: state.root } : {}) };
+    }
+    const image = selectPlatform(await this.baseImages(from.image), from.platform, from.image);
+    return { cacheKey: image.descriptor.digest, layers: image.manifest.layers };
+  }
+
+  /** The source unpacked, once per build (a stage's own root brought up to its last layer when it has one). */
+  private sourceRoot(source: CopySource): Promise<ImageRoot> {
+    let root = this.sourceRoots.get(source.cacheKey);
+    if (!root) {
+      const made = source.root ?? new ImageRoot(this.store);
+      root = made.update(this.store, source.layers, this.options.signal).then(() => made);
+      this.sourceRoots.set(source.cacheKey, root);
+    }
+    return root;
   }
 
   /**
    * A RUN step: its layer is what the command changes in the image so far. Its cache key chains
    * the image so far with the op (command, environment-defining ops, platform), as Docker's does.
+   * Plans that reach the same key at once run it once.
    */
-  private async runLayer(plan: PlatformPlan, op: RunOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean }> {
-    const { signal, onEvent } = this.options;
-    const isolation = this.options.isolation ?? 'host';
+  private async runLayer(at: StageRun, op: RunOp, step: number, state: ImageState): Promise<{ layer: LayerResult; cached: boolean; shared: boolean }> {
+    const isolation = at.run;
     const network = this.options.network ?? 'host';
     // Where and how it runs can change what a command writes.
     const key = chainKey(state.cacheKey, `run-layer/2 ${isolation} ${network} ${op.digest}`);
-    let layer = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
-    const cached = layer !== undefined;
-    if (!layer) {
-      state.root ??= new ImageRoot(this.store);
-      const root = await (await createMounter(this.store, this.options.mounter)).prepare(this.store, state.root, state.layers, signal);
-      try {
-        await runCommand(op, {
-          root: root.path,
-          scratch: root.scratch,
-          platform: plan.platform,
-          architecture: plan.target.architecture,
-          isolation,
-          network,
-          signal,
-          onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
-        });
-        layer = await writeLayer(this.store, await root.changes(), { compress: this.options.compress, digests: this.digests, signal });
-        await root.commit(layer.descriptor);
-      } finally {
-        await root.release();
-      }
-      await this.layerCache.put(this.storedKey(key), layer);
-      this.built++;
-    } else this.cached++;
+    let work = this.inFlight.get(key);
+    const shared = work !== undefined;
+    if (!work) {
+      work = this.makeRunLayer(at, op, step, state, key, isolation, network);
+      this.inFlight.set(key, work);
+      work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
+    }
+    const { layer, cached } = await work;
     state.cacheKey = key;
     state.layers.push(layer.descriptor);
     state.diffIds.push(layer.diffId);
     state.collectable.push(layer.descriptor);
     state.clusterLayers.push({ type: 'RUN', value: op.preview });
     state.history.push({ created: this.created, created_by: `RUN ${op.preview}` });
-    return { layer, cached };
+    return { layer, cached, shared };
+  }
+
+  private async makeRunLayer(at: StageRun, op: RunOp, step: number, state: ImageState, key: string, isolation: Isolation, network: NetworkMode): Promise<{ key: string; layer: LayerResult; cached: boolean }> {
+    const { signal } = this.options;
+    const hit = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
+    if (hit) return { key, layer: hit, cached: true };
+    if (isolation === 'chroot' && (this.options.isolation ?? 'auto') === 'auto' && process.getuid?.() !== 0) {
+      throw new RuntimeError('UNSUPPORTED', `RUN in OS image stage '${at.label ?? at.stage.name ?? at.stage.index}' needs root: it runs chrooted in the image (or pass --isolation host to run it on this host, as sealer does)`);
+    }
+    state.root ??= new ImageRoot(this.store);
+    const root = await (await createMounter(this.store, this.options.mounter)).prepare(this.store, state.root, state.layers, signal);
+    let layer: LayerResult;
+    try {
+      await runCommand(op, {
+        root: root.path,
+        scratch: root.scratch,
+        platform: at.stage.platform,
+        architecture: at.stage.target.architecture,
+        isolation,
+        network,
+        signal,
+        onOutput: (line) => this.stepEvent(at, step, { type: 'step-output', line }),
+      });
+      layer = await writeLayer(this.store, await root.changes(), { compress: this.options.compress, digests: this.digests, signal });
+      await root.commit(layer.descriptor);
+    } finally {
+      await root.release();
+    }
+    await this.layerCache.put(this.storedKey(key), layer);
+    return { key, layer, cached: false };
   }
 
   /**

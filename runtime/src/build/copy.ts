@@ -7,7 +7,7 @@
  * directory present) that `writeLayer` turns into a tar.
  */
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { CopyOp } from '@kubefile/compiler';
 import { normalizeContextPath, sourceKind } from '@kubefile/compiler/sources';
@@ -130,6 +130,124 @@ export async function collectCopyEntries(contextDir: string, op: CopyOp, options
     }
   }
   return tree.sorted();
+}
+
+/**
+ * COPY --from: what the op's sources (paths in an image, wildcards allowed) name in `rootDir`, an
+ * image root unpacked. Sources are resolved inside that root: an absolute symlink starts again at
+ * it and `..` stops at it, as they would inside a container, so nothing of the host is read.
+ */
+export async function collectRootEntries(rootDir: string, op: CopyOp, signal?: AbortSignal): Promise<LayerEntry[]> {
+  const chmod = op.chmod === undefined ? undefined : parseChmod(op.chmod);
+  const root = await realpath(rootDir);
+  const matched: string[] = [];
+  for (const source of op.sources) {
+    const found = await globInRoot(root, source);
+    if (found.length === 0) throw new RuntimeError('SOURCE', `${source}: no such file in the ${fromName(op)}`);
+    for (const path of found) if (!matched.includes(path)) matched.push(path);
+  }
+  if (matched.length > 1 && !op.destIsDirectory && op.dest !== '') {
+    throw new RuntimeError('SOURCE', `${op.kind === 'add' ? 'ADD' : 'COPY'} with more than one source file needs a directory destination (end it with /)`);
+  }
+  const tree = new EntryTree();
+  const collector = new Collector(root, tree, chmod, signal);
+  for (const path of matched) {
+    throwIfAborted(signal);
+    const real = await resolveInRoot(root, path);
+    const stats = await lstat(real).catch(() => undefined);
+    if (!stats) throw new RuntimeError('SOURCE', `${path}: no such file in the ${fromName(op)}`);
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (stats.isDirectory()) {
+      if (op.dest !== '') tree.add(collector.entryOf(op.dest, 'directory', stats));
+      await collector.walk(real, op.dest);
+    } else if (stats.isFile()) {
+      const target = op.destIsDirectory || op.dest === '' ? joinImagePath(op.dest, name) : op.dest;
+      tree.add(collector.fileEntry(target, real, stats));
+    } else {
+      throw new RuntimeError('SOURCE', `${path}: cannot copy ${kindOf(stats)}`);
+    }
+  }
+  return tree.sorted();
+}
+
+function fromName(op: CopyOp): string {
+  if (!op.from) return 'image';
+  return 'stage' in op.from ? `stage ${op.from.name}` : `image ${op.from.image}`;
+}
+
+/** The image paths (relative, `/`-separated) a source names in the root; wildcards match within one component. */
+async function globInRoot(root: string, source: string): Promise<string[]> {
+  let paths = [''];
+  for (const part of imagePathParts(source)) {
+    const next: string[] = [];
+    for (const dir of paths) {
+      if (!/[*?[]/.test(part)) {
+        next.push(joinImagePath(dir, part));
+        continue;
+      }
+      const pattern = globPattern(part);
+      const names = await readdir(await resolveInRoot(root, dir)).catch(() => [] as string[]);
+      for (const name of names.sort()) if (pattern.test(name)) next.push(joinImagePath(dir, name));
+    }
+    paths = next;
+  }
+  const exists = await Promise.all(paths.map((path) => resolveInRoot(root, path).then((real) => lstat(real).then(() => true, () => false))));
+  return paths.filter((_, i) => exists[i]);
+}
+
+/** A path in an image as components: leading `/` and `.` dropped, `..` never above the root. */
+function imagePathParts(path: string): string[] {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts;
+}
+
+/** One path component's wildcard (`*`, `?`, `[a-z]`, `[!a]`) as a regular expression. */
+function globPattern(part: string): RegExp {
+  let out = '';
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i];
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '[') {
+      const close = part.indexOf(']', i + 2);
+      if (close === -1) out += '\\[';
+      else {
+        const body = part.slice(i + 1, close);
+        out += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
+        i = close;
+      }
+    } else out += c.replace(/[\\^$.|+(){}\]]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/** The host path of an image path in `root`, each symlink on the way followed inside the root (the last one too). */
+async function resolveInRoot(root: string, path: string): Promise<string> {
+  let pending = imagePathParts(path);
+  const done: string[] = [];
+  for (let hops = 0; pending.length > 0; ) {
+    const part = pending.shift()!;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const here = join(root, ...done, part);
+    const stats = await lstat(here).catch(() => undefined);
+    if (stats?.isSymbolicLink()) {
+      if (++hops > 40) throw new RuntimeError('SOURCE', `${path}: symlink loop`);
+      const target = await readlink(here);
+      if (target.startsWith('/')) done.length = 0;
+      pending = [...target.split('/').filter((p) => p !== '' && p !== '.'), ...pending];
+      continue;
+    }
+    done.push(part);
+  }
+  return join(root, ...done);
 }
 
 /** `755` or `0644`: the bits `--chmod` sets. */

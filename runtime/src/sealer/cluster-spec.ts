@@ -4,8 +4,11 @@
  * writes only the annotations, and a buildah history. Builds `FROM` an image, `inspect` and `images`
  * read this view, so a sealer-built base keeps its applications, launch and container images.
  */
+import { posix } from 'node:path';
 import { CLUSTER_IMAGE_KEY, type ClusterImageSpec, type ClusterLayer, type OciImageConfig } from '../image/oci.js';
 import type { PlatformImage } from '../image/image.js';
+import { OPAQUE_WHITEOUT, readLayer, WHITEOUT_PREFIX } from '../build/rootfs.js';
+import type { ImageStore } from '../store/store.js';
 import { isSealerImageType, readContainerImages, readImageExtension, SEALER_LABEL, type ImageExtension, type SealerContainerImage } from './extension.js';
 
 export interface ClusterImage {
@@ -34,6 +37,81 @@ export function clusterImage(image: PlatformImage, name: string): ClusterImage {
     containerImages,
     madeBy: extension ? 'sealer' : 'other',
   };
+}
+
+/**
+ * Whether an image is an OS image (RUN chrooted into it) or a cluster image (RUN on the host, as
+ * sealer does). kubefilec marks every image it builds as a cluster image, a container image made
+ * FROM scratch too, so the mark alone does not tell: an image is `os` when it has an executable
+ * `bin/sh` and no cluster content (no applications, launch, container images or CMDS, not sealer's).
+ */
+export async function imageKind(store: ImageStore, image: PlatformImage, name: string, signal?: AbortSignal): Promise<'os' | 'cluster'> {
+  const view = clusterImage(image, name);
+  const { spec } = view;
+  const clusterContent = view.madeBy === 'sealer' || (spec.apps?.length ?? 0) > 0 || spec.launch !== undefined || (spec.images?.length ?? 0) > 0 || (view.madeBy === 'kubefilec' && spec.cmds.length > 0);
+  if (clusterContent) return 'cluster';
+  return (await hasShell(store, image, signal)) ? 'os' : 'cluster';
+}
+
+interface TreeEntry {
+  type: 'file' | 'directory' | 'symlink' | 'link' | 'other';
+  mode: number;
+  target?: string;
+}
+
+/** Whether `bin/sh` resolves (symlinks followed within the image) to an executable file. */
+async function hasShell(store: ImageStore, image: PlatformImage, signal?: AbortSignal): Promise<boolean> {
+  // The layers' metadata only, whiteouts applied: no file is written.
+  const tree = new Map<string, TreeEntry>();
+  const remove = (path: string, keepSelf: boolean): void => {
+    if (!keepSelf) tree.delete(path);
+    for (const key of [...tree.keys()]) if (key.startsWith(`${path}/`)) tree.delete(key);
+  };
+  for (const layer of image.manifest.layers) {
+    await readLayer(store.blobPath(layer.digest), layer.digest, signal, async (entry, normal) => {
+      if (normal === undefined) return;
+      const base = posix.basename(normal);
+      if (base === OPAQUE_WHITEOUT) return remove(posix.dirname(normal), true);
+      if (base.startsWith(WHITEOUT_PREFIX)) return remove(posix.join(posix.dirname(normal), base.slice(WHITEOUT_PREFIX.length)), false);
+      const type = entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile' ? 'file' : entry.type === 'Directory' ? 'directory' : entry.type === 'SymbolicLink' ? 'symlink' : entry.type === 'Link' ? 'link' : 'other';
+      if (type !== 'directory') remove(normal, true);
+      tree.set(normal, { type, mode: entry.mode ?? 0, ...(entry.linkpath ? { target: entry.linkpath } : {}) });
+    });
+  }
+  const found = resolveInTree(tree, 'bin/sh');
+  return found !== undefined && found.type === 'file' && (found.mode & 0o111) !== 0;
+}
+
+/** `path` in the tree, symlinks (absolute ones from the image root) and hard links followed, never above the root. */
+function resolveInTree(tree: ReadonlyMap<string, TreeEntry>, path: string): TreeEntry | undefined {
+  let pending = path.split('/').filter(Boolean);
+  let done: string[] = [];
+  for (let hops = 0; pending.length > 0; ) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const here = [...done, part].join('/');
+    const entry = tree.get(here);
+    if (entry === undefined) {
+      // A layer may hold `usr/bin/sh` without an entry for `usr`: a directory all the same.
+      if (pending.length === 0) return undefined;
+      done.push(part);
+      continue;
+    }
+    if (entry.type === 'symlink' && entry.target !== undefined) {
+      if (++hops > 40) return undefined;
+      if (entry.target.startsWith('/')) done = [];
+      pending = [...entry.target.split('/').filter(Boolean), ...pending];
+      continue;
+    }
+    if (entry.type === 'link' && entry.target !== undefined && pending.length === 0) return entry.target === here ? undefined : resolveInTree(tree, entry.target);
+    done.push(part);
+    if (pending.length === 0) return entry;
+  }
+  return tree.get(done.join('/'));
 }
 
 /** What sealer's metadata says, in the cluster spec's terms (a plain container image gives its CMD and layers). */

@@ -1,18 +1,42 @@
 /**
  * The compiler's view of an image store on disk (`ImageCatalog`): the platforms of an image, for
- * FROM checks in `lint` and the editor. Reading never creates a store where there is none.
+ * FROM checks in `lint` and the editor, and whether it is an OS image (a stage FROM it runs RUN
+ * chrooted). Reading never creates a store where there is none.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageCatalog } from '@kubefile/compiler';
 import { platformImages } from '../image/image.js';
+import { imageKind } from '../sealer/cluster-spec.js';
 import { ImageStore } from './store.js';
 
 /** A catalogue of the store at `root`; an image it cannot read, or a missing store, has no platforms to tell. */
 export function storeImageCatalog(root: string): ImageCatalog {
   let store: Promise<ImageStore | undefined> | undefined;
   const open = () => (store ??= existsSync(join(root, 'index.json')) ? ImageStore.open(root).catch(() => undefined) : Promise.resolve(undefined));
+  // Telling the kind reads the layers' listings: once per image.
+  const kinds = new Map<string, Promise<'cluster' | 'os' | undefined>>();
+  const kindOf = async (name: string): Promise<'cluster' | 'os' | undefined> => {
+    try {
+      const opened = await open();
+      const image = await opened?.findImage(name);
+      if (!opened || !image) return undefined;
+      // Its variants are builds of one Kubefile: the first tells.
+      const [first] = await platformImages(opened, image.descriptor);
+      return first ? await imageKind(opened, first, name) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   return {
+    kind(name) {
+      let found = kinds.get(name);
+      if (!found) {
+        found = kindOf(name);
+        kinds.set(name, found);
+      }
+      return found;
+    },
     async platforms(name) {
       try {
         const opened = await open();
