@@ -79,7 +79,8 @@ function sourceLabel(plans: readonly PlatformPlan[], instruction: Instruction & 
   const line = instruction.range.start.line + 1;
   const rows: [string, string][] = [];
   for (const plan of plans) {
-    const op = plan.ops.find((o): o is CopyOp | AppOp => (o.kind === 'copy' || o.kind === 'add' || o.kind === 'app') && o.line === line);
+    // A multi-stage plan holds each stage's ops in its stage.
+    const op = plan.stages.flatMap((s) => s.ops).find((o): o is CopyOp | AppOp => (o.kind === 'copy' || o.kind === 'add' || o.kind === 'app') && o.line === line);
     // Sources the compiler rejected are left out of the op: the index only holds when none were.
     if (!op || op.sources.length !== instruction.sources.length) continue;
     const expanded = op.sources[index];
