@@ -27,7 +27,7 @@ export async function hover(analysis: Analysis, position: Position, context: Fea
     return markdown(run ? `${instructionDoc(instruction.keyword)}\n\n---\n\n${run}` : instructionDoc(instruction.keyword), instruction.keywordRange);
   }
 
-  const from = isInstruction(instruction, 'COPY') ? instruction.flags.find((f) => f.name === 'from' && f.valueRange && contains(f.valueRange, offset)) : undefined;
+  const from = isInstruction(instruction, 'COPY') ? instruction.flags.find((f) => f.name === 'from' && f.value && f.valueRange && contains(f.valueRange, offset)) : undefined;
   if (from?.valueRange) return markdown(await copyFromDoc(analysis, context, instruction, from), from.valueRange);
 
   const reference = wordsOf(instruction).flatMap((w) => variablesIn(w.parts ?? [])).find((v) => contains(v.range, offset));

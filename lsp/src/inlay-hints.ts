@@ -33,7 +33,9 @@ export function inlayHints(analysis: Analysis, range: LspRange, context: Feature
     if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD') || isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
       instruction.sources.forEach((source, index) => {
         if (variablesOf(source.parts ?? []).length === 0) return;
-        const label = sourceLabel(analysis.result.plans, instruction, index, context.buildContext !== undefined);
+        // A `--from` source is a path in a stage or image: no build-context matches to count.
+        const counted = context.buildContext !== undefined && !instruction.flags.some((f) => f.name === 'from');
+        const label = sourceLabel(analysis.result.plans, instruction, index, counted);
         if (label) hint(source.range.end, label);
       });
       continue;
