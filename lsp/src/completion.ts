@@ -16,6 +16,7 @@ import {
 import { offsetAt, type Analysis, type FeatureContext } from './analysis.js';
 import { toLspRange } from './convert.js';
 import { snippetOf } from './instruction-docs.js';
+import { instructionLine } from './structure.js';
 
 /** What `completionItem/resolve` needs to find an item's documentation again. */
 export type CompletionData =
@@ -253,7 +254,7 @@ function stageItems(analysis: Analysis, instruction: Instruction, range: LspRang
     return {
       label,
       kind: CompletionItemKind.Reference,
-      detail: `stage on line ${stage.from.range.start.line + 1}: FROM ${stage.from.argsText.replace(/\s+/g, ' ').trim()}`,
+      detail: `stage on line ${stage.from.range.start.line + 1}: ${instructionLine(stage.from)}`,
       textEdit: { range, newText: label },
       sortText: `0${stage.index < current ? 0 : 1}${String(stage.index).padStart(4, '0')}`,
     };

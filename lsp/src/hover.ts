@@ -10,6 +10,7 @@ import { offsetAt, type Analysis, type FeatureContext } from './analysis.js';
 import { variablesAt, type VisibleVariable } from './completion.js';
 import { toLspRange } from './convert.js';
 import { instructionDoc } from './instruction-docs.js';
+import { instructionLine } from './structure.js';
 import { flagWords } from './symbols.js';
 
 const contains = (range: Range, offset: number): boolean => range.start.offset <= offset && offset <= range.end.offset;
@@ -27,14 +28,15 @@ export async function hover(analysis: Analysis, position: Position, context: Fea
     return markdown(run ? `${instructionDoc(instruction.keyword)}\n\n---\n\n${run}` : instructionDoc(instruction.keyword), instruction.keywordRange);
   }
 
-  const from = isInstruction(instruction, 'COPY') ? instruction.flags.find((f) => f.name === 'from' && f.value && f.valueRange && contains(f.valueRange, offset)) : undefined;
-  if (from?.valueRange) return markdown(await copyFromDoc(analysis, context, instruction, from), from.valueRange);
-
   const reference = wordsOf(instruction).flatMap((w) => variablesIn(w.parts ?? [])).find((v) => contains(v.range, offset));
   if (reference) {
     const variable = variablesAt(analysis, instruction.range.start.offset).get(reference.name);
     return markdown(variableDoc(reference.name, variable), reference.range);
   }
+
+  // A `--from` value (a variable in it is shown as a variable, above).
+  const from = isInstruction(instruction, 'COPY') ? instruction.flags.find((f) => f.name === 'from' && f.value && f.valueRange && contains(f.valueRange, offset)) : undefined;
+  if (from?.valueRange) return markdown(await copyFromDoc(analysis, context, instruction, from), from.valueRange);
 
   // A declared name: its value once the declaration has taken effect.
   const declared = isInstruction(instruction, 'ARG') ? instruction.declarations : isInstruction(instruction, 'ENV') ? instruction.pairs : [];
@@ -97,7 +99,7 @@ function runMode(stage: StagePlan, buildPlatform: Platform): string {
       return `inside the image root of ${base} (chroot, as Docker does${foreign ? `; qemu for ${stage.platform}` : ''})`;
     }
     case 'unknown':
-      return `on the build host if ${base} is a cluster image, inside its root (chroot) if it is an OS image: it is not in the local store, so which is not known yet`;
+      return `on the build host if ${base} is a cluster image, or inside its root (chroot) if it is an OS image (it is not in the local store, so which is not known yet)`;
   }
 }
 
@@ -105,7 +107,7 @@ function runMode(stage: StagePlan, buildPlatform: Platform): string {
 function stageDoc(analysis: Analysis, index: number): string {
   const stage = stageTable(analysis.result.ast).stages[index];
   const title = stage.name === undefined ? `**stage ${index}**` : `**${stage.name}** (stage ${index})`;
-  const lines = [`${title}, line ${stage.from.range.start.line + 1}: \`FROM ${stage.from.argsText.replace(/\s+/g, ' ').trim()}\``];
+  const lines = [`${title}, line ${stage.from.range.start.line + 1}: \`${instructionLine(stage.from)}\``];
   const built = stagePlans(analysis, index);
   if (built.length > 0) lines.push(perPlatform('Built', built.map(({ plan, stage: s }) => [plan.platform, `for ${s.platform} from \`${s.base}\``] as const)));
   // Equal ids: every plan reads the same result, which the build makes once.
@@ -146,7 +148,11 @@ async function copyFromDoc(analysis: Analysis, context: FeatureContext, instruct
 function variantStatus(stored: readonly string[] | undefined, platform: string): string {
   if (stored === undefined) return '(not in the local store: pulled at build time)';
   const wanted = readPlatform(platform);
-  if (wanted && stored.some((p) => { const have = readPlatform(p); return have !== undefined && samePlatform(have, wanted); })) return '(in the store)';
+  const has = (specifier: string) => {
+    const have = readPlatform(specifier);
+    return wanted !== undefined && have !== undefined && samePlatform(have, wanted);
+  };
+  if (stored.some(has)) return '(in the store)';
   return `(**no ${platform} variant** in the store, which has ${stored.length > 0 ? stored.join(', ') : 'none'})`;
 }
 

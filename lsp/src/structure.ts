@@ -70,7 +70,7 @@ export function documentSymbols(analysis: Analysis): DocumentSymbol[] {
       const last = instructions[stage.end - 1];
       return {
         name: stage.name ?? `stage ${stage.index}`,
-        detail: shortArgs(['FROM', ...stage.from.flags.map((f) => f.text), stage.from.argsText].join(' ')),
+        detail: shortArgs(instructionLine(stage.from)),
         kind: SymbolKind.Module,
         range: toLspRange({ start: stage.from.range.start, end: last.range.end }),
         selectionRange: toLspRange(stage.nameWord?.range ?? stage.from.keywordRange),
@@ -78,6 +78,11 @@ export function documentSymbols(analysis: Analysis): DocumentSymbol[] {
       };
     }),
   ];
+}
+
+/** An instruction on one line, flags included (`FROM --platform=$BUILDPLATFORM busybox AS build`). */
+export function instructionLine(instruction: Instruction): string {
+  return [instruction.keyword, ...instruction.flags.map((f) => f.text), instruction.argsText].join(' ').replace(/\s+/g, ' ').trim();
 }
 
 function instructionSymbol(instruction: Instruction): DocumentSymbol {

@@ -114,6 +114,14 @@ describe('hover on stages', () => {
     assert.match((await hoverText('FROM scratch\nCOPY --from=alp|ine /a b')) ?? '', /`alpine` linux\/amd64 \(not in the local store: pulled at build time\)/);
   });
 
+  it('shows the FROM line of a stage with its flags', async () => {
+    assert.match((await hoverText('FROM --platform=$BUILDPLATFORM busybox AS build\nFROM scratch\nCOPY --from=|build /o bin')) ?? '', /line 1: `FROM --platform=\$BUILDPLATFORM busybox AS build`/);
+  });
+
+  it('shows a variable in a --from value as a variable', async () => {
+    assert.match((await hoverText('FROM scratch\nARG S=build\nCOPY --from=$|S /o bin')) ?? '', /^\*\*S\*\* \(ARG\)/);
+  });
+
   it('explains a COPY --from that names nothing valid', async () => {
     assert.match((await hoverText('FROM scratch\nCOPY --from=|7 /a b')) ?? '', /invalid stage index 7/);
   });
@@ -150,7 +158,7 @@ describe('hover with multi-stage plans', () => {
 
   it('looks up the RUN\'s own stage, and says when its base is not known yet', async () => {
     const text = await withStages('FROM busybox AS build\nFROM kube AS final\nR|UN x', (plan) => [stage(plan, {}), stage(plan, { index: 1, base: 'kube', run: 'unknown' })]);
-    assert.match(text ?? '', /RUN runs on the build host if `kube` is a cluster image, inside its root \(chroot\) if it is an OS image/);
+    assert.match(text ?? '', /RUN runs on the build host if `kube` is a cluster image, or inside its root \(chroot\) if it is an OS image \(it is not in the local store/);
   });
 
   it('shows a stage built once for the build platform and shared by every target', async () => {
