@@ -1,8 +1,9 @@
 /**
  * Completion: instruction keywords, variables, flags and their values, build-context paths, rootfs
- * destinations and application names, chosen from where the cursor is in its instruction.
+ * destinations, application names, images and stage names, chosen from where the cursor is in its
+ * instruction.
  */
-import { COMMON_PLATFORMS, expandWord, formatPlatform, platformVariables, ROOTFS_DIRECTORIES } from '@kubefile/compiler';
+import { COMMON_PLATFORMS, expandWord, formatPlatform, platformVariables, ROOTFS_DIRECTORIES, stageTable, type StageInfo } from '@kubefile/compiler';
 import { INSTRUCTIONS, isInstruction, isKeyword, KEYWORDS, type Instruction, type Keyword, type Kubefile } from '@kubefile/grammar';
 import {
   CompletionItemKind,
@@ -15,6 +16,7 @@ import {
 import { offsetAt, type Analysis, type FeatureContext } from './analysis.js';
 import { toLspRange } from './convert.js';
 import { snippetOf } from './instruction-docs.js';
+import { instructionLine } from './structure.js';
 
 /** What `completionItem/resolve` needs to find an item's documentation again. */
 export type CompletionData =
@@ -130,7 +132,11 @@ export async function completion(analysis: Analysis, position: Position, context
   if (current.startsWith('--') && atFlagPosition) {
     const eq = current.indexOf('=');
     if (eq === -1) return flagItems(keyword, at(current.length));
-    return flagValueItems(keyword, current.slice(2, eq), at(current.length - eq - 1));
+    const flag = current.slice(2, eq);
+    const range = at(current.length - eq - 1);
+    // `COPY --from=`: a stage (any but this one, earlier first) or an image.
+    if (keyword === 'COPY' && flag === 'from') return [...stageItems(analysis, instruction, range, true), ...(await imageItems(context, range, false))];
+    return flagValueItems(keyword, flag, range);
   }
 
   switch (keyword) {
@@ -152,7 +158,8 @@ export async function completion(analysis: Analysis, position: Position, context
       return appItems(analysis, at(partial.length), !inString);
     }
     case 'FROM':
-      return argIndex === 0 && !current.startsWith('-') ? imageItems(context, at(current.length)) : [];
+      // FROM may name an earlier stage as its base.
+      return argIndex === 0 && !current.startsWith('-') ? [...stageItems(analysis, instruction, at(current.length), false), ...(await imageItems(context, at(current.length), true))] : [];
     default:
       return [];
   }
@@ -212,20 +219,47 @@ function flagValueItems(keyword: keyof typeof INSTRUCTIONS, flag: string, range:
   return values.map((value) => ({ label: value, kind: CompletionItemKind.EnumMember, textEdit: { range, newText: value } }));
 }
 
-/** `scratch` and the images of the local store, each with its platforms. */
-async function imageItems(context: FeatureContext, range: LspRange): Promise<CompletionItem[]> {
-  const scratch: CompletionItem = { label: 'scratch', kind: CompletionItemKind.Value, detail: 'No base image', textEdit: { range, newText: 'scratch' }, sortText: '0' };
+/** The images of the local store, each with its platforms, after `scratch` when it is a base (FROM). Sorted after stages. */
+async function imageItems(context: FeatureContext, range: LspRange, withScratch: boolean): Promise<CompletionItem[]> {
+  const scratch: CompletionItem = { label: 'scratch', kind: CompletionItemKind.Value, detail: 'No base image', textEdit: { range, newText: 'scratch' }, sortText: '10' };
   const images = (await context.images?.()) ?? [];
   return [
-    scratch,
+    ...(withScratch ? [scratch] : []),
     ...images.map((image) => ({
       label: image.name,
       kind: CompletionItemKind.Module,
       ...(image.platforms && image.platforms.length > 0 ? { detail: image.platforms.join(', ') } : {}),
       textEdit: { range, newText: image.name },
-      sortText: `1${image.name}`,
+      sortText: `11${image.name}`,
     })),
   ];
+}
+
+/**
+ * The stages an instruction may name: for FROM the earlier ones, for `COPY --from` (`copy`) every
+ * stage but its own, earlier ones first. A name a later duplicate replaces is left out, as BuildKit
+ * resolves it to the later one; an unnamed stage is offered as its index (to `COPY --from` only).
+ */
+function stageItems(analysis: Analysis, instruction: Instruction, range: LspRange, copy: boolean): CompletionItem[] {
+  const ast = analysis.result.ast;
+  const table = stageTable(ast);
+  const at = ast.instructions.indexOf(instruction);
+  const current = table.stages.findIndex((s) => s.first <= at && at < s.end);
+  // Before any FROM there is no stage.
+  if (current === -1) return [];
+  const candidates = table.stages.filter((s) => s.index !== current && (copy || s.index < current));
+  const offered = candidates.filter((s) => (s.name === undefined ? copy : !candidates.some((later) => later.index > s.index && later.name === s.name)));
+  const item = (stage: StageInfo): CompletionItem => {
+    const label = stage.name ?? String(stage.index);
+    return {
+      label,
+      kind: CompletionItemKind.Reference,
+      detail: `stage on line ${stage.from.range.start.line + 1}: ${instructionLine(stage.from)}`,
+      textEdit: { range, newText: label },
+      sortText: `0${stage.index < current ? 0 : 1}${String(stage.index).padStart(4, '0')}`,
+    };
+  };
+  return [...offered.filter((s) => s.index < current), ...offered.filter((s) => s.index > current)].map(item);
 }
 
 const SPECIAL_DESTINATIONS: Readonly<Record<string, string>> = {

@@ -33,7 +33,9 @@ export function inlayHints(analysis: Analysis, range: LspRange, context: Feature
     if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD') || isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
       instruction.sources.forEach((source, index) => {
         if (variablesOf(source.parts ?? []).length === 0) return;
-        const label = sourceLabel(analysis.result.plans, instruction, index, context.buildContext !== undefined);
+        // A `--from` source is a path in a stage or image: no build-context matches to count.
+        const counted = context.buildContext !== undefined && !instruction.flags.some((f) => f.name === 'from');
+        const label = sourceLabel(analysis.result.plans, instruction, index, counted);
         if (label) hint(source.range.end, label);
       });
       continue;
@@ -79,7 +81,8 @@ function sourceLabel(plans: readonly PlatformPlan[], instruction: Instruction & 
   const line = instruction.range.start.line + 1;
   const rows: [string, string][] = [];
   for (const plan of plans) {
-    const op = plan.ops.find((o): o is CopyOp | AppOp => (o.kind === 'copy' || o.kind === 'add' || o.kind === 'app') && o.line === line);
+    // A multi-stage plan holds each stage's ops in its stage.
+    const op = plan.stages.flatMap((s) => s.ops).find((o): o is CopyOp | AppOp => (o.kind === 'copy' || o.kind === 'add' || o.kind === 'app') && o.line === line);
     // Sources the compiler rejected are left out of the op: the index only holds when none were.
     if (!op || op.sources.length !== instruction.sources.length) continue;
     const expanded = op.sources[index];

@@ -1,6 +1,6 @@
 /**
- * Go to definition, find references, document highlights and rename for ARG/ENV variables and
- * application names, all read from the symbol table.
+ * Go to definition, find references, document highlights and rename for ARG/ENV variables,
+ * application names and stage names, all read from the symbol table.
  */
 import {
   DocumentHighlightKind,
@@ -13,7 +13,9 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
+import { STAGE_NAME } from '@kubefile/compiler';
 import { offsetAt, type Analysis } from './analysis.js';
+import { toLspRange } from './convert.js';
 import { occurrenceAt, resolvedDeclaration, symbolTable, type KubefileSymbol, type Occurrence } from './symbols.js';
 
 /** An LSP range from two offsets. */
@@ -32,13 +34,17 @@ function allOf(symbol: KubefileSymbol): Occurrence[] {
   return [...symbol.declarations, ...symbol.references].sort((a, b) => a.start - b.start);
 }
 
-/** Where the name under the cursor is declared; null for an undeclared (shell or predefined) variable. */
+/**
+ * Where the name under the cursor is declared (for a stage without a name, its FROM); null for an
+ * undeclared (shell or predefined) variable.
+ */
 export function definition(analysis: Analysis, position: Position, uri: string): Location[] | null {
   const occurrence = at(analysis, position);
   if (!occurrence) return null;
   const declaration = resolvedDeclaration(occurrence);
-  if (!declaration) return null;
-  return [{ uri, range: rangeOf(analysis, declaration.start, declaration.end) }];
+  if (declaration) return [{ uri, range: rangeOf(analysis, declaration.start, declaration.end) }];
+  const stage = occurrence.symbol.stage;
+  return stage ? [{ uri, range: toLspRange(stage.from.range) }] : null;
 }
 
 export function references(analysis: Analysis, position: Position, uri: string, includeDeclaration: boolean): Location[] | null {
@@ -64,7 +70,9 @@ const APPLICATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Why the symbol cannot be renamed, or undefined when it can. */
 function renameProblem(occurrence: Occurrence | undefined): string | undefined {
-  if (!occurrence) return 'Only ARG, ENV and application names can be renamed';
+  if (!occurrence) return 'Only ARG, ENV, application and stage names can be renamed';
+  // An unnamed stage is only ever named by its index, so this covers it too.
+  if (occurrence.stageIndex) return 'This names a stage by its index: rename the stage\'s AS name instead (indexes are left as they are)';
   if (occurrence.symbol.declarations.length === 0) {
     return occurrence.symbol.namespace === 'variable'
       ? `${occurrence.symbol.name} is not declared in this Kubefile (a predefined or shell variable) and cannot be renamed`
@@ -101,6 +109,23 @@ export function rename(analysis: Analysis, position: Position, newName: string, 
   if (symbol.namespace === 'application' && !APPLICATION_NAME.test(newName)) {
     return new ResponseError(ErrorCodes.InvalidParams, `"${newName}" is not a valid application name: use letters, digits, '.', '_' and '-', starting with a letter or digit`);
   }
-  const edits: TextEdit[] = allOf(symbol).map((o) => ({ range: rangeOf(analysis, o.start, o.end), newText: newName }));
+  if (symbol.namespace === 'stage') {
+    const problem = stageNameProblem(analysis, symbol, newName);
+    if (problem) return new ResponseError(ErrorCodes.InvalidParams, problem);
+  }
+  // A stage named by its index keeps its index.
+  const edits: TextEdit[] = allOf(symbol)
+    .filter((o) => !o.stageIndex)
+    .map((o) => ({ range: rangeOf(analysis, o.start, o.end), newText: newName }));
   return { changes: { [uri]: edits } };
+}
+
+/** Why `newName` cannot name the stage: BuildKit's rule (lower case, as StageNameCasing wants), or another stage has it. */
+function stageNameProblem(analysis: Analysis, symbol: KubefileSymbol, newName: string): string | undefined {
+  if (!STAGE_NAME.test(newName)) {
+    return `"${newName}" is not a valid stage name: use lower-case letters, digits, '-', '_' and '.', starting with a letter`;
+  }
+  const other = symbolTable(analysis).symbols.find((s) => s.namespace === 'stage' && s !== symbol && s.stage?.name === newName);
+  if (other?.stage) return `Stage "${newName}" already exists (line ${other.stage.from.range.start.line + 1})`;
+  return undefined;
 }

@@ -57,7 +57,7 @@ export function semanticTokens(analysis: Analysis): number[] {
 
   for (const occurrence of symbolTable(analysis).occurrences) {
     const modifiers: TokenModifier[] = occurrence.declaration ? ['declaration'] : [];
-    if (occurrence.symbol.namespace === 'application') {
+    if (occurrence.symbol.namespace !== 'variable') {
       token(top, occurrence.start, occurrence.end, 'namespace', modifiers);
     } else {
       if (occurrence.symbol.declarations.length === 0 && PREDEFINED.has(occurrence.symbol.name)) modifiers.push('readonly', 'defaultLibrary');

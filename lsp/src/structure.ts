@@ -1,4 +1,5 @@
 /** Document outline, folding ranges and document links. */
+import { stageTable } from '@kubefile/compiler';
 import { isInstruction, type Instruction, type NameValue, type Word } from '@kubefile/grammar';
 import { FoldingRangeKind, SymbolKind, type DocumentLink, type DocumentSymbol, type FoldingRange } from 'vscode-languageserver';
 import type { Analysis, FeatureContext } from './analysis.js';
@@ -53,20 +54,48 @@ function pairsOf(instruction: Instruction): { pairs: readonly NameValue[]; kind:
 /**
  * One symbol per instruction, named by its keyword and (shortened) arguments. The names an ARG,
  * ENV, LABEL or APPENV sets are its children, so the outline's filter finds a variable by name.
+ *
+ * With several stages, each is a symbol (its `AS` name or `stage N`, its FROM as detail) holding its
+ * instructions, its FROM first; the global ARGs before the first FROM stay top level. A single-stage
+ * Kubefile (every sealer one) keeps a flat outline. The VS Code extension's Build CodeLens finds the
+ * FROM symbols at either level.
  */
 export function documentSymbols(analysis: Analysis): DocumentSymbol[] {
-  return analysis.result.ast.instructions.map((instruction) => {
-    const args = shortArgs(instruction.argsText);
-    const symbol: DocumentSymbol = {
-      name: args ? `${instruction.keyword} ${args}` : instruction.keyword,
-      kind: SYMBOL_KIND[instruction.keyword] ?? SymbolKind.Key,
-      range: toLspRange(instruction.range),
-      selectionRange: toLspRange(instruction.keywordRange),
-    };
-    const pairs = pairsOf(instruction);
-    if (pairs && pairs.pairs.length > 0) symbol.children = pairs.pairs.map((p) => pairSymbol(p, pairs.kind));
-    return symbol;
-  });
+  const instructions = analysis.result.ast.instructions;
+  const stages = stageTable(analysis.result.ast).stages;
+  if (stages.length < 2) return instructions.map(instructionSymbol);
+  return [
+    ...instructions.slice(0, stages[0].first).map(instructionSymbol),
+    ...stages.map((stage): DocumentSymbol => {
+      const last = instructions[stage.end - 1];
+      return {
+        name: stage.name ?? `stage ${stage.index}`,
+        detail: shortArgs(instructionLine(stage.from)),
+        kind: SymbolKind.Module,
+        range: toLspRange({ start: stage.from.range.start, end: last.range.end }),
+        selectionRange: toLspRange(stage.nameWord?.range ?? stage.from.keywordRange),
+        children: instructions.slice(stage.first, stage.end).map(instructionSymbol),
+      };
+    }),
+  ];
+}
+
+/** An instruction on one line, flags included (`FROM --platform=$BUILDPLATFORM busybox AS build`). */
+export function instructionLine(instruction: Instruction): string {
+  return [instruction.keyword, ...instruction.flags.map((f) => f.text), instruction.argsText].join(' ').replace(/\s+/g, ' ').trim();
+}
+
+function instructionSymbol(instruction: Instruction): DocumentSymbol {
+  const args = shortArgs(instruction.argsText);
+  const symbol: DocumentSymbol = {
+    name: args ? `${instruction.keyword} ${args}` : instruction.keyword,
+    kind: SYMBOL_KIND[instruction.keyword] ?? SymbolKind.Key,
+    range: toLspRange(instruction.range),
+    selectionRange: toLspRange(instruction.keywordRange),
+  };
+  const pairs = pairsOf(instruction);
+  if (pairs && pairs.pairs.length > 0) symbol.children = pairs.pairs.map((p) => pairSymbol(p, pairs.kind));
+  return symbol;
 }
 
 /** Instructions over several lines, heredoc bodies, and runs of 2+ comment lines. */

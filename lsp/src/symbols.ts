@@ -1,6 +1,6 @@
 /**
- * The symbol table of one analysis: every declaration and use of an ARG/ENV variable and of an
- * application name, with the source offsets of the name itself (what rename edits).
+ * The symbol table of one analysis: every declaration and use of an ARG/ENV variable, of an
+ * application name and of a stage name, with the source offsets of the name itself (what rename edits).
  *
  * Variables follow Docker's scoping: ARGs before the first FROM form a global scope visible only to
  * FROM (and to later global ARG defaults); each FROM starts a stage scope. Inside a stage, every
@@ -8,11 +8,16 @@
  * brings a global X back into the stage is the same symbol as that global. A use resolves to the
  * latest declaration visible before its instruction; uses that resolve to nothing (shell or
  * predefined variables, global-only names used in a stage) share one undeclared symbol per name.
+ *
+ * Stages follow BuildKit (through the compiler's stage table): one symbol per FROM, declared by its
+ * `AS name`, used (case-insensitively) by `COPY --from=name` and by a later `FROM name`; an index
+ * (`--from=0`) is a use too, but is not a name to rename.
  */
+import { stageTable, type StageInfo } from '@kubefile/compiler';
 import { isInstruction, isKnown, scanWord, variablesOf, type AstVariable, type Instruction, type NameValue, type Word } from '@kubefile/grammar';
 import type { Analysis } from './analysis.js';
 
-export type SymbolNamespace = 'variable' | 'application';
+export type SymbolNamespace = 'variable' | 'application' | 'stage';
 
 export interface Occurrence {
   /** Offsets of the name (no `$`, braces or quotes). */
@@ -22,15 +27,19 @@ export interface Occurrence {
   /** The instruction keyword the occurrence is in (ARG, ENV, APP ...). */
   keyword: string;
   symbol: KubefileSymbol;
-  /** For a use: the declaration it resolves to (undefined for an undeclared variable). */
+  /** For a use: the declaration it resolves to (undefined for an undeclared variable or an unnamed stage). */
   resolved?: Occurrence;
+  /** A stage named by its index (`COPY --from=0`): found, but not renamed. */
+  stageIndex?: true;
 }
 
 export interface KubefileSymbol {
   name: string;
   namespace: SymbolNamespace;
-  /** `global`, `stage N` (0-based) or `undeclared`/`file` (applications). */
+  /** `global`, `stage N` (0-based) or `undeclared`/`file` (applications and stages). */
   scope: string;
+  /** For a stage symbol: the stage (its FROM is where an unnamed stage is defined). */
+  stage?: StageInfo;
   declarations: Occurrence[];
   references: Occurrence[];
 }
@@ -64,8 +73,8 @@ function buildSymbolTable(analysis: Analysis): SymbolTable {
     symbols.push(symbol);
     return symbol;
   };
-  const record = (symbol: KubefileSymbol, start: number, end: number, declaration: boolean, keyword: string, resolved?: Occurrence) => {
-    const occurrence: Occurrence = { start, end, declaration, keyword, symbol, ...(resolved ? { resolved } : {}) };
+  const record = (symbol: KubefileSymbol, start: number, end: number, declaration: boolean, keyword: string, resolved?: Occurrence, stageIndex?: true) => {
+    const occurrence: Occurrence = { start, end, declaration, keyword, symbol, ...(resolved ? { resolved } : {}), ...(stageIndex ? { stageIndex } : {}) };
     (declaration ? symbol.declarations : symbol.references).push(occurrence);
     occurrences.push(occurrence);
     return occurrence;
@@ -176,8 +185,35 @@ function buildSymbolTable(analysis: Analysis): SymbolTable {
       for (const [lineStart, line] of linesOf(heredoc.content, start)) scanShell(lineStart, lineStart + line.length, keyword, false);
     }
   }
+  recordStages(analysis, newSymbol, record);
   occurrences.sort((a, b) => a.start - b.start);
   return { symbols, occurrences };
+}
+
+/** One symbol per stage: its `AS` name, the `COPY --from` values and later FROM images that resolve to it. */
+function recordStages(
+  analysis: Analysis,
+  newSymbol: (name: string, namespace: SymbolNamespace, scope: string) => KubefileSymbol,
+  record: (symbol: KubefileSymbol, start: number, end: number, declaration: boolean, keyword: string, resolved?: Occurrence, stageIndex?: true) => Occurrence,
+): void {
+  const table = stageTable(analysis.result.ast);
+  const stages = table.stages.map((stage) => {
+    const symbol = newSymbol(stage.name ?? String(stage.index), 'stage', 'file');
+    symbol.stage = stage;
+    const declaration = stage.nameWord ? record(symbol, stage.nameWord.range.start.offset, stage.nameWord.range.end.offset, true, 'FROM') : undefined;
+    return { symbol, declaration };
+  });
+  const use = (index: number, word: Word, keyword: string, byIndex: boolean) => {
+    const { symbol, declaration } = stages[index];
+    const { start, end } = unquotedName(analysis.text, word);
+    record(symbol, start, end, false, keyword, declaration, byIndex ? true : undefined);
+  };
+  for (const stage of table.stages) {
+    if (stage.baseStage !== undefined && stage.from.image) use(stage.baseStage, stage.from.image, 'FROM', false);
+    for (const copy of stage.copies) {
+      if ('stage' in copy.ref && copy.flag.valueWord) use(copy.ref.stage, copy.flag.valueWord, copy.instruction.keyword, /^[+-]?\d+$/.test(copy.flag.value ?? ''));
+    }
+  }
 }
 
 /** The lines of `text` (starting at offset `base`) with their offsets. */
@@ -222,7 +258,7 @@ export function occurrenceAt(table: SymbolTable, offset: number): Occurrence | u
   return table.occurrences.find((o) => o.start <= offset && offset <= o.end);
 }
 
-/** The declaration a use resolves to; for applications declared after their use, the declaration. */
+/** The declaration a use resolves to; for applications declared after their use, the declaration (none for an unnamed stage). */
 export function resolvedDeclaration(occurrence: Occurrence): Occurrence | undefined {
   if (occurrence.declaration) return occurrence;
   return occurrence.resolved ?? (occurrence.symbol.namespace === 'application' ? occurrence.symbol.declarations[0] : undefined);

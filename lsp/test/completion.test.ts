@@ -142,3 +142,25 @@ describe('completion', () => {
     });
   });
 });
+
+describe('stage completion', () => {
+  const images = { 'busybox:1.36': ['linux/amd64', 'linux/arm64/v8'] };
+
+  it('offers after COPY --from= the other stages, earlier first, then store images (no scratch)', async () => {
+    assert.deepEqual(await labels('FROM a AS build\nFROM b\nFROM c AS final\nCOPY --from=| x y\nFROM d AS later', { images }), ['build', '1', 'later', 'busybox:1.36']);
+  });
+
+  it('gives a stage item its FROM line as detail and replaces the value typed', async () => {
+    const build = item(await itemsAt('FROM busybox AS build\nFROM scratch\nCOPY --from=bu| x y'), 'build');
+    assert.equal(build.detail, 'stage on line 1: FROM busybox AS build');
+    assert.deepEqual(build.textEdit, { range: { start: { line: 2, character: 12 }, end: { line: 2, character: 14 } }, newText: 'build' });
+  });
+
+  it('offers a duplicated name once (the later stage wins)', async () => {
+    assert.deepEqual(await labels('FROM a AS x\nFROM b AS x\nFROM scratch\nCOPY --from=| x y'), ['x']);
+  });
+
+  it('offers earlier stages in FROM\'s image position, before scratch and images', async () => {
+    assert.deepEqual(await labels('FROM a AS build\nFROM b\nFROM | AS next\nFROM c AS later', { images }), ['build', 'scratch', 'busybox:1.36']);
+  });
+});

@@ -26,6 +26,10 @@ describe('inlay hints', () => {
     assert.deepEqual(await hints('FROM scratch\nCOPY ${ARCH}/extra bin'), ['1:18 → linux/amd64: amd64/extra (no match) · linux/arm64/v8: arm64/extra (1 match)']);
   });
 
+  it('has no match count for a COPY --from source (a path in the stage or image)', async () => {
+    assert.deepEqual(await hints('FROM busybox AS b\nFROM scratch\nCOPY --from=b out/${ARCH}/helm bin'), ['2:30 → linux/amd64: out/amd64/helm · linux/arm64/v8: out/arm64/helm']);
+  });
+
   it('shows one value when every platform agrees', async () => {
     assert.deepEqual(await hints('FROM scratch\nARG D=arm64\nCOPY ${D}/helm bin'), ['2:14 → arm64/helm (1 match)']);
   });

@@ -196,3 +196,63 @@ describe('references in shell text', () => {
     assert.deepEqual(await refs(text), ['1:4-1:5', '2:20-2:21', '4:6-4:7']);
   });
 });
+
+describe('stage names', () => {
+  const stages = 'FROM busybox AS Builder\nRUN make\nFROM builder AS test\nFROM scratch\nCOPY --from=BUILDER /out /bin\nCOPY --from=0 /a /b\nCOPY --from=busybox /c /d';
+
+  it('goes from COPY --from=NAME to the AS name, case-insensitively', async () => {
+    assert.deepEqual(await defs(stages.replace('--from=BUILDER', '--from=BUIL|DER')), ['0:16-0:23']);
+  });
+
+  it('goes from FROM NAME (an earlier stage) to its AS name', async () => {
+    assert.deepEqual(await defs(stages.replace('FROM builder', 'FROM bui|lder')), ['0:16-0:23']);
+  });
+
+  it('goes from --from=0 to the stage, and to the FROM of an unnamed stage', async () => {
+    assert.deepEqual(await defs(stages.replace('--from=0', '--from=|0')), ['0:16-0:23']);
+    assert.deepEqual(await defs('FROM busybox\nFROM scratch\nCOPY --from=|0 /a /b'), ['0:0-0:12']);
+  });
+
+  it('does not take an image for a stage: FROM sees earlier stages only, --from=image is no stage', async () => {
+    assert.equal(await defs('FROM bui|lder\nFROM busybox AS builder'), null);
+    assert.equal(await defs(stages.replace('--from=busybox', '--from=busy|box')), null);
+  });
+
+  it('lists the declaration and every use, the index included', async () => {
+    assert.deepEqual(await refs(stages.replace('AS Builder', 'AS |Builder')), ['0:16-0:23', '2:5-2:12', '4:12-4:19', '5:12-5:13']);
+  });
+
+  it('a later duplicate name wins for COPY --from; FROM sees the last one before it', async () => {
+    const text = 'FROM a AS x\nFROM x AS y\nFROM b AS x\nFROM scratch\nCOPY --from=|x /a /b';
+    assert.deepEqual(await defs(text), ['2:10-2:11']);
+    assert.deepEqual(await defs(text.replace('|', '').replace('FROM x AS y', 'FROM |x AS y')), ['0:10-0:11']);
+  });
+
+  it('highlights the AS name as Write and its uses as Read', async () => {
+    const { analysis, position } = await setup('FROM a AS b|uild\nFROM scratch\nCOPY --from=build /x /y');
+    assert.deepEqual(
+      documentHighlight(analysis, position).map((h) => `${fmt(h.range)} ${h.kind}`),
+      [`0:10-0:15 ${DocumentHighlightKind.Write}`, `2:12-2:17 ${DocumentHighlightKind.Read}`],
+    );
+  });
+
+  it('renames the AS name, FROM and --from uses, and leaves an index alone', async () => {
+    assert.equal(
+      await renamed(stages.replace('--from=BUILDER', '--from=BUIL|DER'), 'compile'),
+      'FROM busybox AS compile\nRUN make\nFROM compile AS test\nFROM scratch\nCOPY --from=compile /out /bin\nCOPY --from=0 /a /b\nCOPY --from=busybox /c /d',
+    );
+  });
+
+  it('refuses an invalid or taken stage name, and an index', async () => {
+    const { analysis, position } = await setup('FROM a AS b|uild\nFROM c AS test');
+    for (const [name, message] of [['Build', /not a valid stage name/], ['1x', /not a valid stage name/], ['test', /"test" already exists \(line 2\)/]] as const) {
+      const result = rename(analysis, position, name, URI);
+      assert.ok(result instanceof ResponseError);
+      assert.match(result.message, message);
+    }
+    const index = await setup('FROM a AS build\nFROM scratch\nCOPY --from=|0 /a /b');
+    const byIndex = prepareRename(index.analysis, index.position);
+    assert.ok(byIndex instanceof ResponseError);
+    assert.match(byIndex.message, /by its index/);
+  });
+});

@@ -59,6 +59,18 @@ describe('semanticTokens', () => {
     ]);
   });
 
+  it('marks stage names as namespaces: the AS name a declaration, FROM and --from uses', async () => {
+    assert.deepEqual(await tokens('FROM a AS b\nFROM b\nCOPY --from=b x y'), [
+      '0:0+4 keyword',
+      '0:10+1 namespace.declaration',
+      '1:0+4 keyword',
+      '1:5+1 namespace',
+      '2:0+4 keyword',
+      '2:5+6 parameter',
+      '2:12+1 namespace',
+    ]);
+  });
+
   it('marks predefined variables readonly and splits strings over continuation lines', async () => {
     assert.deepEqual(await tokens("FROM x\nRUN echo '${TARGETARCH}' \"a \\\nb\" $HOME"), [
       '0:0+4 keyword',

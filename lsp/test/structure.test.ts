@@ -46,6 +46,33 @@ describe('documentSymbols', () => {
     const { analysis } = await setup(`FROM x\nRUN ${'a'.repeat(60)}`);
     assert.equal(documentSymbols(analysis)[1].name, `RUN ${'a'.repeat(39)}…`);
   });
+
+  it('nests the instructions of each stage under it, global ARGs top level', async () => {
+    const { analysis } = await setup('ARG V=1\nFROM --platform=$BUILDPLATFORM busybox AS build\nRUN make\nFROM scratch\nCOPY --from=build /out bin');
+    assert.deepEqual(rows(documentSymbols(analysis)), [
+      ['ARG V=1', SymbolKind.Variable, '0:0-0:7', '0:0-0:3', [['V = 1', SymbolKind.Variable, '0:4-0:7', '0:4-0:5']]],
+      [
+        'build = FROM --platform=$BUILDPLATFORM busybox …',
+        SymbolKind.Module,
+        '1:0-2:8',
+        '1:42-1:47',
+        [
+          ['FROM busybox AS build', SymbolKind.Module, '1:0-1:47', '1:0-1:4'],
+          ['RUN make', SymbolKind.Function, '2:0-2:8', '2:0-2:3'],
+        ],
+      ],
+      [
+        'stage 1 = FROM scratch',
+        SymbolKind.Module,
+        '3:0-4:26',
+        '3:0-3:4',
+        [
+          ['FROM scratch', SymbolKind.Module, '3:0-3:12', '3:0-3:4'],
+          ['COPY /out bin', SymbolKind.File, '4:0-4:26', '4:0-4:4'],
+        ],
+      ],
+    ]);
+  });
 });
 
 describe('foldingRanges', () => {

@@ -4,9 +4,13 @@
 export interface OutlineSymbol {
   name: string;
   range: { start: { line: number } };
+  children?: readonly OutlineSymbol[];
 }
 
-/** The lines of the FROM instructions in an outline (the server names each symbol by its keyword and arguments). */
+/**
+ * The lines of the FROM instructions in an outline (the server names each symbol by its keyword and
+ * arguments; with several stages, the instructions are the children of their stage's symbol).
+ */
 export function fromLines(symbols: readonly OutlineSymbol[] | undefined): number[] {
-  return (symbols ?? []).filter((symbol) => /^FROM(\s|$)/i.test(symbol.name)).map((symbol) => symbol.range.start.line);
+  return (symbols ?? []).flatMap((symbol) => (/^FROM(\s|$)/i.test(symbol.name) ? [symbol.range.start.line] : fromLines(symbol.children)));
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parsePlatform } from '@kubefile/compiler/platform';
 import { buildArguments, proposedTag, rememberChoice, tagProblem } from '../src/build-request.js';
 import { detectedTasks, kubefilecArguments, kubefilecProcess, TaskDefinitionError, taskLabel, type KubefileTaskDefinition, type TaskDefaults } from '../src/build-task.js';
-import { fromLines } from '../src/code-lens.js';
+import { fromLines, type OutlineSymbol } from '../src/code-lens.js';
 import { defaultPlatforms, normalizePlatforms, platformPickItems, platformStatusText, platformStatusTooltip } from '../src/platforms.js';
 
 const host = parsePlatform('linux/amd64');
@@ -149,5 +149,10 @@ describe('Build CodeLens', () => {
     const symbol = (name: string, line: number) => ({ name, range: { start: { line } } });
     assert.deepEqual(fromLines([symbol('ARG Version=v1', 0), symbol('FROM kubernetes:${Version}', 2), symbol('COPY FROM.txt x', 3), symbol('from scratch', 9), symbol('FROM', 12)]), [2, 9, 12]);
     assert.deepEqual(fromLines(undefined), []);
+  });
+
+  it('finds the FROMs nested in the stage symbols of a multi-stage outline', () => {
+    const symbol = (name: string, line: number, children?: OutlineSymbol[]): OutlineSymbol => ({ name, range: { start: { line } }, ...(children ? { children } : {}) });
+    assert.deepEqual(fromLines([symbol('ARG V=1', 0), symbol('build', 1, [symbol('FROM busybox AS build', 1), symbol('RUN make', 2)]), symbol('stage 1', 3, [symbol('FROM scratch', 3)])]), [1, 3]);
   });
 });
