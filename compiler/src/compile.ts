@@ -40,7 +40,7 @@ import { isSecretName, REDACTED } from './secrets.js';
 import { digestOps, stageId, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan, type StagePlan } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformProblem, platformVariables, samePlatform, sealerArch, type Platform } from './platform.js';
 import { imageReferenceError, imageReferenceParts } from './reference.js';
-import { environmentOf, VariableScope, type Assignment, type ScopeState } from './scope.js';
+import { environmentOf, VariableScope, withValuesOf, type Assignment, type ScopeState } from './scope.js';
 import { filesUnder, followLinks, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
 import { utf8Decode } from './text.js';
 
@@ -291,7 +291,7 @@ export class CompileMemo {
   context?: BuildContext;
 }
 
-/** The variable names an instruction reads (or more, never fewer), remembered per node. */
+/** The variable names an instruction reads or sets (or more, never fewer), remembered per node. */
 const mentioned = new WeakMap<Instruction, Set<string>>();
 
 function mentions(instruction: Instruction, name: string): boolean {
@@ -303,6 +303,8 @@ function mentions(instruction: Instruction, name: string): boolean {
     for (const match of text.matchAll(/\$\{?#?([\p{L}\p{Nd}_]+)/gu)) names.add(match[1]);
     // `ARG NAME` in the stage takes the value of the global ARG NAME.
     if (isInstruction(instruction, 'ARG')) for (const declaration of instruction.declarations) names.add(declaration.name.text);
+    // Set: a run adopted past it would take the earlier run's value before it (see `Planner.adopt`).
+    if (isInstruction(instruction, 'ENV')) for (const pair of instruction.pairs) names.add(pair.name.text);
     mentioned.set(instruction, names);
   }
   return names.has(name);
@@ -500,8 +502,9 @@ class Planner {
     for (; i < list.length; i++) {
       if (resume && i >= resume.changedUpTo) {
         const k = resume.at.get(i - resume.shift);
-        if (k !== undefined && this.reached(resume.run.checkpoints[k].state, list, i)) {
-          this.adopt(resume.run, k, resume.shift, checkpoints);
+        const differing = k === undefined ? undefined : this.reached(resume.run.checkpoints[k].state, list, i);
+        if (k !== undefined && differing) {
+          this.adopt(resume.run, k, resume.shift, checkpoints, differing);
           adopted = true;
           break;
         }
@@ -593,29 +596,36 @@ class Planner {
 
   /**
    * Whether this run is where an earlier one was at a checkpoint, so that instructions `from` on
-   * would do the same: the same state, but for values of variables none of them reads.
+   * would do the same: the same state, but for values of variables none of them reads or sets.
+   * Those variables' names when it is (none when the states are the same), undefined otherwise.
    */
-  private reached(state: PlannerState, list: readonly Instruction[], from: number): boolean {
-    if (this.base !== state.base || this.seenFrom !== state.seenFrom || this.defaultClusterfile !== state.clusterfile) return false;
-    if (!sameEntries(this.programs, state.programs, (a, b) => a === b)) return false;
-    if (!sameDirectories(this.madeDirectories, state.madeDirectories)) return false;
+  private reached(state: PlannerState, list: readonly Instruction[], from: number): string[] | undefined {
+    if (this.base !== state.base || this.seenFrom !== state.seenFrom || this.defaultClusterfile !== state.clusterfile) return undefined;
+    if (!sameEntries(this.programs, state.programs, (a, b) => a === b)) return undefined;
+    if (!sameDirectories(this.madeDirectories, state.madeDirectories)) return undefined;
     const differing = this.scope.differingValues(state.scope);
-    if (!differing) return false;
-    if (differing.length === 0) return true;
-    for (let i = from; i < list.length; i++) if (differing.some((name) => mentions(list[i], name))) return false;
-    return true;
+    if (!differing || differing.length === 0) return differing;
+    for (let i = from; i < list.length; i++) if (differing.some((name) => mentions(list[i], name))) return undefined;
+    return differing;
   }
 
-  /** Takes the rest of an earlier run, from its checkpoint `k` on (`shift`: instructions added before it). */
-  private adopt(run: PlanRun, k: number, shift: number, checkpoints: Checkpoint[]): void {
+  /**
+   * Takes the rest of an earlier run, from its checkpoint `k` on (`shift`: instructions added before
+   * it). The `differing` variables keep this run's values in the states taken: no instruction from
+   * there on sets them, and an edit that later reads them starts from those states.
+   */
+  private adopt(run: PlanRun, k: number, shift: number, checkpoints: Checkpoint[], differing: readonly string[]): void {
     const from = run.checkpoints[k];
     const drafts = this.drafts.length - from.drafts;
     const diagnostics = this.diagnostics.length - from.diagnostics;
     append(this.drafts, run.drafts, from.drafts);
     append(this.draftSources, run.draftSources, from.drafts);
     append(this.diagnostics, run.diagnostics, from.diagnostics);
-    for (const c of run.checkpoints.slice(k)) checkpoints.push({ index: c.index + shift, state: c.state, drafts: c.drafts + drafts, diagnostics: c.diagnostics + diagnostics });
-    this.restore(run.final);
+    const current = this.scope.snapshot();
+    const withCurrentValues = (state: PlannerState): PlannerState =>
+      differing.length === 0 ? state : { ...state, scope: withValuesOf(state.scope, current, differing) };
+    for (const c of run.checkpoints.slice(k)) checkpoints.push({ index: c.index + shift, state: withCurrentValues(c.state), drafts: c.drafts + drafts, diagnostics: c.diagnostics + diagnostics });
+    this.restore(withCurrentValues(run.final));
   }
 
   private report(code: DiagnosticCode, range: Range, message: string, fixes?: Fix[]): void {

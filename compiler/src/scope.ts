@@ -125,6 +125,19 @@ export class VariableScope {
   }
 }
 
+/**
+ * `state` with the values `names` have in `source`, a state with the same names in each map (see
+ * `VariableScope.differingValues`); the order of the names stays.
+ */
+export function withValuesOf(state: ScopeState, source: ScopeState, names: readonly string[]): ScopeState {
+  const patched = <V>(mine: ReadonlyMap<string, V>, theirs: ReadonlyMap<string, V>): Map<string, V> => {
+    const out = new Map(mine);
+    for (const [name, value] of theirs) if (out.has(name) && names.includes(name)) out.set(name, value);
+    return out;
+  };
+  return { ...state, globals: patched(state.globals, source.globals), args: patched(state.args, source.args), env: patched(state.env, source.env) };
+}
+
 /** Same keys in the same order; the keys whose values differ are added to `differing`. */
 function sameNamesCollectingValues<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, differing: string[]): boolean {
   if (a.size !== b.size) return false;

@@ -54,6 +54,42 @@ describe('compile memo', () => {
     assert.equal(JSON.stringify(result.plans), JSON.stringify((await compile(text, options)).plans));
   });
 
+  it('a value no later instruction read, then read by a second edit there, is the new one (fuzz-found)', async () => {
+    // The first edit changes V; the run takes the rest of the old one at a checkpoint, and the
+    // second edit starts from that checkpoint: it must hold V=2, not the old run's V=1.
+    const body = ['FROM scratch', 'ENV V=1', ...Array.from({ length: 40 }, (_, i) => `LABEL k${i}=x`)];
+    const memo = new CompileMemo();
+    let parsed = parse(body.join('\n'));
+    await compileParsed(parsed, { ...options, memo });
+    body[1] = 'ENV V=2';
+    parsed = reparse(parsed, body.join('\n'));
+    await compileParsed(parsed, { ...options, memo });
+    body[33] = 'LABEL seen=$V';
+    parsed = reparse(parsed, body.join('\n'));
+    const result = await compileParsed(parsed, { ...options, memo });
+    assert.equal(result.plans[0].config.labels.seen, '2');
+    assert.equal(JSON.stringify(result.plans), JSON.stringify((await compile(body.join('\n'), options)).plans));
+  });
+
+  it('a value changed above an ENV that sets it again far below does not leak past that ENV', async () => {
+    const body = ['FROM scratch', 'ENV V=1', ...Array.from({ length: 80 }, (_, i) => (i === 45 ? 'ENV V=3' : `LABEL k${i}=x`))];
+    const memo = new CompileMemo();
+    let parsed = parse(body.join('\n'));
+    await compileParsed(parsed, { ...options, memo });
+    body[1] = 'ENV V=2';
+    parsed = reparse(parsed, body.join('\n'));
+    await compileParsed(parsed, { ...options, memo });
+    body[70] = 'LABEL seen=$V';
+    parsed = reparse(parsed, body.join('\n'));
+    const result = await compileParsed(parsed, { ...options, memo });
+    assert.equal(result.plans[0].config.labels.seen, '3');
+    body[33] = 'LABEL early=$V';
+    parsed = reparse(parsed, body.join('\n'));
+    const again = await compileParsed(parsed, { ...options, memo });
+    assert.equal(again.plans[0].config.labels.early, '2');
+    assert.equal(JSON.stringify(again.plans), JSON.stringify((await compile(body.join('\n'), options)).plans));
+  });
+
   it('a memo used with other build args starts over', async () => {
     const memo = new CompileMemo();
     const parsed = parse('FROM scratch\nARG V\nENV X=${V}\n');

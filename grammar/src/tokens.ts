@@ -274,10 +274,11 @@ function matchHeredocBody(text: string, offset: number, tokens: IToken[], groups
   while (j >= 0 && !isInstructionName(tokens[j])) j--;
   if (j < 0) return null;
   const lineStart = tokens[j].startOffset;
-  if (!containsHeredocMarker(text, lineStart, lineEnd)) return null;
+  const continuations = continuationsWithin(groups.continuation ?? [], lineStart, lineEnd);
+  if (!containsHeredocMarker(text, lineStart, lineEnd, continuations)) return null;
   if (heredocCache.text !== text || heredocCache.lineStart !== lineStart) {
     const escape: EscapeChar = tokens[j].tokenType === backtick.instructionName ? '`' : '\\';
-    const logical = new LogicalText(text, lineStart, lineEnd, continuationsWithin(groups.continuation ?? [], lineStart, lineEnd));
+    const logical = new LogicalText(text, lineStart, lineEnd, continuations);
     heredocCache.text = text;
     heredocCache.lineStart = lineStart;
     heredocCache.starts = announcedHeredocs(logical.text, splitCommand(logical.text, escape));
@@ -301,9 +302,19 @@ function matchHeredocBody(text: string, offset: number, tokens: IToken[], groups
   }
 }
 
-/** Whether `<<` occurs between two offsets (without searching past `end`). */
-function containsHeredocMarker(text: string, start: number, end: number): boolean {
-  for (let k = start; k < end - 1; k++) if (text.charCodeAt(k) === 60 && text.charCodeAt(k + 1) === 60) return true;
+/**
+ * Whether `<<` occurs between two offsets (without searching past `end`), also split by line
+ * continuations (`<\` newline `<`): BuildKit looks for it in the joined line.
+ */
+function containsHeredocMarker(text: string, start: number, end: number, continuations: readonly Span[]): boolean {
+  let c = 0;
+  for (let k = start; k < end - 1; k++) {
+    if (text.charCodeAt(k) !== 60) continue;
+    let next = k + 1;
+    while (c < continuations.length && continuations[c].start < next) c++;
+    for (let d = c; d < continuations.length && continuations[d].start === next; d++) next = continuations[d].end;
+    if (next < end && text.charCodeAt(next) === 60) return true;
+  }
   return false;
 }
 

@@ -1,6 +1,6 @@
 /** Cases the property tests and reviews found, kept as plain examples. */
 import assert from 'node:assert/strict';
-import { parse } from '@kubefile/grammar';
+import { parse, reparse } from '@kubefile/grammar';
 import { argsOf, keywordsOf, sliceOf, span } from './helpers.js';
 
 describe('regressions', () => {
@@ -75,6 +75,26 @@ describe('regressions', () => {
     const { ast } = parse('APPCMDS app1 ["kubectl", "apply", "-f", "a.yaml"]');
     assert.equal(ast.instructions[0].form, 'exec');
     assert.deepEqual(argsOf('APPCMDS app1 ["kubectl", "apply", "-f", "a.yaml"]'), ['app1', 'kubectl', 'apply', '-f', 'a.yaml']);
+  });
+
+  it('a heredoc marker split by a line continuation reads its body (BuildKit looks for << in the joined line)', () => {
+    const text = 'FROM a\nCOPY <\\\n<-END x\n\tEND\nRUN a';
+    const { ast, diagnostics } = parse(text);
+    assert.deepEqual(keywordsOf(text), ['FROM', 'COPY', 'RUN']);
+    assert.deepEqual(diagnostics, []);
+    const heredoc = ast.instructions[1].heredocs[0];
+    assert.equal(heredoc.terminated, true);
+    assert.equal(sliceOf(text, heredoc.range), '\tEND');
+    assert.equal(parse('# escape=`\nRUN <`\n<EOF\necho hi\nEOF\n').ast.instructions[0].heredocs[0].content, 'echo hi\n');
+    // Not when the continuation line starts with blanks: then the joined line has `< <`.
+    assert.deepEqual(keywordsOf('COPY <\\\n <END x\nEND\n'), ['COPY', 'END']);
+  });
+
+  it('reparse after an edit below a heredoc marker split by a continuation gives what parse gives (fuzz-found)', () => {
+    const before = '# escape=`\nFROM a\nCOPY <`\n<-END x\n\tEND\nRUN a';
+    const after = before.replace('\tEND', 'END');
+    const snapshot = (text: string, r = parse(text)) => JSON.stringify({ ast: r.ast, diagnostics: r.diagnostics });
+    assert.equal(snapshot(after, reparse(parse(before), after)), snapshot(after));
   });
 
   it('comment lines inside a continuation after the last instruction are still comments', () => {

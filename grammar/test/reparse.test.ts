@@ -54,12 +54,22 @@ describe('reparse', () => {
   });
 
   it('an edit that leaves a heredoc unterminated puts its empty body at the end of the file, as a fresh parse does', () => {
-    // Found by the reparse property: a continuation splits `<<-"END"`, so no body follows it.
+    const first = 'FROM scratch\nCOPY <<-"END" /dst\n\tbody\n\tEND\nENV K=v\nKUBEVERSION 1.22 - 1.24\nMAINTAINER Jane <j@example.com>\n';
+    const text = edit(first, first.indexOf('\tEND'), '\tEND\n'.length, '');
+    const again = reparse(parse(first), text);
+    assert.equal(snapshot(again), snapshot(parse(text)));
+    assert.equal(again.ast.instructions[1].heredocs[0].terminated, false);
+    assert.equal(again.ast.instructions[1].heredocs[0].contentRange.end.offset, text.length);
+  });
+
+  it('an edit that splits a heredoc marker with a line continuation still reads its body, as BuildKit does', () => {
+    // Found by the reparse property; BuildKit looks for `<<` in the joined line.
     const first = 'FROM scratch\nCOPY <<-"END" /dst\n\tbody\n\tEND\nENV K=v\nKUBEVERSION 1.22 - 1.24\nMAINTAINER Jane <j@example.com>\n';
     const text = edit(first, first.indexOf('<-"END"'), 0, '\\\n');
     const again = reparse(parse(first), text);
     assert.equal(snapshot(again), snapshot(parse(text)));
-    assert.equal(again.ast.instructions[1].heredocs[0].contentRange.start.offset, text.length);
+    assert.equal(again.ast.instructions[1].heredocs[0].content, parse(first).ast.instructions[1].heredocs[0].content);
+    assert.deepEqual(again.diagnostics, []);
   });
 
   it('joins the next line when an edit adds a line continuation', () => {
