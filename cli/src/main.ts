@@ -107,7 +107,14 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .addOption(new Option('--progress <MODE>', 'auto: live view on a terminal, plain lines otherwise; json: one event per line').choices(['auto', 'plain', 'json']).default('auto'))
     .option('--parallel <N>', 'platforms built at once (default: the CPU count)')
     .addOption(new Option('--mounter <KIND>', 'how RUN steps get the image root: overlay (kernel overlayfs), fuse-overlayfs, or copy (no privilege); default: the first of these that works here').choices(['overlay', 'fuse-overlayfs', 'copy']))
-    .addOption(new Option('--isolation <KIND>', 'host: RUN runs on this host in the image root, with its bin/ first on PATH (as sealer); chroot: inside the root as / (for images that are whole OS trees; needs root, and `kubefilec setup-qemu` for foreign platforms)').choices(['host', 'chroot']).default('host'))
+    .addOption(
+      new Option(
+        '--isolation <KIND>',
+        'auto: each stage as its base asks (RUN on this host for cluster images and scratch, as sealer; inside the root for OS images); host: RUN runs on this host in the image root, with its bin/ first on PATH; chroot: inside the root as / (needs root, and `kubefilec setup-qemu` for foreign platforms)',
+      )
+        .choices(['auto', 'host', 'chroot'])
+        .default('auto'),
+    )
     .addOption(new Option('--pull <POLICY>', 'FROM a registry image: pull it when it is not in the store (missing), always, or never').choices(['always', 'missing', 'never']).default('missing'))
     .addOption(tlsVerifyOption())
     .addOption(new Option('--network <MODE>', 'RUN\'s network: host, or none (a network namespace of its own; needs root)').choices(['host', 'none']).default('host'))

@@ -71,6 +71,16 @@ export interface ImageCatalog {
   kind?(name: string): Promise<'cluster' | 'os' | undefined>;
 }
 
+/** A catalogue made on first use (`open` runs once): hosts that load the image store only when a FROM names an image. */
+export function deferredCatalog(open: () => Promise<ImageCatalog>): ImageCatalog {
+  let catalog: Promise<ImageCatalog> | undefined;
+  const opened = () => (catalog ??= open());
+  return {
+    platforms: async (name) => (await opened()).platforms(name),
+    kind: async (name) => (await opened()).kind?.(name),
+  };
+}
+
 /** A word's value, and the diagnostics of the variables in it that had none (see `Planner.expandReporting`). */
 interface Expanded {
   value: string;

@@ -52,6 +52,7 @@ export {
 
 export { applyRuleControl, IGNORE_COMMENT_PREFIX, isRuleCode, readCheckDirective, unknownFilterCodes, type CheckDirective, type RuleControlOptions } from './rules.js';
 export { argDeclarationWithoutValue } from './scope.js';
+export { deferredCatalog } from './compile.js';
 export { compile, compileParsed, CompileMemo, type CompileOptions, type CompileResult, type ImageCatalog } from './compile.js';
 export { memoryContext, type BuildContext, type ByteRange, type ContextEntry, type ContextEntryType, type MemoryEntry } from './context.js';
 export { expandParts, expandWord, MAX_EXPANDED_LENGTH, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';

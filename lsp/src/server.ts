@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { applyRuleControl, CompileMemo, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
+import { applyRuleControl, CompileMemo, deferredCatalog, type ImageCatalog, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import { isReported, parse, reparse, type Diagnostic, type ParseResult, type Severity } from '@kubefile/grammar';
 import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult, type MessageActionItem } from 'vscode-languageserver/node';
@@ -98,7 +98,7 @@ export class KubefileServer {
     const state = this.analyses.get(uri);
     if (state && state.version === document.version) return state.analysis;
     const { parsed, memo } = this.parsedOf(uri, document);
-    const analysis = analyze(parsed, this.settings, this.contextOf(uri), memo, { platforms: (name) => this.imagePlatforms(name) });
+    const analysis = analyze(parsed, this.settings, this.contextOf(uri), memo, this.storeCatalog());
     this.analyses.set(uri, { version: document.version, analysis });
     return analysis;
   }
@@ -278,9 +278,17 @@ export class KubefileServer {
   }
 
   private async imagePlatforms(name: string): Promise<readonly string[] | undefined> {
-    const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime');
-    return storeImageCatalog(this.storeRoot ?? defaultStoreRoot()).platforms(name);
+    return this.storeCatalog().platforms(name);
   }
+
+  /** The store as the compiler and hovers ask it, opened (and the runtime loaded) only when a FROM names an image. */
+  private storeCatalog(): ImageCatalog {
+    return deferredCatalog(async () => {
+      const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime');
+      return storeImageCatalog(this.storeRoot ?? defaultStoreRoot());
+    });
+  }
+
 
 
   /** The store's images with their platforms (a broken image is listed without them), as `kubefilec images` names them. */

@@ -16,7 +16,7 @@ export interface BuildCommandOptions extends TargetOptions {
   root?: string;
   parallel?: string;
   mounter?: 'overlay' | 'fuse-overlayfs' | 'copy';
-  isolation?: 'host' | 'chroot';
+  isolation?: 'auto' | 'host' | 'chroot';
   network?: 'host' | 'none';
   pull?: 'always' | 'missing' | 'never';
   tlsVerify?: boolean;

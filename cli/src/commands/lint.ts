@@ -1,5 +1,5 @@
 /** `kubefilec lint`: every diagnostic of a Kubefile (syntax, structure and, per platform, the build context), as text, JSON or SARIF. */
-import { applyRuleControl, compile, shellCheck, ShellCheckCache, unknownFilterCodes, type ImageCatalog, type ShellChecker } from '@kubefile/compiler';
+import { applyRuleControl, compile, deferredCatalog, shellCheck, ShellCheckCache, unknownFilterCodes, type ImageCatalog, type ShellChecker } from '@kubefile/compiler';
 import { nodeShellChecker } from '@kubefile/compiler/node';
 import { isReported, sortDiagnostics } from '@kubefile/grammar';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
@@ -19,14 +19,12 @@ export interface LintCommandOptions extends TargetOptions {
   root?: string;
 }
 
-/** The store's platforms of a base, read only when a FROM names an image (lint does not load the runtime otherwise). */
+/** The store as the compiler asks it (FROM platforms, OS or cluster image), loaded only when a FROM names an image (lint does not load the runtime otherwise). */
 function storeCatalog(root: string | undefined): ImageCatalog {
-  return {
-    async platforms(name) {
-      const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime');
-      return storeImageCatalog(root !== undefined && root !== '' ? root : defaultStoreRoot()).platforms(name);
-    },
-  };
+  return deferredCatalog(async () => {
+    const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime');
+    return storeImageCatalog(root !== undefined && root !== '' ? root : defaultStoreRoot());
+  });
 }
 
 /** Lints each context (or the one Kubefile named by -f) and reports them together. */
