@@ -74,7 +74,9 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
   const controller = new AbortController();
   token.onCancellationRequested(() => controller.abort());
   progress.begin(`Building ${args.tag}`, 0, settings.platforms.map(formatPlatform).join(', '), true);
-  const totalSteps = analysis.result.plans.reduce((n, plan) => n + plan.ops.length, 0);
+  // Each plan's own steps, and once each the earlier stages' (a stage shared by plans is built once).
+  const earlierStages = new Map(analysis.result.plans.flatMap((plan) => plan.stages.slice(0, -1).map((stage) => [stage.id, stage.ops.length] as const)));
+  const totalSteps = analysis.result.plans.reduce((n, plan) => n + plan.ops.length, 0) + [...earlierStages.values()].reduce((n, steps) => n + steps, 0);
   let done = 0;
   try {
     const store = await ImageStore.open(server.storeRootSetting ?? defaultStoreRoot());
@@ -91,7 +93,7 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
         if (line !== undefined) log(line);
         if (event.type === 'step-done') {
           done++;
-          progress.report(Math.round((done / totalSteps) * 100), `[${event.platform}] STEP ${event.step}/${event.total}${event.cached ? ' (cached)' : ''}`);
+          progress.report(Math.round((done / totalSteps) * 100), `[${event.stage ? `${event.stage} ` : ''}${event.platform}] STEP ${event.step}/${event.total}${event.cached ? ' (cached)' : ''}`);
         }
       },
     });
