@@ -89,7 +89,7 @@ export {
   type StagePlan,
   type StageRun,
 } from './plan.js';
-export { findStage, reachableStages, resolveFrom, STAGE_NAME, stageTable, type StageCopy, type StageInfo, type StageRef, type StageTable } from './stages.js';
+export { findStage, isTargetError, reachableStages, TargetError, targetStage, resolveFrom, STAGE_NAME, stageTable, type StageCopy, type StageInfo, type StageRef, type StageTable } from './stages.js';
 export {
   COMMON_PLATFORMS,
   DEFAULT_PLATFORM,

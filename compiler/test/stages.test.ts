@@ -136,7 +136,7 @@ describe('single-stage plans', () => {
     assert.equal(amd64.stages.length, 1);
     assert.deepEqual(
       { index: stage.index, name: stage.name, line: stage.line, platform: stage.platform, fixedPlatform: stage.fixedPlatform, base: stage.base, run: stage.run, uses: stage.uses },
-      { index: 0, name: undefined, line: 1, platform: 'linux/amd64', fixedPlatform: false, base: 'kubernetes:v1.22.8', run: 'host', uses: [] },
+      { index: 0, name: undefined, line: 1, platform: 'linux/amd64', fixedPlatform: false, base: 'kubernetes:v1.22.8', run: 'unknown', uses: [] },
     );
     assert.equal(stage.ops, amd64.ops);
     assert.equal(stage.target, amd64.target);
