@@ -57,7 +57,7 @@ export const checkFrom: Check = (file) => {
   list.forEach((instruction, i) => {
     if (i > firstFrom && instruction.keyword === 'FROM') {
       out.push(
-        createDiagnostic('KF2004', instruction.keywordRange, `More than one FROM: a Kubefile builds one image from one base (first FROM on line ${list[firstFrom].range.start.line + 1})`, [
+        createDiagnostic('KF2004', instruction.keywordRange, `More than one FROM: sealer v0.11 builds one FROM (first FROM on line ${list[firstFrom].range.start.line + 1}); kubefilec builds the stages`, [
           { title: 'Remove this FROM', edits: [{ range: wholeLines(file, instruction, list[i + 1]), newText: '' }] },
         ]),
       );
@@ -434,6 +434,22 @@ export const checkStageNames: Check = (file) => {
   return out;
 };
 
+/** `FROM x` where x names only a later stage (KF3027): FROM sees earlier stages, so BuildKit pulls an image x. */
+export const checkLaterStageBase: Check = (file) => {
+  const table = stageTable(file);
+  const out: Diagnostic[] = [];
+  for (const stage of table.stages) {
+    const word = stage.from.image;
+    if (!word || stage.baseStage !== undefined || (word.parts ?? []).some((p) => p.kind !== 'literal')) continue;
+    const later = table.byName.get(word.text.toLowerCase());
+    if (later === undefined || later <= stage.index) continue;
+    out.push(
+      createDiagnostic('KF3027', word.range, `"${word.text}" names a stage that comes later (line ${table.stages[later].from.range.start.line + 1}): FROM sees earlier stages only, so "${word.text}" is taken as an image to pull; move that stage above this FROM`),
+    );
+  }
+  return out;
+};
+
 /** What only the built cluster image (the last stage) takes: in an earlier stage it changes nothing (KF2030). */
 const CLUSTER_IMAGE_KEYWORDS = new Set(['APP', 'APPCMDS', 'APPENV', 'CNI', 'CSI', 'LAUNCH', 'CMDS', 'KUBEVERSION']);
 
@@ -468,6 +484,7 @@ export const STRUCTURE_CHECKS: readonly Check[] = [
   checkDirectiveCase,
   checkStageNames,
   checkStageInstructions,
+  checkLaterStageBase,
 ];
 
 /** Runs the checks over a parsed Kubefile. */

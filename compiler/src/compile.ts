@@ -919,10 +919,6 @@ class Planner {
     }
     this.push(draft, instruction);
     if (baseStage !== undefined || image.toLowerCase() === 'scratch') return;
-    const later = this.stages.table.byName.get(image.toLowerCase());
-    if (later !== undefined && later > this.stage && word) {
-      this.report('KF3027', word.range, `"${image}" names a stage that comes later: FROM sees earlier stages only, so "${image}" is taken as an image to pull; move stage ${image} above this FROM`);
-    }
     const problem = imageReferenceError(image);
     if (problem !== undefined) {
       if (expanded.unset.length > 0) this.escalate(expanded.unset, `the image is then "${image}": ${problem}`);

@@ -46,6 +46,7 @@ export {
   checkSealerDifferences,
   checkSecretNames,
   checkStageInstructions,
+  checkLaterStageBase,
   checkStageNames,
   type Check,
 } from './check.js';
