@@ -764,6 +764,8 @@ class Planner {
     const differing = this.scope.differingValues(state.scope);
     if (!differing) return false;
     if (differing.length === 0) return true;
+    // A stage based on this one starts with its ENV: it reads every value without naming it.
+    if (this.stage >= 0 && this.stages.table.stages.some((s) => s.baseStage === this.stage)) return false;
     for (let i = from; i < list.length; i++) if (differing.some((name) => mentions(list[i], name))) return false;
     return true;
   }
@@ -848,12 +850,14 @@ class Planner {
   private unsetVariable(name: string, range: Range): Diagnostic {
     if (this.scope.isUndeclaredTargetVariable(name)) {
       const from = this.stages.table.stages[this.stage]?.from;
-      const at = from ? from.range.end : range.start;
+      // Anchored to the FROM's range, so it moves with the FROM when a memo keeps this diagnostic.
+      const length = from ? endOffsetOf(from.range) - startOffsetOf(from.range) : 0;
+      const at = from ? subRange(from.range, length, length) : { start: range.start, end: range.start };
       return createDiagnostic(
         'KF3001',
         range,
         `${name} is not declared in this stage: add "ARG ${name}" after FROM: a stage on a fixed platform sees the target's variables only when declared (as BuildKit)`,
-        [{ title: `Add ARG ${name} after FROM`, edits: [{ range: { start: at, end: at }, newText: `\nARG ${name}` }] }],
+        [{ title: `Add ARG ${name} after FROM`, edits: [{ range: at, newText: `\nARG ${name}` }] }],
       );
     }
     if (this.scope.isGlobalOnly(name)) return createDiagnostic('KF3001', range, `${name} is declared before FROM only: add "ARG ${name}" after FROM to use it here`);

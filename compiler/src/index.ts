@@ -78,6 +78,8 @@ export {
   type FromOp,
   type ImageConfig,
   type IrDocument,
+  type IrPlan,
+  type IrStage,
   type KubeVersionOp,
   type LabelOp,
   type LaunchOp,

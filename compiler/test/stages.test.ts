@@ -149,9 +149,16 @@ describe('single-stage plans', () => {
     assert.equal(stageId('linux/amd64', []), `sha256:${createHashHex('linux/amd64')}`);
   });
 
-  it('keep stages out of the IR document', async () => {
-    const document = toIrDocument(await plans());
-    assert.deepEqual(Object.keys(document.plans[0]), ['platform', 'base', 'ops', 'config']);
+  it('are IR v2 documents: a stage per plan, listed by id', async () => {
+    const [amd64, arm64] = await plans();
+    const document = toIrDocument([amd64, arm64]);
+    assert.equal(document.schemaVersion, 2);
+    assert.deepEqual(document.plans.map((p) => [p.platform, p.target, p.stages]), [
+      ['linux/amd64', amd64.stages[0].id, [amd64.stages[0].id]],
+      ['linux/arm64/v8', arm64.stages[0].id, [arm64.stages[0].id]],
+    ]);
+    assert.deepEqual(document.stages.map((s) => s.ops), [amd64.ops, arm64.ops]);
+    assert.ok(!('target' in document.stages[0]));
   });
 });
 
