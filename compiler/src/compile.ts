@@ -180,7 +180,10 @@ function likelySourcePaths(file: Kubefile, platforms: readonly Record<string, st
     }
   };
   for (const instruction of file.instructions) {
-    if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) for (const word of instruction.sources) add(word.text);
+    if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) {
+      // `COPY --from` sources are in another stage or image, not in the context.
+      if (!instruction.flags.some((f) => f.name === 'from')) for (const word of instruction.sources) add(word.text);
+    }
     else if (isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
       for (const word of instruction.sources) if (word.text.startsWith('local://')) add(word.text.slice('local://'.length));
     }

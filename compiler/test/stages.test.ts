@@ -295,6 +295,13 @@ describe('multi-stage plans', () => {
     await expectCompileDiagnostics(k('FROM later', 'FROM scratch AS later'), [{ code: 'KF3027', line: 1, column: 6, message: 'names a stage that comes later' }], { disable: ['KF3022'] });
   });
 
+  it('COPY --from sources are not prefetched from the context', async () => {
+    const hinted: string[] = [];
+    const context = { ...memoryContext({ 'a.yaml': 'x' }), prefetch: (paths: readonly string[]) => hinted.push(...paths) };
+    await compile(k('FROM busybox:1.36 AS b', 'FROM scratch', 'COPY --from=b /opt/tool bin/', 'COPY a.yaml manifests/'), { context });
+    assert.deepEqual(hinted, ['a.yaml']);
+  });
+
   it('the run mode comes from the store: OS image chroot, cluster image host, scratch host, a stage inherits', async () => {
     const images: ImageCatalog = { platforms: async () => undefined, kind: async (name) => (name === 'busybox:1.36' ? 'os' : name === 'kubernetes:v1' ? 'cluster' : undefined) };
     const [plan] = (await compile(k('FROM busybox:1.36 AS os', 'FROM kubernetes:v1 AS cluster', 'FROM other:1 AS unknown', 'FROM os AS child', 'FROM scratch'), { images, allStages: true })).plans;
