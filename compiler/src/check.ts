@@ -84,9 +84,18 @@ export const checkDeprecated: Check = (file) =>
     return [diagnostic];
   });
 
+/**
+ * The instructions the built image takes: the last stage's in a multi-stage Kubefile (earlier
+ * stages only feed it files; KF2030 tells of cluster-image instructions there), else all of them.
+ */
+function imageInstructions(file: Kubefile): readonly Instruction[] {
+  const { stages } = stageTable(file);
+  return stages.length > 1 ? file.instructions.slice(stages[stages.length - 1].first) : file.instructions;
+}
+
 export const checkLaunch: Check = (file) => {
   const out: Diagnostic[] = [];
-  const list = file.instructions;
+  const list = imageInstructions(file);
   let launchOrCmds: Instruction | undefined;
   let cmd: Instruction | undefined;
   let launch: Instruction | undefined;
@@ -119,7 +128,8 @@ function declaresApplication(instruction: Instruction): instruction is AppInstru
 export const checkApplications: Check = (file) => {
   const out: Diagnostic[] = [];
   const declared = new Map<string, AppInstruction>();
-  for (const instruction of file.instructions) {
+  const list = imageInstructions(file);
+  for (const instruction of list) {
     if (declaresApplication(instruction) && instruction.name) {
       const name = instruction.name.text;
       const earlier = declared.get(name);
@@ -130,7 +140,7 @@ export const checkApplications: Check = (file) => {
       }
     }
   }
-  const from = file.instructions.find((i) => isInstruction(i, 'FROM'));
+  const from = list.find((i) => isInstruction(i, 'FROM'));
   const base = from && isInstruction(from, 'FROM') ? from.image?.text : undefined;
   const fromScratch = base === undefined || base.toLowerCase() === 'scratch';
   const use = (word: Word | undefined, user: Instruction) => {
@@ -150,7 +160,7 @@ export const checkApplications: Check = (file) => {
       }
     }
   };
-  for (const instruction of file.instructions) {
+  for (const instruction of list) {
     if (isInstruction(instruction, 'LAUNCH')) for (const app of instruction.apps) use(app, instruction);
     else if (isInstruction(instruction, 'APPCMDS') || isInstruction(instruction, 'APPENV')) use(instruction.app, instruction);
   }
@@ -164,11 +174,12 @@ export const checkApplications: Check = (file) => {
  */
 export const checkSealerDifferences: Check = (file) => {
   const out: Diagnostic[] = [];
-  const from = file.instructions.find((i) => isInstruction(i, 'FROM'));
+  const list = imageInstructions(file);
+  const from = list.find((i) => isInstruction(i, 'FROM'));
   const base = from && isInstruction(from, 'FROM') ? from.image?.text : undefined;
   let cmdOnBase = false;
   let run = false;
-  for (const instruction of file.instructions) {
+  for (const instruction of list) {
     if (isInstruction(instruction, 'CMD')) {
       if (instruction.form === 'exec') {
         // Written as one shell-form CMD per command, sealer runs what kubefilec runs.

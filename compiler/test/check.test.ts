@@ -534,6 +534,23 @@ describe('KF2030 cluster-image instruction in an earlier stage', () => {
   });
 });
 
+describe('whole-image checks look at the last stage only', () => {
+  it('LAUNCH/CMDS is last of the last stage; an earlier stage has its own CMD (KF2011 not across stages)', () => {
+    expectDiagnostics(k('FROM scratch AS tools', 'CMD echo', 'FROM scratch', 'APP a local://a.yaml', 'LAUNCH ["a"]'), []);
+  });
+
+  it('applications are those of the last stage; its FROM is the base', () => {
+    expectDiagnostics(k('FROM scratch AS apps', 'APP a local://a.yaml', 'FROM kubernetes:v1.22.8', 'LAUNCH ["a"]'), [
+      { code: 'KF2030', line: 2, column: 1 },
+      { code: 'KF2009', line: 4, column: 9, message: 'it must come from the base image kubernetes:v1.22.8' },
+    ]);
+  });
+
+  it('sealer differences are told for the last stage: a RUN in a builder stage is kubefilec-only anyway', () => {
+    expectDiagnostics(k('FROM busybox:1.36 AS b', 'RUN make', 'FROM scratch', 'COPY --from=b /x y'), []);
+  });
+});
+
 describe('every structural code', () => {
   const examples: Record<string, string> = {
     KF2001: '',
