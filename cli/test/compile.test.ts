@@ -27,8 +27,12 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 
 interface IrJson {
   schemaVersion: number;
-  plans: { platform: string; base: string; ops: { kind: string; digest: string; sources?: string[]; dest?: string }[] }[];
+  stages: { id: string; name?: string; platform: string; plans: string[]; ops: { kind: string; digest: string; sources?: string[]; dest?: string }[] }[];
+  plans: { platform: string; base: string; target: string; stages: string[] }[];
 }
+
+/** The ops of each plan's target stage. */
+const targetOps = (ir: IrJson) => ir.plans.map((p) => ir.stages.find((s) => s.id === p.target)?.ops ?? []);
 
 describe('kubefilec with platforms', () => {
   /** A fresh temporary build context for each test. */
@@ -51,14 +55,15 @@ describe('kubefilec with platforms', () => {
       assert.equal(r.stderr, MULTI_ARCH_RUN_NOTE + QEMU_NOTE + MULTI_ARCH_CMD_NOTE);
       assert.equal(r.code, 0);
       const ir = JSON.parse(r.stdout) as IrJson;
-      assert.equal(ir.schemaVersion, 1);
+      assert.equal(ir.schemaVersion, 2);
       assert.deepEqual(
         ir.plans.map((p) => p.platform),
         ['linux/amd64', 'linux/arm64/v8'],
       );
-      const helm = ir.plans.map((p) => p.ops.find((op) => op.kind === 'copy' && op.dest === 'bin')?.sources);
+      const ops = targetOps(ir);
+      const helm = ops.map((list) => list.find((op) => op.kind === 'copy' && op.dest === 'bin')?.sources);
       assert.deepEqual(helm, [['amd64/helm'], ['arm64/helm']]);
-      assert.equal(ir.plans[0].ops[1].digest, ir.plans[1].ops[1].digest, 'COPY dashborad.yaml does not depend on the platform');
+      assert.equal(ops[0][1].digest, ops[1][1].digest, 'COPY dashborad.yaml does not depend on the platform');
     });
 
     it('--emit text prints one line per op', async () => {
@@ -77,6 +82,15 @@ describe('kubefilec with platforms', () => {
       assert.equal(r.code, 1);
       assert.equal(r.stdout, '');
       assert.equal(r.stderr, `${join(dir, 'Kubefile')}:2:6: error KF3004: "arm64/helm" matches nothing in the build context (for linux/arm64/v8)\n`);
+    });
+
+    it('--emit text prints one block per stage, and says which stages plans share', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM --platform=$BUILDPLATFORM busybox:1.36 AS builder\nRUN make\nFROM scratch\nCOPY --from=builder /out/x bin/\n');
+      const r = await run(['compile', '--platform', 'linux/amd64,linux/arm64', '--emit', 'text', dir]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.match(/^ {2}stage builder \[[^,\]]+, shared by 2 plans\] \(from busybox:1\.36\)$/gm)?.length, 2);
+      assert.match(r.stdout, /^ {2}stage 1 \[linux\/arm64\/v8\] \(from scratch\)$/m);
+      assert.match(r.stdout, /^ {4}[0-9a-f]{12} {2}COPY {8}out\/x -> bin\/ {2}\[from stage builder\]$/m);
     });
 
     it('passes build args, whose values may hold = and ,', async () => {

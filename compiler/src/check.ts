@@ -57,7 +57,7 @@ export const checkFrom: Check = (file) => {
   list.forEach((instruction, i) => {
     if (i > firstFrom && instruction.keyword === 'FROM') {
       out.push(
-        createDiagnostic('KF2004', instruction.keywordRange, `More than one FROM: a Kubefile builds one image from one base (first FROM on line ${list[firstFrom].range.start.line + 1})`, [
+        createDiagnostic('KF2004', instruction.keywordRange, `More than one FROM: sealer v0.11 builds one FROM (first FROM on line ${list[firstFrom].range.start.line + 1}); kubefilec builds the stages`, [
           { title: 'Remove this FROM', edits: [{ range: wholeLines(file, instruction, list[i + 1]), newText: '' }] },
         ]),
       );
@@ -84,9 +84,18 @@ export const checkDeprecated: Check = (file) =>
     return [diagnostic];
   });
 
+/**
+ * The instructions the built image takes: the last stage's in a multi-stage Kubefile (earlier
+ * stages only feed it files; KF2030 tells of cluster-image instructions there), else all of them.
+ */
+function imageInstructions(file: Kubefile): readonly Instruction[] {
+  const { stages } = stageTable(file);
+  return stages.length > 1 ? file.instructions.slice(stages[stages.length - 1].first) : file.instructions;
+}
+
 export const checkLaunch: Check = (file) => {
   const out: Diagnostic[] = [];
-  const list = file.instructions;
+  const list = imageInstructions(file);
   let launchOrCmds: Instruction | undefined;
   let cmd: Instruction | undefined;
   let launch: Instruction | undefined;
@@ -119,7 +128,8 @@ function declaresApplication(instruction: Instruction): instruction is AppInstru
 export const checkApplications: Check = (file) => {
   const out: Diagnostic[] = [];
   const declared = new Map<string, AppInstruction>();
-  for (const instruction of file.instructions) {
+  const list = imageInstructions(file);
+  for (const instruction of list) {
     if (declaresApplication(instruction) && instruction.name) {
       const name = instruction.name.text;
       const earlier = declared.get(name);
@@ -130,7 +140,7 @@ export const checkApplications: Check = (file) => {
       }
     }
   }
-  const from = file.instructions.find((i) => isInstruction(i, 'FROM'));
+  const from = list.find((i) => isInstruction(i, 'FROM'));
   const base = from && isInstruction(from, 'FROM') ? from.image?.text : undefined;
   const fromScratch = base === undefined || base.toLowerCase() === 'scratch';
   const use = (word: Word | undefined, user: Instruction) => {
@@ -150,7 +160,7 @@ export const checkApplications: Check = (file) => {
       }
     }
   };
-  for (const instruction of file.instructions) {
+  for (const instruction of list) {
     if (isInstruction(instruction, 'LAUNCH')) for (const app of instruction.apps) use(app, instruction);
     else if (isInstruction(instruction, 'APPCMDS') || isInstruction(instruction, 'APPENV')) use(instruction.app, instruction);
   }
@@ -164,11 +174,12 @@ export const checkApplications: Check = (file) => {
  */
 export const checkSealerDifferences: Check = (file) => {
   const out: Diagnostic[] = [];
-  const from = file.instructions.find((i) => isInstruction(i, 'FROM'));
+  const list = imageInstructions(file);
+  const from = list.find((i) => isInstruction(i, 'FROM'));
   const base = from && isInstruction(from, 'FROM') ? from.image?.text : undefined;
   let cmdOnBase = false;
   let run = false;
-  for (const instruction of file.instructions) {
+  for (const instruction of list) {
     if (isInstruction(instruction, 'CMD')) {
       if (instruction.form === 'exec') {
         // Written as one shell-form CMD per command, sealer runs what kubefilec runs.
@@ -434,6 +445,22 @@ export const checkStageNames: Check = (file) => {
   return out;
 };
 
+/** `FROM x` where x names only a later stage (KF3027): FROM sees earlier stages, so BuildKit pulls an image x. */
+export const checkLaterStageBase: Check = (file) => {
+  const table = stageTable(file);
+  const out: Diagnostic[] = [];
+  for (const stage of table.stages) {
+    const word = stage.from.image;
+    if (!word || stage.baseStage !== undefined || (word.parts ?? []).some((p) => p.kind !== 'literal')) continue;
+    const later = table.byName.get(word.text.toLowerCase());
+    if (later === undefined || later <= stage.index) continue;
+    out.push(
+      createDiagnostic('KF3027', word.range, `"${word.text}" names a stage that comes later (line ${table.stages[later].from.range.start.line + 1}): FROM sees earlier stages only, so "${word.text}" is taken as an image to pull; move that stage above this FROM`),
+    );
+  }
+  return out;
+};
+
 /** What only the built cluster image (the last stage) takes: in an earlier stage it changes nothing (KF2030). */
 const CLUSTER_IMAGE_KEYWORDS = new Set(['APP', 'APPCMDS', 'APPENV', 'CNI', 'CSI', 'LAUNCH', 'CMDS', 'KUBEVERSION']);
 
@@ -468,6 +495,7 @@ export const STRUCTURE_CHECKS: readonly Check[] = [
   checkDirectiveCase,
   checkStageNames,
   checkStageInstructions,
+  checkLaterStageBase,
 ];
 
 /** Runs the checks over a parsed Kubefile. */

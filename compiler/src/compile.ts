@@ -21,6 +21,7 @@ import {
   type DiagnosticFilter,
   type EscapeChar,
   type Fix,
+  type Flag,
   type Instruction,
   type Kubefile,
   type LineMap,
@@ -37,11 +38,12 @@ import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
 import { expandWord } from './expand.js';
 import { isSecretName, REDACTED } from './secrets.js';
-import { digestOps, stageId, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan, type StagePlan } from './plan.js';
+import { digestOps, stageId, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type FromOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan, type StagePlan, type StageRun } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformProblem, platformVariables, samePlatform, sealerArch, type Platform } from './platform.js';
 import { imageReferenceError, imageReferenceParts } from './reference.js';
 import { environmentOf, VariableScope, withValuesOf, type Assignment, type ScopeState } from './scope.js';
-import { filesUnder, followLinks, hasWildcard, normalizeContextPath, normalizeDestination, resolveSource, sourceKind, type Destination } from './sources.js';
+import { filesUnder, followLinks, hasWildcard, normalizeContextPath, normalizeDestination, normalizeImagePath, resolveSource, sourceKind, type Destination } from './sources.js';
+import { reachableStages, resolveFrom, stageTable, targetStage, type StageInfo, type StageTable } from './stages.js';
 import { utf8Decode } from './text.js';
 
 export interface CompileOptions extends DiagnosticFilter {
@@ -61,6 +63,10 @@ export interface CompileOptions extends DiagnosticFilter {
   memo?: CompileMemo;
   /** The local image store, to tell when the base lacks a target platform (KF3023); without one, that is not checked. */
   images?: ImageCatalog;
+  /** The stage to build (its `AS` name, or index), as `--target`; default: the last stage. An unknown one throws `TargetError`. */
+  target?: string;
+  /** Plan every stage, not only those the target needs (an editor wants ops on every line). */
+  allStages?: boolean;
 }
 
 /** What the compiler may ask the local image store. */
@@ -101,7 +107,7 @@ export interface CompileResult {
   hasErrors: boolean;
 }
 
-/** Compiles a Kubefile into one plan per platform. Throws `PlatformError` for an invalid platform. */
+/** Compiles a Kubefile into one plan per platform. Throws `PlatformError` for an invalid platform, `TargetError` for an unknown target stage. */
 export function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
   return compileParsed(parse(source), options);
 }
@@ -112,6 +118,10 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
   const targets = uniquePlatforms((options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p, build) : p)));
   if (targets.length === 0) targets.push(build);
   const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));
+  const table = stageTable(parsed.ast);
+  const target = targetStage(table, options.target);
+  const planned = options.allStages ? table.stages.map((s) => s.index) : reachableStages(table, target);
+  const stages: StageSelection = { table, target, planned: new Set(planned) };
   const shared = new ArtifactCache();
   // Words with a quoting or substitution error: their value is a guess, so nothing is checked on it.
   const brokenWords = parsed.diagnostics.filter((d) => d.code === 'KF1007' || d.code === 'KF1008').map((d) => startOffsetOf(d.range));
@@ -120,7 +130,8 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
   const plans: PlatformPlan[] = [];
   const used = new Set<string>();
   const memo = options.memo;
-  const memoKey = JSON.stringify([formatPlatform(build), [...buildArgs]]);
+  // The stage graph is in the key: a COPY --from kept from the last version may name another stage now.
+  const memoKey = JSON.stringify([formatPlatform(build), [...buildArgs], target, planned, table.stages.map((s) => [s.name, s.baseStage, s.fixedPlatform, s.copies.map((c) => c.ref)])]);
   if (memo && (memo.key !== memoKey || memo.context !== options.context)) {
     memo.runs.clear();
     memo.key = memoKey;
@@ -128,13 +139,13 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
   }
   // Only for a full planning: with a memo, an edit asks for a few sources at most.
   if (options.context?.prefetch && !memo?.runs.size) options.context.prefetch(likelySourcePaths(parsed.ast, targets.map((t) => platformVariables(t, build))));
-  for (const target of targets) {
-    const planner = new Planner(parsed.ast, target, build, buildArgs, options.context, shared, options.sha256, brokenWords, options.images);
-    const platform = formatPlatform(target);
-    const { plan, run } = await planner.plan(memo?.runs.get(platform));
+  for (const platformOf of targets) {
+    const planner = new Planner(parsed.ast, stages, platformOf, build, buildArgs, options.context, shared, options.sha256, brokenWords, options.images);
+    const platform = formatPlatform(platformOf);
+    const { plan, run, targetDrafts } = await planner.plan(memo?.runs.get(platform));
     memo?.runs.set(platform, run);
     plans.push(plan);
-    perPlatform.push(planner.diagnostics.concat(untypedApplications(parsed.ast, run.drafts)));
+    perPlatform.push(planner.diagnostics.concat(untypedApplications(parsed.ast, targetDrafts)));
     for (const name of planner.scope.usedBuildArgs) used.add(name);
   }
 
@@ -179,7 +190,10 @@ function likelySourcePaths(file: Kubefile, platforms: readonly Record<string, st
     }
   };
   for (const instruction of file.instructions) {
-    if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) for (const word of instruction.sources) add(word.text);
+    if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) {
+      // `COPY --from` sources are in another stage or image, not in the context.
+      if (!instruction.flags.some((f) => f.name === 'from')) for (const word of instruction.sources) add(word.text);
+    }
     else if (isInstruction(instruction, 'APP') || isInstruction(instruction, 'CNI') || isInstruction(instruction, 'CSI')) {
       for (const word of instruction.sources) if (word.text.startsWith('local://')) add(word.text.slice('local://'.length));
     }
@@ -220,6 +234,17 @@ class ArtifactCache {
   private readonly results = new Map<string, Promise<ArtifactProblem[]>>();
   private readonly headers = new Map<string, Promise<Uint8Array>>();
   private readonly platforms = new Map<string, Promise<readonly string[] | undefined>>();
+  private readonly kinds = new Map<string, Promise<'cluster' | 'os' | undefined>>();
+
+  /** Whether the store's image is a cluster or an OS image, asked once per compile. */
+  imageKind(images: ImageCatalog, name: string): Promise<'cluster' | 'os' | undefined> {
+    let kind = this.kinds.get(name);
+    if (!kind) {
+      kind = images.kind ? images.kind(name).catch(() => undefined) : Promise.resolve(undefined);
+      this.kinds.set(name, kind);
+    }
+    return kind;
+  }
 
   problems(key: string, run: () => Promise<ArtifactProblem[]>): Promise<ArtifactProblem[]> {
     let result = this.results.get(key);
@@ -266,6 +291,51 @@ interface PlannerState {
   clusterfile: string | undefined;
   programs: Map<string, string | undefined>;
   madeDirectories: ReadonlySet<string> | 'unknown';
+  /** The stage being planned (-1 before the first FROM), and what it is built as. */
+  stage: number;
+  stageBuild: StageBuild;
+  /** What each stage left when it ended (indexed by stage; planned stages only). */
+  ended: readonly (StageEnd | undefined)[];
+}
+
+/** The stages a compile plans: `planned` holds `target` and the stages it needs (or all). */
+interface StageSelection {
+  table: StageTable;
+  target: number;
+  planned: ReadonlySet<number>;
+}
+
+/** How a stage is built: its platform (the target's or a fixed one), its base, and where its RUNs run. */
+interface StageBuild {
+  platform: Platform;
+  fixed: boolean;
+  base: string;
+  baseStage?: number;
+  run: StageRun;
+}
+
+/** What a stage leaves to the stages based on it, and to the plan (the target stage's Clusterfile). */
+interface StageEnd extends StageBuild {
+  env: ReadonlyMap<string, string>;
+  clusterfile: string | undefined;
+  programs: ReadonlyMap<string, string | undefined>;
+  madeDirectories: ReadonlySet<string> | 'unknown';
+}
+
+function sameStageEnd(a: StageEnd | undefined, b: StageEnd | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    sameStageBuild(a, b) &&
+    a.clusterfile === b.clusterfile &&
+    sameEntries(a.env, b.env, (x, y) => x === y) &&
+    sameEntries(a.programs, b.programs, (x, y) => x === y) &&
+    sameDirectories(a.madeDirectories, b.madeDirectories)
+  );
+}
+
+function sameStageBuild(a: StageBuild, b: StageBuild): boolean {
+  return formatPlatform(a.platform) === formatPlatform(b.platform) && a.fixed === b.fixed && a.base === b.base && a.baseStage === b.baseStage && a.run === b.run;
 }
 
 /** The state before instruction `index`, and how many drafts and diagnostics came before it. */
@@ -282,9 +352,14 @@ interface PlanRun {
   checkpoints: Checkpoint[];
   drafts: OpDraft[];
   draftSources: Instruction[];
+  /** The stage of each draft. */
+  draftStages: number[];
   diagnostics: Diagnostic[];
   final: PlannerState;
 }
+
+/** The stage a FROM or `COPY --from` draft names, by index: its `StagePlan.id` is known only when the plan is read. */
+const stageReferences = new WeakMap<OpDraft, { stage: number; name: string }>();
 
 /**
  * What a compile leaves for compiling the next version of the same file (an editor's): each
@@ -450,8 +525,15 @@ class Planner {
   private readonly drafts: OpDraft[] = [];
   /** The instruction of each draft (for its line, which moves when lines are added above it). */
   private readonly draftSources: Instruction[] = [];
+  /** The stage of each draft. */
+  private readonly draftStages: number[] = [];
   private base = 'scratch';
   private seenFrom = false;
+  /** The stage being planned, -1 before the first FROM. */
+  private stage = -1;
+  private stageBuild: StageBuild;
+  /** What each planned stage left when it ended. */
+  private ended: (StageEnd | undefined)[] = [];
   /** The default Clusterfile (`COPY Clusterfile etc`), read from the context. */
   private defaultClusterfile: string | undefined;
   /** Programs copied to `bin/` and the architecture of those that are ELF executables. */
@@ -466,6 +548,7 @@ class Planner {
 
   constructor(
     private readonly file: Kubefile,
+    private readonly stages: StageSelection,
     private readonly target: Platform,
     private readonly build: Platform,
     buildArgs: ReadonlyMap<string, string>,
@@ -477,6 +560,7 @@ class Planner {
   ) {
     this.scope = new VariableScope(buildArgs, platformVariables(target, build));
     this.escape = file.escapeChar;
+    this.stageBuild = { platform: target, fixed: false, base: 'scratch', run: 'host' };
   }
 
   /**
@@ -484,7 +568,7 @@ class Planner {
    * run's last checkpoint before the first changed instruction and, past the changed ones, takes
    * the earlier run over again at the first checkpoint whose state the new run has reached.
    */
-  async plan(previous?: PlanRun): Promise<{ plan: PlatformPlan; run: PlanRun }> {
+  async plan(previous?: PlanRun): Promise<{ plan: PlatformPlan; run: PlanRun; targetDrafts: readonly OpDraft[] }> {
     const list = this.file.instructions;
     const checkpoints: Checkpoint[] = [];
     let i = 0;
@@ -501,6 +585,7 @@ class Planner {
       this.restore(start.state);
       append(this.drafts, previous.drafts, 0, start.drafts);
       append(this.draftSources, previous.draftSources, 0, start.drafts);
+      append(this.draftStages, previous.draftStages, 0, start.drafts);
       append(this.diagnostics, previous.diagnostics, 0, start.diagnostics);
       append(checkpoints, previous.checkpoints, 0, k + 1);
       i = start.index;
@@ -524,23 +609,52 @@ class Planner {
       }
       await this.step(list[i]);
     }
-    const run: PlanRun = { instructions: list, checkpoints, drafts: this.drafts, draftSources: this.draftSources, diagnostics: this.diagnostics, final: this.snapshot() };
-    // Every platform variable derives from the target and build platforms, so those two stand for them all.
-    const platformKey = `${formatPlatform(this.target)} ${formatPlatform(this.build)}`;
-    const plan: PlatformPlan = { platform: formatPlatform(this.target), target: this.target, base: this.base, ops: [], config: { cmds: [], env: {}, labels: {}, args: {}, apps: [] }, stages: [] };
-    const drafts = this.drafts.slice();
-    const sources = this.draftSources.slice();
-    const clusterfile = this.defaultClusterfile;
+    const run: PlanRun = { instructions: list, checkpoints, drafts: this.drafts, draftSources: this.draftSources, draftStages: this.draftStages, diagnostics: this.diagnostics, final: this.snapshot() };
+    const ended = [...this.ended];
+    if (this.stage >= 0 && this.stages.planned.has(this.stage)) ended[this.stage] = this.stageEnd();
+    // Each stage's drafts (they are contiguous, in stage order).
+    const draftsOf = new Map<number, { drafts: OpDraft[]; sources: Instruction[] }>();
+    for (let d = 0; d < this.drafts.length; d++) {
+      const stage = this.draftStages[d];
+      let entry = draftsOf.get(stage);
+      if (!entry) draftsOf.set(stage, (entry = { drafts: [], sources: [] }));
+      entry.drafts.push(this.drafts[d]);
+      entry.sources.push(this.draftSources[d]);
+    }
+    const table = this.stages.table;
+    const target = this.stages.target;
+    const targetEnd = ended[target];
+    const targetDrafts = draftsOf.get(target)?.drafts ?? [];
+    const plan: PlatformPlan = { platform: formatPlatform(this.target), target: this.target, base: targetEnd?.base ?? 'scratch', ops: [], config: { cmds: [], env: {}, labels: {}, args: {}, apps: [] }, stages: [] };
+    const build = formatPlatform(this.build);
     // Worked out on first read: an editor analysing on every keystroke needs the diagnostics only.
-    const predefined = platformVariables(this.target, this.build);
-    defineLazy(plan, 'ops', () => {
+    const built = new Map<number, StagePlan>();
+    const planStage = (index: number): StagePlan | undefined => {
+      const done = built.get(index);
+      if (done) return done;
+      const end = ended[index];
+      if (!end) return undefined;
+      const { drafts, sources } = draftsOf.get(index) ?? { drafts: [], sources: [] };
+      const uses: string[] = [];
+      // The stages it reads first: their ids enter its digests (no cycle reaches here: stages.ts made them errors).
+      for (const draft of drafts) {
+        const reference = stageReferences.get(draft);
+        const used = reference && reference.stage !== index ? planStage(reference.stage) : undefined;
+        if (!reference || !used) continue;
+        if (draft.kind === 'from') draft.stage = used.id;
+        else if (draft.kind === 'copy') draft.from = { stage: used.id, name: reference.name };
+        if (!uses.includes(used.id)) uses.push(used.id);
+      }
+      const predefined = end.fixed ? buildVariables(this.build) : platformVariables(this.target, this.build);
       // Set here, not when planned: an op kept from an earlier run may have moved, or see other values.
       const assignments: Assignment[] = [];
+      const baseEnd = end.baseStage === undefined ? undefined : ended[end.baseStage];
+      if (baseEnd) for (const [name, value] of baseEnd.env) assignments.push({ env: true, name, value });
       for (let d = 0; d < drafts.length; d++) {
         const draft = drafts[d];
         draft.line = this.line(sources[d]);
         if (draft.kind === 'arg') {
-          // An ARG of a platform variable changes nothing (the platform's value stays).
+          // An ARG of a predefined variable changes nothing (the platform's value stays); in a fixed stage, `ARG TARGETARCH` brings it in.
           for (const [name, value] of Object.entries(draft.args)) if (!Object.hasOwn(predefined, name)) assignments.push({ env: false, name, value: value ?? undefined });
         } else if (draft.kind === 'env') {
           for (const [name, value] of Object.entries(draft.env)) assignments.push({ env: true, name, value });
@@ -548,25 +662,62 @@ class Planner {
           defineLazy(draft, 'env', environmentOf(predefined, assignments, assignments.length));
         }
       }
-      return digestOps(drafts, platformKey, this.sha256);
+      const platform = formatPlatform(end.platform);
+      // Every platform variable derives from the stage's and the build platforms, so those two stand for them all;
+      // the target's values enter a fixed stage only through its `ARG TARGETARCH` op.
+      const ops = digestOps(drafts, `${platform} ${build}`, this.sha256);
+      const info = table.stages[index] as StageInfo | undefined;
+      const stage: StagePlan = {
+        id: stageId(platform, ops, this.sha256),
+        index,
+        line: info ? this.line(info.from) : 1,
+        platform,
+        target: end.platform,
+        fixedPlatform: end.fixed,
+        base: end.base,
+        run: end.run,
+        ops,
+        uses,
+      };
+      if (info?.name !== undefined) stage.name = info.name;
+      const baseStage = end.baseStage === undefined ? undefined : built.get(end.baseStage);
+      if (baseStage) stage.baseStage = baseStage.id;
+      built.set(index, stage);
+      return stage;
+    };
+    const allStages = (): StagePlan[] => {
+      // Build order: what each stage reads before it, the target last.
+      const order: number[] = [];
+      for (const index of [...this.stages.planned].filter((i) => i !== target).sort((a, b) => a - b).concat(target)) {
+        for (const needed of reachableStages(table, index)) if (!order.includes(needed) && this.stages.planned.has(needed)) order.push(needed);
+      }
+      return order.map(planStage).filter((stage): stage is StagePlan => stage !== undefined);
+    };
+    defineLazy(plan, 'stages', (): StagePlan[] => {
+      if (table.stages.length === 0 || !targetEnd) {
+        // No FROM: one empty stage on the target platform.
+        return [{ id: stageId(plan.platform, [], this.sha256), index: 0, line: 1, platform: plan.platform, target: this.target, fixedPlatform: false, base: 'scratch', run: 'host', ops: [], uses: [] }];
+      }
+      return allStages();
     });
-    defineLazy(plan, 'config', () => configOf(drafts, clusterfile));
-    // One stage for now: the whole plan, with the plan's own op objects.
-    defineLazy(plan, 'stages', () => {
-      const from = list.find((instruction) => instruction.keyword === 'FROM');
-      const stage: StagePlan = { id: stageId(plan.platform, plan.ops, this.sha256), index: 0, line: from ? this.line(from) : 1, platform: plan.platform, target: plan.target, fixedPlatform: false, base: plan.base, run: 'host', ops: plan.ops, uses: [] };
-      return [stage];
+    defineLazy(plan, 'ops', () => plan.stages[plan.stages.length - 1].ops);
+    defineLazy(plan, 'config', () => {
+      void plan.ops; // lines and digests set
+      return configOf(targetDrafts, targetEnd?.clusterfile);
     });
-    return { plan, run };
+    return { plan, run, targetDrafts };
   }
 
   private async step(instruction: Instruction): Promise<void> {
     if (instruction.keyword === 'FROM') {
-      if (!this.seenFrom) await this.from(instruction);
+      if (this.stage >= 0 && this.stages.planned.has(this.stage)) this.ended[this.stage] = this.stageEnd();
+      this.stage++;
       this.seenFrom = true;
+      // A stage the target does not need is not planned (BuildKit does not build it).
+      if (this.stages.planned.has(this.stage)) await this.from(instruction);
     } else if (!this.seenFrom) {
       if (isInstruction(instruction, 'ARG')) this.arg(instruction.declarations, instruction, true);
-    } else {
+    } else if (this.stages.planned.has(this.stage)) {
       // Only sources touch the (asynchronous) build context; everything else stays synchronous.
       if (isInstruction(instruction, 'COPY') || isInstruction(instruction, 'ADD')) {
         await this.copy(instruction.keyword === 'ADD' ? 'add' : 'copy', instruction.sources, instruction.destination, instruction);
@@ -581,6 +732,12 @@ class Planner {
   private push(draft: OpDraft, instruction: Instruction): void {
     this.drafts.push(draft);
     this.draftSources.push(instruction);
+    this.draftStages.push(this.stage);
+  }
+
+  /** What the current stage leaves when it ends. */
+  private stageEnd(): StageEnd {
+    return { ...this.stageBuild, env: this.scope.stageEnv(), clusterfile: this.defaultClusterfile, programs: new Map(this.programs), madeDirectories: this.madeDirectories };
   }
 
   /** The planner's state (copies), to resume from later. */
@@ -592,6 +749,9 @@ class Planner {
       clusterfile: this.defaultClusterfile,
       programs: new Map(this.programs),
       madeDirectories: this.madeDirectories,
+      stage: this.stage,
+      stageBuild: this.stageBuild,
+      ended: [...this.ended],
     };
   }
 
@@ -602,6 +762,9 @@ class Planner {
     this.defaultClusterfile = state.clusterfile;
     this.programs = new Map(state.programs);
     this.madeDirectories = state.madeDirectories;
+    this.stage = state.stage;
+    this.stageBuild = state.stageBuild;
+    this.ended = [...state.ended];
   }
 
   /**
@@ -613,8 +776,12 @@ class Planner {
     if (this.base !== state.base || this.seenFrom !== state.seenFrom || this.defaultClusterfile !== state.clusterfile) return undefined;
     if (!sameEntries(this.programs, state.programs, (a, b) => a === b)) return undefined;
     if (!sameDirectories(this.madeDirectories, state.madeDirectories)) return undefined;
+    if (this.stage !== state.stage || !sameStageBuild(this.stageBuild, state.stageBuild)) return undefined;
+    if (this.ended.length !== state.ended.length || !this.ended.every((end, i) => sameStageEnd(end, state.ended[i]))) return undefined;
     const differing = this.scope.differingValues(state.scope);
     if (!differing || differing.length === 0) return differing;
+    // A stage based on this one starts with its ENV: it reads every value without naming it.
+    if (this.stage >= 0 && this.stages.table.stages.some((s) => s.baseStage === this.stage)) return undefined;
     for (let i = from; i < list.length; i++) if (differing.some((name) => mentions(list[i], name))) return undefined;
     return differing;
   }
@@ -630,6 +797,7 @@ class Planner {
     const diagnostics = this.diagnostics.length - from.diagnostics;
     append(this.drafts, run.drafts, from.drafts);
     append(this.draftSources, run.draftSources, from.drafts);
+    append(this.draftStages, run.draftStages, from.drafts);
     append(this.diagnostics, run.diagnostics, from.diagnostics);
     const current = this.scope.snapshot();
     const withCurrentValues = (state: PlannerState): PlannerState =>
@@ -703,6 +871,18 @@ class Planner {
 
   /** Why `name` has no value here: declared before FROM only, declared without a value (KF3020), or not at all. */
   private unsetVariable(name: string, range: Range): Diagnostic {
+    if (this.scope.isUndeclaredTargetVariable(name)) {
+      const from = this.stages.table.stages[this.stage]?.from;
+      // Anchored to the FROM's range, so it moves with the FROM when a memo keeps this diagnostic.
+      const length = from ? endOffsetOf(from.range) - startOffsetOf(from.range) : 0;
+      const at = from ? subRange(from.range, length, length) : { start: range.start, end: range.start };
+      return createDiagnostic(
+        'KF3001',
+        range,
+        `${name} is not declared in this stage: add "ARG ${name}" after FROM: a stage on a fixed platform sees the target's variables only when declared (as BuildKit)`,
+        [{ title: `Add ARG ${name} after FROM`, edits: [{ range: at, newText: `\nARG ${name}` }] }],
+      );
+    }
     if (this.scope.isGlobalOnly(name)) return createDiagnostic('KF3001', range, `${name} is declared before FROM only: add "ARG ${name}" after FROM to use it here`);
     // The fix (a default for the ARG) is made by editors from the current text (`argDefaultFix`): a memo keeps this diagnostic while the ARG's line moves.
     if (this.scope.isDeclaredWithoutValue(name)) return createDiagnostic('KF3020', range, `ARG ${name} has no value: give it a default (ARG ${name}=<value>) or pass --build-arg ${name}=<value>`);
@@ -733,18 +913,40 @@ class Planner {
     return undefined;
   }
 
+  /**
+   * Begins a stage: its FROM words are expanded with the global ARGs; a stage on a fixed platform
+   * (`--platform`) is planned for that platform; a FROM naming an earlier stage starts from that
+   * stage's ENV, programs, directories and RUN meaning.
+   */
   private async from(instruction: Instruction): Promise<void> {
     if (!isInstruction(instruction, 'FROM')) return;
-    this.fromPlatform(instruction);
+    this.scope.leaveStage();
+    const info = this.stages.table.stages[this.stage] as StageInfo | undefined;
+    const platform = this.fromPlatform(instruction) ?? this.target;
+    const fixed = info?.fixedPlatform ?? false;
     const word = instruction.image;
     const expanded = word ? this.expandNonEmpty(word, 'The image') : undefined;
-    this.scope.enterStage();
-    if (!word || expanded === undefined) return;
-    const image = expanded.value;
+    const image = expanded?.value ?? 'scratch';
+    const reference = expanded === undefined ? undefined : resolveFrom(this.stages.table, image, this.stage);
+    const baseStage = reference && 'stage' in reference ? reference.stage : undefined;
+    const baseEnd = baseStage === undefined ? undefined : this.ended[baseStage];
+    this.scope.enterStage(fixed, baseEnd?.env);
+    this.defaultClusterfile = baseEnd?.clusterfile;
+    this.programs = new Map(baseEnd?.programs);
+    this.madeDirectories = baseEnd?.madeDirectories ?? new Set();
     this.base = image;
-    this.push({ kind: 'from', image, line: 0 }, instruction);
-    // scratch, and bases read from files of the context (`oci-archive:PATH`, `oci:DIR[:TAG]`), are no references.
-    if (image.toLowerCase() === 'scratch' || /^oci(-archive)?:/.test(image)) return;
+    const run: StageRun = baseEnd ? baseEnd.run : image.toLowerCase() === 'scratch' ? 'host' : await this.runMode(image);
+    this.stageBuild = baseStage === undefined ? { platform, fixed, base: image, run } : { platform, fixed, base: image, baseStage, run };
+    if (!word || expanded === undefined) return;
+    const draft: OpDraft<FromOp> = { kind: 'from', image, line: 0 };
+    if (baseStage !== undefined) {
+      // The id is set when the plan is read (`stageReferences`); the key is here for a stable field order.
+      draft.stage = '';
+      stageReferences.set(draft, { stage: baseStage, name: image });
+    }
+    this.push(draft, instruction);
+    // scratch, a stage, and bases read from files of the context (`oci-archive:PATH`, `oci:DIR[:TAG]`) are no references.
+    if (baseStage !== undefined || image.toLowerCase() === 'scratch' || /^oci(-archive)?:/.test(image)) return;
     const problem = imageReferenceError(image);
     if (problem !== undefined) {
       if (expanded.unset.length > 0) this.escalate(expanded.unset, `the image is then "${image}": ${problem}`);
@@ -759,22 +961,30 @@ class Planner {
     }
     if (this.images) {
       const platforms = await this.cache.imagePlatforms(this.images, image);
-      if (platforms !== undefined && !platforms.some((p) => samePlatformSpecifier(p, this.target))) {
-        this.report('KF3023', word.range, `The base image "${image}" in the local store has no ${formatPlatform(this.target)} variant (it has ${platforms.join(', ') || 'none'})`);
+      if (platforms !== undefined && !platforms.some((p) => samePlatformSpecifier(p, platform))) {
+        this.report('KF3023', word.range, `The base image "${image}" in the local store has no ${formatPlatform(platform)} variant (it has ${platforms.join(', ') || 'none'})`);
       }
     }
   }
 
-  /** `FROM --platform=`: a platform once expanded (KF3024). */
-  private fromPlatform(instruction: Instruction): void {
+  /** Where a stage's RUNs run, from its base image: on the host for a cluster image (sealer's RUN), chrooted in an OS image. */
+  private async runMode(image: string): Promise<StageRun> {
+    if (!this.images) return 'unknown';
+    const kind = await this.cache.imageKind(this.images, image);
+    return kind === 'os' ? 'chroot' : kind === 'cluster' ? 'host' : 'unknown';
+  }
+
+  /** `FROM --platform=`: the platform, once expanded (KF3024 when it is none). */
+  private fromPlatform(instruction: Instruction): Platform | undefined {
     const flag = instruction.flags.find((f) => f.name === 'platform');
-    if (!flag?.valueWord) return;
+    if (!flag?.valueWord) return undefined;
     const expanded = this.expandReporting(flag.valueWord);
-    if (expanded.failed) return;
+    if (expanded.failed) return undefined;
     const problem = platformProblem(expanded.value, this.build);
-    if (problem === undefined) return;
+    if (problem === undefined) return parsePlatform(expanded.value, this.build);
     if (expanded.unset.length > 0) this.escalate(expanded.unset, `--platform is then "${expanded.value}": ${problem}`);
     else this.report('KF3024', flag.valueWord.range, `--platform=${expanded.value} is not a platform: ${problem}`);
+    return undefined;
   }
 
   /**
@@ -877,9 +1087,14 @@ class Planner {
 
   private async copy(kind: 'copy' | 'add', sourceWords: readonly Word[], destWord: Word | undefined, instruction: Instruction): Promise<void> {
     if (!destWord) return;
+    const fromFlag = kind === 'copy' ? instruction.flags.find((f) => f.name === 'from') : undefined;
     const destText = this.expandNonEmpty(destWord, 'The destination')?.value;
     const dest = normalizeDestination(destText ?? '');
     if (dest.escapes) this.report('KF3007', destWord.range, `The destination "${destText}" is outside the image root`);
+    if (fromFlag) {
+      await this.copyFrom(fromFlag, sourceWords, dest, instruction);
+      return;
+    }
     const sources: string[] = [];
     const matches: string[][] = [];
     for (const word of sourceWords) {
@@ -914,6 +1129,61 @@ class Planner {
     this.made(op.dest, op.destIsDirectory && !becomesFile);
     this.push(op, instruction);
     await this.clusterfile(op);
+  }
+
+  /**
+   * `COPY --from=<stage|index|image>`: sources are paths in that stage's or image's root (no context
+   * checks), the image taken for the target platform even in a fixed stage (as BuildKit).
+   */
+  private async copyFrom(flag: Flag, sourceWords: readonly Word[], dest: Destination, instruction: Instruction): Promise<void> {
+    const where = flag.valueRange ?? flag.range;
+    const value = flag.value ?? '';
+    const copy = this.stages.table.stages[this.stage]?.copies.find((c) => c.instruction === instruction);
+    const ref = copy?.ref ?? resolveFrom(this.stages.table, value, this.stage, true);
+    if ('error' in ref) {
+      this.report('KF3026', where, ref.message);
+      return;
+    }
+    const sources: string[] = [];
+    for (const word of sourceWords) {
+      const expanded = this.expandNonEmpty(word, 'The source');
+      if (expanded !== undefined) sources.push(normalizeImagePath(expanded.value));
+    }
+    const op: OpDraft<CopyOp> = {
+      kind: 'copy',
+      sources,
+      dest: dest.path,
+      destIsDirectory: dest.directory || sourceWords.length > 1 || sources.some(hasWildcard),
+      matches: sources.map(() => []),
+      line: 0,
+    };
+    const chmod = instruction.flags.find((f) => f.name === 'chmod')?.value;
+    if (chmod !== undefined) op.chmod = chmod;
+    if ('stage' in ref) {
+      // The id is set when the plan is read (`stageReferences`); the key is here for a stable field order.
+      op.from = { stage: '', name: value };
+      stageReferences.set(op, { stage: ref.stage, name: value });
+    } else {
+      const platform = formatPlatform(this.target);
+      op.from = { image: ref.image, platform };
+      const problem = imageReferenceError(ref.image);
+      const names = [...this.stages.table.byName.keys()];
+      const near = closestMatch(ref.image.toLowerCase(), names, Math.max(1, Math.floor(ref.image.length / 3)));
+      if (near !== undefined) {
+        this.report('KF3027', where, `--from=${value} names no stage, so it is taken as an image to pull: did you mean stage ${near}?`, [
+          { title: `Change to ${near}`, edits: [{ range: where, newText: near }] },
+        ]);
+      } else if (problem !== undefined) {
+        this.report('KF3021', where, `"${ref.image}" is not a valid image reference: ${problem}`);
+      } else if (this.images) {
+        const platforms = await this.cache.imagePlatforms(this.images, ref.image);
+        if (platforms !== undefined && !platforms.some((p) => samePlatformSpecifier(p, this.target))) {
+          this.report('KF3023', where, `image ${ref.image} (COPY --from) has no ${platform} variant (it has ${platforms.join(', ') || 'none'})`);
+        }
+      }
+    }
+    this.made(op.dest, op.destIsDirectory);
+    this.push(op, instruction);
   }
 
   /**
@@ -1096,13 +1366,15 @@ class Planner {
     this.madeDirectories = 'unknown';
     const command = instruction.form === 'exec' ? instruction.args.map((a) => a.text) : (instruction.command?.text ?? '');
     const text = typeof command === 'string' ? command : command.join(' ');
-    if (!canRunOnLinux(this.target)) {
-      this.report('KF3012', instruction.keywordRange, `RUN cannot run for ${formatPlatform(this.target)}: only Linux programs run on the build host`);
+    const platform = this.stageBuild.platform;
+    if (!canRunOnLinux(platform)) {
+      this.report('KF3012', instruction.keywordRange, `RUN cannot run for ${formatPlatform(platform)}: only Linux programs run on the build host`);
     }
     // `env` is worked out when the ops are read (from the ARG and ENV ops before it); here it takes its place among the keys.
     const op = { kind: 'run', command, preview: this.preview(text), line, env: {} } as OpDraft<RunOp>;
     if (instruction.heredocs.length > 0) op.heredocs = instruction.heredocs.map((h) => ({ name: h.name, content: h.content, expand: h.expand }));
-    const emulation = this.emulation(text + instruction.heredocs.map((h) => `\n${h.content}`).join(''));
+    // A chrooted RUN runs the image's own programs, all for the stage platform: only a RUN on the host runs copied ones.
+    const emulation = this.stageBuild.run !== 'chroot' ? this.emulation(text + instruction.heredocs.map((h) => `\n${h.content}`).join('')) : undefined;
     if (emulation) {
       op.emulation = emulation;
       this.report(
@@ -1185,4 +1457,11 @@ function defineLazy<T extends object, K extends keyof T>(target: T, key: K, comp
       return value;
     },
   });
+}
+
+/** The BUILD* variables alone: what a stage on a fixed platform has predefined. */
+function buildVariables(build: Platform): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(platformVariables(build, build))) if (name.startsWith('BUILD')) out[name] = value;
+  return out;
 }

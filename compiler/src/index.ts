@@ -46,6 +46,7 @@ export {
   checkSealerDifferences,
   checkSecretNames,
   checkStageInstructions,
+  checkLaterStageBase,
   checkStageNames,
   type Check,
 } from './check.js';
@@ -78,6 +79,8 @@ export {
   type FromOp,
   type ImageConfig,
   type IrDocument,
+  type IrPlan,
+  type IrStage,
   type KubeVersionOp,
   type LabelOp,
   type LaunchOp,
@@ -90,7 +93,7 @@ export {
   type StagePlan,
   type StageRun,
 } from './plan.js';
-export { findStage, reachableStages, resolveFrom, STAGE_NAME, stageTable, type StageCopy, type StageInfo, type StageRef, type StageTable } from './stages.js';
+export { findStage, isTargetError, reachableStages, TargetError, targetStage, resolveFrom, STAGE_NAME, stageTable, type StageCopy, type StageInfo, type StageRef, type StageTable } from './stages.js';
 export {
   COMMON_PLATFORMS,
   DEFAULT_PLATFORM,

@@ -1,6 +1,7 @@
 /**
  * The IR: one build plan per target platform, an ordered list of content-addressed ops plus the
- * image config they produce. Ops hold expanded values only (no `${...}` left, except in RUN/CMD
+ * image config they produce; each plan builds its stages (one per FROM it needs), and a stage
+ * with the same id in several plans (a builder on a fixed platform) is the same work. Ops hold expanded values only (no `${...}` left, except in RUN/CMD
  * text, which the shell expands from `env`). The JSON form is versioned (`IR_SCHEMA_VERSION`) and
  * described by docs/ir.schema.json.
  */
@@ -10,7 +11,7 @@ import type { SealerAppType } from './applications.js';
 import type { Platform } from './platform.js';
 import { utf8Encode } from './text.js';
 
-export const IR_SCHEMA_VERSION = 1;
+export const IR_SCHEMA_VERSION = 2;
 
 interface OpBase {
   /**
@@ -221,7 +222,7 @@ export interface PlatformPlan {
   ops: Op[];
   /** The target stage's config. */
   config: ImageConfig;
-  /** The stages to build, in build order, the target stage last. Not part of the IR document (yet). */
+  /** The stages to build, in build order, the target stage last (every stage with `allStages`). */
   stages: StagePlan[];
 }
 
@@ -313,15 +314,49 @@ export function digestOps(drafts: readonly OpDraft[], platformKey = '', hash: Sh
   return drafts as Op[];
 }
 
+/** A stage in the IR document: the `StagePlan` (without its parsed `target`) and the plans that build it. */
+export type IrStage = Omit<StagePlan, 'target'> & {
+  /** The platforms of the plans that build this stage (a stage on a fixed platform may serve several). */
+  plans: string[];
+};
+
+/** A plan in the IR document: its stages by id (the stages are listed once, in `IrDocument.stages`). */
+export interface IrPlan {
+  platform: string;
+  /** The target stage's expanded FROM image. */
+  base: string;
+  /** The id of the target stage (the image this plan makes). */
+  target: string;
+  /** The ids of the stages to build, in build order, `target` last. */
+  stages: string[];
+  /** The target stage's config. */
+  config: ImageConfig;
+}
+
 /** The versioned JSON document `kubefilec compile --emit ir` prints. */
 export interface IrDocument {
   schemaVersion: typeof IR_SCHEMA_VERSION;
-  plans: Array<Omit<PlatformPlan, 'target' | 'stages'>>;
+  /** Every stage of every plan, once per id, in the order the plans first list them. */
+  stages: IrStage[];
+  plans: IrPlan[];
 }
 
 export function toIrDocument(plans: readonly PlatformPlan[]): IrDocument {
-  // Fields picked, not spread: a spread would read (and compute) the lazy `stages`.
-  return { schemaVersion: IR_SCHEMA_VERSION, plans: plans.map((p) => ({ platform: p.platform, base: p.base, ops: p.ops, config: p.config })) };
+  const stages = new Map<string, IrStage>();
+  const irPlans = plans.map((plan): IrPlan => {
+    for (const stage of plan.stages) {
+      const listed = stages.get(stage.id);
+      if (listed) {
+        if (!listed.plans.includes(plan.platform)) listed.plans.push(plan.platform);
+        continue;
+      }
+      const { target: _parsed, ...rest } = stage;
+      stages.set(stage.id, { ...rest, plans: [plan.platform] });
+    }
+    const ids = plan.stages.map((s) => s.id);
+    return { platform: plan.platform, base: plan.base, target: ids[ids.length - 1], stages: ids, config: plan.config };
+  });
+  return { schemaVersion: IR_SCHEMA_VERSION, stages: [...stages.values()], plans: irPlans };
 }
 
 /** A stage's `id`: sha256 of its platform and its last op's digest, so equal work on one platform gives one id. */

@@ -2,7 +2,10 @@
  * Which variables a word sees, Docker's way for one build stage: ARGs before FROM are global and
  * usable in FROM only (inside the stage, `ARG NAME` without a value brings one back); `--build-arg`
  * overrides a declared ARG's default; ENV shadows an ARG of the same name. The platform variables
- * (ARCH, TARGET*, BUILD*) are predefined everywhere, as sealer's `${ARCH}` is.
+ * (ARCH, TARGET*, BUILD*) are predefined everywhere, as sealer's `${ARCH}` is, except in a stage on
+ * a fixed platform (`FROM --platform=$BUILDPLATFORM`): there, as in BuildKit, ARCH and TARGET* are
+ * global ARGs that a bare `ARG TARGETARCH` brings into the stage, so what comes before it is the
+ * same work in every target's plan.
  */
 import { closestMatch, isInstruction, type Kubefile, type NameValue } from '@kubefile/grammar';
 
@@ -12,6 +15,8 @@ export interface ScopeState {
   args: Map<string, string | undefined>;
   env: Map<string, string>;
   inStage: boolean;
+  /** In a stage on a fixed platform (see the module comment). */
+  fixed: boolean;
   usedBuildArgs: Set<string>;
 }
 
@@ -27,13 +32,26 @@ export class VariableScope {
   private args = new Map<string, string | undefined>();
   private env = new Map<string, string>();
   private inStage = false;
+  private fixed = false;
+  /** The variables predefined where words are now: every platform variable, or BUILD* only in a fixed stage. */
+  private predefined: Readonly<Record<string, string>>;
+  /** The platform variables a fixed stage sees only once declared (ARCH, TARGET*). */
+  private readonly targetOnly: Readonly<Record<string, string>>;
+  private readonly buildOnly: Readonly<Record<string, string>>;
   /** Build args some ARG declared (the others are reported as unused). */
   usedBuildArgs = new Set<string>();
 
   constructor(
     private readonly buildArgs: ReadonlyMap<string, string>,
-    private readonly predefined: Readonly<Record<string, string>>,
-  ) {}
+    private readonly platform: Readonly<Record<string, string>>,
+  ) {
+    this.predefined = platform;
+    const buildOnly: Record<string, string> = {};
+    const targetOnly: Record<string, string> = {};
+    for (const [name, value] of Object.entries(platform)) (name.startsWith('BUILD') ? buildOnly : targetOnly)[name] = value;
+    this.buildOnly = buildOnly;
+    this.targetOnly = targetOnly;
+  }
 
   /** The variables as they are now (copies), to resume planning from here later. */
   snapshot(): ScopeState {
@@ -42,6 +60,7 @@ export class VariableScope {
       args: new Map(this.args),
       env: new Map(this.env),
       inStage: this.inStage,
+      fixed: this.fixed,
       usedBuildArgs: new Set(this.usedBuildArgs),
     };
   }
@@ -52,6 +71,8 @@ export class VariableScope {
     this.args = new Map(state.args);
     this.env = new Map(state.env);
     this.inStage = state.inStage;
+    this.fixed = state.fixed;
+    this.predefined = state.inStage && state.fixed ? this.buildOnly : this.platform;
     this.usedBuildArgs = new Set(state.usedBuildArgs);
   }
 
@@ -60,7 +81,7 @@ export class VariableScope {
    * same order: undefined-variable suggestions and environments list them alike); undefined otherwise.
    */
   differingValues(state: ScopeState): string[] | undefined {
-    if (this.inStage !== state.inStage || this.usedBuildArgs.size !== state.usedBuildArgs.size) return undefined;
+    if (this.inStage !== state.inStage || this.fixed !== state.fixed || this.usedBuildArgs.size !== state.usedBuildArgs.size) return undefined;
     if (![...this.usedBuildArgs].every((name) => state.usedBuildArgs.has(name))) return undefined;
     const differing: string[] = [];
     for (const [mine, theirs] of [
@@ -73,9 +94,38 @@ export class VariableScope {
     return differing;
   }
 
-  /** From here on, words are in the stage (after FROM). */
-  enterStage(): void {
+  /**
+   * From here on, words are in a new stage (after FROM): no stage ARG is declared, and the ENV is
+   * `env` (the base stage's when FROM names one). `fixed`: the stage is on a fixed platform.
+   */
+  enterStage(fixed = false, env: ReadonlyMap<string, string> = new Map()): void {
     this.inStage = true;
+    this.fixed = fixed;
+    this.predefined = fixed ? this.buildOnly : this.platform;
+    this.args = new Map();
+    this.env = new Map(env);
+  }
+
+  /** Back to the global scope, for the words of the next FROM. */
+  leaveStage(): void {
+    this.inStage = false;
+    this.fixed = false;
+    this.predefined = this.platform;
+  }
+
+  /** The stage's ENV now (a later stage based on this one starts with it). */
+  stageEnv(): ReadonlyMap<string, string> {
+    return new Map(this.env);
+  }
+
+  /** The variables predefined in the current stage, for RUN environments. */
+  predefinedHere(): Readonly<Record<string, string>> {
+    return this.predefined;
+  }
+
+  /** A target platform variable (ARCH, TARGET*) not declared in a fixed stage: BuildKit leaves it empty there. */
+  isUndeclaredTargetVariable(name: string): boolean {
+    return this.inStage && this.fixed && Object.hasOwn(this.targetOnly, name) && !this.args.has(name) && !this.env.has(name);
   }
 
   lookup = (name: string): string | undefined => {
@@ -91,6 +141,11 @@ export class VariableScope {
   declareArg(name: string, defaultValue: string | undefined): string | undefined {
     if (this.buildArgs.has(name)) this.usedBuildArgs.add(name);
     if (Object.hasOwn(this.predefined, name)) return this.predefined[name];
+    // A fixed stage's `ARG TARGETARCH` takes the target's value, as a global ARG would.
+    if (this.inStage && Object.hasOwn(this.targetOnly, name)) {
+      this.args.set(name, this.targetOnly[name]);
+      return this.targetOnly[name];
+    }
     const inherited = this.inStage ? this.globals.get(name) : undefined;
     const value = this.buildArgs.get(name) ?? defaultValue ?? inherited;
     (this.inStage ? this.args : this.globals).set(name, value);
@@ -99,7 +154,7 @@ export class VariableScope {
 
   /** Whether `ARG name=default` takes its value from elsewhere (a build arg or the platform), so BuildKit never expands the default. */
   isGiven(name: string): boolean {
-    return this.buildArgs.has(name) || Object.hasOwn(this.predefined, name);
+    return this.buildArgs.has(name) || Object.hasOwn(this.platform, name);
   }
 
   /** Declared by an ARG in scope without a value (no default, no build arg), and no ENV of that name. */

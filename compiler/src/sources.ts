@@ -66,6 +66,14 @@ export interface ContextPath {
   escapes: boolean;
 }
 
+/**
+ * A `COPY --from` source: a path in another image's root. A leading `/` means that root, and `..`
+ * stops at it (as in BuildKit), so any text is a path inside it; wildcards are kept.
+ */
+export function normalizeImagePath(source: string): string {
+  return collapse(source).segments.join('/') || '.';
+}
+
 export function normalizeContextPath(source: string): ContextPath {
   const { segments, up } = collapse(source);
   return { path: segments.join('/'), absolute: source.startsWith('/'), escapes: up > 0 };

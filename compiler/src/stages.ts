@@ -4,7 +4,36 @@
  * lower-cased and case-insensitive, a later duplicate name wins, FROM sees earlier stages only,
  * `COPY --from` sees every stage but its own, an integer is a stage index, anything else an image.
  */
-import type { CopyInstruction, Flag, FromInstruction, Instruction, Kubefile, Word } from '@kubefile/grammar';
+import { closestMatch, type CopyInstruction, type Flag, type FromInstruction, type Instruction, type Kubefile, type Word } from '@kubefile/grammar';
+
+/** `--target` names no stage; the message suggests the closest name. */
+export class TargetError extends Error {
+  readonly target: string;
+  readonly suggestion?: string;
+
+  constructor(target: string, table: StageTable) {
+    const names = [...table.byName.keys()];
+    const suggestion = closestMatch(target.toLowerCase(), names, Math.max(1, Math.floor(target.length / 3)));
+    const known = names.length > 0 ? ` (stages: ${names.join(', ')})` : table.stages.length > 0 ? ' (no stage has a name)' : ' (the Kubefile has no FROM)';
+    super(`target stage ${JSON.stringify(target)} could not be found${suggestion ? `: did you mean ${suggestion}?` : known}`);
+    this.name = 'TargetError';
+    this.target = target;
+    if (suggestion !== undefined) this.suggestion = suggestion;
+  }
+}
+
+/** Whether `error` is a TargetError, told by its name (see `isPlatformError`). */
+export function isTargetError(error: unknown): error is TargetError {
+  return error instanceof Error && error.name === 'TargetError';
+}
+
+/** The stage `--target` names (by name, case-insensitive, or index); the last stage without one. Throws `TargetError`. */
+export function targetStage(table: StageTable, target: string | undefined): number {
+  if (target === undefined) return table.stages.length - 1;
+  const index = findStage(table, target);
+  if (index === undefined) throw new TargetError(target, table);
+  return index;
+}
 
 /** What a FROM or `COPY --from` names: a stage (its index), an image, or nothing valid. */
 export type StageRef = { stage: number } | { image: string } | { error: 'variable' | 'index' | 'self' | 'cycle'; message: string };

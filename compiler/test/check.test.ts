@@ -117,40 +117,46 @@ describe('KF2003 instruction before FROM', () => {
   });
 });
 
-describe('KF2004 more than one FROM', () => {
-  it('is reported on each extra FROM', () => {
+const on2004 = { enable: ['KF2004' as const] };
+
+describe('KF2004 more than one FROM (opt-in: sealer builds one FROM)', () => {
+  it('is off by default: multi-stage files are valid', () => {
+    expectNoDiagnostics(k('FROM a AS b', 'COPY x y', 'FROM b'));
+  });
+
+  it('when enabled, is a warning on each extra FROM', () => {
     const result = expectDiagnostics(k('FROM a', 'COPY x y', 'FROM b', 'FROM c'), [
-      { code: 'KF2004', line: 3, column: 1, message: 'first FROM on line 1' },
+      { code: 'KF2004', line: 3, column: 1, message: 'sealer v0.11 builds one FROM (first FROM on line 1)' },
       { code: 'KF2004', line: 4, column: 1 },
-    ]);
-    assert.ok(result.diagnostics.every((d) => d.severity === 'error'));
+    ], on2004);
+    assert.ok(result.diagnostics.every((d) => d.severity === 'warning'));
   });
 
   it('the fix removes the whole line', () => {
-    assert.equal(fixed(k('FROM a', 'FROM b', 'COPY x y'), 'KF2004'), k('FROM a', 'COPY x y'));
-    assert.equal(fixed(k('FROM a', 'COPY x y', 'FROM b'), 'KF2004'), k('FROM a', 'COPY x y'));
+    assert.equal(fixed(k('FROM a', 'FROM b', 'COPY x y'), 'KF2004', on2004), k('FROM a', 'COPY x y'));
+    assert.equal(fixed(k('FROM a', 'COPY x y', 'FROM b'), 'KF2004', on2004), k('FROM a', 'COPY x y'));
   });
 
   it('the fix removes every line of a continued FROM', () => {
-    assert.equal(fixed(k('FROM a', 'FROM \\', '  b', 'COPY x y'), 'KF2004'), k('FROM a', 'COPY x y'));
+    assert.equal(fixed(k('FROM a', 'FROM \\', '  b', 'COPY x y'), 'KF2004', on2004), k('FROM a', 'COPY x y'));
   });
 
   it('the fix keeps CRLF line endings intact', () => {
-    assert.equal(fixed('FROM a\r\nFROM b\r\nCOPY x y\r\n', 'KF2004'), 'FROM a\r\nCOPY x y\r\n');
+    assert.equal(fixed('FROM a\r\nFROM b\r\nCOPY x y\r\n', 'KF2004', on2004), 'FROM a\r\nCOPY x y\r\n');
   });
 
   it('the fix at the end of a file without a final newline', () => {
-    assert.equal(fixed('FROM a\nFROM b', 'KF2004'), 'FROM a\n');
+    assert.equal(fixed('FROM a\nFROM b', 'KF2004', on2004), 'FROM a\n');
   });
 
   it('the fix keeps the comments that follow the removed FROM (blank lines in between go with it)', () => {
-    assert.equal(fixed(k('FROM a', 'FROM b', '# keep me', 'COPY x y'), 'KF2004'), k('FROM a', '# keep me', 'COPY x y'));
-    assert.equal(fixed(k('FROM a', 'FROM b', '', '# trailing comment'), 'KF2004'), k('FROM a', '# trailing comment'));
-    assert.equal(fixed(k('FROM a', 'FROM \\', '# inside the continuation', '  b', 'COPY x y'), 'KF2004'), k('FROM a', 'COPY x y'));
+    assert.equal(fixed(k('FROM a', 'FROM b', '# keep me', 'COPY x y'), 'KF2004', on2004), k('FROM a', '# keep me', 'COPY x y'));
+    assert.equal(fixed(k('FROM a', 'FROM b', '', '# trailing comment'), 'KF2004', on2004), k('FROM a', '# trailing comment'));
+    assert.equal(fixed(k('FROM a', 'FROM \\', '# inside the continuation', '  b', 'COPY x y'), 'KF2004', on2004), k('FROM a', 'COPY x y'));
   });
 
   it('after the fix the file lints clean', () => {
-    expectNoDiagnostics(fixed(k('FROM a', '# base', 'FROM b', 'COPY x y'), 'KF2004'));
+    expectNoDiagnostics(fixed(k('FROM a', '# base', 'FROM b', 'COPY x y'), 'KF2004', on2004));
   });
 });
 
@@ -475,7 +481,8 @@ describe('enable / disable', () => {
   it('disable removes a code', () => {
     expectNoDiagnostics('', { disable: ['KF2001'] });
     expectNoDiagnostics(k('FROM scratch', 'MAINTAINER jane'), { disable: ['KF2005'] });
-    expectDiagnostics(k('COPY a b', 'FROM a', 'FROM b'), [{ code: 'KF2004', line: 3, column: 1 }], { disable: ['KF2003'] });
+    expectDiagnostics(k('COPY a b', 'FROM a', 'FROM b'), [{ code: 'KF2004', line: 3, column: 1 }], { enable: ['KF2004'], disable: ['KF2003'] });
+    expectNoDiagnostics(k('COPY a b', 'FROM a', 'FROM b'), { enable: ['KF2004'], disable: ['KF2003', 'KF2004'] });
   });
 
   it('disable wins over enable', () => {
@@ -524,6 +531,23 @@ describe('KF2030 cluster-image instruction in an earlier stage', () => {
 
   it('leaves single-stage files alone', () => {
     expectNoDiagnostics(k('FROM scratch AS apps', 'KUBEVERSION 1.22'));
+  });
+});
+
+describe('whole-image checks look at the last stage only', () => {
+  it('LAUNCH/CMDS is last of the last stage; an earlier stage has its own CMD (KF2011 not across stages)', () => {
+    expectDiagnostics(k('FROM scratch AS tools', 'CMD echo', 'FROM scratch', 'APP a local://a.yaml', 'LAUNCH ["a"]'), []);
+  });
+
+  it('applications are those of the last stage; its FROM is the base', () => {
+    expectDiagnostics(k('FROM scratch AS apps', 'APP a local://a.yaml', 'FROM kubernetes:v1.22.8', 'LAUNCH ["a"]'), [
+      { code: 'KF2030', line: 2, column: 1 },
+      { code: 'KF2009', line: 4, column: 9, message: 'it must come from the base image kubernetes:v1.22.8' },
+    ]);
+  });
+
+  it('sealer differences are told for the last stage: a RUN in a builder stage is kubefilec-only anyway', () => {
+    expectDiagnostics(k('FROM busybox:1.36 AS b', 'RUN make', 'FROM scratch', 'COPY --from=b /x y'), []);
   });
 });
 

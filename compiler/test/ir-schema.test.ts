@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { compile, memoryContext, toIrDocument, type IrDocument, type OpKind } from '@kubefile/compiler';
+import { compile, memoryContext, toIrDocument, type IrDocument, type IrStage, type OpKind } from '@kubefile/compiler';
 import { nodeContext } from '@kubefile/compiler/node';
 
 const repo = new URL('../../../', import.meta.url);
@@ -53,6 +53,14 @@ CMD ["helm", "install", "app", "charts/\${TARGETARCH}"]
 CMDS ["bash scripts/init.sh", "kubectl get nodes"]
 `;
 
+/** A builder on the build platform, shared by both plans, and COPY --from a stage and an image. */
+const STAGES = `FROM --platform=$BUILDPLATFORM busybox:1.36 AS builder
+RUN make
+FROM scratch
+COPY --from=builder /out/x bin/
+COPY --from=example.com/tools:1.0 /bin/tool bin/
+`;
+
 const ELF_HEADER = (machine: number) => {
   const bytes = new Uint8Array(64);
   bytes.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
@@ -81,6 +89,12 @@ async function compileDocument(text: string, buildContext = context, allowErrors
   return JSON.parse(JSON.stringify(toIrDocument(result.plans))) as IrDocument;
 }
 
+function targetStage(document: IrDocument, id: string): IrStage {
+  const stage = document.stages.find((s) => s.id === id);
+  assert.ok(stage, `no stage ${id}`);
+  return stage;
+}
+
 function describeErrors(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n');
 }
@@ -104,16 +118,17 @@ describe('docs/ir.schema.json', () => {
     }
     documents.set('every instruction', await compileDocument(EVERYTHING));
     documents.set('CMDS', await compileDocument(CMDS));
+    documents.set('stages', await compileDocument(STAGES));
   });
 
-  it('is a valid draft 2020-12 schema with the v1 $id', () => {
+  it('is a valid draft 2020-12 schema with the v2 $id', () => {
     assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
-    assert.equal(schema.$id, 'https://kubefile.dev/schemas/ir-v1.json');
+    assert.equal(schema.$id, 'https://kubefile.dev/schemas/ir-v2.json');
     assert.ok(ajv.validateSchema(schema), describeErrors(ajv.errors));
   });
 
-  for (const name of [...EXAMPLES, 'every instruction', 'CMDS']) {
-    it(`validates the IR of ${name.includes(' ') || name === 'CMDS' ? `the synthetic Kubefile (${name})` : `examples/${name}`}`, () => {
+  for (const name of [...EXAMPLES, 'every instruction', 'CMDS', 'stages']) {
+    it(`validates the IR of ${!EXAMPLES.includes(name) ? `the synthetic Kubefile (${name})` : `examples/${name}`}`, () => {
       const document = documents.get(name);
       assert.ok(document);
       assert.equal(document.plans.length, PLATFORMS.length);
@@ -123,7 +138,7 @@ describe('docs/ir.schema.json', () => {
 
   it('sees every op kind at least once', () => {
     const seen = new Set<string>();
-    for (const document of documents.values()) for (const plan of document.plans) for (const op of plan.ops) seen.add(op.kind);
+    for (const document of documents.values()) for (const stage of document.stages) for (const op of stage.ops) seen.add(op.kind);
     assert.deepEqual(ALL_KINDS.filter((k) => !seen.has(k)), [], 'op kinds never emitted');
     assert.deepEqual([...seen].filter((k) => !(ALL_KINDS as string[]).includes(k)), [], 'op kinds plan.ts does not declare');
   });
@@ -131,7 +146,7 @@ describe('docs/ir.schema.json', () => {
   it('sees the optional fields: chmod, heredocs, emulation, clusterfile, launch, null ARG values', () => {
     const document = documents.get('every instruction');
     assert.ok(document);
-    const [amd64, arm64] = document.plans;
+    const [amd64, arm64] = document.plans.map((plan) => targetStage(document, plan.target));
     const ops = arm64.ops;
     assert.ok(ops.some((op) => op.kind === 'copy' && op.chmod === '755'));
     assert.ok(ops.some((op) => op.kind === 'run' && op.heredocs?.length === 1));
@@ -139,9 +154,21 @@ describe('docs/ir.schema.json', () => {
     assert.ok(!amd64.ops.some((op) => op.kind === 'run' && op.emulation), 'no emulation for amd64');
     assert.ok(ops.some((op) => op.kind === 'arg' && op.args.EMPTY === null));
     assert.ok(ops.some((op) => op.kind === 'add' && op.sources[0].startsWith('https://')));
-    assert.equal(typeof arm64.config.clusterfile, 'string');
-    assert.deepEqual(arm64.config.launch, { apps: ['calico', 'nginx'] });
+    assert.equal(typeof document.plans[1].config.clusterfile, 'string');
+    assert.deepEqual(document.plans[1].config.launch, { apps: ['calico', 'nginx'] });
     assert.deepEqual(documents.get('CMDS')?.plans[0].config.launch, { cmds: ['bash scripts/init.sh', 'kubectl get nodes'] });
+  });
+
+  it('lists a stage shared by both plans once, with both plans, and the plans list stage ids', () => {
+    const document = documents.get('stages');
+    assert.ok(document);
+    assert.deepEqual(document.stages.map((s) => [s.name ?? s.index, s.platform, s.plans]), [
+      ['builder', 'linux/amd64', ['linux/amd64', 'linux/arm64/v8']],
+      [1, 'linux/amd64', ['linux/amd64']],
+      [1, 'linux/arm64/v8', ['linux/arm64/v8']],
+    ]);
+    const builder = document.stages[0].id;
+    assert.deepEqual(document.plans.map((p) => [p.stages[0], p.stages.length, p.target === p.stages[1]]), [[builder, 2, true], [builder, 2, true]]);
   });
 
   describe('rejects', () => {
@@ -154,32 +181,35 @@ describe('docs/ir.schema.json', () => {
     it('the unmodified document is the control', () => valid('control', broken(() => {})));
 
     it('a digest with the wrong pattern', () => {
-      invalid('uppercase hex', broken((d) => (d.plans[0].ops[0].digest = d.plans[0].ops[0].digest.toUpperCase())));
-      invalid('short digest', broken((d) => (d.plans[0].ops[0].digest = 'sha256:abc')));
-      invalid('other algorithm', broken((d) => (d.plans[0].ops[0].digest = `sha512:${'0'.repeat(64)}`)));
+      invalid('uppercase hex', broken((d) => (d.stages[0].ops[0].digest = d.stages[0].ops[0].digest.toUpperCase())));
+      invalid('short digest', broken((d) => (d.stages[0].ops[0].digest = 'sha256:abc')));
+      invalid('other algorithm', broken((d) => (d.stages[0].ops[0].digest = `sha512:${'0'.repeat(64)}`)));
     });
 
     it('an unknown op kind', () => {
-      invalid('kind "workdir"', broken((d) => ((d.plans[0].ops[0] as { kind: string }).kind = 'workdir')));
-      invalid('no kind', broken((d) => delete (d.plans[0].ops[0] as { kind?: string }).kind));
+      invalid('kind "workdir"', broken((d) => ((d.stages[0].ops[0] as { kind: string }).kind = 'workdir')));
+      invalid('no kind', broken((d) => delete (d.stages[0].ops[0] as { kind?: string }).kind));
     });
 
     it('an extra property, at any level', () => {
       invalid('extra on the document', broken((d) => Object.assign(d, { extra: true })));
       invalid('extra on a plan', broken((d) => Object.assign(d.plans[0], { target: { os: 'linux', architecture: 'amd64' } })));
-      invalid('extra on an op', broken((d) => Object.assign(d.plans[0].ops[0], { extra: 1 })));
+      invalid('extra on an op', broken((d) => Object.assign(d.stages[0].ops[0], { extra: 1 })));
       invalid('extra on the config', broken((d) => Object.assign(d.plans[0].config, { entrypoint: [] })));
       invalid('extra on an application', broken((d) => Object.assign(d.plans[0].config.apps[0], { version: '1' })));
-      invalid('field of another kind', broken((d) => Object.assign(d.plans[0].ops.find((op) => op.kind === 'env')!, { labels: {} })));
+      invalid('field of another kind', broken((d) => Object.assign(d.stages[0].ops.find((op) => op.kind === 'env')!, { labels: {} })));
     });
 
     it('missing required fields and wrong types', () => {
       invalid('no schemaVersion', broken((d) => delete (d as { schemaVersion?: number }).schemaVersion));
-      invalid('schemaVersion 2', broken((d) => ((d as { schemaVersion: number }).schemaVersion = 2)));
-      invalid('no line', broken((d) => delete (d.plans[0].ops[0] as { line?: number }).line));
-      invalid('line 0', broken((d) => (d.plans[0].ops[0].line = 0)));
+      invalid('schemaVersion 3', broken((d) => ((d as { schemaVersion: number }).schemaVersion = 3)));
+      invalid('schemaVersion 1', broken((d) => ((d as { schemaVersion: number }).schemaVersion = 1)));
+      invalid('a plan without stages', broken((d) => (d.plans[0].stages = [])));
+      invalid('a stage id that is no digest', broken((d) => (d.plans[0].target = 'builder')));
+      invalid('no line', broken((d) => delete (d.stages[0].ops[0] as { line?: number }).line));
+      invalid('line 0', broken((d) => (d.stages[0].ops[0].line = 0)));
       invalid('non-string env value', broken((d) => ((d.plans[0].config.env as Record<string, unknown>).MODE = 1)));
-      invalid('copy without matches', broken((d) => delete (d.plans[0].ops.find((op) => op.kind === 'copy') as { matches?: unknown }).matches));
+      invalid('copy without matches', broken((d) => delete (d.stages[0].ops.find((op) => op.kind === 'copy') as { matches?: unknown }).matches));
     });
   });
 });

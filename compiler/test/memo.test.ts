@@ -99,6 +99,50 @@ describe('compile memo', () => {
   });
 });
 
+describe('compile memo with stages', () => {
+  const builder = ['FROM --platform=$BUILDPLATFORM scratch AS builder', 'ENV SHARED=1', ...Array.from({ length: 80 }, (_, i) => `LABEL b${i}=${i}`)];
+  const final = ['FROM builder AS final', ...Array.from({ length: 80 }, (_, i) => `ENV F${i}=${i}`), 'RUN echo hi'];
+  const stagesText = (lines: string[]) => `${lines.join('\n')}\n`;
+
+  it('an edit in the builder changes the final stage COPY --from and FROM digests through the stage id', async () => {
+    const memo = new CompileMemo();
+    const text = stagesText([...builder, 'FROM scratch', 'COPY --from=builder /x y']);
+    let parsed = parse(text);
+    // Read before the next compile: a memo shares op objects between the two versions' plans.
+    const before = (await compileParsed(parsed, { ...options, memo })).plans[0].ops[1].digest;
+    const edited = text.replace('LABEL b40=40', 'LABEL b40=changed');
+    parsed = reparse(parsed, edited);
+    const second = await compileParsed(parsed, { ...options, memo });
+    assert.notEqual(second.plans[0].ops[1].digest, before);
+    assert.equal(JSON.stringify(second.plans), JSON.stringify((await compile(edited, options)).plans));
+  });
+
+  it('an ENV value changed in a base stage reaches the stage based on it, which never names it', async () => {
+    const memo = new CompileMemo();
+    const text = stagesText([...builder, ...final]);
+    let parsed = parse(text);
+    await compileParsed(parsed, { ...options, memo });
+    const edited = text.replace('ENV SHARED=1', 'ENV SHARED=2');
+    parsed = reparse(parsed, edited);
+    const result = await compileParsed(parsed, { ...options, memo });
+    const run = result.plans[0].ops.at(-1);
+    assert.equal(run?.kind === 'run' && run.env.SHARED, '2');
+    assert.equal(JSON.stringify(result.plans), JSON.stringify((await compile(edited, options)).plans));
+  });
+
+  it('a renamed stage starts over: the COPY --from kept from the last version names an image now', async () => {
+    const memo = new CompileMemo();
+    const text = stagesText([...builder, 'FROM scratch', 'COPY --from=builder /x y']);
+    let parsed = parse(text);
+    await compileParsed(parsed, { ...options, memo });
+    const edited = text.replace('AS builder', 'AS other');
+    parsed = reparse(parsed, edited);
+    const result = await compileParsed(parsed, { ...options, memo });
+    const copy = result.plans[0].ops[1];
+    assert.deepEqual(copy.kind === 'copy' && copy.from, { image: 'builder', platform: 'linux/amd64' });
+  });
+});
+
 describe('source prefetch', () => {
   it('hints the paths sources will resolve to, per platform, to a context that can prefetch', async () => {
     const hinted: string[] = [];

@@ -47,6 +47,26 @@ const line = fc.oneof(
   fc.constantFrom('RUN ["helm", "x"]', 'RUN <<EOF\nhelm\nEOF', 'CMD kubectl get $V', 'CMD ["a"]', 'MAINTAINER me', 'KUBEVERSION 1.22'),
   fc.tuple(fc.constantFrom('APP', 'CNI', 'CSI'), source).map(([k, s]) => `${k} app local://${s}`),
   fc.constantFrom('APPENV app k=$V', 'APPCMDS app ["x"]', 'LAUNCH ["app"]', 'CMDS ["c"]', 'WORKDIR /x', 'FROM other', '# comment', ''),
+  // Stages: names, fixed platforms, FROM of a stage, COPY --from stages (by name, index, a later one, itself), images and bad refs.
+  fc.constantFrom(
+    'FROM scratch AS builder',
+    'FROM --platform=$BUILDPLATFORM scratch AS b2',
+    'FROM --platform=linux/arm64 busybox:1.36 AS Tool',
+    'FROM builder AS child',
+    'FROM b2',
+    'ARG TARGETARCH',
+    'RUN echo $TARGETARCH > /out/x',
+    'COPY --from=builder /out/${ARCH} bin/',
+    'COPY --from=b2 /out/$TARGETARCH bin/',
+    'COPY --from=0 / .',
+    'COPY --from=7 a b',
+    'COPY --from=tool ../x y',
+    'COPY --from=child x y',
+    'COPY --from=buildr x y',
+    'COPY --from=$V x y',
+    'COPY --from=busybox:1.36 /bin/sh bin/',
+    'COPY --from=Bad:Ref x y',
+  ),
 );
 const kubefile = fc.tuple(fc.array(fc.constantFrom('ARG V=1', 'ARG BASE=scratch', ''), { maxLength: 2 }), fc.constantFrom('FROM scratch', 'FROM ${BASE}', 'FROM $U', ''), fc.array(line, { maxLength: 12 })).map(
   ([pre, from, body]) => [...pre, from, ...body].join('\n'),
@@ -73,7 +93,15 @@ describe('compile properties', function () {
           result.plans.map((p) => p.ops.map((op) => op.digest)),
           'the native and portable SHA-256 give the same digests, run after run',
         );
-        assert.equal(JSON.parse(JSON.stringify(toIrDocument(result.plans))).schemaVersion, 1);
+        assert.equal(JSON.parse(JSON.stringify(toIrDocument(result.plans))).schemaVersion, 2);
+        for (const plan of result.plans) {
+          assert.equal(plan.ops, plan.stages[plan.stages.length - 1].ops, 'the plan is its target stage');
+          const ids = new Set<string>();
+          for (const stage of plan.stages) {
+            for (const used of stage.uses) assert.ok(ids.has(used), 'a stage comes after the stages it reads');
+            ids.add(stage.id);
+          }
+        }
       }),
       { numRuns: 300 * SCALE },
     );
@@ -94,8 +122,9 @@ describe('compile properties', function () {
     const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('replace', 'insert', 'delete', 'type'), line, char: fc.constantFrom('x', ' ', '$', '\\', '\n', '1') });
     const snapshot = (r: CompileResult) => JSON.stringify({ diagnostics: r.diagnostics, ir: toIrDocument(r.plans) });
     await fc.assert(
-      fc.asyncProperty(longKubefile, fc.array(edit, { minLength: 1, maxLength: 6 }), platforms, buildArgs, async (start, edits, targets, args) => {
-        const options = { platforms: targets, buildArgs: args, context, sha256: nodeSha256 };
+      fc.asyncProperty(longKubefile, fc.array(edit, { minLength: 1, maxLength: 6 }), platforms, buildArgs, fc.boolean(), async (start, edits, targets, args, allStages) => {
+        // allStages as an editor plans (every stage), or only what the last stage needs (a build).
+        const options = { platforms: targets, buildArgs: args, context, sha256: nodeSha256, allStages };
         const memo = new CompileMemo();
         let text = start;
         let parsed = parse(text);

@@ -194,9 +194,13 @@ export const CATALOGUE = {
     example: 'COPY a b\nFROM scratch',
   },
   KF2004: {
-    severity: 'error',
+    severity: 'warning',
     title: 'More than one FROM',
-    description: 'A Kubefile builds one cluster image from one base: multi-stage builds are not supported. The fix removes the extra FROM.',
+    description:
+      'sealer v0.11 builds one FROM: a multi-stage Kubefile (`FROM ... AS builder`, `COPY --from=builder`) builds with kubefilec only. ' +
+      'Off by default; enable it to keep a Kubefile buildable by sealer. The fix removes the extra FROM.',
+    offByDefault: true,
+    example: 'FROM scratch AS builder\nFROM scratch',
   },
   KF2005: {
     severity: 'warning',

@@ -1,5 +1,5 @@
 /** `kubefilec compile`: the build plans of a Kubefile, one per platform, as the versioned IR JSON. */
-import { toIrDocument, type PlatformPlan } from '@kubefile/compiler';
+import { toIrDocument, type Op, type PlatformPlan } from '@kubefile/compiler';
 import { EXIT_OK, EXIT_PROBLEMS } from '../errors.js';
 import { compileKubefile, type TargetOptions } from '../target.js';
 import type { CommandIO } from './io.js';
@@ -13,14 +13,34 @@ export async function compileCommand(context: string, options: CompileCommandOpt
   const compiled = await compileKubefile(context, options, io);
   if (!compiled) return EXIT_PROBLEMS;
   const { plans } = compiled.result;
-  io.out(options.emit === 'ir' ? `${JSON.stringify(toIrDocument(plans), null, 2)}\n` : plans.map(planText).join('\n'));
+  // How many plans build each stage: a stage on a fixed platform may serve every target.
+  const sharing = new Map<string, number>();
+  for (const plan of plans) for (const stage of plan.stages) sharing.set(stage.id, (sharing.get(stage.id) ?? 0) + 1);
+  io.out(options.emit === 'ir' ? `${JSON.stringify(toIrDocument(plans), null, 2)}\n` : plans.map((plan) => planText(plan, sharing)).join('\n'));
   return EXIT_OK;
 }
 
-/** One line per op: what a person wants to see of a plan. */
-export function planText(plan: PlatformPlan): string {
+/**
+ * One line per op: what a person wants to see of a plan. A multi-stage plan shows one block per
+ * stage (`stage builder [linux/amd64, shared by 2 plans]`); `sharing` counts the plans of each stage id.
+ */
+export function planText(plan: PlatformPlan, sharing: ReadonlyMap<string, number> = new Map()): string {
   const lines = [`${plan.platform} (from ${plan.base})`];
-  for (const op of plan.ops) {
+  if (plan.stages.length <= 1) {
+    lines.push(...opLines(plan.ops, '  '));
+    return `${lines.join('\n')}\n`;
+  }
+  for (const stage of plan.stages) {
+    const shared = sharing.get(stage.id) ?? 1;
+    lines.push(`  stage ${stage.name ?? stage.index} [${stage.platform}${shared > 1 ? `, shared by ${shared} plans` : ''}] (from ${stage.base})`);
+    lines.push(...opLines(stage.ops, '    '));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function opLines(ops: readonly Op[], indent: string): string[] {
+  const lines: string[] = [];
+  for (const op of ops) {
     const digest = op.digest.slice('sha256:'.length, 'sha256:'.length + 12);
     let detail: string;
     switch (op.kind) {
@@ -68,7 +88,8 @@ export function planText(plan: PlatformPlan): string {
         detail = op.maintainer;
         break;
     }
-    lines.push(`  ${digest}  ${op.kind.toUpperCase().padEnd(11)} ${detail}`);
+    if (op.kind === 'copy' && op.from) detail += 'stage' in op.from ? `  [from stage ${op.from.name}]` : `  [from ${op.from.image} ${op.from.platform}]`;
+    lines.push(`${indent}${digest}  ${op.kind.toUpperCase().padEnd(11)} ${detail}`);
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
