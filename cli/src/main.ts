@@ -30,7 +30,8 @@ function fileOption(): Option {
 function addTargetOptions(command: Command): Command {
   return command
     .option('--platform <PLATFORMS>', 'target platforms, e.g. linux/amd64,linux/arm64 (repeatable; default: this host\'s)', collectList, [])
-    .option('--build-arg <NAME=VALUE>', 'set an ARG (repeatable; the value may contain "=" and ","; NAME alone takes it from the environment)', (v: string, prev: string[]) => prev.concat(v), []);
+    .option('--build-arg <NAME=VALUE>', 'set an ARG (repeatable; the value may contain "=" and ","; NAME alone takes it from the environment)', (v: string, prev: string[]) => prev.concat(v), [])
+    .option('--target <STAGE>', 'the stage to build, by name or index (default: the last); only the stages it needs are planned');
 }
 
 function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {

@@ -2,7 +2,7 @@
  * What the compiling commands share: the target platforms (`--platform`), `--build-arg` values,
  * the host platform and the build context on disk, turned into `CompileOptions`.
  */
-import { compile, parsePlatformList, platformFromNode, isPlatformError, type CompileOptions, type CompileResult, type Platform } from '@kubefile/compiler';
+import { compile, parsePlatformList, platformFromNode, isPlatformError, isTargetError, type CompileOptions, type CompileResult, type Platform } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import type { CommandIO } from './commands/io.js';
 import { UsageError } from './errors.js';
@@ -14,6 +14,8 @@ export interface TargetOptions {
   platform: string[];
   /** `--build-arg` values, `NAME=VALUE` or `NAME` (value from the environment). */
   buildArg: string[];
+  /** `--target`: the stage to build (name or index); the last one by default. */
+  target?: string;
 }
 
 /** The machine kubefilec runs on. */
@@ -44,7 +46,24 @@ export function compileOptions(options: TargetOptions, contextDir: string): Comp
     if (isPlatformError(error)) throw new UsageError(`--platform: ${error.message}`);
     throw error;
   }
-  return { platforms, buildPlatform: host, buildArgs: parseBuildArgs(options.buildArg), context: nodeContext(contextDir), sha256: nodeSha256 };
+  return {
+    platforms,
+    buildPlatform: host,
+    buildArgs: parseBuildArgs(options.buildArg),
+    context: nodeContext(contextDir),
+    sha256: nodeSha256,
+    ...(options.target !== undefined ? { target: options.target } : {}),
+  };
+}
+
+/** `compile`, with an unknown `--target` as a usage error (exit 2, one line). */
+export async function compileForTarget(text: string, options: CompileOptions): Promise<CompileResult> {
+  try {
+    return await compile(text, options);
+  } catch (error) {
+    if (isTargetError(error)) throw new UsageError(`--target: ${error.message}`);
+    throw error;
+  }
 }
 
 /**
@@ -53,7 +72,7 @@ export function compileOptions(options: TargetOptions, contextDir: string): Comp
  */
 export async function compileKubefile(context: string, options: TargetOptions & { file?: string }, io: CommandIO): Promise<{ source: KubefileSource; result: CompileResult } | undefined> {
   const source = await readKubefile(options.file, context, io.stdin);
-  const result = await compile(source.text, compileOptions(options, source.context));
+  const result = await compileForTarget(source.text, compileOptions(options, source.context));
   const report = formatText([{ file: source.displayPath, diagnostics: result.diagnostics }]);
   if (report) io.err(report);
   return result.hasErrors ? undefined : { source, result };

@@ -178,7 +178,7 @@ describe('kubefilec', () => {
     });
 
     it('--format sarif is a SARIF 2.1.0 log with rules and located results', async () => {
-      const r = await run(['lint', '-f', '-', '--format', 'sarif'], 'FROM scratch\nFROM other\n');
+      const r = await run(['lint', '-f', '-', '--format', 'sarif'], 'FROM scratch\nCOPPY a b\n');
       const log = JSON.parse(r.stdout) as {
         version: string;
         runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: Record<string, number> } }[] }[] }[];
@@ -188,10 +188,10 @@ describe('kubefilec', () => {
       assert.equal(runLog.tool.driver.name, 'kubefilec');
       assert.equal(runLog.results.length, 1);
       const result = runLog.results[0];
-      assert.equal(result.ruleId, 'KF2004');
-      assert.equal(runLog.tool.driver.rules[result.ruleIndex].id, 'KF2004');
+      assert.equal(result.ruleId, 'KF1001');
+      assert.equal(runLog.tool.driver.rules[result.ruleIndex].id, 'KF1001');
       assert.equal(result.level, 'error');
-      assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 2, startColumn: 1, endLine: 2, endColumn: 5 });
+      assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 2, startColumn: 1, endLine: 2, endColumn: 6 });
       assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, '%3Cstdin%3E');
     });
 

@@ -93,6 +93,20 @@ describe('kubefilec with platforms', () => {
       assert.match(r.stdout, /^ {4}[0-9a-f]{12} {2}COPY {8}out\/x -> bin\/ {2}\[from stage builder\]$/m);
     });
 
+    it('--target plans the stage named (and what it needs); an unknown one is a usage error with a suggestion', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM --platform=$BUILDPLATFORM busybox:1.36 AS builder\nRUN make\nFROM scratch AS final\nCOPY --from=builder /out/x bin/\n');
+      const r = await run(['compile', '--target', 'Builder', '--emit', 'text', dir]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^linux\/amd64 \(from busybox:1\.36\)\n.*FROM +busybox:1\.36\n.*RUN +make\n$/s);
+      assert.doesNotMatch(r.stdout, /COPY/);
+      const unknown = await run(['compile', '--target', 'buildr', dir]);
+      assert.equal(unknown.code, 2);
+      assert.equal(unknown.stderr, 'kubefilec: error: --target: target stage "buildr" could not be found: did you mean builder?\n');
+      const lint = await run(['lint', '--target', 'nope', dir]);
+      assert.equal(lint.code, 2);
+      assert.match(lint.stderr, /^kubefilec: error: --target: target stage "nope" could not be found \(stages: builder, final\)\n$/);
+    });
+
     it('passes build args, whose values may hold = and ,', async () => {
       writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nARG OPTS\nLABEL opts=${OPTS}\n');
       const r = await run(['compile', '--build-arg', 'OPTS=a=1,b=2', dir]);

@@ -63,6 +63,8 @@ export async function analyze(source: string | ParseResult, settings: LanguageSe
     ...(settings.sha256 ? { sha256: settings.sha256 } : {}),
     ...(memo ? { memo } : {}),
     ...(images ? { images } : {}),
+    // Every stage, not only those the last one needs: the editor shows problems wherever they are.
+    allStages: true,
   });
   return { text, result, settings };
 }

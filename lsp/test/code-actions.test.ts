@@ -36,9 +36,9 @@ describe('code actions', () => {
     assert.equal(fix?.diagnostics?.[0].code, 'KF1001');
   });
 
-  it('removes a duplicate FROM', async () => {
+  it('removes a duplicate FROM (KF2004, the opt-in sealer v0.11 check)', async () => {
     const text = 'FROM scratch\nCOPY a b\nFROM other\nCOPY c d\n';
-    const { actions } = await actionsFor(text);
+    const { actions } = await actionsFor(text, ['KF2004']);
     assert.equal(applied(text, find(actions, 'Remove this FROM')), 'FROM scratch\nCOPY a b\nCOPY c d\n');
   });
 

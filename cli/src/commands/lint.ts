@@ -1,11 +1,11 @@
 /** `kubefilec lint`: every diagnostic of a Kubefile (syntax, structure and, per platform, the build context), as text, JSON or SARIF. */
-import { applyRuleControl, compile, deferredCatalog, shellCheck, ShellCheckCache, unknownFilterCodes, type ImageCatalog, type ShellChecker } from '@kubefile/compiler';
+import { applyRuleControl, deferredCatalog, shellCheck, ShellCheckCache, unknownFilterCodes, type ImageCatalog, type ShellChecker } from '@kubefile/compiler';
 import { nodeShellChecker } from '@kubefile/compiler/node';
 import { isReported, sortDiagnostics } from '@kubefile/grammar';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { formatReport, type FileDiagnostics, type ReportFormat } from '../report.js';
 import { readKubefile } from '../source.js';
-import { compileOptions, type TargetOptions } from '../target.js';
+import { compileForTarget, compileOptions, type TargetOptions } from '../target.js';
 import type { CommandIO } from './io.js';
 
 export interface LintCommandOptions extends TargetOptions {
@@ -40,7 +40,7 @@ export async function lintCommand(contexts: string[], options: LintCommandOption
   for (const context of targets) {
     const source = await readKubefile(options.file, context, io.stdin);
     const filter = { enable: options.enable, disable: options.disable };
-    const compiled = await compile(source.text, { ...compileOptions(options, source.context), ...filter, images: storeCatalog(options.root) });
+    const compiled = await compileForTarget(source.text, { ...compileOptions(options, source.context), ...filter, images: storeCatalog(options.root) });
     let diagnostics = compiled.diagnostics;
     if (checker) {
       const checked = await shellCheck(compiled.ast, source.text, { checker, cache });
