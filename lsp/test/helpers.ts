@@ -15,6 +15,8 @@ export interface SetupOptions {
   buildArgs?: Record<string, string>;
   /** Images "in the store" (name → platforms), for FROM hover and completion. */
   images?: Record<string, string[]>;
+  /** What the store's images are (default: cluster images), for where RUN runs. */
+  kinds?: Record<string, 'cluster' | 'os'>;
 }
 
 export interface Setup {
@@ -47,7 +49,11 @@ export async function setup(marked: string, options: SetupOptions = {}): Promise
     imagePlatforms: async (name) => options.images?.[name],
     images: async () => Object.entries(options.images ?? {}).map(([name, platforms]) => ({ name, platforms })),
   };
-  const images = { platforms: async (name: string) => options.images?.[name] };
+  // The fake store's images are cluster images unless `kinds` says otherwise; the others are not known.
+  const images = {
+    platforms: async (name: string) => options.images?.[name],
+    kind: async (name: string) => (options.images?.[name] ? (options.kinds?.[name] ?? 'cluster') : undefined),
+  };
   return { analysis: await analyze(text, settings, buildContext, undefined, images), position, context };
 }
 

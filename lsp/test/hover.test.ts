@@ -87,7 +87,10 @@ describe('hover', () => {
   });
 
   it('says when a FROM image is not in the store', async () => {
-    assert.equal(await hoverText('FROM oth|er:1'), '**other:1**: not in the local store');
+    assert.equal(
+      await hoverText('FROM oth|er:1'),
+      '**other:1**: not in the local store\n\nIn this stage RUN runs on the build host if `other:1` is a cluster image, or inside its root (chroot) if it is an OS image (it is not in the local store, so which is not known yet).',
+    );
   });
 
   it('returns null on blank space', async () => {
@@ -131,8 +134,10 @@ describe('hover on stages', () => {
   });
 
   it('says on RUN where it runs, from the stage plan (a cluster image: on the build host)', async () => {
-    const text = await hoverText('FROM kubernetes:v1\nR|UN make');
+    const text = await hoverText('FROM kubernetes:v1\nR|UN make', { images: { 'kubernetes:v1': ['linux/amd64'] } });
     assert.match(text ?? '', /In this stage RUN runs on the build host \(sealer's RUN: `kubernetes:v1` is a cluster image or scratch\)\./);
+    const os = await hoverText('FROM busybox:1.36\nR|UN make', { images: { 'busybox:1.36': ['linux/amd64'] }, kinds: { 'busybox:1.36': 'os' } });
+    assert.match(os ?? '', /In this stage RUN runs inside the image root of `busybox:1\.36` \(chroot, as Docker does\)\./);
   });
 
   it('says a COPY --from source is not a build-context path', async () => {

@@ -280,8 +280,14 @@ class Builder {
       if (base) return (await this.stageResult(base, plan)).run;
     }
     if (stage.base === 'scratch') return 'host';
-    const base = selectPlatform(await this.baseImages(stage.base), stage.platform, stage.base);
-    return (await imageKind(this.store, base, stage.base, this.options.signal)) === 'os' ? 'chroot' : 'host';
+    try {
+      const base = selectPlatform(await this.baseImages(stage.base), stage.platform, stage.base);
+      return (await imageKind(this.store, base, stage.base, this.options.signal)) === 'os' ? 'chroot' : 'host';
+    } catch (error) {
+      // Asked before the steps: a base that cannot be had is still the FROM line's problem.
+      const from = stage.ops.find((op) => op.kind === 'from');
+      throw from ? this.located(error, from) : error;
+    }
   }
 
   private async buildSteps(at: StageRun, state: ImageState): Promise<void> {
