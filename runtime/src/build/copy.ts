@@ -118,18 +118,22 @@ export async function collectCopyEntries(contextDir: string, op: CopyOp, options
     }
     const { path } = item;
     const { real, stats } = await resolveMatch(root, path);
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    if (stats.isDirectory()) {
-      if (op.dest !== '') tree.add(collector.entryOf(op.dest, 'directory', stats));
-      await collector.walk(real, op.dest);
-    } else if (stats.isFile()) {
-      const target = op.destIsDirectory || op.dest === '' ? joinImagePath(op.dest, name) : op.dest;
-      tree.add(collector.fileEntry(target, real, stats));
-    } else {
-      throw new RuntimeError('SOURCE', `${path}: cannot copy ${kindOf(stats)}`);
-    }
+    await addMatch(tree, collector, op, path, real, stats);
   }
   return tree.sorted();
+}
+
+/** One matched source: a directory's contents go into dest, a file to dest (or into it when it is a directory). */
+async function addMatch(tree: EntryTree, collector: Collector, op: CopyOp, path: string, real: string, stats: Stats): Promise<void> {
+  if (stats.isDirectory()) {
+    if (op.dest !== '') tree.add(collector.entryOf(op.dest, 'directory', stats));
+    await collector.walk(real, op.dest);
+  } else if (stats.isFile()) {
+    const target = op.destIsDirectory || op.dest === '' ? joinImagePath(op.dest, path.slice(path.lastIndexOf('/') + 1)) : op.dest;
+    tree.add(collector.fileEntry(target, real, stats));
+  } else {
+    throw new RuntimeError('SOURCE', `${path}: cannot copy ${kindOf(stats)}`);
+  }
 }
 
 /**
@@ -156,16 +160,7 @@ export async function collectRootEntries(rootDir: string, op: CopyOp, signal?: A
     const real = await resolveInRoot(root, path);
     const stats = await lstat(real).catch(() => undefined);
     if (!stats) throw new RuntimeError('SOURCE', `${path}: no such file in the ${fromName(op)}`);
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    if (stats.isDirectory()) {
-      if (op.dest !== '') tree.add(collector.entryOf(op.dest, 'directory', stats));
-      await collector.walk(real, op.dest);
-    } else if (stats.isFile()) {
-      const target = op.destIsDirectory || op.dest === '' ? joinImagePath(op.dest, name) : op.dest;
-      tree.add(collector.fileEntry(target, real, stats));
-    } else {
-      throw new RuntimeError('SOURCE', `${path}: cannot copy ${kindOf(stats)}`);
-    }
+    await addMatch(tree, collector, op, path, real, stats);
   }
   return tree.sorted();
 }
