@@ -9,25 +9,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { elfArchitecture } from '@kubefile/compiler';
-import { ImageStore, platformImages } from '@kubefile/runtime';
+import { imageFile } from './image-files.js';
 import { kubefilecWith, repo } from './registry-cli.js';
 
 const examples = join(repo, 'examples');
 const busybox = join(examples, 'multi-arch');
-
-/** One file of a platform's image, read from the last layer that has it. */
-async function imageFile(root: string, name: string, platform: string, path: string): Promise<Buffer> {
-  const store = await ImageStore.open(root);
-  const image = await store.getImage(name);
-  const found = (await platformImages(store, image.descriptor)).find((p) => p.key === platform);
-  assert.ok(found, `${name} has ${platform}`);
-  for (const layer of [...found.manifest.layers].reverse()) {
-    const blob = store.blobPath(layer.digest);
-    const listing = execFileSync('tar', ['-tf', blob], { encoding: 'utf8' }).split('\n');
-    if (listing.includes(path)) return execFileSync('tar', ['-xOf', blob, path], { maxBuffer: 64 << 20 });
-  }
-  assert.fail(`${path} is not in ${name} for ${platform}`);
-}
 
 describe('multi-stage Kubefiles, end to end (examples/cross-compile, examples/binaries-from-images)', function () {
   this.timeout(180_000);
