@@ -32,12 +32,12 @@ export function registerCommands(server: KubefileServer): void {
           return await build(server, argument as BuildArguments, token, progress);
         case 'kubefile.inspect': {
           const { name, format, platform } = argument as InspectArguments;
-          const { defaultStoreRoot, ImageStore, inspectImage, renderInspect } = await import('@kubefile/runtime');
+          const { defaultStoreRoot, ImageStore, inspectImage, renderInspect } = await server.loadRuntime();
           const store = await ImageStore.open(server.storeRootSetting ?? defaultStoreRoot());
           return renderInspect(await inspectImage(store, name, { format: format ?? 'json', version: '0.1.0', ...(platform ? { platform } : {}) }));
         }
         case 'kubefile.images': {
-          const { defaultStoreRoot, ImageStore } = await import('@kubefile/runtime');
+          const { defaultStoreRoot, ImageStore } = await server.loadRuntime();
           const root = server.storeRootSetting ?? defaultStoreRoot();
           // Listing must not create a store where there is none.
           if (!existsSync(join(root, 'index.json'))) return [];
@@ -59,7 +59,7 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
   const { connection } = server;
   const document = server.documents.get(args.uri);
   if (!document) throw new Error(`${args.uri} is not open`);
-  const { buildImage, buildLogLine, defaultStoreRoot, ImageStore } = await import('@kubefile/runtime');
+  const { buildImage, buildLogLine, defaultStoreRoot, ImageStore } = await server.loadRuntime();
   // Clients that asked for it (initializationOptions.buildLog: "notification") get the log as kubefile/buildLog, for an output channel of its own.
   const log = server.buildLogAsNotification
     ? (line: string) => void connection.sendNotification(BUILD_LOG_NOTIFICATION, { uri: args.uri, tag: args.tag, line } satisfies BuildLogParams)

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { applyRuleControl, CompileMemo, deferredCatalog, type ImageCatalog, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
+import { applyRuleControl, CompileMemo, type ImageCatalog, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import { isReported, parse, reparse, type Diagnostic, type ParseResult, type Severity } from '@kubefile/grammar';
 import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult, type MessageActionItem } from 'vscode-languageserver/node';
@@ -82,6 +82,9 @@ export class KubefileServer {
   private readonly analyses = new Map<string, DocumentState>();
   private readonly parses = new Map<string, ParsedVersion>();
   private readonly contexts = new Map<string, CachedContext>();
+  /** The runtime (image store), loaded on first need: a server that never sees an image never loads it. */
+  private runtime: Promise<typeof import('@kubefile/runtime')> | undefined;
+  private loadedRuntime: typeof import('@kubefile/runtime') | undefined;
   /** ShellCheck findings (KF4001), worked out after each version's compile, never on the edit path. */
   readonly shellcheck: ShellCheckRunner;
 
@@ -278,23 +281,52 @@ export class KubefileServer {
   }
 
   private async imagePlatforms(name: string): Promise<readonly string[] | undefined> {
-    return this.storeCatalog().platforms(name);
+    return (await this.loadStoreCatalog()).platforms(name);
   }
 
-  /** The store as the compiler and hovers ask it, opened (and the runtime loaded) only when a FROM names an image. */
+  /** The store as hovers and completion ask it: the runtime is loaded (once) if it is not yet. */
+  private async loadStoreCatalog(): Promise<ImageCatalog> {
+    const { defaultStoreRoot, storeImageCatalog } = await this.loadRuntime();
+    return storeImageCatalog(this.storeRoot ?? defaultStoreRoot());
+  }
+
+  /** The runtime, loaded once, for every use (commands, hovers, the compiler's store questions). */
+  loadRuntime(): Promise<typeof import('@kubefile/runtime')> {
+    if (!this.runtime) {
+      this.runtime = import('@kubefile/runtime');
+      this.runtime.then(
+        (runtime) => {
+          this.loadedRuntime = runtime;
+          // Analyses made meanwhile did not know the store: make them again with it.
+          this.refreshAll();
+        },
+        (error: unknown) => this.connection.console.error(`image store: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
+    return this.runtime;
+  }
+
+  /**
+   * The store as the compiler asks it on every edit: never waited for. Until the runtime is loaded
+   * (started by the first question), the store's answers are "not known" (no KF3023, RUN mode
+   * unknown); once it is, every document is analysed again with them.
+   */
   private storeCatalog(): ImageCatalog {
-    return deferredCatalog(async () => {
-      const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime');
+    if (this.loadedRuntime) {
+      const { defaultStoreRoot, storeImageCatalog } = this.loadedRuntime;
       return storeImageCatalog(this.storeRoot ?? defaultStoreRoot());
-    });
+    }
+    const unknown = async (): Promise<undefined> => {
+      void this.loadRuntime().catch(() => undefined);
+      return undefined;
+    };
+    return { platforms: unknown, kind: unknown };
   }
-
-
 
   /** The store's images with their platforms (a broken image is listed without them), as `kubefilec images` names them. */
   private async images(): Promise<{ name: string; platforms?: string[] }[]> {
     try {
-      const { ImageStore, platformImages } = await import('@kubefile/runtime');
+      const { ImageStore, platformImages } = await this.loadRuntime();
       const root = await this.existingStoreRoot();
       if (!root) return [];
       const store = await ImageStore.open(root);
@@ -314,7 +346,7 @@ export class KubefileServer {
 
   /** The store root when a store exists there: hover and completion must not create one. */
   private async existingStoreRoot(): Promise<string | undefined> {
-    const { defaultStoreRoot } = await import('@kubefile/runtime');
+    const { defaultStoreRoot } = await this.loadRuntime();
     const root = this.storeRoot ?? defaultStoreRoot();
     return existsSync(join(root, 'index.json')) ? root : undefined;
   }
