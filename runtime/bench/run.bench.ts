@@ -144,7 +144,7 @@ function time(build: () => void): number {
 
 function ours(context: string, isolation: 'host' | 'chroot', mounter: string): Contender {
   return {
-    name: `kubefilec build --isolation ${isolation}${isolation === 'host' ? ' (default)' : ''}, ${mounter}`,
+    name: `kubefilec build --isolation ${isolation}${isolation === 'host' ? ' (what auto picks here)' : ''}, ${mounter}`,
     build(dir, save) {
       const root = join(dir, 'store');
       run(process.execPath, [cli, 'build', '--root', root, '-t', 'bench:v1', '--platform', platforms, '--no-cache', '--progress', 'plain', '--isolation', isolation, '--ignore-image-list', join(context, IGNORED_IMAGES), '-f', join(context, `Kubefile.${isolation}`), context]);
