@@ -18,7 +18,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildahDriver, clean, etcFiles } from './against-buildah.js';
+import { buildahDriver, clean, etcFiles, timeBuild } from './against-buildah.js';
 import { median, run } from './bench-process.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 0) || 3;
@@ -72,15 +72,6 @@ function buildah(driver: string, jobs?: number): Contender {
   };
 }
 
-function time(build: () => void): number {
-  const started = process.hrtime.bigint();
-  build();
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  // Write back this build's files outside the timing, so the next contender does not pay for them.
-  run('sync', []);
-  return ms;
-}
-
 /** One build by each contender, outside the timing: each platform's etc/hello is its own target's, made on the build machine. */
 async function verify(contenders: Contender[], base: string, work: string): Promise<void> {
   for (const [i, contender] of contenders.entries()) {
@@ -121,7 +112,7 @@ async function main(): Promise<void> {
         const dir = join(work, `round-${round}-${i}`);
         await mkdir(dir, { recursive: true });
         contender.prepare(dir, base);
-        times[i].push(time(() => contender.build(dir)));
+        times[i].push(timeBuild(() => contender.build(dir)));
         await clean(dir);
       }
       if (process.env.BENCH_VERBOSE) console.error(`round ${round}`, times.map((t) => t[round].toFixed(0)).join(' '));

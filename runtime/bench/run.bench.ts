@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildahDriver, clean, etcFiles } from './against-buildah.js';
+import { buildahDriver, clean, etcFiles, timeBuild } from './against-buildah.js';
 import { median, run } from './bench-process.js';
 import { createMounter, ImageStore, readBinfmtHandler, registerQemuHandlers, removeQemuHandlers } from '../src/index.js';
 
@@ -133,15 +133,6 @@ async function checked<T>(build: () => T): Promise<T> {
   }
 }
 
-function time(build: () => void): number {
-  const started = process.hrtime.bigint();
-  build();
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  // Write back this build's files outside the timing, so the next contender does not pay for them.
-  run('sync', []);
-  return ms;
-}
-
 function ours(context: string, isolation: 'host' | 'chroot', mounter: string): Contender {
   return {
     name: `kubefilec build --isolation ${isolation}${isolation === 'host' ? ' (what auto picks here)' : ''}, ${mounter}`,
@@ -223,7 +214,7 @@ async function main(): Promise<void> {
         const dir = join(work, `round-${round}-${i}`);
         await mkdir(dir, { recursive: true });
         await ensureArm64Handler();
-        times[i].push(await checked(() => time(() => contender.build(dir))));
+        times[i].push(await checked(() => timeBuild(() => contender.build(dir))));
         await clean(dir);
       }
       if (process.env.BENCH_VERBOSE) console.error(`round ${round}`, times.map((t) => t[round].toFixed(0)).join(' '));
