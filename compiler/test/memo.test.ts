@@ -3,7 +3,7 @@
  * property test checks the results equal a fresh compile's); these check that the rest is kept.
  */
 import assert from 'node:assert/strict';
-import { compile, compileParsed, CompileMemo, memoryContext } from '@kubefile/compiler';
+import { compile, compileParsed, CompileMemo, memoryContext, type CompileResult } from '@kubefile/compiler';
 import { parse, reparse } from '@kubefile/grammar';
 
 const context = memoryContext({ 'amd64/tool': 'x', 'arm64/tool': 'y', 'a.yaml': 'kind: ConfigMap\n' });
@@ -11,6 +11,21 @@ const lines = ['ARG V=1', 'FROM scratch'];
 for (let i = 0; i < 300; i++) lines.push(i % 2 ? `COPY \${ARCH}/tool bin/tool-${i}` : `ENV STEP_${i % 10}=${i}`);
 const FILE = `${lines.join('\n')}\n`;
 const options = { platforms: ['linux/amd64', 'linux/arm64'], context };
+
+/**
+ * Compiles `body` with a memo, then returns an editor: each call replaces one line of `body` (in
+ * place), reparses and compiles again with the same memo, as the language server does.
+ */
+async function editing(body: string[]): Promise<(line: number, text: string) => Promise<CompileResult>> {
+  const memo = new CompileMemo();
+  let parsed = parse(body.join('\n'));
+  await compileParsed(parsed, { ...options, memo });
+  return async (line, text) => {
+    body[line] = text;
+    parsed = reparse(parsed, body.join('\n'));
+    return compileParsed(parsed, { ...options, memo });
+  };
+}
 
 describe('compile memo', () => {
   it('keeps the ops of instructions far from a one-line edit', async () => {
@@ -58,34 +73,20 @@ describe('compile memo', () => {
     // The first edit changes V; the run takes the rest of the old one at a checkpoint, and the
     // second edit starts from that checkpoint: it must hold V=2, not the old run's V=1.
     const body = ['FROM scratch', 'ENV V=1', ...Array.from({ length: 40 }, (_, i) => `LABEL k${i}=x`)];
-    const memo = new CompileMemo();
-    let parsed = parse(body.join('\n'));
-    await compileParsed(parsed, { ...options, memo });
-    body[1] = 'ENV V=2';
-    parsed = reparse(parsed, body.join('\n'));
-    await compileParsed(parsed, { ...options, memo });
-    body[33] = 'LABEL seen=$V';
-    parsed = reparse(parsed, body.join('\n'));
-    const result = await compileParsed(parsed, { ...options, memo });
+    const edit = await editing(body);
+    await edit(1, 'ENV V=2');
+    const result = await edit(33, 'LABEL seen=$V');
     assert.equal(result.plans[0].config.labels.seen, '2');
     assert.equal(JSON.stringify(result.plans), JSON.stringify((await compile(body.join('\n'), options)).plans));
   });
 
   it('a value changed above an ENV that sets it again far below does not leak past that ENV', async () => {
     const body = ['FROM scratch', 'ENV V=1', ...Array.from({ length: 80 }, (_, i) => (i === 45 ? 'ENV V=3' : `LABEL k${i}=x`))];
-    const memo = new CompileMemo();
-    let parsed = parse(body.join('\n'));
-    await compileParsed(parsed, { ...options, memo });
-    body[1] = 'ENV V=2';
-    parsed = reparse(parsed, body.join('\n'));
-    await compileParsed(parsed, { ...options, memo });
-    body[70] = 'LABEL seen=$V';
-    parsed = reparse(parsed, body.join('\n'));
-    const result = await compileParsed(parsed, { ...options, memo });
+    const edit = await editing(body);
+    await edit(1, 'ENV V=2');
+    const result = await edit(70, 'LABEL seen=$V');
     assert.equal(result.plans[0].config.labels.seen, '3');
-    body[33] = 'LABEL early=$V';
-    parsed = reparse(parsed, body.join('\n'));
-    const again = await compileParsed(parsed, { ...options, memo });
+    const again = await edit(33, 'LABEL early=$V');
     assert.equal(again.plans[0].config.labels.early, '2');
     assert.equal(JSON.stringify(again.plans), JSON.stringify((await compile(body.join('\n'), options)).plans));
   });
