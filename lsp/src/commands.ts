@@ -3,15 +3,19 @@
  * progress, the log streamed to the client, cancellation stops the build cleanly), inspect an image.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { applyRuleControl, formatPlatform } from '@kubefile/compiler';
 import { isReported, sortDiagnostics } from '@kubefile/grammar';
-import { ResponseError, type CancellationToken, type WorkDoneProgressReporter } from 'vscode-languageserver';
+import { LSPErrorCodes, ResponseError, type CancellationToken, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import { analyze } from './analysis.js';
 import { toLspDiagnostic } from './convert.js';
-import { BUILD_LOG_NOTIFICATION, type BuildArguments, type BuildLogParams, type BuildOutcome, type ImageSummary, type InspectArguments } from './protocol.js';
+import { BUILD_LOG_NOTIFICATION, type BuildArguments, type BuildFailure, type BuildLogParams, type BuildOutcome, type ImageSummary, type InspectArguments } from './protocol.js';
 import type { KubefileServer } from './server.js';
+
+/** LSP's RequestFailed: the request was valid, the work it asked for failed. */
+const BUILD_FAILED = -32803;
 
 export function registerCommands(server: KubefileServer): void {
   const { connection } = server;
@@ -50,7 +54,7 @@ export function registerCommands(server: KubefileServer): void {
     } catch (error) {
       if (error instanceof ResponseError) throw error;
       // User errors (unknown image, build failure) go back as the request's error, readable as is.
-      throw new ResponseError(-32803, error instanceof Error ? error.message : String(error));
+      throw new ResponseError(BUILD_FAILED, error instanceof Error ? error.message : String(error));
     }
   });
 }
@@ -59,18 +63,32 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
   const { connection } = server;
   const document = server.documents.get(args.uri);
   if (!document) throw new Error(`${args.uri} is not open`);
-  const { buildImage, buildLogLine, defaultStoreRoot, ImageStore } = await server.loadRuntime();
+  const { buildImage, buildLogLine, defaultStoreRoot, eventSubject, ImageStore, RuntimeError } = await server.loadRuntime();
   // Clients that asked for it (initializationOptions.buildLog: "notification") get the log as kubefile/buildLog, for an output channel of its own.
   const log = server.buildLogAsNotification
     ? (line: string) => void connection.sendNotification(BUILD_LOG_NOTIFICATION, { uri: args.uri, tag: args.tag, line } satisfies BuildLogParams)
     : (line: string) => connection.console.log(line);
   const { parsePlatformList } = await import('@kubefile/compiler');
   const { nodeContext } = await import('@kubefile/compiler/node');
-  const contextDir = dirname(fileURLToPath(args.uri));
+  const kubefile = fileURLToPath(args.uri);
+  const contextDir = dirname(kubefile);
   const base = server.featureContext(args.uri).settings;
-  const settings = args.platforms?.length ? { ...base, platforms: parsePlatformList(args.platforms, base.buildPlatform) } : base;
+  const settings = {
+    ...base,
+    ...(args.platforms?.length ? { platforms: parsePlatformList(args.platforms, base.buildPlatform) } : {}),
+    ...(args.buildArgs ? { buildArgs: { ...base.buildArgs, ...args.buildArgs } } : {}),
+  };
   const analysis = await analyze(document.getText(), settings, nodeContext(contextDir));
-  if (analysis.result.hasErrors) throw new Error(`the Kubefile has errors: ${analysis.result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}:${d.range.start.column + 1} ${d.message}`).join('; ')}`);
+  const errors = analysis.result.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    const first = errors[0];
+    throw buildFailure(
+      `the Kubefile has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: ${errors.map((d) => `${d.range.start.line + 1}:${d.range.start.column + 1} ${d.message}`).join('; ')}`,
+      'KUBEFILE',
+      { uri: args.uri, line: first.range.start.line, character: first.range.start.column },
+    );
+  }
+  const [imageLists, ignoreImageLists] = await Promise.all([readImageLists(args.imageLists, contextDir), readImageLists(args.ignoreImageLists, contextDir)]);
   const controller = new AbortController();
   token.onCancellationRequested(() => controller.abort());
   progress.begin(`Building ${args.tag}`, 0, settings.platforms.map(formatPlatform).join(', '), true);
@@ -78,6 +96,9 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
   const earlierStages = new Map(analysis.result.plans.flatMap((plan) => plan.stages.slice(0, -1).map((stage) => [stage.id, stage.ops.length] as const)));
   const totalSteps = analysis.result.plans.reduce((n, plan) => n + plan.ops.length, 0) + [...earlierStages.values()].reduce((n, steps) => n + steps, 0);
   let done = 0;
+  // The step each platform (and stage) is running now, shown together: platforms build side by side.
+  const running = new Map<string, string>();
+  const report = (): void => progress.report(Math.min(100, Math.round((done / Math.max(1, totalSteps)) * 100)), [...running].map(([subject, step]) => `[${subject}] ${step}`).join(' · '));
   try {
     const store = await ImageStore.open(server.storeRootSetting ?? defaultStoreRoot());
     const result = await buildImage({
@@ -85,20 +106,64 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
       plans: analysis.result.plans,
       context: contextDir,
       tag: args.tag,
-      kubefile: fileURLToPath(args.uri),
+      kubefile,
       noCache: args.noCache === true,
+      imageLists,
+      ignoreImageLists,
+      ...(args.skipMissingPlatform ? { skipMissingPlatform: true } : {}),
+      ...(args.pull ? { pull: args.pull } : {}),
       signal: controller.signal,
       onEvent: (event) => {
         const line = buildLogLine(event);
         if (line !== undefined) log(line);
-        if (event.type === 'step-done') {
+        if (event.type === 'step') {
+          running.set(eventSubject(event), `STEP ${event.step}/${event.total} ${event.text}`);
+          report();
+        } else if (event.type === 'step-done') {
           done++;
-          progress.report(Math.round((done / totalSteps) * 100), `[${event.stage ? `${event.stage} ` : ''}${event.platform}] STEP ${event.step}/${event.total}${event.cached ? ' (cached)' : ''}`);
+          report();
+        } else if (event.type === 'stage-done') {
+          running.delete(eventSubject(event));
+        } else if (event.type === 'platform-done') {
+          running.set(event.platform, 'done');
+          report();
         }
       },
     });
     return { image: result.image.name, digest: result.image.descriptor.digest };
+  } catch (error) {
+    if (!(error instanceof RuntimeError)) throw error;
+    if (error.code === 'INTERRUPTED' || token.isCancellationRequested) {
+      throw new ResponseError<BuildFailure>(LSPErrorCodes.RequestCancelled, 'build cancelled', { code: 'INTERRUPTED', message: 'build cancelled' });
+    }
+    const { location } = error;
+    throw buildFailure(error.message, error.code, location ? { uri: pathToFileURL(resolve(contextDir, location.file)).href, line: Math.max(0, location.line - 1), character: Math.max(0, location.column - 1) } : undefined);
   } finally {
     progress.done();
   }
+}
+
+/** A failed build as the request's error, with its code and location as data for the client. */
+function buildFailure(message: string, code: string, location?: BuildFailure['location']): ResponseError<BuildFailure> {
+  return new ResponseError<BuildFailure>(BUILD_FAILED, message, { code, message, ...(location ? { location } : {}) });
+}
+
+/** Image lists larger than this are not lists anyone writes. */
+const MAX_IMAGE_LIST_BYTES = 4 << 20;
+
+/** `--image-list` / `--ignore-image-list` files, read before anything is built so a wrong path fails at once. */
+async function readImageLists(paths: readonly string[] | undefined, dir: string): Promise<{ name: string; text: string }[]> {
+  return Promise.all(
+    (paths ?? []).map(async (path) => {
+      const file = resolve(dir, path);
+      try {
+        const { size } = await stat(file);
+        if (size > MAX_IMAGE_LIST_BYTES) throw new Error(`image list ${path} is larger than ${MAX_IMAGE_LIST_BYTES >> 20} MiB`);
+        return { name: file, text: await readFile(file, 'utf8') };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw buildFailure(code === 'ENOENT' ? `cannot read image list ${path}: no such file` : error instanceof Error ? error.message : String(error), 'SOURCE');
+      }
+    }),
+  );
 }

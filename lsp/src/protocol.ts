@@ -5,12 +5,32 @@
 
 export const COMMANDS = ['kubefile.lint', 'kubefile.build', 'kubefile.inspect', 'kubefile.images'] as const;
 
-/** Arguments of `kubefile.build`: the open document to build (its editor text, saved or not). */
+/** Arguments of `kubefile.build`: the open document to build (its editor text, saved or not), and `kubefilec build`'s options. */
 export interface BuildArguments {
   uri: string;
   tag: string;
   platforms?: string[];
   noCache?: boolean;
+  /** Build args of this build, over the `kubefile.buildArgs` setting. */
+  buildArgs?: Record<string, string>;
+  /** `--image-list` files: absolute paths, or relative to the Kubefile's directory. */
+  imageLists?: string[];
+  /** `--ignore-image-list` files, as `imageLists`. */
+  ignoreImageLists?: string[];
+  skipMissingPlatform?: boolean;
+  pull?: 'missing' | 'always' | 'never';
+}
+
+/**
+ * The `data` of a failed `kubefile.build`'s error: the runtime's error code (`RUN_FAILED`,
+ * `REGISTRY` ..., `KUBEFILE` for errors in the Kubefile, `INTERRUPTED` when it was cancelled, with
+ * the LSP code RequestCancelled) and where the failure is, when a line is to blame: a Kubefile line
+ * or a build-context file (`my-mysql/values.yaml` that names an image the build cannot reach).
+ */
+export interface BuildFailure {
+  code: string;
+  message: string;
+  location?: { uri: string; line: number; character: number };
 }
 
 /** What `kubefile.build` answers. */

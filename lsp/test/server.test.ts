@@ -162,13 +162,46 @@ describe('language server over stdio', function () {
     const source = new CancellationTokenSource();
     const cancelled = client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'cancelled:v1', noCache: true }] }, source.token);
     setTimeout(() => source.cancel(), 150);
-    await assert.rejects(cancelled, /interrupted|cancel/i);
+    // As LSP's RequestCancelled, so the client shows it as cancelled, not failed.
+    await assert.rejects(cancelled, (error: { code?: number; message?: string; data?: { code?: string } }) => error.code === -32800 && error.message === 'build cancelled' && error.data?.code === 'INTERRUPTED');
     const store = await ImageStore.open(root());
     assert.equal(await store.findImage('cancelled:v1'), undefined);
     const { readdir } = await import('node:fs/promises');
     // The server is idle again once the build has unwound; nothing is left in tmp/.
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(await readdir(join(root(), 'tmp')), []);
+  });
+
+  it('kubefile.build fails with the line to blame as data: a Kubefile error, a RUN that fails, a context file naming an unreachable image', async () => {
+    type Failure = { code?: number; message?: string; data?: { code: string; message: string; location?: { uri: string; line: number; character: number } } };
+    const failureOf = async (text: string, args: Record<string, unknown> = {}): Promise<Failure> => {
+      await client.open(uri, text);
+      await client.diagnosticsFor(uri, 1);
+      try {
+        await client.connection.sendRequest('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'failing:v1', platforms: ['linux/amd64'], ...args }] });
+      } catch (error) {
+        return error as Failure;
+      }
+      return assert.fail('the build succeeded');
+    };
+    const kubefileError = await failureOf('FROM scratch\nCOPY nowhere.yaml manifests/\n');
+    assert.equal(kubefileError.data?.code, 'KUBEFILE');
+    assert.deepEqual(kubefileError.data?.location, { uri, line: 1, character: 5 });
+    assert.match(kubefileError.message ?? '', /^the Kubefile has an error: 2:6 /);
+
+    const run = await failureOf('FROM scratch\nCOPY amd64/helm bin/\nRUN exit 3\n', { noCache: true });
+    assert.equal(run.data?.code, 'RUN_FAILED');
+    assert.deepEqual(run.data?.location, { uri, line: 2, character: 0 });
+
+    // The build args of the request reach the build (a missing one is the Kubefile's error).
+    const missing = await failureOf('FROM scratch\nARG SRC\nCOPY ${SRC} bin/\n');
+    assert.equal(missing.data?.code, 'KUBEFILE');
+    await client.open(uri, 'FROM scratch\nARG SRC\nCOPY ${SRC} bin/\n');
+    const built = await client.connection.sendRequest<{ image: string }>('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'with-arg:v1', platforms: ['linux/amd64'], buildArgs: { SRC: 'amd64/helm' } }] });
+    assert.equal(built.image, 'with-arg:v1');
+
+    const list = await failureOf('FROM scratch\n', { ignoreImageLists: ['no-such-list.txt'] });
+    assert.deepEqual([list.data?.code, list.message], ['SOURCE', 'cannot read image list no-such-list.txt: no such file']);
   });
 
   it('answers unknown documents and commands without crashing', async () => {

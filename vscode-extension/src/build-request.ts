@@ -1,13 +1,14 @@
 /**
- * What "Kubefile: Build Image" asks and sends: the tag it proposes and checks, the choice it
- * remembers per Kubefile, and the language server's `kubefile.build` arguments. Pure.
+ * What "Kubefile: Build Image" asks: the tag it proposes and checks, and the choice it remembers
+ * per Kubefile. Pure.
  */
-import type { BuildArguments } from '@kubefile/lsp/protocol';
+import type { BuildOptions } from './build-options.js';
 
-/** The tag and platforms last used for one Kubefile. */
+/** The tag, platforms and options last used for one Kubefile. */
 export interface BuildChoice {
   tag: string;
   platforms: string[];
+  options?: BuildOptions;
 }
 
 /** Remembered choices, by document URI (kept in the workspace's state). */
@@ -44,9 +45,5 @@ export function proposedTag(kubefilePath: string, last: BuildChoice | undefined)
 
 /** The choices with this build's remembered, so the next build of the same Kubefile proposes it. */
 export function rememberChoice(choices: BuildChoices, uri: string, choice: BuildChoice): BuildChoices {
-  return { ...choices, [uri]: { tag: choice.tag.trim(), platforms: [...choice.platforms] } };
-}
-
-export function buildArguments(uri: string, choice: BuildChoice, noCache = false): BuildArguments {
-  return { uri, tag: choice.tag.trim(), platforms: [...choice.platforms], ...(noCache ? { noCache: true } : {}) };
+  return { ...choices, [uri]: { tag: choice.tag.trim(), platforms: [...choice.platforms], ...(choice.options ? { options: choice.options } : {}) } };
 }

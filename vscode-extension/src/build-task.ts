@@ -3,6 +3,8 @@
  * for each Kubefile), checked and turned into a kubefilec command line. Pure.
  */
 
+import { kubefilecBuildFlags, PULL_POLICIES, type PullPolicy } from './build-options.js';
+
 export const TASK_TYPE = 'kubefile';
 /** The problem matcher (package.json) that reads kubefilec's FILE:LINE:COL: SEVERITY [CODE]: MESSAGE lines. */
 export const PROBLEM_MATCHER = '$kubefilec';
@@ -20,6 +22,8 @@ export interface KubefileTaskDefinition {
   noCache?: boolean;
   imageLists?: string[];
   ignoreImageLists?: string[];
+  skipMissingPlatform?: boolean;
+  pull?: PullPolicy;
 }
 
 /** What a task falls back to: the extension's settings. */
@@ -71,9 +75,16 @@ export function kubefilecArguments(definition: KubefileTaskDefinition, defaults:
   const tag = definition.tag?.trim();
   if (!tag) throw new TaskDefinitionError('a "build" task needs a "tag", e.g. "my-cluster:v1"');
   args.push('-t', tag, '--progress', 'plain');
-  if (definition.noCache === true) args.push('--no-cache');
-  for (const list of stringList(definition.imageLists, 'imageLists')) args.push('--image-list', list);
-  for (const list of stringList(definition.ignoreImageLists, 'ignoreImageLists')) args.push('--ignore-image-list', list);
+  if (definition.pull !== undefined && !PULL_POLICIES.includes(definition.pull)) throw new TaskDefinitionError(`"pull" must be one of ${PULL_POLICIES.join(', ')}`);
+  args.push(
+    ...kubefilecBuildFlags({
+      noCache: definition.noCache === true,
+      imageLists: stringList(definition.imageLists, 'imageLists'),
+      ignoreImageLists: stringList(definition.ignoreImageLists, 'ignoreImageLists'),
+      skipMissingPlatform: definition.skipMissingPlatform === true,
+      pull: definition.pull ?? 'missing',
+    }),
+  );
   if (defaults.root) args.push('--root', defaults.root);
   return args;
 }

@@ -9,7 +9,9 @@ import { platformFromNode } from '@kubefile/compiler/platform';
 import { BUILD_LOG_NOTIFICATION, CLIENT_COMMANDS, type BuildLogParams } from '@kubefile/lsp/protocol';
 import { BuildCommands } from './build-commands.js';
 import { fromLines, type OutlineSymbol } from './code-lens.js';
-import { defaultPlatforms, platformStatusText, platformStatusTooltip } from './platforms.js';
+import { ImageCommands, ImagesView } from './images-view.js';
+import { InspectDocuments, INSPECT_SCHEME } from './inspect-documents.js';
+import { defaultPlatforms, platformSettingProblems, platformStatusText, platformStatusTooltip } from './platforms.js';
 import { KubefileTaskProvider } from './task-provider.js';
 import { TASK_TYPE } from './build-task.js';
 import { readSettings, setBuildArg, SETTINGS_SECTION } from './settings.js';
@@ -36,9 +38,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = languageClient;
 
   const buildOutput = vscode.window.createOutputChannel('Kubefile Build');
-  const commands = new BuildCommands(languageClient, context.workspaceState, buildOutput, host);
+  const bundledKubefilec = context.asAbsolutePath('dist/kubefilec.cjs');
+  const inspectDocuments = new InspectDocuments(languageClient);
+  const imagesView = new ImagesView(bundledKubefilec);
+  const commands = new BuildCommands(languageClient, context.workspaceState, buildOutput, host, inspectDocuments, () => imagesView.refresh());
   context.subscriptions.push(
     buildOutput,
+    commands.failures,
+    inspectDocuments,
+    imagesView,
+    vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocuments),
+    vscode.window.createTreeView('kubefile.images', { treeDataProvider: imagesView, showCollapseAll: true }),
+    new ImageCommands(imagesView, inspectDocuments).register(),
+    vscode.commands.registerCommand('kubefile.inspect.switchFormat', (uri?: vscode.Uri) => inspectDocuments.switchFormat(uri)),
+    vscode.commands.registerCommand('kubefile.explorerBuildImage', (target?: vscode.Uri) => commands.buildImage(target)),
     languageClient.onNotification(BUILD_LOG_NOTIFICATION, (params: BuildLogParams) => buildOutput.appendLine(params.line)),
     vscode.commands.registerCommand('kubefile.buildImage', (target?: vscode.Uri) => commands.buildImage(target)),
     vscode.commands.registerCommand('kubefile.buildForPlatform', (target?: vscode.Uri) => commands.buildForPlatform(target)),
@@ -47,7 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('kubefile.selectPlatforms', () => commands.selectPlatforms()),
     vscode.commands.registerCommand('kubefile.restartServer', () => languageClient.restart()),
     vscode.commands.registerCommand('kubefile.setBuildArg', (name?: unknown) => setBuildArg(name)),
-    vscode.tasks.registerTaskProvider(TASK_TYPE, new KubefileTaskProvider(context.asAbsolutePath('dist/kubefilec.cjs'))),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new KubefileTaskProvider(bundledKubefilec)),
     vscode.languages.registerCodeLensProvider({ language: LANGUAGE_ID }, new BuildCodeLensProvider()),
     platformStatusItem(host),
   );
@@ -78,8 +91,16 @@ function platformStatusItem(host: ReturnType<typeof platformFromNode>): vscode.D
   const item = vscode.window.createStatusBarItem('kubefile.platforms', vscode.StatusBarAlignment.Right, 100);
   item.name = 'Kubefile Platforms';
   item.command = 'kubefile.selectPlatforms';
+  let warned = '';
   const refresh = (): void => {
-    const platforms = defaultPlatforms({ configured: readSettings().platforms, host });
+    const configured = readSettings().platforms;
+    const platforms = defaultPlatforms({ configured, host });
+    // Said once per distinct mistake, not at every editor switch.
+    const problems = platformSettingProblems(configured, host);
+    if (problems.join('\n') !== warned) {
+      warned = problems.join('\n');
+      if (problems.length > 0) void warnPlatformSetting(problems);
+    }
     item.text = platformStatusText(platforms);
     item.tooltip = platformStatusTooltip(platforms);
     if (vscode.window.activeTextEditor?.document.languageId === LANGUAGE_ID) item.show();
@@ -93,4 +114,10 @@ function platformStatusItem(host: ReturnType<typeof platformFromNode>): vscode.D
       if (event.affectsConfiguration(SETTINGS_SECTION)) refresh();
     }),
   );
+}
+
+async function warnPlatformSetting(problems: readonly string[]): Promise<void> {
+  const action = await vscode.window.showWarningMessage(`Kubefile: kubefile.platforms has ${problems.length === 1 ? 'an entry' : 'entries'} that name${problems.length === 1 ? 's' : ''} no platform, left out: ${problems.join('; ')}`, 'Select Target Platforms...', 'Open Settings');
+  if (action === 'Select Target Platforms...') await vscode.commands.executeCommand('kubefile.selectPlatforms');
+  else if (action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'kubefile.platforms');
 }

@@ -2,7 +2,7 @@
  * Target platforms as the extension offers them: the quick pick's items, the choice it remembers,
  * and the status bar's text. Pure (no `vscode`), so it is tested without an editor.
  */
-import { formatPlatform, parsePlatformList, type Platform } from '@kubefile/compiler/platform';
+import { formatPlatform, parsePlatformList, platformProblem, type Platform } from '@kubefile/compiler/platform';
 
 /** Offered in every pick: what cluster images are built for in practice (sealer ships amd64 and arm64). */
 export const KNOWN_PLATFORMS: readonly string[] = ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64', 'linux/386'];
@@ -76,4 +76,16 @@ export function platformStatusText(platforms: readonly string[]): string {
 
 export function platformStatusTooltip(platforms: readonly string[]): string {
   return `Kubefile target platforms: ${platforms.join(', ')}. Click to change.`;
+}
+
+/**
+ * What is wrong with the `kubefile.platforms` entries, one line each (`"linux/arm65": unknown
+ * architecture "arm65" (did you mean arm64?)`); none when every entry names a platform.
+ */
+export function platformSettingProblems(configured: readonly unknown[], host: Platform): string[] {
+  return configured.flatMap((entry) => {
+    if (typeof entry !== 'string') return [`${JSON.stringify(entry)} is not a string`];
+    const problem = entry.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => platformProblem(item, host)).find((p) => p !== undefined);
+    return problem ? [`${JSON.stringify(entry)}: ${problem}`] : [];
+  });
 }

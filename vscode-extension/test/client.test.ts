@@ -1,10 +1,13 @@
-/** The client's pure parts: platform pick, build request, task definitions, CodeLens placement. */
+/** The client's pure parts: platform pick, build request and options, build failures, task definitions, registry login, CodeLens placement. */
 import assert from 'node:assert/strict';
 import { parsePlatform } from '@kubefile/compiler/platform';
-import { buildArguments, proposedTag, rememberChoice, tagProblem } from '../src/build-request.js';
+import { failedBuild } from '../src/build-failure.js';
+import { buildArguments, kubefilecBuildFlags, NO_OPTIONS, optionRows, optionsFromSettings, optionsSummary, readOptions, remediesFor, remedyText, type BuildOptions } from '../src/build-options.js';
+import { proposedTag, rememberChoice, tagProblem } from '../src/build-request.js';
+import { loginArguments, needsLogin, pushTlsFlags, registryHost } from '../src/registry-login.js';
 import { detectedTasks, kubefilecArguments, kubefilecProcess, TaskDefinitionError, taskLabel, type KubefileTaskDefinition, type TaskDefaults } from '../src/build-task.js';
 import { fromLines, type OutlineSymbol } from '../src/code-lens.js';
-import { defaultPlatforms, normalizePlatforms, platformPickItems, platformStatusText, platformStatusTooltip } from '../src/platforms.js';
+import { defaultPlatforms, normalizePlatforms, platformPickItems, platformSettingProblems, platformStatusText, platformStatusTooltip } from '../src/platforms.js';
 
 const host = parsePlatform('linux/amd64');
 const arm64Host = parsePlatform('linux/arm64');
@@ -81,12 +84,108 @@ describe('build request', () => {
     const both = rememberChoice(first, 'file:///b/Kubefile', { tag: 'b:v1', platforms: ['linux/arm64/v8'] });
     assert.deepEqual(both, { 'file:///a/Kubefile': { tag: 'a:v1', platforms: ['linux/amd64'] }, 'file:///b/Kubefile': { tag: 'b:v1', platforms: ['linux/arm64/v8'] } });
     assert.deepEqual(first, { 'file:///a/Kubefile': { tag: 'a:v1', platforms: ['linux/amd64'] } }, 'the old record is not changed');
-    assert.deepEqual(buildArguments('file:///a/Kubefile', { tag: 'a:v1 ', platforms: ['linux/amd64', 'linux/arm64/v8'] }), {
-      uri: 'file:///a/Kubefile',
-      tag: 'a:v1',
-      platforms: ['linux/amd64', 'linux/arm64/v8'],
-    });
-    assert.equal(buildArguments('file:///a/Kubefile', { tag: 'a', platforms: [] }, true).noCache, true);
+    const withOptions = rememberChoice({}, 'file:///a/Kubefile', { tag: 'a:v1', platforms: ['linux/amd64'], options: { ...NO_OPTIONS, noCache: true } });
+    assert.equal(withOptions['file:///a/Kubefile'].options?.noCache, true);
+  });
+});
+
+describe('build options', () => {
+  const options = (fields: Partial<BuildOptions>): BuildOptions => ({ ...NO_OPTIONS, ...fields });
+
+  it('become the server\'s arguments, only what differs from kubefilec\'s defaults', () => {
+    assert.deepEqual(buildArguments('file:///a/Kubefile', 'a:v1 ', ['linux/amd64', 'linux/arm64/v8']), { uri: 'file:///a/Kubefile', tag: 'a:v1', platforms: ['linux/amd64', 'linux/arm64/v8'] });
+    assert.deepEqual(
+      buildArguments('file:///a/Kubefile', 'a', ['linux/amd64'], options({ buildArgs: { V: '1' }, imageLists: ['more.txt'], ignoreImageLists: ['hub.txt'], skipMissingPlatform: true, noCache: true, pull: 'never' })),
+      { uri: 'file:///a/Kubefile', tag: 'a', platforms: ['linux/amd64'], buildArgs: { V: '1' }, imageLists: ['more.txt'], ignoreImageLists: ['hub.txt'], skipMissingPlatform: true, noCache: true, pull: 'never' },
+    );
+  });
+
+  it('become kubefilec build flags, for tasks', () => {
+    assert.deepEqual(kubefilecBuildFlags(NO_OPTIONS), []);
+    assert.deepEqual(kubefilecBuildFlags(options({ ignoreImageLists: ['hub.txt', 'more-hub.txt'], skipMissingPlatform: true, pull: 'always' })), [
+      '--ignore-image-list', 'hub.txt', '--ignore-image-list', 'more-hub.txt', '--skip-missing-platform', '--pull', 'always',
+    ]);
+  });
+
+  it('start from the kubefile.build settings, anything unreadable at its default, and a remembered choice wins', () => {
+    assert.deepEqual(optionsFromSettings({}), NO_OPTIONS);
+    const defaults = optionsFromSettings({ ignoreImageLists: ['hub.txt', 3, ''], noCache: 'yes', skipMissingPlatform: true, pull: 'sometimes' });
+    assert.deepEqual(defaults, options({ ignoreImageLists: ['hub.txt'], skipMissingPlatform: true }));
+    assert.deepEqual(readOptions(undefined, defaults), defaults);
+    assert.deepEqual(readOptions({ ignoreImageLists: [], pull: 'never', buildArgs: { A: '1', B: 2 } }, defaults), options({ skipMissingPlatform: true, pull: 'never', buildArgs: { A: '1' } }));
+  });
+
+  it('read on the options page with their values, and in one summary line', () => {
+    const rows = optionRows(options({ ignoreImageLists: ['docker-hub-images.txt'], buildArgs: { Version: 'v1' } }));
+    assert.deepEqual(rows.map((row) => `${row.label}: ${row.description}`), [
+      'Ignore image lists: docker-hub-images.txt', 'Image lists: none', 'Build args: Version=v1', 'Skip missing platforms: off', 'No cache: off', 'Pull policy: missing',
+    ]);
+    assert.ok(rows.every((row) => /\(--[a-z-]+\)/.test(row.detail)), 'each row names its kubefilec option');
+    assert.equal(optionsSummary(NO_OPTIONS), '');
+    assert.equal(optionsSummary(options({ ignoreImageLists: ['hub.txt'], noCache: true, pull: 'never' })), 'ignore image lists: hub.txt; no cache: on; pull policy: never');
+  });
+
+  it('say which option fixes a failed build, from the kubefilec option its message names', () => {
+    const offline = 'cannot reach docker.io (https://registry-1.docker.io) for manifest v2.2.0 of docker.io/kubernetesui/dashboard: host not found (5 tries); to build without it, list docker.io/kubernetesui/dashboard:v2.2.0 in an --ignore-image-list file';
+    assert.deepEqual(remediesFor(offline), ['ignoreImageLists']);
+    assert.equal(remedyText(remediesFor(offline)), 'Build with Options... and set "Ignore image lists".');
+    assert.deepEqual(remediesFor('no manifest for linux/s390x in nginx:1.25; leave it out with --skip-missing-platform, or list it in --ignore-image-list'), ['ignoreImageLists', 'skipMissingPlatform']);
+    assert.deepEqual(remediesFor('RUN failed with exit code 1'), []);
+    assert.equal(remedyText([]), '');
+  });
+});
+
+describe('build failures', () => {
+  const location = { uri: 'file:///ctx/my-mysql/values.yaml', line: 2, character: 0 };
+
+  it('take the message, code and location from the error\'s data', () => {
+    const error = Object.assign(new Error('request failed'), { code: -32803, data: { code: 'REGISTRY', message: 'cannot reach docker.io', location } });
+    assert.deepEqual(failedBuild(error), { cancelled: false, message: 'cannot reach docker.io', code: 'REGISTRY', location });
+  });
+
+  it('are cancelled when the server says so, or the user asked', () => {
+    assert.equal(failedBuild(Object.assign(new Error('build cancelled'), { code: -32800 })).cancelled, true);
+    assert.equal(failedBuild(Object.assign(new Error('x'), { code: -32803, data: { code: 'INTERRUPTED', message: 'interrupted' } })).cancelled, true);
+    assert.equal(failedBuild(new Error('interrupted'), true).cancelled, true);
+    assert.equal(failedBuild(new Error('interrupted')).cancelled, false);
+  });
+
+  it('keep just the message when the data is missing or malformed', () => {
+    assert.deepEqual(failedBuild(new Error('the Kubefile is not open')), { cancelled: false, message: 'the Kubefile is not open' });
+    assert.deepEqual(failedBuild(Object.assign(new Error('m'), { data: { code: 'X', message: 'n', location: { uri: 'file:///k', line: -1, character: 0 } } })), { cancelled: false, message: 'm' });
+    assert.deepEqual(failedBuild('plain text'), { cancelled: false, message: 'plain text' });
+  });
+});
+
+describe('registry login for Push', () => {
+  it('asks for a login when kubefilec says the registry wants one', () => {
+    assert.ok(needsLogin('registry.example.com requires authentication: run `kubefilec login registry.example.com`'));
+    assert.ok(needsLogin('registry.example.com refused the credentials of ann (wrong password, or no access)'));
+    assert.ok(!needsLogin('cannot reach registry.example.com'));
+  });
+
+  it('finds the registry of a reference, and uses plain HTTP for this machine only', () => {
+    assert.equal(registryHost('127.0.0.1:5000/team/app:v1'), '127.0.0.1:5000');
+    assert.equal(registryHost('registry.example.com/app:v1'), 'registry.example.com');
+    assert.equal(registryHost('localhost/app'), 'localhost');
+    assert.equal(registryHost('team/app:v1'), 'docker.io');
+    assert.equal(registryHost('app:v1'), 'docker.io');
+    assert.deepEqual(pushTlsFlags('127.0.0.1:5000/app:v1'), ['--tls-verify=false']);
+    assert.deepEqual(pushTlsFlags('localhost:5000/app:v1'), ['--tls-verify=false']);
+    assert.deepEqual(pushTlsFlags('registry.example.com/app:v1'), []);
+    assert.deepEqual(loginArguments('127.0.0.1:5000', 'ann'), ['login', '127.0.0.1:5000', '-u', 'ann', '--password-stdin', '--tls-verify=false']);
+    assert.deepEqual(loginArguments('registry.example.com', 'ann'), ['login', 'registry.example.com', '-u', 'ann', '--password-stdin']);
+  });
+});
+
+describe('kubefile.platforms checks', () => {
+  it('names each entry that is no platform, with a suggestion', () => {
+    assert.deepEqual(platformSettingProblems(['linux/amd64', 'arm64', 'linux/arm64/v8'], host), []);
+    assert.deepEqual(platformSettingProblems(['linux/arm65', 'lnux/amd64', 7], host), [
+      '"linux/arm65": unknown architecture "arm65" (did you mean arm64?)',
+      '"lnux/amd64": unknown operating system "lnux" (did you mean linux?)',
+      '7 is not a string',
+    ]);
   });
 });
 
@@ -123,6 +222,7 @@ describe('kubefile task definitions', () => {
     refused(task({ tag: 'x', buildArgs: { A: 1 } as unknown as Record<string, string> }), /"buildArgs" must map names to string values/);
     refused(task({ tag: 'x', imageLists: [1] as unknown as string[] }), /"imageLists" must be a list of strings/);
     refused(task({ tag: 'x', file: 3 as unknown as string }), /"file" must be a string/);
+    refused(task({ tag: 'x', pull: 'sometimes' as unknown as 'never' }), /"pull" must be one of missing, always, never/);
   });
 
   it('detects a build and a lint per Kubefile, labelled by file and tag', () => {

@@ -21,7 +21,7 @@ interface Manifest {
   version: string;
   main: string;
   contributes: {
-    commands: { command: string; title: string; category: string }[];
+    commands: { command: string; title: string; category?: string }[];
     menus: Record<string, { command: string }[]>;
     languages: { id: string; filenames: string[]; filenamePatterns: string[]; extensions: string[]; configuration: string }[];
     grammars: { path: string }[];
@@ -56,9 +56,18 @@ describe('the extension package', () => {
     const ids = manifest.contributes.commands.map((command) => command.command);
     for (const id of ids) assert.ok(!(COMMANDS as readonly string[]).includes(id), `${id} is also a server command: VS Code refuses to register it twice`);
     assert.deepEqual(
-      manifest.contributes.commands.map((command) => `${command.category}: ${command.title}`),
-      ['Kubefile: Build Image', 'Kubefile: Build for Platform...', 'Kubefile: Lint', 'Kubefile: Inspect Image', 'Kubefile: Select Target Platforms...', 'Kubefile: Restart Language Server'],
+      manifest.contributes.commands.map((command) => (command.category ? `${command.category}: ${command.title}` : command.title)),
+      [
+        'Kubefile: Build Image', 'Kubefile: Build for Platform...', 'Kubefile: Lint', 'Kubefile: Inspect Image', 'Kubefile: Select Target Platforms...', 'Kubefile: Restart Language Server',
+        // The Explorer's entry, named in full there (its menu shows titles without the category).
+        'Kubefile: Build Image',
+        'Kubefile: Refresh Images', 'Kubefile: Inspect', 'Kubefile: Tag...', 'Kubefile: Delete', 'Kubefile: Push...', 'Kubefile: Save to Archive...', 'Kubefile: Load from Archive...',
+        'Kubefile: Prune Store...', 'Kubefile: Export Registry...', 'Kubefile: Switch Inspect Format...',
+      ],
     );
+    // The Explorer's context menu shows "Kubefile: Build Image", not a bare "Build Image".
+    const explorer = manifest.contributes.menus['explorer/context'].map((entry) => manifest.contributes.commands.find((command) => command.command === entry.command));
+    assert.deepEqual(explorer.map((command) => command?.title), ['Kubefile: Build Image']);
     for (const [menu, entries] of Object.entries(manifest.contributes.menus)) {
       for (const entry of entries) assert.ok(ids.includes(entry.command), `${menu} names ${entry.command}, which is not contributed`);
     }
@@ -81,8 +90,9 @@ describe('the extension package', () => {
     const vsce = require('@vscode/vsce') as { listFiles(options: { cwd: string; packageManager: number }): Promise<string[]>; PackageManager: { None: number } };
     const files = (await vsce.listFiles({ cwd: EXTENSION_DIR, packageManager: vsce.PackageManager.None })).sort();
     assert.deepEqual(files, [
-      'CHANGELOG.md', 'LICENSE', 'README.md', 'dist/extension.cjs', 'dist/kubefilec.cjs', 'dist/server.cjs', 'images/icon.png',
+      'CHANGELOG.md', 'LICENSE', 'README.md', 'dist/extension.cjs', 'dist/kubefilec.cjs', 'dist/server.cjs', 'images/activity-bar.svg', 'images/icon.png',
       'language-configuration.json', 'package.json', 'snippets/kubefile.code-snippets', 'syntaxes/kubefile.tmLanguage.json',
+      'walkthrough/build.md', 'walkthrough/inspect.md', 'walkthrough/open.md', 'walkthrough/platforms.md',
     ]);
     assert.equal(manifest.main, './dist/extension.cjs');
   });
