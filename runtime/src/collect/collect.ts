@@ -153,7 +153,7 @@ export class ImageCollector {
     const fromNames = await mapLimited(wanted, 8, (image) =>
       this.resolve(image, key).catch((error: unknown) => {
         if (!(error instanceof MissingPlatform)) throw located(error, image);
-        if (!this.options.skipMissingPlatform) throw new ImageCollectionError(error.code, `${error.message}; leave it out with --skip-missing-platform, or list it in --ignore-image-list`, image.places[0], normalizedImageName(image.reference));
+        if (!this.options.skipMissingPlatform) throw new ImageCollectionError(error.code, error.message, image.places[0], normalizedImageName(image.reference), 'leave it out with --skip-missing-platform, or list it in --ignore-image-list');
         hooks.onWarning?.(`${image.sources[0]}: ${error.message}; left out (--skip-missing-platform)`);
         return undefined;
       }),
@@ -262,7 +262,7 @@ export class ImageCollector {
       const shown = names[0] ?? descriptor.digest;
       if (!found) {
         const message = `no manifest for ${key} in ${shown} (it has: ${images.map((image) => image.key).join(', ') || 'none'})`;
-        if (!this.options.skipMissingPlatform) throw new ImageCollectionError('PLATFORM_NOT_FOUND', `${message}; leave it out with --skip-missing-platform`, place);
+        if (!this.options.skipMissingPlatform) throw new ImageCollectionError('PLATFORM_NOT_FOUND', message, place, undefined, 'leave it out with --skip-missing-platform');
         hooks.onWarning?.(`${archive.path}: ${message}; left out (--skip-missing-platform)`);
         continue;
       }
