@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImageStore, platformImages } from '@kubefile/runtime';
 
@@ -83,6 +83,49 @@ describe('kubefilec build', function () {
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(result.stderr.split('\n').filter((line) => line.includes('error:')).length, 1, 'printed once');
     assert.equal(result.stderr.slice(result.stderr.lastIndexOf('\n', result.stderr.length - 2) + 1), `${join(context, 'Kubefile')}:1:1: error: base image missing-base:v1 is not in the store, and --pull never forbids pulling it: pull it (\`kubefilec pull missing-base:v1\`), load it (\`kubefilec load -i FILE\`), or use FROM oci-archive:PATH or FROM oci:DIR[:TAG]\n`);
+  });
+
+  it('a container image that cannot be had fails at the build context file and line that name it, shown as the context was given', async () => {
+    await mkdir(join(context, 'deploy'));
+    await writeFile(join(context, 'deploy', 'app.yaml'), 'kind: Pod\nspec:\n  containers:\n    - image: local/missing:1\n');
+    await writeFile(join(context, 'Kubefile'), 'FROM scratch\nCOPY deploy manifests\n');
+    const shown = relative(repo, context);
+    const result = await run(['build', '--root', root, '--progress', 'plain', '-t', 'x:v1', '--platform', 'linux/amd64', '--pull', 'never', shown]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^\[linux\/amd64\] STEP 3\/3: collect container images: docker\.io\/local\/missing:1 \(1 named\)$/m);
+    assert.equal(result.stderr.split('\n').filter((line) => line.includes('error:')).length, 1, 'printed once');
+    assert.ok(
+      result.stderr.endsWith(
+        `${join(shown, 'deploy', 'app.yaml')}:4:1: error: container image local/missing:1 (linux/amd64) is not in the store, and --pull never forbids pulling it (named by manifests/app.yaml:4 in the image); to build without it, list docker.io/local/missing:1 in an --ignore-image-list file (or put the image in the store: kubefilec pull / load)\n`,
+      ),
+      result.stderr,
+    );
+  });
+
+  it('images --format json shows each platform manifest with its layers, the instruction that made each, and what sealer reads', async () => {
+    await mkdir(join(context, 'etc'));
+    await writeFile(join(context, 'etc', 'app.conf'), 'a=1\n');
+    await writeFile(join(context, 'Kubefile'), 'FROM scratch\nCOPY etc etc\nRUN echo hi > etc/greeting\nCMD kubectl apply -f manifests\n');
+    const built = await run(['build', '--root', root, '-t', 'x:v1', '--platform', 'linux/amd64,linux/arm64', '--mounter', 'copy', context]);
+    assert.equal(built.code, 0, built.stderr);
+    const listed = await run(['images', '--format', 'json', '--root', root]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [image] = JSON.parse(listed.stdout) as { platforms: string[]; manifests: { platform: string; digest: string; size: number; created: string; layers: { digest: string; size: number; instruction: string }[]; sealer: unknown }[] }[];
+    assert.deepEqual(image.platforms, ['linux/amd64', 'linux/arm64/v8']);
+    assert.deepEqual(image.manifests.map((m) => m.platform), image.platforms);
+    const store = await ImageStore.open(root);
+    const platforms = await platformImages(store, (await store.getImage('x:v1')).descriptor);
+    for (const [i, manifest] of image.manifests.entries()) {
+      const stored = platforms[i];
+      assert.equal(manifest.digest, stored.descriptor.digest);
+      assert.equal(manifest.created, stored.config.created);
+      assert.equal(manifest.size, stored.manifest.config.size + stored.manifest.layers.reduce((sum, layer) => sum + layer.size, 0));
+      assert.deepEqual(manifest.layers.map((layer) => [layer.digest, layer.size]), stored.manifest.layers.map((layer) => [layer.digest, layer.size]));
+      assert.deepEqual(manifest.layers.map((layer) => layer.instruction), ['COPY etc etc', 'RUN echo hi > etc/greeting']);
+      assert.deepEqual(manifest.sealer, { type: 'kube-installer', cmds: ['kubectl apply -f manifests'], apps: [], images: 0 });
+    }
+    const help = await run(['images', '--help']);
+    for (const field of ['manifests:', 'layers: [{ digest, size, instruction }]', 'sealer: { type, cmds, apps']) assert.ok(help.stdout.includes(field), field);
   });
 
   it('RUN output streams in plain progress; a failing RUN exits 1 with its command, platform and exit code, once', async () => {

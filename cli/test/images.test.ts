@@ -216,7 +216,7 @@ describe('kubefilec image commands', () => {
         ['Just now', '30 seconds ago', '1 hour ago', '2 days ago', '2 weeks ago', '2025-01-01', '2026-03-11T00:00:00Z', '-'],
       );
       assert.equal(imagesTable([], now), 'NAME   TAG   TYPE   PLATFORMS   SIZE   CREATED\n');
-      const broken = { name: 'x:v1', repository: 'x', tag: 'v1', platforms: [], size: 10, digest: `sha256:${'0'.repeat(64)}` as const, error: 'blob missing' };
+      const broken = { name: 'x:v1', repository: 'x', tag: 'v1', platforms: [], size: 10, digest: `sha256:${'0'.repeat(64)}` as const, error: 'blob missing', manifests: [] };
       assert.equal(imagesTable([broken], now).split('\n')[1], 'x      v1    -      (broken)    10B    -');
     });
   });

@@ -77,7 +77,18 @@ describe('collect sources', () => {
     assert.ok(found instanceof RuntimeError);
     assert.match(found.message, /^extra\.txt:3: "Bad Name" is not an image reference: ./);
     const good = await findCollectSources(root);
-    assert.deepEqual(good.images, [{ reference: 'nginx:1.25', sources: ['manifests/a.yaml:1', 'manifests/imageList:1'] }]);
+    assert.deepEqual(good.images, [
+      {
+        reference: 'nginx:1.25',
+        sources: ['manifests/a.yaml:1', 'manifests/imageList:1'],
+        places: [
+          { in: 'image', path: 'manifests/a.yaml', line: 1 },
+          { in: 'image', path: 'manifests/imageList', line: 1 },
+        ],
+      },
+    ]);
+    const listed = await findCollectSources(root, [{ name: 'lists/extra.txt', text: '\nok/one:1\n' }]);
+    assert.deepEqual(listed.images.at(-1)?.places, [{ in: 'list', path: 'lists/extra.txt', line: 2 }]);
   });
   it('reads manifests/ as sealer does: .yaml, .yml and .tmpl at any depth, and manifests/imageList only', async () => {
     const root = await tempDir();

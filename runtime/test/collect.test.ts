@@ -104,7 +104,8 @@ describe('container image collection (docker-registry)', function () {
     await writeContext();
     const built = await build(store, context, KUBEFILE, 'cluster:v1', PLATFORMS, { tlsVerify: false });
     const steps = built.events.filter((e) => e.type === 'step' && e.step === 4);
-    assert.deepEqual(steps.map((e) => e.type === 'step' && e.text), ['collect container images (5 named)', 'collect container images (5 named)']);
+    const named = `collect container images: ${host}/team/app:v1, ${host}/team/app@${appIndex}, ${host}/team/helper:2, ${host}/team/sidecar:1, ${host}/team/web:1.0 (5 named)`;
+    assert.deepEqual(steps.map((e) => e.type === 'step' && e.text), [named, named]);
     for (const [platform, { spec, layers }] of await specOf('cluster:v1')) {
       assert.deepEqual(
         spec.images?.map((image) => [image.reference, image.digest, image.sources]),
@@ -218,7 +219,8 @@ describe('container image collection (docker-registry)', function () {
     await writeContext(`${host}/team/amd-only:1\n`);
     await assert.rejects(build(store, context, KUBEFILE, 'cluster:v1', ['linux/arm64'], { tlsVerify: false }), (error: RuntimeError) => {
       assert.equal(error.code, 'PLATFORM_NOT_FOUND');
-      assert.match(error.message, new RegExp(`^manifests/imageList:3: no manifest for linux/arm64/v8 in ${host}/team/amd-only:1 \\(it is linux/amd64 only\\); leave it out with --skip-missing-platform`));
+      assert.equal(error.message, `no manifest for linux/arm64/v8 in ${host}/team/amd-only:1 (it is linux/amd64 only) (named by manifests/imageList:3 in the image); leave it out with --skip-missing-platform, or list it in --ignore-image-list`);
+      assert.deepEqual(error.location, { file: join(context, 'manifests/imageList'), line: 3, column: 1 });
       return true;
     });
     assert.equal(await store.findImage('cluster:v1'), undefined);
@@ -255,7 +257,7 @@ describe('container image collection (docker-registry)', function () {
   it('images come from the store when it has them, and --pull never allows nothing else', async () => {
     await writeTree(context, { 'manifests/imageList': 'local/tool:1\nlocal/other\n' });
     await assert.rejects(build(store, context, 'FROM scratch\nCOPY manifests manifests\n', 'cluster:v1', ['linux/amd64'], { pull: 'never' }), (error: RuntimeError) => {
-      assert.equal(error.message, 'manifests/imageList:1: container image local/tool:1 (linux/amd64) is not in the store, and --pull never forbids pulling it');
+      assert.equal(error.message, 'container image local/tool:1 (linux/amd64) is not in the store, and --pull never forbids pulling it (named by manifests/imageList:1 in the image); to build without it, list docker.io/local/tool:1 in an --ignore-image-list file (or put the image in the store: kubefilec pull / load)');
       return true;
     });
     const tool = await makeImage(store, 'local/tool:1', [{ platform: 'linux/amd64', layers: [{ 'bin/tool': 'tool\n' }] }]);

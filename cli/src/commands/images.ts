@@ -29,6 +29,21 @@ interface RootOptions {
 }
 
 
+const IMAGES_HELP = `
+SIZE counts each blob of the image once, shared layers included; CREATED is when the name was set.
+
+--format json: a list, one object per name:
+  name, repository, tag, platforms (["linux/amd64", ...]), type (sealer's image type), size (bytes),
+  created (when the name was set), digest (what the name points at), error (why a broken image cannot be read),
+  manifests: one per platform, in index order:
+    platform, digest (its manifest), size (config + layers, bytes), created (the config's),
+    layers: [{ digest, size, instruction }] bottom first; instruction is the history's created_by
+      (COPY ..., RUN ..., collect container images: ...), history entries without a layer skipped,
+    sealer: { type, cmds, apps (names), launch { apps, cmds }, images (how many container images
+      its registry/ carries) }, for images kubefilec or sealer built.
+
+Example: kubefilec images --format json`;
+
 /** Adds the image commands to `program`; `version` goes into sealer's `sealer_version`. They exit 0 or throw. */
 export function registerImageCommands(program: Command, io: CommandIO, version: string): void {
   program
@@ -36,7 +51,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .description('List the images in the store')
     .addOption(new Option('--format <FORMAT>', 'table: for people; json: every field, sizes in bytes').choices(['table', 'json']).default('table'))
     .addOption(rootOption())
-    .addHelpText('after', '\nSIZE counts each blob of the image once, shared layers included; CREATED is when the name was set.\nExample: kubefilec images --format json')
+    .addHelpText('after', IMAGES_HELP)
     .action(async (options: RootOptions & { format: 'table' | 'json' }) => {
       const store = await openStore(options.root);
       const images = await listImageSummaries(store);

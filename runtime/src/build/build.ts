@@ -9,10 +9,11 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { realpath, rm } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { REDACTED, type CopyOp, type Op, type PlatformPlan, type RunOp, type StagePlan } from '@kubefile/compiler';
-import { ImageCollector, registryLayerEntries } from '../collect/collect.js';
-import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, isCollectedFile, type ChartInfo, type ImageListFile } from '../collect/collect-sources.js';
+import { ImageCollectionError, ImageCollector, placeText, registryLayerEntries } from '../collect/collect.js';
+import { COLLECTED_DIRECTORIES, findCollectSources, imageListReferences, isCollectedFile, type ChartInfo, type CollectSources, type ImageListFile } from '../collect/collect-sources.js';
+import { normalizedImageName } from '../collect/image-references.js';
 import { collectCopyEntries, collectRootEntries, remoteKeyPart, remoteSources, type LayerEntry } from './copy.js';
 import { withoutUserinfo, type DownloadLimits } from './download.js';
 import { sha256Digest, type Digest } from '../image/digest.js';
@@ -113,9 +114,26 @@ interface ImageState {
   /** The base's cluster view (its spec, whether kubefilec or sealer built it). */
   baseSpec?: ClusterImageSpec;
   /** The layers this Kubefile added that may hold what image collection reads (COPY into those directories, RUN). */
-  collectable: Descriptor[];
+  collectable: CollectableLayer[];
   /** The image unpacked for RUN steps, made at the first one and kept to the end. */
   root?: ImageRoot;
+}
+
+/** A layer image collection reads, with the step that made it, so a collection error can point at the user's file. */
+interface CollectableLayer {
+  layer: Descriptor;
+  /** The Kubefile line of the step. */
+  line: number;
+  /** A COPY/ADD from the build context: the context file (absolute) of each collected file it holds, by image path. */
+  origins?: ReadonlyMap<string, string>;
+}
+
+/** A layer as a step made it; a COPY from the build context also says where its collected files came from. */
+interface MadeLayer {
+  key: string;
+  layer: LayerResult;
+  cached: boolean;
+  origins?: ReadonlyMap<string, string>;
 }
 
 /** A stage being built within one plan: a shared stage runs within the first plan that reaches it. */
@@ -188,7 +206,7 @@ class Builder {
   readonly created: string;
   private readonly layerCache: LayerCache;
   /** Layers being made in this build, by what determines them, so equal work on two platforms runs once. */
-  private readonly inFlight = new Map<string, Promise<{ key: string; layer: LayerResult; cached: boolean }>>();
+  private readonly inFlight = new Map<string, Promise<MadeLayer>>();
   private readonly bases = new Map<string, Promise<PlatformImage[]>>();
   /** The stages before the target stages, by `StagePlan.id`: each built once, whichever plan needs it first. */
   private readonly stages = new Map<string, Promise<StageResult>>();
@@ -435,7 +453,8 @@ class Builder {
       const onBytes = (bytes: number): void => this.stepEvent(at, step, { type: 'step-bytes', bytes });
       const tempDir = urls.length > 0 ? this.store.tempPath('.add') : this.store.dir('tmp');
       const download = this.options.download;
-      work = collectCopyEntries(this.context, op, { signal, tempDir, onBytes, ...(download ? { download } : {}) }).then((entries) => this.makeCopyLayer(entries, onBytes, remoteKeyPart(op)));
+      // The entries are listed even when the layer is cached, so the origins are always known.
+      work = collectCopyEntries(this.context, op, { signal, tempDir, onBytes, ...(download ? { download } : {}) }).then(async (entries) => ({ ...(await this.makeCopyLayer(entries, onBytes, remoteKeyPart(op))), origins: this.contextOrigins(entries) }));
       if (urls.length > 0) work = work.finally(() => rm(tempDir, { recursive: true, force: true }).catch(() => undefined));
       this.inFlight.set(workKey, work);
       work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
@@ -445,12 +464,22 @@ class Builder {
     return { layer: made.layer, cached: made.cached, shared };
   }
 
-  private addCopyLayer(op: CopyOp, state: ImageState, made: { key: string; layer: LayerResult }): void {
+  /** The context files among `entries` that image collection would read, by their path in the image. */
+  private contextOrigins(entries: readonly LayerEntry[]): ReadonlyMap<string, string> {
+    const origins = new Map<string, string>();
+    for (const entry of entries) {
+      if (entry.type !== 'file' || !entry.listed || entry.source === undefined || !entry.source.startsWith(this.context + sep)) continue;
+      if (COLLECTED_DIRECTORIES.some((dir) => entry.path.startsWith(`${dir}/`)) && isCollectedFile(entry.path)) origins.set(entry.path, entry.source);
+    }
+    return origins;
+  }
+
+  private addCopyLayer(op: CopyOp, state: ImageState, made: MadeLayer): void {
     // The chain of what the image holds so far, for steps whose result depends on it (RUN).
     state.cacheKey = chainKey(state.cacheKey, made.key);
     state.layers.push(made.layer.descriptor);
     state.diffIds.push(made.layer.diffId);
-    if (mayHoldCollected(op.dest)) state.collectable.push(made.layer.descriptor);
+    if (mayHoldCollected(op.dest)) state.collectable.push({ layer: made.layer.descriptor, line: op.line, ...(made.origins ? { origins: made.origins } : {}) });
     const value = `${op.from ? `--from=${'stage' in op.from ? op.from.name : op.from.image} ` : ''}${op.sources.map(withoutUserinfo).join(' ')} ${op.dest || '.'}`;
     state.clusterLayers.push({ type: op.kind.toUpperCase(), value });
     state.history.push({ created: this.created, created_by: `${op.kind.toUpperCase()} ${value}` });
@@ -477,7 +506,7 @@ class Builder {
     return { layer: made.layer, cached: made.cached, shared };
   }
 
-  private async makeCopyFromLayer(key: string, op: CopyOp, source: CopySource, onBytes: (bytes: number) => void): Promise<{ key: string; layer: LayerResult; cached: boolean }> {
+  private async makeCopyFromLayer(key: string, op: CopyOp, source: CopySource, onBytes: (bytes: number) => void): Promise<MadeLayer> {
     const hit = this.options.noCache ? undefined : await this.layerCache.get(this.storedKey(key));
     if (hit) return { key, layer: hit, cached: true };
     const root = await this.sourceRoot(source);
@@ -533,7 +562,7 @@ class Builder {
     state.cacheKey = key;
     state.layers.push(layer.descriptor);
     state.diffIds.push(layer.diffId);
-    state.collectable.push(layer.descriptor);
+    state.collectable.push({ layer: layer.descriptor, line: op.line });
     state.clusterLayers.push({ type: 'RUN', value: op.preview });
     state.history.push({ created: this.created, created_by: `RUN ${op.preview}` });
     return { layer, cached, shared };
@@ -605,55 +634,93 @@ class Builder {
     const ignore = (this.options.ignoreImageLists ?? []).flatMap((list) => imageListReferences(list).map((found) => found.reference));
     const key = chainKey(state.cacheKey, `collect/2 ${JSON.stringify([plan.platform, lists.map((l) => l.text), ignore, this.options.skipMissingPlatform === true, this.options.pull === 'never'])}`);
     const step = plan.ops.length + 1;
-    const announce = (text: string): void => onEvent?.({ type: 'step', platform: plan.platform, step, total: step, text, line: 0 });
     const reuse = this.options.noCache || this.options.pull === 'always' ? undefined : await this.layerCache.getEntry<CollectionSummary>(this.storedKey(key));
     if (reuse?.meta) {
       if (reuse.layer) {
-        announce(`collect ${reuse.meta.images.length} container images`);
+        const names = reuse.meta.images.map((image) => image.name ?? normalizedImageName(image.reference));
+        onEvent?.({ type: 'step', platform: plan.platform, step, total: step, text: `collect container images: ${listed(names)} (${count(names.length, 'image')})`, line: 0 });
         this.addCollectedLayer(state, reuse.layer, reuse.meta);
         this.cached++;
         onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: true, shared: false, ms: 0, layer: reuse.layer.descriptor.digest });
       }
       return reuse.meta;
     }
-    const started = Date.now();
     const work = this.store.tempPath('.collect');
     try {
       // Only the layers that may hold those directories: a build context's bulk is read once, by its COPY.
-      if (state.collectable.length > 0) await unpackLayers(this.store, state.collectable, join(work, 'image'), signal, COLLECTED_DIRECTORIES, isCollectedFile);
-      this.collector ??= new ImageCollector(this.store, {
+      // One at a time, to know which layer (step) left each file, for errors.
+      const writers = new Map<string, CollectableLayer>();
+      for (const made of state.collectable) {
+        const keep = (path: string): boolean => isCollectedFile(path) && (writers.set(path, made), true);
+        await unpackLayers(this.store, [made.layer], join(work, 'image'), signal, COLLECTED_DIRECTORIES, keep);
+      }
+      const collector = (this.collector ??= new ImageCollector(this.store, {
         ...(this.options.pull ? { pull: this.options.pull } : {}),
         ...(this.options.tlsVerify === false ? { tlsVerify: false } : {}),
         ...(this.options.skipMissingPlatform ? { skipMissingPlatform: true } : {}),
         ...(signal ? { signal } : {}),
         ignore,
-      });
-      const sources = this.collector.wanted(await findCollectSources(join(work, 'image'), lists, signal));
-      const summary: CollectionSummary = { images: [], charts: sources.charts };
-      let layer: LayerResult | undefined;
-      if (sources.images.length + sources.archives.length > 0) {
-        announce(`collect container images (${sources.images.length} named${sources.archives.length > 0 ? `, ${sources.archives.length} archives` : ''})`);
-        const collected = await this.collector.collect(plan.platform, sources, {
-          onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
-          onWarning: (message) => onEvent?.({ type: 'warning', platform: plan.platform, message }),
-          onBytes: (bytes) => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes }),
-        });
-        summary.images = collected.images.map(({ reference, name, appName, digest, sources: where }) => ({ reference, name, ...(appName !== undefined ? { appName } : {}), digest, sources: where }));
-        if (collected.images.length > 0) {
-          const entries = await registryLayerEntries(this.store, collected, join(work, 'links'));
-          // The layer is written while the blobs download, each taken as it lands.
-          layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal });
-          await collected.finished;
-          this.addCollectedLayer(state, layer, summary);
-          this.built++;
-        }
-        onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: false, shared: false, ms: Date.now() - started, ...(layer ? { layer: layer.descriptor.digest } : {}) });
+      }));
+      const sources = collector.wanted(await findCollectSources(join(work, 'image'), lists, signal));
+      try {
+        return await this.collectSources(plan, state, collector, sources, key, work);
+      } catch (error) {
+        throw this.collectionError(error, writers);
       }
-      await this.layerCache.put(this.storedKey(key), layer, summary);
-      return summary;
     } finally {
       await rm(work, { recursive: true, force: true });
     }
+  }
+
+  /** The images of `sources` fetched and written as the platform's registry layer (none when there are none), and the cache entry saying so. */
+  private async collectSources(plan: PlatformPlan, state: ImageState, collector: ImageCollector, sources: CollectSources, key: string, work: string): Promise<CollectionSummary> {
+    const { signal, onEvent } = this.options;
+    const started = Date.now();
+    const step = plan.ops.length + 1;
+    const summary: CollectionSummary = { images: [], charts: sources.charts };
+    let layer: LayerResult | undefined;
+    if (sources.images.length + sources.archives.length > 0) {
+      const names = [...sources.images.map((image) => normalizedImageName(image.reference)), ...sources.archives.map((archive) => archive.path)];
+      const counts = `${sources.images.length} named${sources.archives.length > 0 ? `, ${count(sources.archives.length, 'archive')}` : ''}`;
+      onEvent?.({ type: 'step', platform: plan.platform, step, total: step, text: `collect container images: ${listed(names)} (${counts})`, line: 0 });
+      const collected = await collector.collect(plan.platform, sources, {
+        onOutput: (line) => onEvent?.({ type: 'step-output', platform: plan.platform, step, line }),
+        onWarning: (message) => onEvent?.({ type: 'warning', platform: plan.platform, message }),
+        onBytes: (bytes) => onEvent?.({ type: 'step-bytes', platform: plan.platform, step, bytes }),
+      });
+      summary.images = collected.images.map(({ reference, name, appName, digest, sources: where }) => ({ reference, name, ...(appName !== undefined ? { appName } : {}), digest, sources: where }));
+      if (collected.images.length > 0) {
+        const entries = await registryLayerEntries(this.store, collected, join(work, 'links'));
+        // The layer is written while the blobs download, each taken as it lands.
+        layer = await writeLayer(this.store, entries, { compress: this.options.compress, digests: this.digests, signal });
+        await collected.finished;
+        this.addCollectedLayer(state, layer, summary);
+        this.built++;
+      }
+      onEvent?.({ type: 'step-done', platform: plan.platform, step, total: step, cached: false, shared: false, ms: Date.now() - started, ...(layer ? { layer: layer.descriptor.digest } : {}) });
+    }
+    await this.layerCache.put(this.storedKey(key), layer, summary);
+    return summary;
+  }
+
+  /**
+   * A collection error about a file in the image, at the user's file it came from: the build
+   * context file a COPY brought there, else the Kubefile line of the step that made it; an
+   * `--image-list` file's line. The message still names the path in the image.
+   */
+  private collectionError(error: unknown, writers: ReadonlyMap<string, CollectableLayer>): unknown {
+    if (!(error instanceof ImageCollectionError) || !error.place) return error;
+    const { place, code } = error;
+    const hint = error.hint ? `; ${error.hint}` : '';
+    if (place.in === 'list') return new RuntimeError(code, `${error.reason} (named by the --image-list file)${hint}`, { file: place.path, line: place.line ?? 1, column: 1 });
+    // A part of a packaged chart (`charts/app.tgz!app/values.yaml`): the archive is the file copied.
+    const file = place.path.split('!')[0]!;
+    const message = `${error.reason} (${error.reference === undefined ? 'in' : 'named by'} ${placeText(place)} in the image)${hint}`;
+    const made = writers.get(file);
+    const origin = made?.origins?.get(file);
+    if (origin) return new RuntimeError(code, message, { file: join(this.options.context, relative(this.context, origin)), line: file === place.path ? (place.line ?? 1) : 1, column: 1 });
+    if (made && this.options.kubefile) return new RuntimeError(code, message, { file: this.options.kubefile, line: made.line, column: 1 });
+    return error;
   }
 
   private addCollectedLayer(state: ImageState, layer: LayerResult, summary: CollectionSummary): void {
@@ -781,6 +848,16 @@ interface CollectionSummary {
 /** Whether a COPY to `dest` may put files into the directories image collection reads. */
 function mayHoldCollected(dest: string): boolean {
   return dest === '' || COLLECTED_DIRECTORIES.some((dir) => dest === dir || dest.startsWith(`${dir}/`));
+}
+
+/** At most five of `names`, then how many more. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 5).join(', ');
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Later items replace earlier ones with the same key, in the earlier one's place. */

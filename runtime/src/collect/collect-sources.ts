@@ -25,10 +25,23 @@ export const COLLECTED_DIRECTORIES = ['manifests', 'charts', 'application', 'ima
 /** Where sealer keeps an image's applications, one directory each (its rootfs manager's app root). */
 export const APPLICATIONS_DIRECTORY = 'application/apps';
 
+/**
+ * A place that names a container image: a file in the image (`manifests/app.yaml`, a chart part
+ * `charts/app-1.0.0.tgz!app/values.yaml`) or an `--image-list` file (as the user named it), and the line.
+ */
+export interface ImagePlace {
+  in: 'image' | 'list';
+  path: string;
+  line?: number;
+}
+
 /** A container image to carry, with every place that names it (`manifests/app.yaml:12`). */
 export interface WantedImage {
   reference: string;
+  /** The places as text (`manifests/app.yaml:12`), as the config records them. */
   sources: string[];
+  /** The same places, in the same order. */
+  places: ImagePlace[];
   /** The application (`application/apps/<name>/`) whose files name it; the first one, when several do. */
   appName?: string;
 }
@@ -62,14 +75,16 @@ const MAX_TEXT_BYTES = 8 << 20;
 class WantedImages {
   private readonly byReference = new Map<string, WantedImage>();
 
-  add(found: readonly FoundImage[], file: string, appName?: string): void {
+  add(found: readonly FoundImage[], file: string, appName?: string, kind: ImagePlace['in'] = 'image'): void {
     for (const { reference, line } of found) {
       const source = line === undefined ? file : `${file}:${line}`;
+      const place: ImagePlace = { in: kind, path: file, ...(line !== undefined ? { line } : {}) };
       const known = this.byReference.get(reference);
       if (known) {
         known.sources.push(source);
+        known.places.push(place);
         if (appName !== undefined) known.appName ??= appName;
-      } else this.byReference.set(reference, { reference, sources: [source], ...(appName !== undefined ? { appName } : {}) });
+      } else this.byReference.set(reference, { reference, sources: [source], places: [place], ...(appName !== undefined ? { appName } : {}) });
     }
   }
 
@@ -105,7 +120,7 @@ export async function findCollectSources(root: string, extraLists: readonly Imag
     if (path === IMAGE_LIST) images.add(imageListReferences({ name: path, text: await readText(root, path) }), path);
     else if (isManifestFile(path)) images.add(imagesInManifestFile(path, await readText(root, path)), path);
   }
-  for (const list of extraLists) images.add(imageListReferences(list), list.name);
+  for (const list of extraLists) images.add(imageListReferences(list), list.name, undefined, 'list');
 
   const charts: ChartInfo[] = [];
   const addCharts = async (paths: readonly string[], appName?: string): Promise<void> => {

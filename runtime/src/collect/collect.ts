@@ -19,9 +19,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Limiter, mapLimited } from '../concurrency.js';
 import { EntryTree, type LayerEntry } from '../build/copy.js';
-import type { CollectSources, WantedImage } from './collect-sources.js';
+import type { CollectSources, ImagePlace, WantedImage } from './collect-sources.js';
 import { digestHex, type Digest } from '../image/digest.js';
-import { RuntimeError, throwIfAborted } from '../errors.js';
+import { RuntimeError, throwIfAborted, type RuntimeErrorCode } from '../errors.js';
 import { platformImages, platformKey, type PlatformImage } from '../image/image.js';
 import { readImageArchive } from '../archive/archive.js';
 import { isIndexMediaType, isManifestMediaType, platformKeyOf, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../image/oci.js';
@@ -85,12 +85,39 @@ interface ResolvedImage {
   image: CollectedImage;
   manifests: Descriptor[];
   blobs: Descriptor[];
+  /** The first place that names it, for errors about its blobs. */
+  place?: ImagePlace;
 }
 
 class MissingPlatform extends RuntimeError {
   constructor(message: string) {
     super('PLATFORM_NOT_FOUND', message);
   }
+}
+
+/**
+ * An image that could not be collected, with the first place that names it kept apart from the
+ * reason, so a build can point at the user's file the place came from. The message is the
+ * place as text, the reason and the hint (`manifests/app.yaml:12: cannot reach ...; to build without it, ...`).
+ */
+export class ImageCollectionError extends RuntimeError {
+  constructor(
+    code: RuntimeErrorCode,
+    /** Why, without the place or the hint. */
+    readonly reason: string,
+    readonly place: ImagePlace | undefined,
+    /** The image as sealer names it (`docker.io/library/nginx:1.25`); absent for an image archive's failure. */
+    readonly reference?: string,
+    /** What to do about it, naming the CLI options (`--ignore-image-list`), when there is something to do. */
+    readonly hint?: string,
+  ) {
+    super(code, `${place ? `${placeText(place)}: ` : ''}${reason}${hint ? `; ${hint}` : ''}`);
+  }
+}
+
+/** `manifests/app.yaml:12`, `list.txt:3`, `images/app.tar`. */
+export function placeText(place: ImagePlace): string {
+  return place.line === undefined ? place.path : `${place.path}:${place.line}`;
 }
 
 /**
@@ -126,7 +153,7 @@ export class ImageCollector {
     const fromNames = await mapLimited(wanted, 8, (image) =>
       this.resolve(image, key).catch((error: unknown) => {
         if (!(error instanceof MissingPlatform)) throw located(error, image);
-        if (!this.options.skipMissingPlatform) throw located(new RuntimeError(error.code, `${error.message}; leave it out with --skip-missing-platform, or list it in --ignore-image-list`), image);
+        if (!this.options.skipMissingPlatform) throw new ImageCollectionError(error.code, error.message, image.places[0], normalizedImageName(image.reference), 'leave it out with --skip-missing-platform, or list it in --ignore-image-list');
         hooks.onWarning?.(`${image.sources[0]}: ${error.message}; left out (--skip-missing-platform)`);
         return undefined;
       }),
@@ -136,8 +163,8 @@ export class ImageCollector {
 
     const blobs = uniqueBlobs(resolved.flatMap((r) => r.blobs));
     // Each blob from the first registry image that has it: a blob two images share is fetched once.
-    const sourceOf = new Map<Digest, CollectedImage>();
-    for (const r of resolved) if (r.image.from === 'registry') for (const blob of r.blobs) if (!sourceOf.has(blob.digest)) sourceOf.set(blob.digest, r.image);
+    const sourceOf = new Map<Digest, ResolvedImage>();
+    for (const r of resolved) if (r.image.from === 'registry') for (const blob of r.blobs) if (!sourceOf.has(blob.digest)) sourceOf.set(blob.digest, r);
     // In the order the layer is written (by digest), so it can take each blob as it lands.
     const downloads = new Map<Digest, Promise<void>>();
     for (const blob of [...blobs].sort((a, b) => a.digest.localeCompare(b.digest))) {
@@ -154,12 +181,14 @@ export class ImageCollector {
   }
 
   /** One download per blob for the whole build, whichever platforms need it; a few at a time. */
-  private download(image: CollectedImage, blob: Descriptor, hooks: CollectHooks): Promise<void> {
+  private download({ image, place }: ResolvedImage, blob: Descriptor, hooks: CollectHooks): Promise<void> {
     let started = this.downloads.get(blob.digest);
     if (!started) {
       const ref = parseRemoteReference(image.reference);
       started = this.limiter.run(async () => {
         await (await this.client(ref)).downloadBlob(this.store, ref.repository, blob, hooks.onBytes);
+      }).catch((error: unknown) => {
+        throw place ? located(error, { reference: image.reference, places: [place] }) : error;
       });
       // Awaited through the layer's entries; a failure the layer never reaches is not unhandled.
       started.catch(() => undefined);
@@ -206,7 +235,7 @@ export class ImageCollector {
       const its = configPlatform(config);
       if (its !== key) throw new MissingPlatform(`no manifest for ${key} in ${shown} (it is ${its} only)`);
     }
-    return { image, manifests, blobs: [manifest.config, ...(manifest.layers ?? [])] };
+    return { image, manifests, blobs: [manifest.config, ...(manifest.layers ?? [])], ...(wanted.places[0] ? { place: wanted.places[0] } : {}) };
   }
 
   /** The image from the store, when it has it under that name and for that platform. */
@@ -222,8 +251,9 @@ export class ImageCollector {
   /** Every image of an archive in `images/`, for the platform. */
   private async fromArchive(archive: { path: string; file: string }, key: string, hooks: CollectHooks): Promise<ResolvedImage[]> {
     throwIfAborted(this.options.signal);
+    const place: ImagePlace = { in: 'image', path: archive.path };
     const loaded = await readImageArchive(this.store, archive.file, this.options.signal ? { signal: this.options.signal } : {}).catch((error: unknown) => {
-      throw error instanceof RuntimeError ? new RuntimeError(error.code, `${archive.path}: ${error.message.replace(`${archive.file}: `, '').replace(archive.file, archive.path)}`) : error;
+      throw error instanceof RuntimeError && error.code !== 'INTERRUPTED' ? new ImageCollectionError(error.code, error.message.replace(`${archive.file}: `, '').replace(archive.file, archive.path), place) : error;
     });
     const resolved: ResolvedImage[] = [];
     for (const { names, descriptor } of loaded) {
@@ -232,7 +262,7 @@ export class ImageCollector {
       const shown = names[0] ?? descriptor.digest;
       if (!found) {
         const message = `no manifest for ${key} in ${shown} (it has: ${images.map((image) => image.key).join(', ') || 'none'})`;
-        if (!this.options.skipMissingPlatform) throw new RuntimeError('PLATFORM_NOT_FOUND', `${archive.path}: ${message}; leave it out with --skip-missing-platform`);
+        if (!this.options.skipMissingPlatform) throw new ImageCollectionError('PLATFORM_NOT_FOUND', message, place, undefined, 'leave it out with --skip-missing-platform');
         hooks.onWarning?.(`${archive.path}: ${message}; left out (--skip-missing-platform)`);
         continue;
       }
@@ -389,8 +419,13 @@ function checkClashes(images: readonly CollectedImage[]): void {
   }
 }
 
-/** An error about one image, at the first place that names it. */
-function located(error: unknown, image: WantedImage): unknown {
-  if (!(error instanceof RuntimeError) || error.code === 'INTERRUPTED') return error;
-  return new RuntimeError(error.code, `${image.sources[0]}: ${error.message}`);
+/** The failures a build gets past by leaving the image out or having it in the store (not a damaged image, say). */
+const UNAVAILABLE: readonly RuntimeErrorCode[] = ['REGISTRY', 'AUTH', 'IMAGE_NOT_FOUND'];
+
+/** An error about one image, at the first place that names it, with what to do when the image cannot be had. */
+function located(error: unknown, image: Pick<WantedImage, 'reference' | 'places'>): unknown {
+  if (!(error instanceof RuntimeError) || error.code === 'INTERRUPTED' || error instanceof ImageCollectionError) return error;
+  const name = normalizedImageName(image.reference);
+  const hint = UNAVAILABLE.includes(error.code) ? `to build without it, list ${name} in an --ignore-image-list file (or put the image in the store: kubefilec pull / load)` : undefined;
+  return new ImageCollectionError(error.code, error.message, image.places[0], name, hint);
 }

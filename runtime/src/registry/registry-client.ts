@@ -658,7 +658,6 @@ function formatSize(bytes: number): string {
   return bytes === 1 ? '1 byte' : `${bytes} bytes`;
 }
 
-/** 0.2 s, 0.4 s, 0.8 s ... with jitter, so retries from several transfers spread out. */
 /** Bytes gathered before one write of a download. */
 const WRITE_BATCH = 1 << 20;
 
@@ -677,11 +676,18 @@ async function hashFile(path: string): Promise<{ hash: Hash; size: number }> {
   return { hash, size };
 }
 
+/** 0.2 s, 0.4 s, 0.8 s ... with jitter, so retries from several transfers spread out. */
 async function backOff(attempt: number, signal?: AbortSignal): Promise<void> {
   const ms = 200 * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
+  // The listener goes when the wait ends either way: many retries share the build's one signal.
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
   throwIfAborted(signal);
 }

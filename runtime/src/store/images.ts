@@ -27,6 +27,32 @@ export interface ImageSummary {
   digest: Digest;
   /** Why the image cannot be read, when it is broken. */
   error?: string;
+  /** Each platform's manifest, in index order (none for a broken image). */
+  manifests: PlatformSummary[];
+}
+
+/** One platform of an image, as `images --format json` shows it. */
+export interface PlatformSummary {
+  /** `linux/arm64/v8`. */
+  platform: string;
+  /** The platform's manifest. */
+  digest: Digest;
+  /** Bytes of its config and layers. */
+  size: number;
+  /** The config's creation time. */
+  created?: string;
+  /** Bottom first, each with the instruction that made it (the config history's `created_by`, empty-layer entries skipped). */
+  layers: { digest: Digest; size: number; instruction?: string }[];
+  /** What sealer reads of it (kubefilec's cluster spec, or sealer's annotations); absent for other images. */
+  sealer?: {
+    type?: string;
+    cmds: string[];
+    /** Application names. */
+    apps: string[];
+    launch?: { apps?: string[]; cmds?: string[] };
+    /** How many container images its `registry/` carries. */
+    images: number;
+  };
 }
 
 /** `name:tag` split at the tag's colon (a registry port's colon comes before the last slash). */
@@ -46,10 +72,12 @@ export async function summarize(store: ImageStore, image: StoredImage): Promise<
   let platforms: string[] = [];
   let type: string | undefined;
   let error: string | undefined;
+  let manifests: PlatformSummary[] = [];
   try {
     const images = await platformImages(store, image.descriptor);
     platforms = images.map((p) => p.key);
     type = images[0] ? sealerType(images[0], image.name) : undefined;
+    manifests = images.map((platformImage) => platformSummary(platformImage, image.name));
   } catch (caught) {
     if (!(caught instanceof RuntimeError)) throw caught;
     error = caught.message;
@@ -65,7 +93,40 @@ export async function summarize(store: ImageStore, image: StoredImage): Promise<
     ...(image.created !== undefined ? { created: image.created } : {}),
     digest: image.descriptor.digest,
     ...(error !== undefined ? { error } : {}),
+    manifests,
   };
+}
+
+/** A platform's manifest, layers and sealer view, from what `platformImages` read (nothing is read again). */
+function platformSummary(image: PlatformImage, name: string): PlatformSummary {
+  const { manifest, config } = image;
+  // The history has an entry per instruction; those that made no layer are skipped, leaving one per layer.
+  const instructions = (config.history ?? []).filter((entry) => entry.empty_layer !== true).map((entry) => entry.created_by);
+  const layers = manifest.layers.map((layer, i) => {
+    const instruction = instructions[i];
+    return { digest: layer.digest, size: layer.size, ...(instruction !== undefined ? { instruction } : {}) };
+  });
+  const size = manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
+  const sealer = sealerSummary(image, name);
+  return { platform: image.key, digest: image.descriptor.digest, size, ...(config.created !== undefined ? { created: config.created } : {}), layers, ...(sealer ? { sealer } : {}) };
+}
+
+/** What sealer reads of a platform image; none for an image neither kubefilec nor sealer made, or whose annotation is unreadable. */
+function sealerSummary(image: PlatformImage, name: string): PlatformSummary['sealer'] {
+  try {
+    const view = clusterImage(image, name);
+    if (view.madeBy === 'other') return undefined;
+    const { spec } = view;
+    return {
+      ...(spec.type !== undefined ? { type: spec.type } : {}),
+      cmds: spec.cmds,
+      apps: (spec.apps ?? []).map((app) => app.name),
+      ...(spec.launch ? { launch: spec.launch } : {}),
+      images: spec.images?.length ?? 0,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The image type its sealer metadata gives; an unreadable annotation leaves the image usable, without a type. */
