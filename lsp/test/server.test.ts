@@ -200,6 +200,20 @@ describe('language server over stdio', function () {
     const built = await client.connection.sendRequest<{ image: string }>('workspace/executeCommand', { command: 'kubefile.build', arguments: [{ uri, tag: 'with-arg:v1', platforms: ['linux/amd64'], buildArgs: { SRC: 'amd64/helm' } }] });
     assert.equal(built.image, 'with-arg:v1');
 
+    // A manifest the build copies names an image it cannot reach: the failure is at that context file's line,
+    // and says which option builds without it; with that ignore list (relative to the Kubefile), it builds.
+    await mkdir(join(dir, 'deploy'));
+    await writeFile(join(dir, 'deploy', 'app.yaml'), 'kind: Pod\nspec:\n  containers:\n    - image: 127.0.0.1:1/nowhere/app:v1\n');
+    await writeFile(join(dir, 'offline.txt'), '127.0.0.1:1/nowhere/app:v1\n');
+    const collect = await failureOf('FROM scratch\nCOPY deploy manifests/\n', { noCache: true });
+    assert.deepEqual(collect.data?.location, { uri: pathToFileURL(join(dir, 'deploy', 'app.yaml')).href, line: 3, character: 0 });
+    assert.match(collect.message ?? '', /named by manifests\/app\.yaml:4 in the image.*--ignore-image-list/);
+    const offline = await client.connection.sendRequest<{ image: string }>('workspace/executeCommand', {
+      command: 'kubefile.build',
+      arguments: [{ uri, tag: 'offline:v1', platforms: ['linux/amd64'], ignoreImageLists: ['offline.txt'] }],
+    });
+    assert.equal(offline.image, 'offline:v1');
+
     const list = await failureOf('FROM scratch\n', { ignoreImageLists: ['no-such-list.txt'] });
     assert.deepEqual([list.data?.code, list.message], ['SOURCE', 'cannot read image list no-such-list.txt: no such file']);
   });

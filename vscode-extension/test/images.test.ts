@@ -127,7 +127,7 @@ describe('kubefilec for the Images view', function () {
       ['example.com/app:v1', ['linux/amd64']],
       ['example.com/app:v2', ['linux/amd64', 'linux/arm64/v8']],
     ]);
-    await assert.rejects(runKubefilec(bundled, ['tag', 'missing:v1', 'x:v1', ...rootFlags(root)]), (error: unknown) => error instanceof KubefilecFailure && error.exitCode === 1 && /^missing:v1.*not in the store/.test(error.message));
+    await assert.rejects(runKubefilec(bundled, ['tag', 'missing:v1', 'x:v1', ...rootFlags(root)]), (error: unknown) => error instanceof KubefilecFailure && error.exitCode === 1 && /^image missing:v1 is not in the store/.test(error.message));
   });
 
   it('takes kubefilec\'s error line out of its standard error', () => {
