@@ -1,5 +1,5 @@
 /** Bounded concurrency for builds and transfers. */
-import { RuntimeError } from './errors.js';
+import { RuntimeError, throwIfAborted } from './errors.js';
 
 /**
  * `work` over `items`, at most `limit` at a time, results in input order. On the first failure
@@ -53,4 +53,23 @@ export class Limiter {
       this.waiting.shift()?.();
     }
   }
+}
+
+/**
+ * Waits before retry `attempt` (1, 2 ...): `firstMs`, then twice as long each time, with jitter so
+ * retries from several transfers spread out. An abort ends the wait and throws; the listener goes
+ * when the wait ends either way, since many retries share a build's one signal.
+ */
+export async function backOff(attempt: number, signal: AbortSignal | undefined, firstMs = 200): Promise<void> {
+  const ms = firstMs * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+  throwIfAborted(signal);
 }

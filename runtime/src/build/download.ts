@@ -17,6 +17,7 @@ import https from 'node:https';
 import type { Digest } from '../image/digest.js';
 import { errnoCode, interrupted, RuntimeError } from '../errors.js';
 import { RUNTIME_VERSION } from '../version.js';
+import { backOff } from '../concurrency.js';
 
 export interface DownloadLimits {
   /** Largest body accepted, in bytes (default `$KUBEFILE_ADD_MAX_BYTES`, else 1 GiB). */
@@ -130,7 +131,7 @@ export async function downloadFile(url: string, path: string, options: DownloadO
         if (signal?.aborted) throw interrupted();
         if (!(error instanceof Failure)) throw error;
         if (!error.retry || attempt >= attempts) throw fail(attempts > 1 && error.retry ? `${error.message} (${attempts} attempts)` : error.message);
-        await backOff(attempt, signal);
+        await backOff(attempt, signal, 250);
       }
     }
   } catch (error) {
@@ -319,19 +320,4 @@ function networkFailure(error: unknown, fallback?: string): Failure {
   if (code !== undefined && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code)) return new Failure(`TLS: ${message}`, false);
   if (message === 'aborted') return new Failure(fallback ?? 'connection closed', true);
   return new Failure(message, code !== undefined && /^E[A-Z]+$/.test(code));
-}
-
-/** 0.25 s, 0.5 s, 1 s ... with jitter. */
-async function backOff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
-  const ms = 250 * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-  if (signal?.aborted) throw interrupted();
 }

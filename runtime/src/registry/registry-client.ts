@@ -22,6 +22,7 @@ import { Readable } from 'node:stream';
 import type { RegistryCredentials } from './credentials.js';
 import type { Digest } from '../image/digest.js';
 import { errnoCode, RuntimeError, throwIfAborted } from '../errors.js';
+import { backOff } from '../concurrency.js';
 import { withLock } from '../store/lock.js';
 import { MEDIA_TYPE, type Descriptor } from '../image/oci.js';
 import type { ImageStore } from '../store/store.js';
@@ -674,20 +675,4 @@ async function hashFile(path: string): Promise<{ hash: Hash; size: number }> {
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
   return { hash, size };
-}
-
-/** 0.2 s, 0.4 s, 0.8 s ... with jitter, so retries from several transfers spread out. */
-async function backOff(attempt: number, signal?: AbortSignal): Promise<void> {
-  const ms = 200 * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-  // The listener goes when the wait ends either way: many retries share the build's one signal.
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-  throwIfAborted(signal);
 }
