@@ -177,8 +177,9 @@ export class BuildCommands {
       });
       if (!picked?.id) return undefined;
       if (picked.id === 'build') return options;
-      active = picked.id;
       options = await this.changeOption(document, picked.id, options);
+      // Changed: Enter now builds.
+      active = 'build';
     }
   }
 
