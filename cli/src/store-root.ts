@@ -1,4 +1,6 @@
 /** Where the image commands find the store: `--root`, else the runtime's default (KUBEFILE_ROOT, /var/lib/kubefile, XDG). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { defaultStoreRoot, ImageStore } from '@kubefile/runtime';
 
@@ -15,4 +17,9 @@ export function rootOption(): Option {
 
 export async function openStore(root: string | undefined): Promise<ImageStore> {
   return ImageStore.open(resolveStoreRoot(root));
+}
+
+/** Whether a store is there: listing one must not make one (the editor's Images view lists on opening). */
+export function storeExists(root: string | undefined): boolean {
+  return existsSync(join(resolveStoreRoot(root), 'index.json'));
 }

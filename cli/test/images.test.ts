@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,10 @@ describe('kubefilec image commands', () => {
       try {
         const e = await kubefilec(['images', '--root', empty]);
         assert.deepEqual(e, { code: 0, stdout: 'NAME   TAG   TYPE   PLATFORMS   SIZE   CREATED\n', stderr: '' });
+        // Listing makes no store (the editor's Images view lists as it opens): nothing is written.
+        const missing = join(empty, 'not-yet');
+        assert.deepEqual(await kubefilec(['images', '--format', 'json', '--root', missing]), { code: 0, stdout: '[]\n', stderr: '' });
+        assert.deepEqual(await readdir(empty), []);
       } finally {
         await rm(empty, { recursive: true, force: true });
       }

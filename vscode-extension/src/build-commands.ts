@@ -290,7 +290,9 @@ export class BuildCommands {
     const at = failure.location ? await this.showFailureAt(failure.location, failure.message) : undefined;
     const remedies = remediesFor(failure.message);
     const actions = [...(at ? ['Go to Problem'] : []), ...(remedies.length > 0 ? ['Build with Options...'] : []), 'Show Output'];
-    const action = await vscode.window.showErrorMessage(`Kubefile build of ${choice.tag} failed: ${failure.message} ${remedyText(remedies)}`.trim(), ...actions);
+    const remedy = remedyText(remedies);
+    const text = remedy ? `${failure.message.replace(/\.?$/, '.')} ${remedy}` : failure.message;
+    const action = await vscode.window.showErrorMessage(`Kubefile build of ${choice.tag} failed: ${text}`, ...actions);
     if (action === 'Go to Problem' && at) await vscode.window.showTextDocument(at.uri, { selection: at.range });
     else if (action === 'Show Output') this.output.show();
     else if (action === 'Build with Options...') {

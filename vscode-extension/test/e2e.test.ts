@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -55,6 +55,11 @@ describe('the extension in code-server (end to end)', function () {
     await writeFile(join(workspace, 'broken.kubefile'), 'FROM scratch\nCOPPY app1 manifests/\n');
     await writeFile(join(workspace, 'failing.kubefile'), 'FROM scratch\nCOPY amd64/busybox bin/\nRUN busybox false\n');
     await writeFile(join(workspace, 'slow.kubefile'), 'FROM scratch\nCOPY amd64/busybox bin/\nRUN busybox sleep 60\n');
+    // A manifest naming an image on a registry nothing answers (offline, as far as the build can tell), and the list that leaves it out.
+    await mkdir(join(workspace, 'deploy'));
+    await writeFile(join(workspace, 'deploy', 'app.yaml'), 'kind: Pod\nspec:\n  containers:\n    - image: 127.0.0.1:1/nowhere/app:v1\n');
+    await writeFile(join(workspace, 'offline-images.txt'), '127.0.0.1:1/nowhere/app:v1\n');
+    await writeFile(join(workspace, 'offline.kubefile'), 'FROM scratch\nCOPY deploy manifests/\n');
     // What the Quick start builds first: the base and the container image machine-job.yaml runs.
     // The Docker Hub images of the chart and dashboard are left out in the editor, with the ignore list.
     await kubefilec(['build', '-t', 'kubernetes:v1.19.8', '--platform', 'linux/amd64,linux/arm64', '--root', store, '--progress', 'plain', join(REPO, 'examples', 'kubernetes')]);
@@ -311,5 +316,33 @@ describe('the extension in code-server (end to end)', function () {
     assert.equal(await toast(/e2e\/slow:v1 failed/).count(), 0);
     await SCREENSHOTS.take(page, 'cancelled');
     assert.equal(await (await ImageStore.open(store)).findImage('e2e/slow:v1'), undefined);
+  });
+
+  it('points an unreachable image at its manifest line, and Build with Options... fixes it with an ignore list', async () => {
+    await openFile('offline.kubefile');
+    await buildImage('offline:latest', 'e2e/offline:v1', []);
+    const failed = toast(/Kubefile build of e2e\/offline:v1 failed: .*named by manifests\/app\.yaml:4 in the image.*"Ignore image lists"/);
+    await failed.waitFor({ timeout: 120_000 });
+    // On the build-context file's line, not the path inside the image.
+    await page.getByRole('tab', { name: /^Problems/ }).first().click();
+    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: /cannot reach 127\.0\.0\.1:1.*kubefile build.*\[Ln 4, Col 5\]/ });
+    await problem.first().waitFor({ timeout: 30_000 });
+    assert.ok(await page.locator('.markers-panel .monaco-list-row', { hasText: 'app.yaml' }).first().isVisible());
+    await SCREENSHOTS.take(page, 'offline-failure');
+
+    // The options page opens at the row that fixes it.
+    await failed.getByRole('button', { name: 'Build with Options...' }).click();
+    await quickPickRow('Ignore image lists').waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    const list = quickPickRow('offline-images.txt');
+    await list.waitFor({ timeout: 30_000 });
+    await list.locator('input[type=checkbox], .monaco-checkbox, .quick-input-list-checkbox').first().click();
+    await page.keyboard.press('Enter');
+    await quickPickRow(/Ignore image lists.*offline-images\.txt/).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await toast('Built e2e/offline:v1').waitFor({ timeout: 120_000 });
+    // The next build cleared the failure.
+    await problem.first().waitFor({ state: 'detached', timeout: 30_000 });
+    await SCREENSHOTS.take(page, 'offline-fixed');
   });
 });

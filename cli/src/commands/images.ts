@@ -20,7 +20,7 @@ import {
   INSPECT_FORMATS,
   type InspectFormat,
 } from '@kubefile/runtime';
-import { openStore, rootOption } from '../store-root.js';
+import { openStore, rootOption, storeExists } from '../store-root.js';
 import { collectList } from '../list-option.js';
 import type { CommandIO } from './io.js';
 
@@ -53,8 +53,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addOption(rootOption())
     .addHelpText('after', IMAGES_HELP)
     .action(async (options: RootOptions & { format: 'table' | 'json' }) => {
-      const store = await openStore(options.root);
-      const images = await listImageSummaries(store);
+      const images = storeExists(options.root) ? await listImageSummaries(await openStore(options.root)) : [];
       io.out(options.format === 'json' ? `${JSON.stringify(images, null, 2)}\n` : imagesTable(images));
     });
 
