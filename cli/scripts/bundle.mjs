@@ -10,4 +10,4 @@ import { fileURLToPath } from 'node:url';
 import { bundleNode } from '../../scripts/bundle-node.mjs';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..');
-await bundleNode(join(cli, 'dist/src/main.js'), join(cli, 'dist/kubefilec.mjs'), { external: ['@kubefile/runtime', '@kubefile/lsp', '@kubefile/lsp/*'] });
+await bundleNode(join(cli, 'dist/src/main.js'), join(cli, 'dist/kubefilec.mjs'), { external: ['@kubefile/runtime', '@kubefile/runtime/*', '@kubefile/lsp', '@kubefile/lsp/*'] });

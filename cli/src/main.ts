@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isPlatformError } from '@kubefile/compiler/platform';
-import { RuntimeError } from '@kubefile/runtime';
+import { RuntimeError } from '@kubefile/runtime/errors';
 import { registerArchiveCommands } from './commands/archive.js';
 import type { BuildCommandOptions } from './commands/build.js';
 import type { CompileCommandOptions } from './commands/compile.js';

@@ -3,7 +3,8 @@
  * running stage of a multi-stage build, showing its current step, finished steps scrolling above),
  * plain lines otherwise, JSON lines on request.
  */
-import { buildLogLine, builtLine, eventSubject, formatBytes, formatSeconds, stepOutcome, type BuildEvent } from '@kubefile/runtime';
+import type { BuildEvent } from '@kubefile/runtime';
+import { buildLogLine, builtLine, eventSubject, formatBytes, formatSeconds, stepOutcome } from '@kubefile/runtime/build-log';
 
 export type ProgressMode = 'auto' | 'plain' | 'json';
 

@@ -1,13 +1,14 @@
 /** Where the image commands find the store: `--root`, else the runtime's default (KUBEFILE_ROOT, /var/lib/kubefile, XDG). */
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option } from 'commander';
-import { defaultStoreRoot, ImageStore } from '@kubefile/runtime';
+import type { ImageStore } from '@kubefile/runtime';
+import { loadRuntime } from './runtime.js';
 
 export const ROOT_HELP = 'image store (default: $KUBEFILE_ROOT, else /var/lib/kubefile as root, else $XDG_DATA_HOME/kubefile)';
 
-export function resolveStoreRoot(root: string | undefined): string {
-  return root !== undefined && root !== '' ? root : defaultStoreRoot();
+export async function resolveStoreRoot(root: string | undefined): Promise<string> {
+  return root !== undefined && root !== '' ? root : (await loadRuntime()).defaultStoreRoot();
 }
 
 /** `--root DIR`, the same on every command that uses the store. */
@@ -16,10 +17,21 @@ export function rootOption(): Option {
 }
 
 export async function openStore(root: string | undefined): Promise<ImageStore> {
-  return ImageStore.open(resolveStoreRoot(root));
+  const { ImageStore } = await loadRuntime();
+  return ImageStore.open(await resolveStoreRoot(root));
 }
 
-/** Whether a store is there: listing one must not make one (the editor's Images view lists on opening). */
-export function storeExists(root: string | undefined): boolean {
-  return existsSync(join(resolveStoreRoot(root), 'index.json'));
+/**
+ * Whether there is a store to read: listing must not make one where there is nothing (the editor's
+ * Images view lists on opening), nor in an empty directory. A file at the path, or one that cannot
+ * be read, is opened, so it is reported as the other commands report it.
+ */
+export async function storeExists(root: string | undefined): Promise<boolean> {
+  const dir = await resolveStoreRoot(root);
+  try {
+    // A directory is a store once it has its index; anything else is for ImageStore.open to refuse.
+    return !(await stat(dir)).isDirectory() || (await stat(join(dir, 'index.json'))).isFile();
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }

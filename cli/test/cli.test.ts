@@ -255,6 +255,22 @@ describe('kubefilec', () => {
       assert.equal(r.stdout, '<stdin>:2:9: error KF2008: LAUNCH names application "ghost", which no APP, CNI or CSI declares\n');
     });
 
+    it('starts without the runtime: the bundle imports only its error and log subpaths up front, the rest when a command needs it', async () => {
+      const bundle = await readFile(join(repo, 'cli/dist/kubefilec.mjs'), 'utf8');
+      const imported = [...bundle.matchAll(/^import [^;]*? from "(@kubefile\/[^"]+)";/gm)].map((match) => match[1]);
+      assert.deepEqual([...new Set(imported)].sort(), ['@kubefile/runtime/build-log', '@kubefile/runtime/errors']);
+      // And the commands that need it still find it.
+      const root = mkdtempSync(join(tmpdir(), 'kubefilec-lazy-'));
+      try {
+        assert.deepEqual(await runBinary(['images', '--format', 'json', '--root', join(root, 'none')]), { code: 0, stdout: '[]\n', stderr: '' });
+        const r = await runBinary(['tag', 'missing:v1', 'other:v1', '--root', root]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /^kubefilec: error: image missing:v1 is not in the store/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+
     it('exits 2 on a usage error', async () => {
       const r = await runBinary(['lint', '--format']);
       assert.equal(r.code, 2);

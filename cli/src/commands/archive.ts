@@ -4,10 +4,14 @@
  * sealer saves.
  */
 import { Command, Option } from 'commander';
-import { ARCHIVE_FORMATS, loadArchiveImages, saveArchive, type ArchiveFormat } from '@kubefile/runtime';
+import type { ArchiveFormat } from '@kubefile/runtime';
+import { loadRuntime } from '../runtime.js';
 import { openStore, rootOption } from '../store-root.js';
 import { collectList } from '../list-option.js';
 import type { CommandIO } from './io.js';
+
+/** As the runtime's ARCHIVE_FORMATS (the option's choices are needed before the runtime is loaded). */
+const ARCHIVE_FORMATS = ['oci', 'sealer'] as const satisfies readonly ArchiveFormat[];
 
 export function registerArchiveCommands(program: Command, io: CommandIO): void {
   program
@@ -30,6 +34,7 @@ export function registerArchiveCommands(program: Command, io: CommandIO): void {
     )
     .action(async (names: string[], options: { output: string; platform?: string[]; format: ArchiveFormat; root?: string }) => {
       const store = await openStore(options.root);
+      const { saveArchive } = await loadRuntime();
       const saved = await saveArchive(store, names, options.output, { format: options.format, ...(options.platform ? { platforms: options.platform } : {}) });
       io.err(`Saved ${saved.images.join(', ')} to ${options.output === '-' ? 'standard output' : options.output} (${saved.bytes} bytes)\n`);
     });
@@ -54,6 +59,7 @@ export function registerArchiveCommands(program: Command, io: CommandIO): void {
     )
     .action(async (options: { input: string; tag?: string; root?: string }) => {
       const store = await openStore(options.root);
+      const { loadArchiveImages } = await loadRuntime();
       const loaded = await loadArchiveImages(store, options.input, options.tag !== undefined ? { tag: options.tag } : {});
       for (const image of loaded.images) io.out(`Loaded ${image.name} ${image.descriptor.digest}\n`);
       for (const image of loaded.untagged) io.out(`Loaded ${image.digest} untagged (the archive gives it no name): name it with kubefilec tag ${image.digest} NAME\n`);

@@ -1,8 +1,9 @@
 /** `kubefilec build`: compile a Kubefile for each target platform and build one multi-platform image. */
 import { readFile } from 'node:fs/promises';
-import { buildImage, ImageStore, type ImageListFile } from '@kubefile/runtime';
+import type { ImageListFile } from '@kubefile/runtime';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { createProgress, type ProgressMode } from '../progress.js';
+import { loadRuntime } from '../runtime.js';
 import { resolveStoreRoot } from '../store-root.js';
 import { compileKubefile, type TargetOptions } from '../target.js';
 import type { CommandIO } from './io.js';
@@ -49,7 +50,8 @@ export async function buildCommand(context: string, options: BuildCommandOptions
   if (!compiled) return EXIT_PROBLEMS;
   const { source, result } = compiled;
 
-  const store = await ImageStore.open(resolveStoreRoot(options.root));
+  const { buildImage, ImageStore } = await loadRuntime();
+  const store = await ImageStore.open(await resolveStoreRoot(options.root));
   const progress = createProgress(options.progress, io.err, io.errTerminal);
   const controller = new AbortController();
   const stop = (): void => controller.abort();

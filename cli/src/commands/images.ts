@@ -4,22 +4,8 @@
  * platform ...) reach main's handler, which prints them once.
  */
 import { Command, Option } from 'commander';
-import {
-  deleteImage,
-  inspectImage,
-  listImageSummaries,
-  manifestAdd,
-  manifestCreate,
-  manifestInspect,
-  manifestRemove,
-  prune,
-  renderInspect,
-  tagImage,
-  type DeleteResult,
-  type ImageSummary,
-  INSPECT_FORMATS,
-  type InspectFormat,
-} from '@kubefile/runtime';
+import type { DeleteResult, ImageSummary, InspectFormat } from '@kubefile/runtime';
+import { loadRuntime } from '../runtime.js';
 import { openStore, rootOption, storeExists } from '../store-root.js';
 import { collectList } from '../list-option.js';
 import type { CommandIO } from './io.js';
@@ -44,6 +30,9 @@ SIZE counts each blob of the image once, shared layers included; CREATED is when
 
 Example: kubefilec images --format json`;
 
+/** As the runtime's INSPECT_FORMATS (the option's choices are needed before the runtime is loaded). */
+const INSPECT_FORMATS = ['json', 'sealer', 'sealer-v0.8'] as const satisfies readonly InspectFormat[];
+
 /** Adds the image commands to `program`; `version` goes into sealer's `sealer_version`. They exit 0 or throw. */
 export function registerImageCommands(program: Command, io: CommandIO, version: string): void {
   program
@@ -53,7 +42,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addOption(rootOption())
     .addHelpText('after', IMAGES_HELP)
     .action(async (options: RootOptions & { format: 'table' | 'json' }) => {
-      const images = storeExists(options.root) ? await listImageSummaries(await openStore(options.root)) : [];
+      const images = (await storeExists(options.root)) ? await (await loadRuntime()).listImageSummaries(await openStore(options.root)) : [];
       io.out(options.format === 'json' ? `${JSON.stringify(images, null, 2)}\n` : imagesTable(images));
     });
 
@@ -71,6 +60,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addHelpText('after', '\nExample: kubefilec inspect my-cluster:v1 --platform linux/amd64 --format sealer')
     .action(async (name: string, options: RootOptions & { platform?: string; format: InspectFormat }) => {
       const store = await openStore(options.root);
+      const { inspectImage, renderInspect } = await loadRuntime();
       const result = await inspectImage(store, name, { format: options.format, version, ...(options.platform !== undefined ? { platform: options.platform } : {}) });
       io.out(renderInspect(result));
     });
@@ -84,7 +74,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addHelpText('after', '\nExamples:\n  kubefilec tag my-cluster:v1 registry.example.com/team/my-cluster:v1\n  kubefilec tag sha256:0f3c...(64 hex digits) app:v1')
     .action(async (src: string, dst: string, options: RootOptions) => {
       const store = await openStore(options.root);
-      await tagImage(store, src, dst);
+      await (await loadRuntime()).tagImage(store, src, dst);
     });
 
   program
@@ -97,6 +87,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addHelpText('after', '\nExamples:\n  kubefilec delete my-cluster:v1\n  kubefilec rmi my-cluster:v1 --platform linux/arm64')
     .action(async (name: string, options: RootOptions & { platform?: string[] }) => {
       const store = await openStore(options.root);
+      const { deleteImage } = await loadRuntime();
       io.out(deletedText(await deleteImage(store, name, options.platform ? { platforms: options.platform } : {})));
     });
 
@@ -115,6 +106,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addHelpText('after', '\nExample: kubefilec manifest create my-cluster:v1 my-cluster:v1-amd64 my-cluster:v1-arm64')
     .action(async (name: string, images: string[], options: RootOptions & { amend?: boolean }) => {
       const store = await openStore(options.root);
+      const { manifestCreate } = await loadRuntime();
       const created = await manifestCreate(store, name, images, { amend: options.amend === true });
       io.out(`${created.name} ${created.descriptor.digest}\n`);
     });
@@ -128,6 +120,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addHelpText('after', '\nExample: kubefilec manifest add my-cluster:v1 my-cluster:v1-arm64')
     .action(async (name: string, image: string, options: RootOptions) => {
       const store = await openStore(options.root);
+      const { manifestAdd } = await loadRuntime();
       const updated = await manifestAdd(store, name, image);
       io.out(`${updated.name} ${updated.descriptor.digest}\n`);
     });
@@ -141,6 +134,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addHelpText('after', '\nExample: kubefilec manifest remove my-cluster:v1 linux/arm64')
     .action(async (name: string, platform: string, options: RootOptions) => {
       const store = await openStore(options.root);
+      const { manifestRemove } = await loadRuntime();
       io.out(deletedText(await manifestRemove(store, name, platform)));
     });
 
@@ -152,6 +146,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addHelpText('after', '\nExample: kubefilec manifest inspect my-cluster:v1')
     .action(async (name: string, options: RootOptions) => {
       const store = await openStore(options.root);
+      const { manifestInspect } = await loadRuntime();
       io.out(`${JSON.stringify(await manifestInspect(store, name), null, 2)}\n`);
     });
 
@@ -163,6 +158,7 @@ export function registerImageCommands(program: Command, io: CommandIO, version: 
     .addHelpText('after', '\nBlobs written since a running build began are kept; that build may still need them.\nExample: kubefilec prune --dry-run')
     .action(async (options: RootOptions & { dryRun?: boolean }) => {
       const store = await openStore(options.root);
+      const { prune } = await loadRuntime();
       const result = await prune(store, { dryRun: options.dryRun === true });
       const verb = result.dryRun ? 'Would remove' : 'Removed';
       for (const digest of result.digests) io.out(`${verb} blob ${digest}\n`);

@@ -1,6 +1,6 @@
 /** `kubefilec registry export`: the registry view of a cluster image, ready for docker-registry to serve. */
 import { Command } from 'commander';
-import { writeRegistryView } from '@kubefile/runtime';
+import { loadRuntime } from '../runtime.js';
 import { openStore, rootOption } from '../store-root.js';
 import type { CommandIO } from './io.js';
 
@@ -21,6 +21,7 @@ export function registerRegistryCommands(program: Command, io: CommandIO): void 
     .action(async (name: string, dir: string, options: { root?: string }) => {
       const store = await openStore(options.root);
       const image = await store.getImage(name);
+      const { writeRegistryView } = await loadRuntime();
       const summary = await writeRegistryView(store, image.descriptor, dir);
       for (const tag of summary.tags) io.out(`${tag.reference}\t${tag.platforms.join(',') || '-'}${tag.merged ? '\t(merged)' : ''}\n`);
       const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

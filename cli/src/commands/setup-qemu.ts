@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import { parsePlatformList, platformFromNode } from '@kubefile/compiler/platform';
-import { hostArchitecture, qemuHandlerName, readBinfmtHandler, registerQemuHandlers, registrableArchitectures, removeQemuHandlers } from '@kubefile/runtime';
+import { loadRuntime } from '../runtime.js';
 import { collectList } from '../list-option.js';
 import type { CommandIO } from './io.js';
 
@@ -30,6 +30,7 @@ export function registerSetupQemuCommand(program: Command, io: CommandIO): void 
         'Examples:\n  kubefilec setup-qemu --platform linux/arm64\n  kubefilec setup-qemu --status\n  kubefilec setup-qemu --remove --platform linux/arm64',
     )
     .action(async (options: SetupQemuOptions) => {
+      const { hostArchitecture, qemuHandlerName, readBinfmtHandler, registerQemuHandlers, registrableArchitectures, removeQemuHandlers } = await loadRuntime();
       const host = hostArchitecture();
       const arches =
         options.platform.length > 0

@@ -1,9 +1,10 @@
 /** `pull`, `push`, `login`, `logout`: images to and from OCI registries. */
 import { Command, Option } from 'commander';
-import { parseRemoteReference, pullImage, pushImage, RegistryClient, removeCredentials, saveCredentials, type TransferEvent } from '@kubefile/runtime';
+import type { TransferEvent } from '@kubefile/runtime';
+import { formatBytes } from '@kubefile/runtime/build-log';
 import { UsageError } from '../errors.js';
 import { collectList } from '../list-option.js';
-import { formatBytes } from '@kubefile/runtime';
+import { loadRuntime } from '../runtime.js';
 import { readAll } from '../source.js';
 import { openStore, rootOption } from '../store-root.js';
 import type { CommandIO } from './io.js';
@@ -47,6 +48,7 @@ export function registerTransferCommands(program: Command, io: CommandIO): void 
     .addHelpText('after', '\nBlobs the store has are not fetched again; a pull that was stopped resumes its downloads.\nCredentials come from `kubefilec login` ($REGISTRY_AUTH_FILE, else ~/.docker/config.json).\nExamples:\n  kubefilec pull registry.example.com/team/app:v1 --platform linux/arm64\n  kubefilec pull 127.0.0.1:5000/app:v1 --tls-verify=false')
     .action(async (name: string, options: TransferCommandOptions) => {
       const store = await openStore(options.root);
+      const { pullImage } = await loadRuntime();
       const pulled = await pullImage(store, name, { platforms: options.platform.length > 0 ? options.platform : undefined, tlsVerify: options.tlsVerify, onEvent: transferReporter(io, 'Pulling') });
       io.out(`${pulled.image.name} ${pulled.image.descriptor.digest}\n`);
     });
@@ -62,6 +64,7 @@ export function registerTransferCommands(program: Command, io: CommandIO): void 
     .addHelpText('after', '\nBlobs the registry has are not sent again.\nExamples:\n  kubefilec push my-cluster:v1 registry.example.com/team/my-cluster:v1\n  kubefilec push my-cluster:v1 127.0.0.1:5000/my-cluster:v1 --tls-verify=false --platform linux/amd64')
     .action(async (name: string, destination: string | undefined, options: TransferCommandOptions) => {
       const store = await openStore(options.root);
+      const { pushImage } = await loadRuntime();
       const pushed = await pushImage(store, name, destination ?? name, { platforms: options.platform.length > 0 ? options.platform : undefined, tlsVerify: options.tlsVerify, onEvent: transferReporter(io, 'Pushing') });
       io.out(`${pushed.destination} ${pushed.digest}\n`);
     });
@@ -80,6 +83,7 @@ export function registerTransferCommands(program: Command, io: CommandIO): void 
       if (options.password !== undefined) io.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
       const password = options.passwordStdin ? (await readAll(io.stdin)).replace(/\r?\n$/, '') : options.password;
       if (password === undefined || password === '') throw new UsageError('a password is needed: --password-stdin (or -p PASSWORD)');
+      const { parseRemoteReference, RegistryClient, saveCredentials } = await loadRuntime();
       const ref = parseRemoteReference(`${registry}/login-check`);
       const credentials = { username: options.username, password };
       await new RegistryClient(ref.registry, ref.host, { credentials, ...(options.tlsVerify ? {} : { tlsVerify: false }) }).ping();
@@ -94,6 +98,7 @@ export function registerTransferCommands(program: Command, io: CommandIO): void 
     .argument('<REGISTRY>', 'host[:port]')
     .addHelpText('after', '\nExample: kubefilec logout registry.example.com')
     .action(async (registry: string) => {
+      const { parseRemoteReference, removeCredentials } = await loadRuntime();
       const ref = parseRemoteReference(`${registry}/logout-check`);
       const removed = await removeCredentials(ref.registry);
       io.err(removed ? `Removed the credentials for ${ref.registry}\n` : `Not logged in to ${ref.registry}\n`);
