@@ -3,11 +3,11 @@
  * finding at its exact source range (continuations, heredoc bodies, JSON strings and their escapes).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@kubefile/grammar';
-import { shellCheck, ShellCheckCache, shellScripts, type ShellChecker } from '@kubefile/compiler';
+import { scriptText, shellCheck, ShellCheckCache, shellScripts, type ShellChecker } from '@kubefile/compiler';
 import { nodeShellChecker } from '@kubefile/compiler/node';
 
 let checker: ShellChecker;
@@ -131,6 +131,12 @@ describe('ShellCheck in Kubefiles (KF4001)', () => {
     assert.ok(scripts[0]!.variables.includes('ARCH') && scripts[0]!.variables.includes('v'));
   });
 
+  it('declares to ShellCheck only the known variables the command mentions (a big Kubefile knows thousands)', () => {
+    const text = 'FROM scratch\nARG A=1\nARG B=2\nENV C=3\nRUN echo $A ${ARCH} ${C:-x} $UNKNOWN\nRUN echo plain\n';
+    const scripts = shellScripts(parse(text).ast, text);
+    assert.deepEqual(scripts.map(scriptText), ['export ARCH A C\necho $A ${ARCH} ${C:-x} $UNKNOWN', ':\necho plain']);
+  });
+
   it('runs ShellCheck once per distinct command, and again only for the commands that changed', async () => {
     const scripts: string[] = [];
     const counting: ShellChecker = { check: (script, dialect) => (scripts.push(script), checker.check(script, dialect)) };
@@ -173,6 +179,18 @@ describe('nodeShellChecker', () => {
   it('reports a failing ShellCheck once, as one line', async () => {
     const fake = await nodeShellChecker({ path: program('failing', 'echo "shellcheck: bad option" >&2; echo "more" >&2; exit 3') });
     assert.deepEqual(await failuresOf(fake!), ['shellcheck failed (exit status 3): shellcheck: bad option']);
+  });
+
+  it('checks the commands asked for together in one run, each file\'s findings back to its command', async () => {
+    const runs = join(dir, 'runs.log');
+    // Logs each run's files, and reports one finding in the second file only.
+    const fake = await nodeShellChecker({
+      path: program('batching', `echo "$@" >> ${runs}; echo '{"comments":[{"file":"1.sh","line":2,"endLine":2,"column":6,"endColumn":8,"level":"info","code":2086,"message":"Double quote"}]}'; exit 1`),
+      concurrency: 1,
+    });
+    const text = 'FROM scratch\nRUN echo a\nRUN echo $1\nRUN echo c\nRUN echo d\n';
+    assert.deepEqual(await findings(text, { checker: fake! }), ['SC2086 3:10-3:12 info']);
+    assert.deepEqual(readFileSync(runs, 'utf8').trim().split('\n'), ['--format=json1 --shell=sh 0.sh 1.sh 2.sh 3.sh']);
   });
 
   it('stops a run that takes too long', async () => {
