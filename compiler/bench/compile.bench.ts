@@ -10,9 +10,10 @@ import { runInNewContext } from 'node:vm';
 import { parse } from '@kubefile/grammar';
 import { compile, type BuildContext } from '@kubefile/compiler';
 import { nodeSha256 } from '@kubefile/compiler/node';
+import { benchSize, smoke, SMOKE_NOTE } from './bench-mode.js';
 import { generateKubefile } from './generate.js';
 
-const SIZES = [1_000, 7_000, 27_000];
+const SIZES = benchSize([1_000, 7_000, 27_000], [100, 300]);
 const SEED = 42;
 
 setFlagsFromString('--expose-gc');
@@ -73,6 +74,7 @@ async function measure(text: string, budgetMs: number): Promise<{ times: number[
 }
 
 async function main(): Promise<void> {
+  if (smoke) console.log(SMOKE_NOTE);
   console.log(`Compile benchmark: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, seed ${SEED}, load ${loadavg()[0].toFixed(2)}`);
   const texts = SIZES.map((lines) => generateKubefile(lines, SEED));
   for (let i = 0; i < 10; i++) for (const c of CASES) await c.run(texts[0]);
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
   console.log(`${'lines'.padStart(6)}  ${CASES.map((c) => c.name.padStart(31)).join('')}  ${'compile/parse'.padStart(14)}`);
   const ratios: number[] = [];
   for (const text of texts) {
-    const { times, ratio } = await measure(text, 6_000);
+    const { times, ratio } = await measure(text, benchSize(6_000, 200));
     ratios.push(ratio);
     const lines = text.split('\n').length - 1;
     console.log(`${String(lines).padStart(6)}  ${times.map((t) => `${t.toFixed(1)} ms`.padStart(31)).join('')}  ${`${ratio.toFixed(2)}x`.padStart(14)}`);

@@ -13,9 +13,10 @@ import { lint } from '@kubefile/compiler';
 import { parse } from '@kubefile/grammar';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
+import { benchSize, smoke, SMOKE_NOTE } from './bench-mode.js';
 import { generateKubefile } from './generate.js';
 
-const SIZES = [1_000, 7_000, 27_000];
+const SIZES = benchSize([1_000, 7_000, 27_000], [100, 300]);
 const SEED = 42;
 
 interface Tool {
@@ -30,12 +31,13 @@ interface Tool {
   keepFirst?: boolean;
 }
 
+const FAST_BUDGET_MS = benchSize(1_500, 50);
 const TOOLS = {
-  parse: { name: 'kubefile parse', run: (text) => parse(text).diagnostics.length, budgetMs: 1_500, minRuns: 7, maxRuns: 60 },
-  lint: { name: 'kubefile lint', run: (text) => lint(text).diagnostics.length, budgetMs: 1_500, minRuns: 7, maxRuns: 60 },
-  dockerfileAst: { name: 'dockerfile-ast parse', run: (text) => DockerfileParser.parse(text).getInstructions().length, budgetMs: 1_500, minRuns: 7, maxRuns: 60 },
+  parse: { name: 'kubefile parse', run: (text) => parse(text).diagnostics.length, budgetMs: FAST_BUDGET_MS, minRuns: 7, maxRuns: 60 },
+  lint: { name: 'kubefile lint', run: (text) => lint(text).diagnostics.length, budgetMs: FAST_BUDGET_MS, minRuns: 7, maxRuns: 60 },
+  dockerfileAst: { name: 'dockerfile-ast parse', run: (text) => DockerfileParser.parse(text).getInstructions().length, budgetMs: FAST_BUDGET_MS, minRuns: 7, maxRuns: 60 },
   // About 10 s per run at 27k lines: once there, a few times on the smaller files.
-  dockerfileUtils: { name: 'dockerfile-utils validate', run: (text) => validate(text).length, budgetMs: 8_000, minRuns: 1, maxRuns: 15, keepFirst: true },
+  dockerfileUtils: { name: 'dockerfile-utils validate', run: (text) => validate(text).length, budgetMs: benchSize(8_000, 100), minRuns: 1, maxRuns: 15, keepFirst: true },
 } satisfies Record<string, Tool>;
 type ToolId = keyof typeof TOOLS;
 const TOOL_IDS = Object.keys(TOOLS) as ToolId[];
@@ -100,6 +102,7 @@ interface SizeResult {
 
 function main(): void {
   const texts = SIZES.map((lines) => generateKubefile(lines, SEED));
+  if (smoke) console.log(SMOKE_NOTE);
   // Timings are wall-clock on one thread: a busy machine (see the load average) inflates them.
   console.log(`Kubefile benchmark: node ${process.version}, ${process.platform}/${process.arch}, ${cpus()[0]?.model ?? 'unknown CPU'}, seed ${SEED}`);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} CPUs)`);

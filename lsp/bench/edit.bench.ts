@@ -9,16 +9,19 @@
  *   node lsp/dist/bench/edit.bench.js [--lines 7000] [--edits 50]
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+// The compiler's bench modules (built with its tests): the Kubefile generator, and BENCH_SMOKE.
+const compilerBench = (module: string): string => pathToFileURL(join(repo, 'compiler/dist-test/bench', module)).href;
+const { benchSize, smoke, SMOKE_NOTE } = (await import(compilerBench('bench-mode.js'))) as { benchSize<T>(normal: T, tiny: T): T; smoke: boolean; SMOKE_NOTE: string };
 const argValue = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1] || 0) || fallback;
-const LINES = argValue('--lines', 7000);
-const EDITS = argValue('--edits', 50);
+const LINES = argValue('--lines', benchSize(7000, 300));
+const EDITS = argValue('--edits', benchSize(50, 10));
 
 interface Measured {
   /** From starting the process to the answer to `initialize`. */
@@ -109,12 +112,16 @@ function percentile(values: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const { generateKubefile } = (await import(pathToFileURL(join(repo, 'compiler/dist-test/bench/generate.js')).href)) as { generateKubefile(lines: number, seed?: number): string };
+  if (smoke) console.log(SMOKE_NOTE);
+  const { generateKubefile } = (await import(compilerBench('generate.js'))) as { generateKubefile(lines: number, seed?: number): string };
   const text = generateKubefile(LINES, 7);
   const dir = mkdtempSync(join(tmpdir(), 'kubefile-lsp-bench-'));
   await writeContext(dir, text);
-  const ours = await measure([join(repo, 'lsp/bin/kubefile-language-server.js'), '--stdio'], text, dir);
-  const theirs = await measure([join(repo, 'node_modules/dockerfile-language-server-nodejs/bin/docker-langserver'), '--stdio'], text, dir);
+  const servers = { ours: join(repo, 'lsp/bin/kubefile-language-server.js'), theirs: join(repo, 'node_modules/dockerfile-language-server-nodejs/bin/docker-langserver') };
+  // A missing server would never answer `initialize`: fail at once instead of waiting forever.
+  for (const path of Object.values(servers)) if (!existsSync(path)) throw new Error(`${path} is missing: run npm ci (and npm run build)`);
+  const ours = await measure([servers.ours, '--stdio'], text, dir);
+  const theirs = await measure([servers.theirs, '--stdio'], text, dir);
   rmSync(dir, { recursive: true, force: true });
   const row = (name: string, m: Measured) =>
     `| ${name.padEnd(34)} | ${m.startMs.toFixed(0).padStart(8)} ms | ${m.openMs.toFixed(0).padStart(8)} ms | ${percentile(m.editMs, 50).toFixed(1).padStart(8)} ms | ${percentile(m.editMs, 95).toFixed(1).padStart(8)} ms | ${m.rssMb.toFixed(0).padStart(6)} MB |`;

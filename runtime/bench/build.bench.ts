@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { compile, parsePlatform } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import { buildImage, ImageStore } from '../src/index.js';
-import { median } from './bench-process.js';
+import { benchSize, median, roundsArg, smoke, SMOKE_NOTE } from './bench-process.js';
 
-const sizeMb = Number(process.argv[process.argv.indexOf('--size-mb') + 1] || 0) || 1024;
+const sizeMb = Number(process.argv[process.argv.indexOf('--size-mb') + 1] || 0) || benchSize(1024, 8);
+const rounds = roundsArg(3);
 const contextDir = join(tmpdir(), `kubefile-bench-context-${sizeMb}-2`);
 const storeDir = join(tmpdir(), 'kubefile-bench-store');
 
@@ -72,6 +73,7 @@ async function fresh(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (smoke) console.log(SMOKE_NOTE);
   await makeContext();
   const total = Number(execSync(`du -sb ${contextDir}`, { encoding: 'utf8' }).split('\t')[0]);
   const files = Number(execSync(`find ${contextDir} -type f | wc -l`, { encoding: 'utf8' }).trim());
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
   const cold1: number[] = [];
   const cold2: number[] = [];
   const warm: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < rounds; round++) {
     floor.push(time(`tar -cf - -C ${contextDir} . | sha256sum > /dev/null`));
     await fresh();
     cold1.push(await build(['linux/amd64'], true));
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
   await fresh();
   const mb = total / 1e6;
   const row = (name: string, ms: number, note: string) => console.log(`| ${name.padEnd(40)} | ${(ms / 1000).toFixed(2).padStart(7)} s | ${(mb / (ms / 1000)).toFixed(0).padStart(6)} MB/s | ${note}`);
-  console.log(`\nCOPY of ${(total / 2 ** 30).toFixed(2)} GiB in ${files} files (medians of 3 rounds; 3 no-change rebuilds per round)\n`);
+  console.log(`\nCOPY of ${(total / 2 ** 30).toFixed(2)} GiB in ${files} files (medians of ${rounds} rounds; 3 no-change rebuilds per round)\n`);
   console.log(`| ${'run'.padEnd(40)} | time      | throughput  | vs target`);
   console.log(`|${'-'.repeat(42)}|-----------|-------------|----------`);
   const throughput = median(floor) / median(cold1);

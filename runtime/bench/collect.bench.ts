@@ -20,20 +20,23 @@ import { fileURLToPath } from 'node:url';
 import { Header } from 'tar';
 import { parsePlatform } from '@kubefile/compiler';
 import { ImageStore, MEDIA_TYPE, platformKeyOf, pushImage, toOciPlatform, uniqueBlobs, type Descriptor, type OciImageConfig, type OciIndex, type OciManifest } from '../src/index.js';
-import { commandFailure, median, run } from './bench-process.js';
+import { benchSize, commandFailure, median, roundsArg, run, smoke, SMOKE_NOTE } from './bench-process.js';
 import { startRegistry, type RunningRegistry } from '../test/registry-helpers.js';
 
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 0) || 3;
+const rounds = roundsArg(3);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(repo, 'cli', 'bin', 'kubefilec.js');
 const platforms = ['linux/amd64', 'linux/arm64'];
-const imageCount = 12;
+const imageCount = benchSize(12, 2);
 /** Per image and platform: two layers of its own (random, so nothing is shared or compresses). */
-const ownLayerSizes = [5 << 20, 2 << 20];
+const ownLayerSizes = benchSize([5 << 20, 2 << 20], [256 << 10, 128 << 10]);
 /** One layer in every image and platform (a base layer, say): fetched once by us, once per copy by skopeo. */
-const sharedLayerSize = 256 << 10;
+const sharedLayerSize = benchSize(256 << 10, 64 << 10);
 /** Blobs of one image's OCI layout: index, per platform a manifest, a config and its own layers, and the shared layer. */
 const blobsPerLayout = 1 + platforms.length * (2 + ownLayerSizes.length) + 1;
+
+/** 5 MiB, 256 KiB: the layer sizes in the header. */
+const binarySize = (bytes: number): string => (bytes >= 1 << 20 ? `${bytes >> 20} MiB` : `${bytes >> 10} KiB`);
 
 interface Contender {
   name: string;
@@ -145,14 +148,15 @@ async function time(contender: Contender, dir: string): Promise<number> {
 }
 
 /**
- * Outside the timing (and a warm-up): our build's merged registry, served by a second
+ * Before the timed rounds (and a warm-up): our build's merged registry, served by a second
  * docker-registry, has every image as an index of exactly the seeded platform manifests; each of
- * skopeo's layouts has the image's blobs.
+ * skopeo's layouts has the image's blobs. Returns each collection's time (ours, sequential,
+ * parallel: the smoke mode's one round).
  */
-async function verify(contenders: { ours: Contender; sequential: Contender; parallel: Contender }, references: string[], manifests: Map<string, Map<string, string>>, work: string): Promise<void> {
+async function verify(contenders: { ours: Contender; sequential: Contender; parallel: Contender }, references: string[], manifests: Map<string, Map<string, string>>, work: string): Promise<number[]> {
   const dir = join(work, 'verify-ours');
   await mkdir(dir, { recursive: true });
-  await contenders.ours.collect(dir);
+  const times = [await time(contenders.ours, dir)];
   const exported = join(dir, 'export');
   run(process.execPath, [cli, 'registry', 'export', '--root', join(dir, 'store'), 'bench:v1', exported]);
   const second: RunningRegistry = await startRegistry(exported, dir);
@@ -173,18 +177,20 @@ async function verify(contenders: { ours: Contender; sequential: Contender; para
   for (const contender of [contenders.sequential, contenders.parallel]) {
     const out = join(work, 'verify-skopeo');
     await mkdir(out, { recursive: true });
-    await contender.collect(out);
+    times.push(await time(contender, out));
     for (let k = 0; k < references.length; k++) {
       const count = (await readdir(join(out, `img-${k}`, 'blobs', 'sha256'))).length;
       if (count !== blobsPerLayout) throw new Error(`${contender.name}: img-${k} has ${count} blobs, not ${blobsPerLayout}`);
     }
     await rm(out, { recursive: true, force: true });
   }
+  return times;
 }
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'kubefile-collect-bench-'));
   const registries: RunningRegistry[] = [];
+  if (smoke) console.log(SMOKE_NOTE);
   try {
     const storage = join(work, 'registry');
     await mkdir(storage, { recursive: true });
@@ -199,9 +205,10 @@ async function main(): Promise<void> {
     const contenders = { ours: ours(context), sequential: skopeoSequential(references), parallel: skopeoParallel(references) };
     const list = [contenders.ours, contenders.sequential, contenders.parallel];
     // Also warms the page cache (the registry's blobs) and the programs, so every timed round starts alike.
-    await verify(contenders, references, manifests, work);
-    const times: number[][] = list.map(() => []);
-    for (let round = 0; round < rounds; round++) {
+    const checked = await verify(contenders, references, manifests, work);
+    // In smoke mode the checked collections are the one round.
+    const times: number[][] = list.map((_, i) => (smoke ? [checked[i]] : []));
+    for (let round = times[0].length; round < rounds; round++) {
       // A different contender goes first each round: none always runs right after the same other.
       for (let j = 0; j < list.length; j++) {
         const i = (j + round) % list.length;
@@ -217,7 +224,7 @@ async function main(): Promise<void> {
     const ratio = (theirs: number, ms: number) => `${(theirs / ms).toFixed(2)}x`;
     const version = run('skopeo', ['--version']).trim();
     console.log(`\n${imageCount} images x ${platforms.length} platforms (${platforms.join(', ')}) from a loopback docker-registry, cold (a fresh store or fresh OCI layouts per run); medians of ${rounds} rounds`);
-    console.log(`unique blobs: ${(bytes / 1e6).toFixed(1)} MB (per image and platform ${ownLayerSizes.map((size) => `${size >> 20} MiB`).join(' + ')} of random bytes, plus one ${sharedLayerSize >> 10} KiB layer shared by all); ${version}; ${availableParallelism()} CPUs\n`);
+    console.log(`unique blobs: ${(bytes / 1e6).toFixed(1)} MB (per image and platform ${ownLayerSizes.map(binarySize).join(' + ')} of random bytes, plus one ${binarySize(sharedLayerSize)} layer shared by all); ${version}; ${availableParallelism()} CPUs\n`);
     const header = ['contender', 'median', 'skopeo sequential / contender', 'skopeo parallel / contender'];
     const rows = list.map((contender, i) => [contender.name, `${(medians[i] / 1000).toFixed(2)} s`, ratio(sequentialMs, medians[i]), ratio(parallelMs, medians[i])]);
     const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));

@@ -19,9 +19,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildahDriver, clean, etcFiles, timeBuild } from './against-buildah.js';
-import { median, run } from './bench-process.js';
+import { median, roundsArg, run, smoke, SMOKE_NOTE } from './bench-process.js';
 
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 0) || 3;
+const rounds = roundsArg(3);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(repo, 'cli', 'bin', 'kubefilec.js');
 const context = join(repo, 'examples', 'cross-compile');
@@ -35,8 +35,10 @@ interface Contender {
   name: string;
   /** Outside the timing: the busybox base from its OCI archive into the empty store in `dir`. */
   prepare(dir: string, base: string): void;
-  /** One cold build; with `save`, then writes the image there as an OCI archive. */
-  build(dir: string, save?: string): void;
+  /** One cold build. */
+  build(dir: string): void;
+  /** After `build`: writes the image to `archive` as an OCI archive. */
+  save(dir: string, archive: string): void;
 }
 
 function ours(): Contender {
@@ -45,10 +47,11 @@ function ours(): Contender {
     prepare(dir, base) {
       run(process.execPath, [cli, 'load', '--root', join(dir, 'store'), '-i', base]);
     },
-    build(dir, save) {
-      const root = join(dir, 'store');
-      run(process.execPath, [cli, 'build', '--root', root, '-t', 'cross-compile:v1', '--platform', platforms, '--no-cache', '--progress', 'plain', context]);
-      if (save) run(process.execPath, [cli, 'save', '--root', root, '-o', save, 'cross-compile:v1']);
+    build(dir) {
+      run(process.execPath, [cli, 'build', '--root', join(dir, 'store'), '-t', 'cross-compile:v1', '--platform', platforms, '--no-cache', '--progress', 'plain', context]);
+    },
+    save(dir, archive) {
+      run(process.execPath, [cli, 'save', '--root', join(dir, 'store'), '-o', archive, 'cross-compile:v1']);
     },
   };
 }
@@ -64,21 +67,28 @@ function buildah(driver: string, jobs?: number): Contender {
       const id = run('buildah', [...global(dir), 'pull', '-q', '--platform', `linux/${buildArch}`, `oci-archive:${base}`], { env }).trim();
       run('buildah', [...global(dir), 'tag', id, busybox], { env });
     },
-    build(dir, save) {
+    build(dir) {
       // buildah 1.28 does not define BUILDPLATFORM itself (see the Dockerfile).
       run('buildah', [...global(dir), 'build', '--isolation', 'chroot', ...jobArgs, '--pull=false', '--platform', platforms, '--manifest', 'cross-compile:v1', '--build-arg', `BUILDPLATFORM=linux/${buildArch}`, '-f', join(context, 'Dockerfile'), context], { env });
-      if (save) run('buildah', [...global(dir), 'manifest', 'push', '--all', 'cross-compile:v1', `oci-archive:${save}`], { env });
+    },
+    save(dir, archive) {
+      run('buildah', [...global(dir), 'manifest', 'push', '--all', 'cross-compile:v1', `oci-archive:${archive}`], { env });
     },
   };
 }
 
-/** One build by each contender, outside the timing: each platform's etc/hello is its own target's, made on the build machine. */
-async function verify(contenders: Contender[], base: string, work: string): Promise<void> {
+/**
+ * One build by each contender, before the timed rounds: each platform's etc/hello is its own
+ * target's, made on the build machine. Returns each build's time (the smoke mode's one round).
+ */
+async function verify(contenders: Contender[], base: string, work: string): Promise<number[]> {
+  const times: number[] = [];
   for (const [i, contender] of contenders.entries()) {
     const dir = join(work, `verify-${i}`);
     await mkdir(dir, { recursive: true });
     contender.prepare(dir, base);
-    contender.build(dir, join(dir, 'image.tar'));
+    times.push(timeBuild(() => contender.build(dir)));
+    contender.save(dir, join(dir, 'image.tar'));
     const images = await etcFiles(join(dir, 'image.tar'), dir);
     for (const arch of ['amd64', 'arm64']) {
       const hello = images.get(arch)?.get('hello')?.toString();
@@ -87,10 +97,12 @@ async function verify(contenders: Contender[], base: string, work: string): Prom
     }
     await clean(dir);
   }
+  return times;
 }
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'kubefile-cross-bench-'));
+  if (smoke) console.log(SMOKE_NOTE);
   try {
     if (!existsSync(join(busyboxContext, 'arm64', 'busybox'))) run(join(repo, 'scripts', 'fetch-busybox.sh'), [busyboxContext]);
     // The base, as the Quick start builds it, once: every round loads it from this archive.
@@ -105,9 +117,10 @@ async function main(): Promise<void> {
     const jobs = availableParallelism();
     const contenders = [ours(), buildah(driver), buildah(driver, jobs)];
     // Also warms the page cache and the programs, so every timed round starts alike.
-    await verify(contenders, base, work);
-    const times: number[][] = contenders.map(() => []);
-    for (let round = 0; round < rounds; round++) {
+    const checked = await verify(contenders, base, work);
+    // In smoke mode the checked builds are the one round.
+    const times: number[][] = contenders.map((_, i) => (smoke ? [checked[i]] : []));
+    for (let round = times[0].length; round < rounds; round++) {
       for (const [i, contender] of contenders.entries()) {
         const dir = join(work, `round-${round}-${i}`);
         await mkdir(dir, { recursive: true });

@@ -18,27 +18,28 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildahDriver, clean, etcFiles, timeBuild } from './against-buildah.js';
-import { median, run } from './bench-process.js';
+import { benchSize, median, roundsArg, run, smoke, SMOKE_NOTE } from './bench-process.js';
 import { createMounter, ImageStore, readBinfmtHandler, registerQemuHandlers, removeQemuHandlers } from '../src/index.js';
 
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 0) || 3;
+const rounds = roundsArg(3);
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(repo, 'cli', 'bin', 'kubefilec.js');
 const platforms = 'linux/amd64,linux/arm64';
 const expectedMachine: Record<string, string> = { amd64: 'x86_64', arm64: 'aarch64' };
-const manifestCount = 200;
+const manifestCount = benchSize(200, 20);
+const imageArchiveMiB = benchSize(16, 1);
 
 // The same steps for all three; only the step that makes /bin/sh differs: with --isolation host
 // `/bin/busybox` would be the host's, so it is the shell form there (same files as a result).
 // Paths are relative (cwd is the image root in every mode): `/tmp` would be the host's with host isolation.
-const steps = [
-  'COPY manifests manifests',
-  'COPY images images',
-  'RUN busybox sha256sum images/* > etc/images.sha256',
-  'RUN busybox tar -cf tmp/m.tar manifests && busybox gzip -c tmp/m.tar > etc/manifests.tgz && busybox rm tmp/m.tar',
-  'RUN busybox uname -m > etc/arch',
-  'RUN busybox find manifests -type f | busybox wc -l > etc/count',
+const runs = [
+  'busybox sha256sum images/* > etc/images.sha256',
+  'busybox tar -cf tmp/m.tar manifests && busybox gzip -c tmp/m.tar > etc/manifests.tgz && busybox rm tmp/m.tar',
+  'busybox uname -m > etc/arch',
+  'busybox find manifests -type f | busybox wc -l > etc/count',
 ];
+// Smoke mode: the same commands in one RUN step (each step costs buildah a commit), same files.
+const steps = ['COPY manifests manifests', 'COPY images images', ...benchSize(runs, [runs.join(' && ')]).map((command) => `RUN ${command}`)];
 const execShell = 'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mkdir -p dev proc tmp etc && /bin/busybox ln -s busybox /bin/sh"]';
 const files = {
   'Kubefile.host': ['FROM scratch', 'COPY ${ARCH}/busybox bin/busybox', 'RUN busybox mkdir -p dev proc tmp etc && busybox ln -s busybox bin/sh', ...steps],
@@ -49,8 +50,10 @@ const runSteps = files['Kubefile.host'].filter((line) => line.startsWith('RUN'))
 
 interface Contender {
   name: string;
-  /** One cold build with its store in `dir` (empty); with `save`, then writes the image there as an OCI archive. */
-  build(dir: string, save?: string): void;
+  /** One cold build with its store in `dir` (empty). */
+  build(dir: string): void;
+  /** After `build`: writes the image to `archive` as an OCI archive. */
+  save(dir: string, archive: string): void;
 }
 
 /**
@@ -89,7 +92,7 @@ async function imageArchive(path: string, size: number, work: string): Promise<v
 /** The context file listing the manifests' images, which kubefilec's build leaves out. */
 const IGNORED_IMAGES = 'ignored-images.txt';
 
-/** Small YAML manifests and two 16 MiB image archives (random bytes), plus each platform's busybox. */
+/** Small YAML manifests and two image archives (16 MiB each) (random bytes), plus each platform's busybox. */
 async function makeContext(dir: string, work: string): Promise<void> {
   run(join(repo, 'scripts', 'fetch-busybox.sh'), [dir]);
   await mkdir(join(dir, 'manifests'), { recursive: true });
@@ -105,7 +108,7 @@ async function makeContext(dir: string, work: string): Promise<void> {
   // The manifests' images exist nowhere: the build leaves them out (this bench is about RUN), as buildah never collects.
   await writeFile(join(dir, IGNORED_IMAGES), `${named.join('\n')}\n`);
   await mkdir(join(dir, 'images'), { recursive: true });
-  for (const name of ['app', 'base']) await imageArchive(join(dir, 'images', `${name}.tar`), 16 << 20, join(work, `image-${name}`));
+  for (const name of ['app', 'base']) await imageArchive(join(dir, 'images', `${name}.tar`), imageArchiveMiB << 20, join(work, `image-${name}`));
   for (const [name, lines] of Object.entries(files)) await writeFile(join(dir, name), `${lines.join('\n')}\n`);
 }
 
@@ -136,10 +139,11 @@ async function checked<T>(build: () => T): Promise<T> {
 function ours(context: string, isolation: 'host' | 'chroot', mounter: string): Contender {
   return {
     name: `kubefilec build --isolation ${isolation}${isolation === 'host' ? ' (what auto picks here)' : ''}, ${mounter}`,
-    build(dir, save) {
-      const root = join(dir, 'store');
-      run(process.execPath, [cli, 'build', '--root', root, '-t', 'bench:v1', '--platform', platforms, '--no-cache', '--progress', 'plain', '--isolation', isolation, '--ignore-image-list', join(context, IGNORED_IMAGES), '-f', join(context, `Kubefile.${isolation}`), context]);
-      if (save) run(process.execPath, [cli, 'save', '--root', root, '-o', save, 'bench:v1']);
+    build(dir) {
+      run(process.execPath, [cli, 'build', '--root', join(dir, 'store'), '-t', 'bench:v1', '--platform', platforms, '--no-cache', '--progress', 'plain', '--isolation', isolation, '--ignore-image-list', join(context, IGNORED_IMAGES), '-f', join(context, `Kubefile.${isolation}`), context]);
+    },
+    save(dir, archive) {
+      run(process.execPath, [cli, 'save', '--root', join(dir, 'store'), '-o', archive, 'bench:v1']);
     },
   };
 }
@@ -147,27 +151,32 @@ function ours(context: string, isolation: 'host' | 'chroot', mounter: string): C
 function buildah(context: string, driver: string, jobs?: number): Contender {
   const env = { ...process.env, BUILDAH_ISOLATION: 'chroot' };
   const jobArgs = jobs === undefined ? [] : ['--jobs', String(jobs)];
+  const global = (dir: string): string[] => ['--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--storage-driver', driver];
   return {
     name: `buildah build --isolation chroot${jobs === undefined ? '' : ` --jobs ${jobs}`}, ${driver} storage`,
-    build(dir, save) {
-      const global = ['--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--storage-driver', driver];
-      run('buildah', [...global, 'build', '--isolation', 'chroot', ...jobArgs, '--pull=false', '--platform', platforms, '--manifest', 'bench:v1', '-f', join(context, 'Containerfile'), context], { env });
-      if (save) run('buildah', [...global, 'manifest', 'push', '--all', 'bench:v1', `oci-archive:${save}`], { env });
+    build(dir) {
+      run('buildah', [...global(dir), 'build', '--isolation', 'chroot', ...jobArgs, '--pull=false', '--platform', platforms, '--manifest', 'bench:v1', '-f', join(context, 'Containerfile'), context], { env });
+    },
+    save(dir, archive) {
+      run('buildah', [...global(dir), 'manifest', 'push', '--all', 'bench:v1', `oci-archive:${archive}`], { env });
     },
   };
 }
 
 /**
- * One build by each contender, outside the timing: each image has both platforms, `etc/arch` is the
- * platform's machine, and the files the RUN steps wrote are the same for every contender.
+ * One build by each contender, before the timed rounds: each image has both platforms, `etc/arch`
+ * is the platform's machine, and the files the RUN steps wrote are the same for every contender.
+ * Returns each build's time (the smoke mode's one round).
  */
-async function verify(contenders: Contender[], work: string): Promise<void> {
+async function verify(contenders: Contender[], work: string): Promise<number[]> {
   let reference: string | undefined;
+  const times: number[] = [];
   for (const [i, contender] of contenders.entries()) {
     const dir = join(work, `verify-${i}`);
     await mkdir(dir, { recursive: true });
     await ensureArm64Handler();
-    await checked(() => contender.build(dir, join(dir, 'image.tar')));
+    times.push(await checked(() => timeBuild(() => contender.build(dir))));
+    contender.save(dir, join(dir, 'image.tar'));
     const images = await etcFiles(join(dir, 'image.tar'), dir);
     const summary: string[] = [];
     for (const arch of ['amd64', 'arm64']) {
@@ -187,12 +196,14 @@ async function verify(contenders: Contender[], work: string): Promise<void> {
     reference = summary.join('|');
     await clean(dir);
   }
+  return times;
 }
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'kubefile-run-bench-'));
   const context = join(work, 'context');
   const before = await readBinfmtHandler('arm64');
+  if (smoke) console.log(SMOKE_NOTE);
   try {
     await ensureArm64Handler();
     await makeContext(context, work);
@@ -207,9 +218,10 @@ async function main(): Promise<void> {
     const jobs = availableParallelism();
     const contenders = [ours(context, 'host', mounter), ours(context, 'chroot', mounter), buildah(context, driver), buildah(context, driver, jobs)];
     // Also warms the page cache, qemu and the programs, so every timed round starts alike.
-    await verify(contenders, work);
-    const times: number[][] = contenders.map(() => []);
-    for (let round = 0; round < rounds; round++) {
+    const verified = await verify(contenders, work);
+    // In smoke mode the checked builds are the one round.
+    const times: number[][] = contenders.map((_, i) => (smoke ? [verified[i]] : []));
+    for (let round = times[0].length; round < rounds; round++) {
       for (const [i, contender] of contenders.entries()) {
         const dir = join(work, `round-${round}-${i}`);
         await mkdir(dir, { recursive: true });
@@ -223,7 +235,7 @@ async function main(): Promise<void> {
     const [buildahDefault, buildahJobs] = medians.slice(2);
     const ratio = (theirs: number, ms: number) => `${(theirs / ms).toFixed(2)}x`;
     console.log(`\n2 platforms (${platforms}), ${runSteps} RUN steps each, cold (--no-cache, a fresh store per build); medians of ${rounds} rounds`);
-    console.log(`context: ${(total / 2 ** 20).toFixed(1)} MiB in ${fileCount} files (${manifestCount} YAML manifests, 2 x 16 MiB image archives of random bytes, busybox per platform)`);
+    console.log(`context: ${(total / 2 ** 20).toFixed(1)} MiB in ${fileCount} files (${manifestCount} YAML manifests, 2 x ${imageArchiveMiB} MiB image archives of random bytes, busybox per platform)`);
     console.log(`binfmt_misc qemu-aarch64: ${binfmt.registered ? 'registered by the bench (removed at the end)' : `already there (${before?.enabled ? 'enabled' : 'disabled'}, flags ${before?.flags})`}; ${version}; buildah storage: ${driver}${why ? ' (overlay failed)' : ''}; our mounter: ${mounter}; ${jobs} CPUs\n`);
     const jobsHeader = `buildah --jobs ${jobs} / this`;
     console.log(`| ${'run'.padEnd(62)} | time     | buildah / this | ${jobsHeader} | vs target`);
