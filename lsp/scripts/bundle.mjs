@@ -10,4 +10,4 @@ import { fileURLToPath } from 'node:url';
 import { bundleNode } from '../../scripts/bundle-node.mjs';
 
 const lsp = join(dirname(fileURLToPath(import.meta.url)), '..');
-await bundleNode(join(lsp, 'dist/src/main.js'), join(lsp, 'dist/kubefile-language-server.mjs'), { external: ['@kubefile/runtime'] });
+await bundleNode(join(lsp, 'dist/src/main.js'), join(lsp, 'dist/kubefile-language-server.mjs'), {});
