@@ -11,7 +11,8 @@
  *
  * Pure: no Node APIs. The host platform is passed in by the caller (see `platformFromNode`).
  */
-import { closestMatch } from '@kubefile/grammar';
+// The instruction table's module alone: the platform helpers are read by the runtime's store too, without the parser.
+import { closestMatch } from '@kubefile/grammar/instructions';
 
 export interface Platform {
   os: string;

@@ -22,7 +22,7 @@ export interface LintCommandOptions extends TargetOptions {
 /** The store as the compiler asks it (FROM platforms, OS or cluster image), loaded only when a FROM names an image (lint does not load the runtime otherwise). */
 function storeCatalog(root: string | undefined): ImageCatalog {
   return deferredCatalog(async () => {
-    const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime');
+    const { defaultStoreRoot, storeImageCatalog } = await import('@kubefile/runtime/catalog');
     return storeImageCatalog(root !== undefined && root !== '' ? root : defaultStoreRoot());
   });
 }

@@ -10,6 +10,9 @@ import { platformImages } from '../image/image.js';
 import { imageKind } from '../sealer/cluster-spec.js';
 import { ImageStore } from './store.js';
 
+// With the catalogue, as `@kubefile/runtime/catalog`: lint reads the store through this module alone.
+export { defaultStoreRoot } from './store.js';
+
 /** A catalogue of the store at `root`; an image it cannot read, or a missing store, has no platforms to tell. */
 export function storeImageCatalog(root: string): ImageCatalog {
   let store: Promise<ImageStore | undefined> | undefined;
