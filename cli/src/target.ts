@@ -2,7 +2,7 @@
  * What the compiling commands share: the target platforms (`--platform`), `--build-arg` values,
  * the host platform and the build context on disk, turned into `CompileOptions`.
  */
-import { compile, parsePlatformList, platformFromNode, isPlatformError, isTargetError, type CompileOptions, type CompileResult, type Platform } from '@kubefile/compiler';
+import { CachedContext, compile, parsePlatformList, platformFromNode, isPlatformError, isTargetError, type CompileOptions, type CompileResult, type Platform } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import type { CommandIO } from './commands/io.js';
 import { UsageError } from './errors.js';
@@ -50,7 +50,8 @@ export function compileOptions(options: TargetOptions, contextDir: string): Comp
     platforms,
     buildPlatform: host,
     buildArgs: parseBuildArgs(options.buildArg),
-    context: nodeContext(contextDir),
+    // Remembered, and the likely COPY sources asked for all at once (prefetch), not one after the other.
+    context: new CachedContext(nodeContext(contextDir)),
     sha256: nodeSha256,
     ...(options.target !== undefined ? { target: options.target } : {}),
   };

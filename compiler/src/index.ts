@@ -56,6 +56,7 @@ export { argDeclarationWithoutValue } from './scope.js';
 export { deferredCatalog } from './compile.js';
 export { compile, compileParsed, CompileMemo, type CompileOptions, type CompileResult, type ImageCatalog } from './compile.js';
 export { memoryContext, type BuildContext, type ByteRange, type ContextEntry, type ContextEntryType, type MemoryEntry } from './context.js';
+export { CachedContext } from './context-cache.js';
 export { expandParts, expandWord, MAX_EXPANDED_LENGTH, type Expansion, type ExpansionProblem, type VariableLookup } from './expand.js';
 export { isSecretName, REDACTED } from './secrets.js';
 export {

@@ -1,9 +1,11 @@
 /**
- * A build context that remembers what it read. A Kubefile is analysed again on every keystroke and
- * most of that work was asking the file system the same questions (hundreds of COPY sources);
- * the server drops the memory when the client reports a file change (`workspace/didChangeWatchedFiles`).
+ * A build context that remembers what it read, and asks for the paths `prefetch` names all at once.
+ * The language server analyses a Kubefile again on every keystroke, and most of that work was asking
+ * the file system the same questions (hundreds of COPY sources); it drops the memory when the client
+ * reports a file change. `kubefilec lint` and `compile` use it for the prefetch: thousands of COPY
+ * sources asked one after the other left the process waiting on each answer.
  */
-import type { BuildContext, ByteRange, ContextEntry } from '@kubefile/compiler';
+import type { BuildContext, ByteRange, ContextEntry } from './context.js';
 
 export class CachedContext implements BuildContext {
   private readonly stats = new Map<string, Promise<ContextEntry | undefined>>();

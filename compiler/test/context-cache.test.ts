@@ -1,7 +1,6 @@
 /** CachedContext: one question to the file system per path until `clear()`, and `prefetch` asks them all at once. */
 import assert from 'node:assert/strict';
-import { memoryContext, type BuildContext } from '@kubefile/compiler';
-import { CachedContext } from '../src/context-cache.js';
+import { CachedContext, memoryContext, type BuildContext } from '@kubefile/compiler';
 
 function counting(base: BuildContext): { context: BuildContext; stats: string[] } {
   const stats: string[] = [];
