@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { ImageStore, listImageSummaries, type OciIndex, type SealerImage, type SealerManifestList } from '@kubefile/runtime';
-import { humanSize, imagesTable, relativeTime } from '../src/commands/images.js';
+import { humanSize, relativeTime } from '@kubefile/runtime/build-log';
+import { imagesTable } from '../src/commands/images.js';
 import { makeImage } from './image-fixture.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));

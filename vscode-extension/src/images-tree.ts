@@ -3,7 +3,8 @@
  * layers (and each platform's sealer metadata), and how each node is shown. Pure: the view
  * (images-view.ts) only hands these to VS Code.
  */
-import { formatBytes } from '@kubefile/runtime/build-log';
+// Sizes and ages read as in `kubefilec images`.
+import { humanSize, relativeTime } from '@kubefile/runtime/build-log';
 
 export interface LayerListing {
   digest: string;
@@ -125,20 +126,8 @@ export interface NodePresentation {
   icon: string;
 }
 
-/** `just now`, `5 minutes ago`, `3 days ago`; the date itself beyond a month. */
-export function formatAge(created: string | undefined, now: number): string {
-  if (!created) return '';
-  const at = Date.parse(created);
-  if (Number.isNaN(at)) return '';
-  const seconds = Math.max(0, Math.round((now - at) / 1000));
-  const ago = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
-  if (seconds < 60) return 'just now';
-  if (seconds < 3600) return ago(Math.floor(seconds / 60), 'minute');
-  if (seconds < 86_400) return ago(Math.floor(seconds / 3600), 'hour');
-  if (seconds < 30 * 86_400) return ago(Math.floor(seconds / 86_400), 'day');
-  return created.slice(0, 10);
-}
-
+/** The age as `kubefilec images` shows it, nothing when unknown. */
+const ageOf = (created: string | undefined, now: number): string => (created ? relativeTime(created, now) : '');
 const shortDigest = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
 const joined = (parts: readonly string[]): string => parts.filter((part) => part !== '').join(' · ');
 
@@ -150,8 +139,8 @@ export function presentNode(node: ImageTreeNode, now: number): NodePresentation 
       return {
         id: `image:${image.name}`,
         label: image.name,
-        description: joined([`${platforms.length} platform${platforms.length === 1 ? '' : 's'}`, formatBytes(image.size), formatAge(image.created, now)]),
-        tooltip: [image.name, image.digest, image.type ? `sealer type: ${image.type}` : '', `platforms: ${platforms.join(', ')}`, `size: ${formatBytes(image.size)}`, image.created ? `created: ${image.created}` : ''].filter((line) => line !== '').join('\n'),
+        description: joined([`${platforms.length} platform${platforms.length === 1 ? '' : 's'}`, humanSize(image.size), ageOf(image.created, now)]),
+        tooltip: [image.name, image.digest, image.type ? `sealer type: ${image.type}` : '', `platforms: ${platforms.join(', ')}`, `size: ${humanSize(image.size)}`, image.created ? `created: ${image.created}` : ''].filter((line) => line !== '').join('\n'),
         contextValue: 'kubefile.image',
         collapsible: platforms.length > 0,
         icon: 'package',
@@ -162,8 +151,8 @@ export function presentNode(node: ImageTreeNode, now: number): NodePresentation 
       return {
         id: `platform:${image.name}:${platform.platform}`,
         label: platform.platform,
-        description: joined([formatBytes(platform.size), shortDigest(platform.digest), formatAge(platform.created, now)]),
-        tooltip: [`${image.name} for ${platform.platform}`, platform.digest, `size: ${formatBytes(platform.size)}`, platform.created ? `created: ${platform.created}` : '', `${platform.layers.length} layers`].filter((line) => line !== '').join('\n'),
+        description: joined([humanSize(platform.size), shortDigest(platform.digest), ageOf(platform.created, now)]),
+        tooltip: [`${image.name} for ${platform.platform}`, platform.digest, `size: ${humanSize(platform.size)}`, platform.created ? `created: ${platform.created}` : '', `${platform.layers.length} layers`].filter((line) => line !== '').join('\n'),
         contextValue: 'kubefile.platform',
         collapsible: platform.layers.length > 0 || platform.sealer !== undefined,
         icon: 'server-environment',
@@ -196,8 +185,8 @@ export function presentNode(node: ImageTreeNode, now: number): NodePresentation 
       return {
         id: `layer:${image.name}:${platform.platform}:${index}`,
         label,
-        description: formatBytes(layer.size),
-        tooltip: [label, layer.digest, `size: ${formatBytes(layer.size)}`].join('\n'),
+        description: humanSize(layer.size),
+        tooltip: [label, layer.digest, `size: ${humanSize(layer.size)}`].join('\n'),
         contextValue: 'kubefile.layer',
         collapsible: false,
         icon: 'layers',

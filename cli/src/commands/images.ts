@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import type { DeleteResult, ImageSummary, InspectFormat } from '@kubefile/runtime';
+import { humanSize, relativeTime } from '@kubefile/runtime/build-log';
 import { loadRuntime } from '../runtime.js';
 import { openStore, rootOption, storeExists } from '../store-root.js';
 import { collectList } from '../list-option.js';
@@ -181,36 +182,4 @@ export function imagesTable(images: readonly ImageSummary[], now = Date.now()): 
   for (const image of images) rows.push([image.repository, image.tag, image.type ?? '-', image.error !== undefined ? '(broken)' : image.platforms.join(',') || '-', humanSize(image.size), relativeTime(image.created, now)]);
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('   ')).join('\n') + '\n';
-}
-
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-
-/** Decimal units and three significant digits, as Docker prints sizes: 950B, 12.3MB, 1.5GB. */
-export function humanSize(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (unit < UNITS.length - 1 && Number(value.toPrecision(3)) >= 1000) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? String(value) : String(Number(value.toPrecision(3)))}${UNITS[unit]}`;
-}
-
-/** "3 hours ago" for recent times, the date for old ones, as `docker images` does; the ISO time when the clock disagrees. */
-export function relativeTime(iso: string | undefined, now = Date.now()): string {
-  if (iso === undefined) return '-';
-  const then = Date.parse(iso);
-  if (Number.isNaN(then)) return iso;
-  const seconds = Math.floor((now - then) / 1000);
-  if (seconds < 0) return iso;
-  const ago = (count: number, unit: string): string => `${count} ${unit}${count === 1 ? '' : 's'} ago`;
-  if (seconds < 60) return seconds < 2 ? 'Just now' : ago(seconds, 'second');
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return ago(minutes, 'minute');
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return ago(hours, 'hour');
-  const days = Math.floor(hours / 24);
-  if (days < 14) return ago(days, 'day');
-  if (days < 60) return ago(Math.floor(days / 7), 'week');
-  return new Date(then).toISOString().slice(0, 10);
 }

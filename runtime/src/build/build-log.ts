@@ -1,6 +1,8 @@
 /**
  * Build events as plain log lines, one per event worth a line: what `kubefilec build --progress plain`
- * prints and what the language server streams to an editor's output channel.
+ * prints and what the language server streams to an editor's output channel. And sizes and times as
+ * kubefilec's listings show them (`kubefilec images`, the editor's Images view). No other imports, so
+ * a command or an editor reads it alone (`@kubefile/runtime/build-log`).
  */
 import type { BuildEvent } from './build.js';
 
@@ -67,4 +69,36 @@ export function buildLogLine(event: BuildEvent): string | undefined {
     case 'step-bytes':
       return undefined;
   }
+}
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+
+/** Decimal units and three significant digits, as Docker prints sizes: 950B, 12.3MB, 1.5GB. */
+export function humanSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (unit < UNITS.length - 1 && Number(value.toPrecision(3)) >= 1000) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? String(value) : String(Number(value.toPrecision(3)))}${UNITS[unit]}`;
+}
+
+/** "3 hours ago" for recent times, the date for old ones, as `docker images` does; the ISO time when the clock disagrees. */
+export function relativeTime(iso: string | undefined, now = Date.now()): string {
+  if (iso === undefined) return '-';
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const seconds = Math.floor((now - then) / 1000);
+  if (seconds < 0) return iso;
+  const ago = (count: number, unit: string): string => `${count} ${unit}${count === 1 ? '' : 's'} ago`;
+  if (seconds < 60) return seconds < 2 ? 'Just now' : ago(seconds, 'second');
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return ago(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return ago(hours, 'hour');
+  const days = Math.floor(hours / 24);
+  if (days < 14) return ago(days, 'day');
+  if (days < 60) return ago(Math.floor(days / 7), 'week');
+  return new Date(then).toISOString().slice(0, 10);
 }
