@@ -2,9 +2,7 @@
  * `workspace/executeCommand`: lint a document, build its image with the runtime (work-done
  * progress, the log streamed to the client, cancellation stops the build cleanly), inspect an image.
  */
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { applyRuleControl, formatPlatform } from '@kubefile/compiler';
 import { isReported, sortDiagnostics } from '@kubefile/grammar';
@@ -41,10 +39,10 @@ export function registerCommands(server: KubefileServer): void {
           return renderInspect(await inspectImage(store, name, { format: format ?? 'json', version: '0.1.0', ...(platform ? { platform } : {}) }));
         }
         case 'kubefile.images': {
-          const { defaultStoreRoot, ImageStore } = await server.loadRuntime();
+          const { defaultStoreRoot, hasStore, ImageStore } = await server.loadRuntime();
           const root = server.storeRootSetting ?? defaultStoreRoot();
           // Listing must not create a store where there is none.
-          if (!existsSync(join(root, 'index.json'))) return [];
+          if (!hasStore(root)) return [];
           const store = await ImageStore.open(root);
           return (await store.listImages()).map((image): ImageSummary => ({ name: image.name, digest: image.descriptor.digest, created: image.created }));
         }
@@ -63,7 +61,7 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
   const { connection } = server;
   const document = server.documents.get(args.uri);
   if (!document) throw new Error(`${args.uri} is not open`);
-  const { buildImage, buildLogLine, defaultStoreRoot, eventSubject, ImageStore, RuntimeError } = await server.loadRuntime();
+  const { buildImage, buildLogLine, defaultStoreRoot, eventSubject, ImageStore, readImageLists, RuntimeError } = await server.loadRuntime();
   // Clients that asked for it (initializationOptions.buildLog: "notification") get the log as kubefile/buildLog, for an output channel of its own.
   const log = server.buildLogAsNotification
     ? (line: string) => void connection.sendNotification(BUILD_LOG_NOTIFICATION, { uri: args.uri, tag: args.tag, line } satisfies BuildLogParams)
@@ -88,7 +86,9 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
       { uri: args.uri, line: first.range.start.line, character: first.range.start.column },
     );
   }
-  const [imageLists, ignoreImageLists] = await Promise.all([readImageLists(args.imageLists, contextDir), readImageLists(args.ignoreImageLists, contextDir)]);
+  const [imageLists, ignoreImageLists] = await Promise.all([readImageLists(args.imageLists, contextDir), readImageLists(args.ignoreImageLists, contextDir)]).catch((error: unknown) => {
+    throw error instanceof RuntimeError ? buildFailure(error.message, error.code) : error;
+  });
   const controller = new AbortController();
   token.onCancellationRequested(() => controller.abort());
   progress.begin(`Building ${args.tag}`, 0, settings.platforms.map(formatPlatform).join(', '), true);
@@ -146,24 +146,4 @@ async function build(server: KubefileServer, args: BuildArguments, token: Cancel
 /** A failed build as the request's error, with its code and location as data for the client. */
 function buildFailure(message: string, code: string, location?: BuildFailure['location']): ResponseError<BuildFailure> {
   return new ResponseError<BuildFailure>(BUILD_FAILED, message, { code, message, ...(location ? { location } : {}) });
-}
-
-/** Image lists larger than this are not lists anyone writes. */
-const MAX_IMAGE_LIST_BYTES = 4 << 20;
-
-/** `--image-list` / `--ignore-image-list` files, read before anything is built so a wrong path fails at once. */
-async function readImageLists(paths: readonly string[] | undefined, dir: string): Promise<{ name: string; text: string }[]> {
-  return Promise.all(
-    (paths ?? []).map(async (path) => {
-      const file = resolve(dir, path);
-      try {
-        const { size } = await stat(file);
-        if (size > MAX_IMAGE_LIST_BYTES) throw new Error(`image list ${path} is larger than ${MAX_IMAGE_LIST_BYTES >> 20} MiB`);
-        return { name: file, text: await readFile(file, 'utf8') };
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw buildFailure(code === 'ENOENT' ? `cannot read image list ${path}: no such file` : error instanceof Error ? error.message : String(error), 'SOURCE');
-      }
-    }),
-  );
 }

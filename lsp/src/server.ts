@@ -3,8 +3,7 @@
  * Documents sync incrementally; each change is reparsed where it changed (`reparse`), compiled
  * again, and diagnostics are published unless a newer version arrived meanwhile. Every handler catches and logs: no request, order or input may crash it.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { applyRuleControl, CachedContext, CompileMemo, type ImageCatalog, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
@@ -345,9 +344,9 @@ export class KubefileServer {
 
   /** The store root when a store exists there: hover and completion must not create one. */
   private async existingStoreRoot(): Promise<string | undefined> {
-    const { defaultStoreRoot } = await this.loadRuntime();
+    const { defaultStoreRoot, hasStore } = await this.loadRuntime();
     const root = this.storeRoot ?? defaultStoreRoot();
-    return existsSync(join(root, 'index.json')) ? root : undefined;
+    return hasStore(root) ? root : undefined;
   }
 }
 

@@ -1,5 +1,4 @@
 /** `kubefilec build`: compile a Kubefile for each target platform and build one multi-platform image. */
-import { readFile } from 'node:fs/promises';
 import type { ImageListFile } from '@kubefile/runtime';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import { createProgress, type ProgressMode } from '../progress.js';
@@ -27,25 +26,20 @@ export interface BuildCommandOptions extends TargetOptions {
   type?: 'kube-installer' | 'app-installer';
 }
 
-/** `--image-list` files, read before anything is built so a wrong path fails at once. */
-async function readImageLists(paths: readonly string[] | undefined): Promise<ImageListFile[]> {
-  return Promise.all(
-    (paths ?? []).map(async (path) => {
-      try {
-        return { name: path, text: await readFile(path, 'utf8') };
-      } catch (error) {
-        throw new UsageError(`cannot read image list ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
-      }
-    }),
-  );
+/** `--image-list` files, read before anything is built: a wrong path is a usage error. */
+async function imageListsOf(paths: readonly string[] | undefined): Promise<ImageListFile[]> {
+  const { readImageLists, RuntimeError } = await loadRuntime();
+  return readImageLists(paths).catch((error: unknown) => {
+    throw error instanceof RuntimeError ? new UsageError(error.message) : error;
+  });
 }
 
 /** Exit code of a process stopped by Ctrl-C, as shells report it. */
 const EXIT_INTERRUPTED = 130;
 
 export async function buildCommand(context: string, options: BuildCommandOptions, io: CommandIO): Promise<number> {
-  const imageLists = await readImageLists(options.imageList);
-  const ignoreImageLists = await readImageLists(options.ignoreImageList);
+  const imageLists = await imageListsOf(options.imageList);
+  const ignoreImageLists = await imageListsOf(options.ignoreImageList);
   const compiled = await compileKubefile(context, options, io);
   if (!compiled) return EXIT_PROBLEMS;
   const { source, result } = compiled;

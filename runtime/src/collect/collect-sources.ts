@@ -9,11 +9,11 @@
  * by the pure functions of `image-references.ts`.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { imageReferenceError } from '@kubefile/compiler/reference';
-import { RuntimeError, throwIfAborted } from '../errors.js';
+import { errnoCode, RuntimeError, throwIfAborted } from '../errors.js';
 import { chartMetadata, imagesInChartTemplate, imagesInChartValues, imagesInImageList, imagesInManifest, type FoundImage } from './image-references.js';
 
 /**
@@ -91,6 +91,29 @@ class WantedImages {
   list(): WantedImage[] {
     return [...this.byReference.values()];
   }
+}
+
+/** Image lists larger than this are not lists anyone writes. */
+const MAX_IMAGE_LIST_BYTES = 4 << 20;
+
+/**
+ * `--image-list` / `--ignore-image-list` files, read before anything is built so a wrong path fails
+ * at once (RuntimeError SOURCE, one line). Each keeps the path as given for its messages; a relative
+ * one is read from `dir` (default: the working directory).
+ */
+export async function readImageLists(paths: readonly string[] | undefined, dir?: string): Promise<ImageListFile[]> {
+  return Promise.all(
+    (paths ?? []).map(async (path) => {
+      const file = dir === undefined ? path : resolve(dir, path);
+      try {
+        if ((await stat(file)).size > MAX_IMAGE_LIST_BYTES) throw new RuntimeError('SOURCE', `image list ${path} is larger than ${MAX_IMAGE_LIST_BYTES >> 20} MiB`);
+        return { name: path, text: await readFile(file, 'utf8') };
+      } catch (error) {
+        if (error instanceof RuntimeError) throw error;
+        throw new RuntimeError('SOURCE', `cannot read image list ${path}: ${errnoCode(error) === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}`);
+      }
+    }),
+  );
 }
 
 /** The images an image list names; a line that is not an image reference is an error at that line. */

@@ -3,12 +3,10 @@
  * FROM checks in `lint` and the editor, and whether it is an OS image (a stage FROM it runs RUN
  * chrooted). Reading never creates a store where there is none.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ImageCatalog } from '@kubefile/compiler';
 import { platformImages } from '../image/image.js';
 import { imageKind } from '../sealer/cluster-spec.js';
-import { ImageStore } from './store.js';
+import { hasStore, ImageStore } from './store.js';
 
 // With the catalogue, as `@kubefile/runtime/catalog`: lint reads the store through this module alone.
 export { defaultStoreRoot } from './store.js';
@@ -16,7 +14,7 @@ export { defaultStoreRoot } from './store.js';
 /** A catalogue of the store at `root`; an image it cannot read, or a missing store, has no platforms to tell. */
 export function storeImageCatalog(root: string): ImageCatalog {
   let store: Promise<ImageStore | undefined> | undefined;
-  const open = () => (store ??= existsSync(join(root, 'index.json')) ? ImageStore.open(root).catch(() => undefined) : Promise.resolve(undefined));
+  const open = () => (store ??= hasStore(root) ? ImageStore.open(root).catch(() => undefined) : Promise.resolve(undefined));
   // Telling the kind reads the layers' listings: once per image.
   const kinds = new Map<string, Promise<'cluster' | 'os' | undefined>>();
   const kindOf = async (name: string): Promise<'cluster' | 'os' | undefined> => {

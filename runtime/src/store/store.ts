@@ -9,7 +9,7 @@
  * stale lock (broken by the next taker), never a half-written blob or index.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream, type ReadStream } from 'node:fs';
+import { constants, createReadStream, existsSync, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,6 +39,11 @@ export interface StoredImage {
   name: string;
   descriptor: Descriptor;
   created?: string;
+}
+
+/** Whether a store is at `root` (its index.json): what reads it (listings, the editor's hovers) must not create one. */
+export function hasStore(root: string): boolean {
+  return existsSync(join(root, 'index.json'));
 }
 
 /** `--root`, else `KUBEFILE_ROOT`, else `/var/lib/kubefile` for root and `$XDG_DATA_HOME/kubefile` for others. */
