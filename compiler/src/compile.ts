@@ -36,7 +36,7 @@ import { check } from './check.js';
 import { applyRuleControl } from './rules.js';
 import type { Check } from './check.js';
 import type { BuildContext } from './context.js';
-import { expandWord } from './expand.js';
+import { expandWord, variableNamesIn } from './expand.js';
 import { isSecretName, REDACTED } from './secrets.js';
 import { digestOps, stageId, type AppOp, type Application, type BaseApplicationChange, type Sha256Hex, type RunOp, type CopyOp, type FromOp, type ImageConfig, type Op, type OpDraft, type PlatformPlan, type StagePlan, type StageRun } from './plan.js';
 import { canRunOnLinux, DEFAULT_PLATFORM, formatPlatform, parsePlatform, platformProblem, platformVariables, samePlatform, sealerArch, type Platform } from './platform.js';
@@ -382,10 +382,7 @@ const mentioned = new WeakMap<Instruction, Set<string>>();
 function mentions(instruction: Instruction, name: string): boolean {
   let names = mentioned.get(instruction);
   if (!names) {
-    names = new Set<string>();
-    // Every `$NAME`, `${NAME...}` and `${#NAME}` in the text, with the name characters the word scanner takes.
-    const text = instruction.heredocs.length > 0 ? instruction.argsText + instruction.heredocs.map((h) => h.content).join('\n') : instruction.argsText;
-    for (const match of text.matchAll(/\$\{?#?([\p{L}\p{Nd}_]+)/gu)) names.add(match[1]);
+    names = variableNamesIn(instruction.heredocs.length > 0 ? instruction.argsText + instruction.heredocs.map((h) => h.content).join('\n') : instruction.argsText);
     // `ARG NAME` in the stage takes the value of the global ARG NAME.
     if (isInstruction(instruction, 'ARG')) for (const declaration of instruction.declarations) names.add(declaration.name.text);
     // Set: a run adopted past it would take the earlier run's value before it (see `Planner.adopt`).

@@ -46,6 +46,17 @@ export interface Expansion {
   problems: ExpansionProblem[];
 }
 
+/**
+ * The names of the variables a text may read: every `$NAME`, `${NAME...}` and `${#NAME}`, with the
+ * name characters the word scanner takes (or more names, never fewer). For questions that need no
+ * expansion: which instructions a variable reaches, which variables a shell command mentions.
+ */
+export function variableNamesIn(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of text.matchAll(/\$\{?#?([\p{L}\p{Nd}_]+)/gu)) names.add(match[1]!);
+  return names;
+}
+
 /** Expands a word as BuildKit would (one word, one string: no word splitting). */
 export function expandWord(word: Word, lookup: VariableLookup, escape: EscapeChar): Expansion {
   if (word.parts) return expandParts(word.parts, lookup, escape);

@@ -6,6 +6,7 @@
  */
 import { createDiagnostic, endOffsetOf, isInstruction, LineMap, sortDiagnostics, startOffsetOf, type Diagnostic, type EscapeChar, type Heredoc, type Instruction, type Kubefile, type Range, type Severity, type Word } from '@kubefile/grammar';
 import { execFormCommands, isCommandLineList, keepWord } from './cmd.js';
+import { variableNamesIn } from './expand.js';
 import { DEFAULT_PLATFORM, platformVariables } from './platform.js';
 
 /** The shells ShellCheck knows (`--shell=`). */
@@ -147,17 +148,13 @@ export interface ShellScript {
   variables: readonly string[];
 }
 
-/** `$NAME` and `${NAME...}`: the variables a command may read. */
-const VARIABLE_USE = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/g;
-
 /**
  * The header line declaring the known variables the command mentions: exported, so ShellCheck takes
  * them as set from outside. Only those: a big Kubefile knows thousands of names, and a header of all
  * of them made each check slower the later its command came (minutes for 27k lines).
  */
 function headerOf(variables: readonly string[], command: string): string {
-  const mentioned = new Set<string>();
-  for (const match of command.matchAll(VARIABLE_USE)) mentioned.add(match[1]!);
+  const mentioned = variableNamesIn(command);
   const declared = variables.filter((name) => mentioned.has(name));
   // Line 1 is always the header (findings map from line 2); `:` does nothing when nothing is declared.
   return declared.length > 0 ? `export ${declared.join(' ')}\n` : ':\n';
