@@ -8,16 +8,15 @@
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegin, type WorkDoneProgressReport } from 'vscode-languageclient/node';
 import type { Platform } from '@kubefile/compiler/platform';
-import type { BuildOutcome, ImageSummary } from '@kubefile/lsp/protocol';
+import type { BuildOutcome } from '@kubefile/lsp/protocol';
 import { failedBuild, type FailedBuild } from './build-failure.js';
 import { buildArguments, optionRows, optionsFromSettings, optionsSummary, PULL_POLICIES, readOptions, remediesFor, remedyText, type BuildOptionId, type BuildOptions } from './build-options.js';
 import { proposedTag, rememberChoice, tagProblem, type BuildChoice, type BuildChoices } from './build-request.js';
-import { INSPECT_FORMATS, type InspectDocuments } from './inspect-documents.js';
+import type { InspectDocuments } from './inspect-documents.js';
 import { platformPickItems, type PlatformSources } from './platforms.js';
 import { readSettings, SETTINGS_SECTION } from './settings.js';
 
 const CHOICES_KEY = 'kubefile.buildChoices';
-const LAST_IMAGE_KEY = 'kubefile.lastImage';
 /** Files offered as image lists and ignore lists: what such lists are called in practice. */
 const IMAGE_LIST_GLOB = '**/{*.txt,*.list,imageList,*imagelist*,*image-list*}';
 
@@ -89,17 +88,6 @@ export class BuildCommands {
     }
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     void vscode.window.showWarningMessage(`Kubefile: ${count} problem${count === 1 ? '' : 's'} in ${vscode.workspace.asRelativePath(document.uri)} (see Problems).`);
-  }
-
-  async inspectImage(name?: string): Promise<void> {
-    const image = name ?? (await this.pickImage());
-    if (!image) return;
-    const format = await vscode.window.showQuickPick(
-      INSPECT_FORMATS.map((f) => ({ label: f.label, description: f.description, format: f.format })),
-      { title: `Inspect ${image}`, placeHolder: 'Format (the document can switch to another later)' },
-    );
-    if (!format) return;
-    await this.inspectDocuments.open({ name: image, format: format.format });
   }
 
   async selectPlatforms(): Promise<void> {
@@ -269,18 +257,18 @@ export class BuildCommands {
           }
         },
       );
-      await this.state.update(LAST_IMAGE_KEY, outcome.image);
       this.output.appendLine(`Kubefile: built ${outcome.image} ${outcome.digest}`);
       this.onBuildEnded();
       const action = await vscode.window.showInformationMessage(`Built ${outcome.image} for ${choice.platforms.join(', ')}`, 'Inspect');
       if (action === 'Inspect') await this.inspectDocuments.open({ name: outcome.image, format: 'json' });
     } catch (error) {
       this.onBuildEnded();
-      await this.reportFailure(document, choice, failedBuild(error, cancelled));
+      await this.reportFailure(document, choice, failedBuild(error, cancelled), remember);
     }
   }
 
-  private async reportFailure(document: vscode.TextDocument, choice: Required<BuildChoice>, failure: FailedBuild): Promise<void> {
+  /** `remember`: as the failed build, for the build its "Build with Options..." starts. */
+  private async reportFailure(document: vscode.TextDocument, choice: Required<BuildChoice>, failure: FailedBuild, remember: boolean): Promise<void> {
     if (failure.cancelled) {
       this.output.appendLine(`Kubefile: build of ${choice.tag} cancelled; nothing was stored`);
       void vscode.window.showInformationMessage(`Kubefile: build of ${choice.tag} cancelled; nothing was stored.`);
@@ -297,7 +285,7 @@ export class BuildCommands {
     else if (action === 'Show Output') this.output.show();
     else if (action === 'Build with Options...') {
       const options = await this.askOptions(document, choice.tag, choice.options, remedies[0]);
-      if (options) await this.build(document, { ...choice, options }, this.choices()[document.uri.toString()]?.tag === choice.tag);
+      if (options) await this.build(document, { ...choice, options }, remember);
     }
   }
 
@@ -318,16 +306,4 @@ export class BuildCommands {
     return new vscode.Location(uri, range);
   }
 
-  private async pickImage(): Promise<string | undefined> {
-    const images = (await this.client.sendRequest(ExecuteCommandRequest.type, { command: 'kubefile.images', arguments: [] })) as ImageSummary[];
-    const last = this.state.get<string>(LAST_IMAGE_KEY);
-    if (images.length === 0) {
-      void vscode.window.showInformationMessage('Kubefile: the image store is empty; build an image first.');
-      return undefined;
-    }
-    const items = images
-      .map((image) => ({ label: image.name, description: image.digest.slice(0, 19), ...(image.created ? { detail: `created ${image.created}` } : {}) }))
-      .sort((a, b) => (a.label === last ? -1 : b.label === last ? 1 : a.label.localeCompare(b.label)));
-    return (await vscode.window.showQuickPick(items, { title: 'Inspect Image', placeHolder: 'An image in the store' }))?.label;
-  }
 }

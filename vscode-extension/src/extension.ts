@@ -56,7 +56,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('kubefile.buildImage', (target?: vscode.Uri) => commands.buildImage(target)),
     vscode.commands.registerCommand('kubefile.buildForPlatform', (target?: vscode.Uri) => commands.buildForPlatform(target)),
     vscode.commands.registerCommand('kubefile.lintDocument', (target?: vscode.Uri) => commands.lint(target)),
-    vscode.commands.registerCommand('kubefile.inspectImage', (name?: string) => commands.inspectImage(name)),
     vscode.commands.registerCommand('kubefile.selectPlatforms', () => commands.selectPlatforms()),
     vscode.commands.registerCommand('kubefile.restartServer', () => languageClient.restart()),
     vscode.commands.registerCommand('kubefile.setBuildArg', (name?: unknown) => setBuildArg(name)),

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { kubefilecProcess, type KubefilecProcess } from './build-task.js';
 import { childNodes, parseImageListing, presentNode, type ImageListing, type ImageTreeNode } from './images-tree.js';
-import type { InspectDocuments } from './inspect-documents.js';
+import { INSPECT_FORMATS, type InspectDocuments } from './inspect-documents.js';
 import { KubefilecFailure, rootFlags, runKubefilec } from './kubefilec-runner.js';
 import { tagProblem } from './build-request.js';
 import { loginArguments, needsLogin, pushTlsFlags, registryHost } from './registry-login.js';
@@ -98,6 +98,7 @@ export class ImageCommands {
     return vscode.Disposable.from(
       vscode.commands.registerCommand('kubefile.images.refresh', () => this.view.refresh()),
       command('kubefile.images.inspect', (node) => this.inspect(node)),
+      vscode.commands.registerCommand('kubefile.inspectImage', (name?: string) => this.inspectImage(name)),
       command('kubefile.images.tag', (node) => this.tag(node)),
       command('kubefile.images.delete', (node) => this.delete(node)),
       command('kubefile.images.push', (node) => this.push(node)),
@@ -121,6 +122,17 @@ export class ImageCommands {
       { title: action, placeHolder: 'An image in the store' },
     );
     return picked?.image;
+  }
+
+  /** "Kubefile: Inspect Image" from the palette (or with a name): the image, then the format. */
+  async inspectImage(name?: string): Promise<void> {
+    const image = name ?? (await this.imageOf(undefined, 'Inspect Image'))?.name;
+    if (!image) return;
+    const format = await vscode.window.showQuickPick(
+      INSPECT_FORMATS.map((f) => ({ label: f.label, description: f.description, format: f.format })),
+      { title: `Inspect ${image}`, placeHolder: 'Format (the document can switch to another later)' },
+    );
+    if (format) await this.inspectDocuments.open({ name: image, format: format.format });
   }
 
   async inspect(node?: ImageTreeNode): Promise<void> {
