@@ -7,6 +7,8 @@ import {
   createDiagnostic,
   isInstruction,
   isKnown,
+  startOffsetOf,
+  subRange,
   type AppInstruction,
   type CommandInstruction,
   type Diagnostic,
@@ -22,6 +24,23 @@ import { sourceKind } from './sources.js';
 import { stageTable } from './stages.js';
 
 export type Check = (file: Kubefile) => Diagnostic[];
+
+const NONE: readonly Diagnostic[] = [];
+
+/**
+ * A check that looks at one instruction at a time. An editor runs the checks on every keystroke over
+ * thousands of instructions: most return NONE at once, and nothing is allocated for them.
+ */
+function eachInstruction(checkOne: (instruction: Instruction, file: Kubefile) => readonly Diagnostic[]): Check {
+  return (file) => {
+    const out: Diagnostic[] = [];
+    for (const instruction of file.instructions) {
+      const diagnostics = checkOne(instruction, file);
+      if (diagnostics !== NONE) for (const diagnostic of diagnostics) out.push(diagnostic);
+    }
+    return out;
+  };
+}
 
 /**
  * The instruction's whole lines, so removing it leaves no blank line behind. The range ends where
@@ -73,16 +92,15 @@ function quote(value: string, escape: string): string {
   return `${out}"`;
 }
 
-export const checkDeprecated: Check = (file) =>
-  file.instructions.flatMap((instruction) => {
-    if (!isInstruction(instruction, 'MAINTAINER')) return [];
-    const name = instruction.maintainer?.text ?? '';
-    const diagnostic = createDiagnostic('KF2005', instruction.keywordRange, 'MAINTAINER is deprecated: use LABEL maintainer="<name>"', [
-      { title: 'Replace with LABEL maintainer=...', edits: [{ range: instruction.range, newText: `LABEL maintainer=${quote(name, file.escapeChar)}` }] },
-    ]);
-    diagnostic.tags = ['deprecated'];
-    return [diagnostic];
-  });
+export const checkDeprecated: Check = eachInstruction((instruction, file) => {
+  if (!isInstruction(instruction, 'MAINTAINER')) return NONE;
+  const name = instruction.maintainer?.text ?? '';
+  const diagnostic = createDiagnostic('KF2005', instruction.keywordRange, 'MAINTAINER is deprecated: use LABEL maintainer="<name>"', [
+    { title: 'Replace with LABEL maintainer=...', edits: [{ range: instruction.range, newText: `LABEL maintainer=${quote(name, file.escapeChar)}` }] },
+  ]);
+  diagnostic.tags = ['deprecated'];
+  return [diagnostic];
+});
 
 /**
  * The instructions the built image takes: the last stage's in a multi-stage Kubefile (earlier
@@ -246,62 +264,58 @@ export const checkDuplicateArgs: Check = (file) => {
 };
 
 /** BuildKit's SecretsUsedInArgOrEnv: an ARG or ENV named like a secret (KF2018). */
-export const checkSecretNames: Check = (file) => {
-  const out: Diagnostic[] = [];
-  for (const instruction of file.instructions) {
-    const names = isInstruction(instruction, 'ARG') ? instruction.declarations : isInstruction(instruction, 'ENV') ? instruction.pairs : [];
-    for (const { name } of names) {
-      if (!isSecretName(name.text)) continue;
-      const where = instruction.keyword === 'ENV' ? 'its value is stored in the image config' : 'RUN sees its value (kubefilec shows it as *** in the image history, the config and the build output)';
-      out.push(createDiagnostic('KF2018', name.range, `${instruction.keyword} ${name.text} looks like it holds a secret: ${where}; pass secrets another way`));
-    }
+export const checkSecretNames: Check = eachInstruction((instruction) => {
+  const names = isInstruction(instruction, 'ARG') ? instruction.declarations : isInstruction(instruction, 'ENV') ? instruction.pairs : [];
+  let out: Diagnostic[] | undefined;
+  for (const { name } of names) {
+    if (!isSecretName(name.text)) continue;
+    const where = instruction.keyword === 'ENV' ? 'its value is stored in the image config' : 'RUN sees its value (kubefilec shows it as *** in the image history, the config and the build output)';
+    (out ??= []).push(createDiagnostic('KF2018', name.range, `${instruction.keyword} ${name.text} looks like it holds a secret: ${where}; pass secrets another way`));
   }
-  return out;
-};
+  return out ?? NONE;
+});
 
-export const checkKeywordCase: Check = (file) =>
-  file.instructions.flatMap((instruction) => {
-    const text = instruction.keywordText;
-    if (text === text.toUpperCase() || 'unknown' in instruction) return [];
-    return [
-      createDiagnostic('KF2012', instruction.keywordRange, `Write the keyword in upper case: ${instruction.keyword}`, [
-        { title: `Change to ${instruction.keyword}`, edits: [{ range: instruction.keywordRange, newText: instruction.keyword }] },
-      ]),
-    ];
-  });
+const LOWER_CASE = /[a-z]/;
 
-/** The edit removing a flag and the blanks after it (up to the next flag or argument). */
+export const checkKeywordCase: Check = eachInstruction((instruction) => {
+  if (!LOWER_CASE.test(instruction.keywordText) || 'unknown' in instruction) return NONE;
+  return [
+    createDiagnostic('KF2012', instruction.keywordRange, `Write the keyword in upper case: ${instruction.keyword}`, [
+      { title: `Change to ${instruction.keyword}`, edits: [{ range: instruction.keywordRange, newText: instruction.keyword }] },
+    ]),
+  ];
+});
+
+/** The edit removing a flag and the blanks after it (up to the next flag or argument), moving with the instruction. */
 function removeFlag(instruction: Instruction, flag: Flag): Range {
-  const following = [...instruction.flags.map((f) => f.range.start), ...instruction.args.map((a) => a.range.start)].filter((p) => p.offset > flag.range.start.offset);
-  const next = following.reduce<Range['start'] | undefined>((a, b) => (a === undefined || b.offset < a.offset ? b : a), undefined);
-  return { start: flag.range.start, end: next ?? flag.range.end };
+  const from = startOffsetOf(flag.range);
+  const next = [...instruction.flags, ...instruction.args].map((node) => startOffsetOf(node.range)).filter((offset) => offset > from);
+  return next.length === 0 ? flag.range : subRange(flag.range, 0, Math.min(...next) - from);
 }
 
 /** BuildKit's FromPlatformFlagConstDisallowed (KF2019) and RedundantTargetPlatform (KF2020). */
-export const checkFromPlatform: Check = (file) => {
+export const checkFromPlatform: Check = eachInstruction((instruction) => {
+  if (!isInstruction(instruction, 'FROM')) return NONE;
   const out: Diagnostic[] = [];
-  for (const instruction of file.instructions) {
-    if (!isInstruction(instruction, 'FROM')) continue;
-    for (const flag of instruction.flags) {
-      if (flag.name !== 'platform' || flag.value === undefined || flag.value === '') continue;
-      const removal = removeFlag(instruction, flag);
-      if (flag.value === '$TARGETPLATFORM' || flag.value === '${TARGETPLATFORM}') {
-        const diagnostic = createDiagnostic('KF2020', flag.range, `--platform=${flag.value} is redundant: the base is taken for the target platform anyway`, [
-          { title: 'Remove --platform', edits: [{ range: removal, newText: '' }] },
-        ]);
-        diagnostic.tags = ['unnecessary'];
-        out.push(diagnostic);
-      } else if (!flag.value.includes('$')) {
-        out.push(
-          createDiagnostic('KF2019', flag.range, `FROM --platform=${flag.value} takes the ${flag.value} base for every target platform: use a variable such as $BUILDPLATFORM, or drop the flag`, [
-            { title: 'Remove --platform (take the base for each target platform)', edits: [{ range: removal, newText: '' }] },
-          ]),
-        );
-      }
+  for (const flag of instruction.flags) {
+    if (flag.name !== 'platform' || flag.value === undefined || flag.value === '') continue;
+    const removal = removeFlag(instruction, flag);
+    if (flag.value === '$TARGETPLATFORM' || flag.value === '${TARGETPLATFORM}') {
+      const diagnostic = createDiagnostic('KF2020', flag.range, `--platform=${flag.value} is redundant: the base is taken for the target platform anyway`, [
+        { title: 'Remove --platform', edits: [{ range: removal, newText: '' }] },
+      ]);
+      diagnostic.tags = ['unnecessary'];
+      out.push(diagnostic);
+    } else if (!flag.value.includes('$')) {
+      out.push(
+        createDiagnostic('KF2019', flag.range, `FROM --platform=${flag.value} takes the ${flag.value} base for every target platform: use a variable such as $BUILDPLATFORM, or drop the flag`, [
+          { title: 'Remove --platform (take the base for each target platform)', edits: [{ range: removal, newText: '' }] },
+        ]),
+      );
     }
   }
   return out;
-};
+});
 
 /**
  * A legacy `ENV k v` value (the rest of the line, read by BuildKit's word processing) written as
@@ -345,22 +359,20 @@ export function keyValueWord(value: string, escape: string): string {
 }
 
 /** BuildKit's LegacyKeyValueFormat: `ENV key value` and `LABEL key value` (KF2021). */
-export const checkLegacyKeyValue: Check = (file) => {
+export const checkLegacyKeyValue: Check = eachInstruction((instruction, file) => {
+  if (!isInstruction(instruction, 'ENV') && !isInstruction(instruction, 'LABEL')) return NONE;
   const out: Diagnostic[] = [];
-  for (const instruction of file.instructions) {
-    if (!isInstruction(instruction, 'ENV') && !isInstruction(instruction, 'LABEL')) continue;
-    for (const pair of instruction.pairs) {
-      if (pair.separator !== ' ' || !pair.value) continue;
-      const word = `${pair.name.text}=${keyValueWord(pair.value.text, file.escapeChar)}`;
-      out.push(
-        createDiagnostic('KF2021', pair.range, `"${instruction.keyword} ${pair.name.text} value" is the legacy form: write ${instruction.keyword} ${pair.name.text}=value`, [
-          { title: `Write ${instruction.keyword} ${word}`, edits: [{ range: pair.range, newText: word }] },
-        ]),
-      );
-    }
+  for (const pair of instruction.pairs) {
+    if (pair.separator !== ' ' || !pair.value) continue;
+    const word = `${pair.name.text}=${keyValueWord(pair.value.text, file.escapeChar)}`;
+    out.push(
+      createDiagnostic('KF2021', pair.range, `"${instruction.keyword} ${pair.name.text} value" is the legacy form: write ${instruction.keyword} ${pair.name.text}=value`, [
+        { title: `Write ${instruction.keyword} ${word}`, edits: [{ range: pair.range, newText: word }] },
+      ]),
+    );
   }
   return out;
-};
+});
 
 /** Names ADD unpacks when they are tar archives (it looks at the content; these are the names that suggest one). */
 const ARCHIVE_NAME = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst|gz|bz2|xz|zst)$/i;
@@ -375,19 +387,15 @@ function plainLocalSource(word: Word): boolean {
 }
 
 /** hadolint's DL3020: ADD of plain local files, which COPY copies alike (KF2022). */
-export const checkAddForCopy: Check = (file) => {
-  const out: Diagnostic[] = [];
-  for (const instruction of file.instructions) {
-    if (!isInstruction(instruction, 'ADD') || instruction.sources.length === 0) continue;
-    // --unpack and --checksum make ADD do what COPY cannot.
-    if (instruction.flags.some((f) => f.name === 'unpack' || f.name === 'checksum')) continue;
-    if (!instruction.sources.every(plainLocalSource)) continue;
-    const keyword = instruction.keywordText === instruction.keywordText.toLowerCase() ? 'copy' : 'COPY';
-    const edits = [{ range: instruction.keywordRange, newText: keyword }, ...instruction.flags.filter((f) => !COPY_FLAGS.has(f.name)).map((f) => ({ range: removeFlag(instruction, f), newText: '' }))];
-    out.push(createDiagnostic('KF2022', instruction.keywordRange, 'ADD of local files that are not archives copies them as COPY does: use COPY', [{ title: 'Change to COPY', edits }]));
-  }
-  return out;
-};
+export const checkAddForCopy: Check = eachInstruction((instruction) => {
+  if (!isInstruction(instruction, 'ADD') || instruction.sources.length === 0) return NONE;
+  // --unpack and --checksum make ADD do what COPY cannot.
+  if (instruction.flags.some((f) => f.name === 'unpack' || f.name === 'checksum')) return NONE;
+  if (!instruction.sources.every(plainLocalSource)) return NONE;
+  const keyword = instruction.keywordText === instruction.keywordText.toLowerCase() ? 'copy' : 'COPY';
+  const edits = [{ range: instruction.keywordRange, newText: keyword }, ...instruction.flags.filter((f) => !COPY_FLAGS.has(f.name)).map((f) => ({ range: removeFlag(instruction, f), newText: '' }))];
+  return [createDiagnostic('KF2022', instruction.keywordRange, 'ADD of local files that are not archives copies them as COPY does: use COPY', [{ title: 'Change to COPY', edits }])];
+});
 
 /** hadolint's DL3059: a shell-form RUN right after another, with the same flags (KF2023). */
 export const checkConsecutiveRuns: Check = (file) => {

@@ -79,8 +79,15 @@ export function applyRuleControl(file: Kubefile, diagnostics: readonly Diagnosti
   const problems: Diagnostic[] = [];
   const directive = file.directives.find((d) => d.name === 'check');
   const check = directive ? readCheckDirective(directive, problems) : undefined;
-  const layout = new Layout(file);
-  const ignored = ignoredCodes(file.comments.flatMap((comment) => ignoreScope(layout, comment, problems)));
+  // Only for a file with ignore comments: an editor runs this on every keystroke.
+  let layout: Layout | undefined;
+  const layoutOf = () => (layout ??= new Layout(file));
+  const scopes: IgnoreScope[] = [];
+  for (const comment of file.comments) {
+    const scope = ignoreScope(layoutOf, comment, problems);
+    if (scope) scopes.push(scope);
+  }
+  const ignored = scopes.length > 0 ? ignoredCodes(scopes) : undefined;
 
   const out: Diagnostic[] = [];
   for (const diagnostic of options.reportProblems === false ? diagnostics : diagnostics.concat(problems)) {
@@ -92,8 +99,7 @@ export function applyRuleControl(file: Kubefile, diagnostics: readonly Diagnosti
     if (!isReported(code, enabled)) continue;
     const skippable = CATALOGUE[code].severity !== 'error';
     if (skippable && check && (check.skipAll || check.skip.has(code) || (id !== undefined && check.skip.has(id)))) continue;
-    const line = diagnostic.range.start.line;
-    const codes = ignored(line);
+    const codes = ignored?.(diagnostic.range.start.line);
     if (skippable && codes && (codes.has(code) || (id !== undefined && codes.has(id)))) continue;
     let severity = optionSeverity ?? diagnostic.severity;
     if (check?.error && severity === 'warning') severity = 'error';
@@ -246,9 +252,10 @@ class Layout {
   }
 }
 
-function ignoreScope(layout: Layout, comment: Comment, problems: Diagnostic[]): IgnoreScope[] {
+function ignoreScope(layoutOf: () => Layout, comment: Comment, problems: Diagnostic[]): IgnoreScope | undefined {
+  if (!comment.text.includes(IGNORE_COMMENT_PREFIX)) return undefined;
   const match = /^([ \t]*)kubefile-lint(?=[ \t]|$)/.exec(comment.text);
-  if (!match) return [];
+  if (!match) return undefined;
   // Relative to `#`: the comment's text starts one code unit after it.
   const at = comment.range.start;
   const codes = new Set<string>();
@@ -272,12 +279,12 @@ function ignoreScope(layout: Layout, comment: Comment, problems: Diagnostic[]): 
   if (!named) {
     // An unknown option is already reported: one problem per mistake.
     if (!unknownOption) problems.push(createDiagnostic('KF2025', commentRange, `The ignore comment names no code: write # ${IGNORE_COMMENT_PREFIX} ignore=CODE,...`));
-    return [];
+    return undefined;
   }
-  const next = layout.instructionBelow(at.offset, at.line);
+  const next = layoutOf().instructionBelow(at.offset, at.line);
   if (!next) {
     problems.push(createDiagnostic('KF2025', commentRange, 'The ignore comment applies to nothing: it must stand on the line above an instruction'));
-    return [];
+    return undefined;
   }
-  return [{ codes, firstLine: next.range.start.line, lastLine: next.range.end.line }];
+  return { codes, firstLine: next.range.start.line, lastLine: next.range.end.line };
 }

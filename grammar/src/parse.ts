@@ -33,6 +33,8 @@ interface Reusable {
   anchors: RangeAnchor[];
   /** Diagnostics of the items (not the directives'). */
   itemDiagnostics: Diagnostic[];
+  /** The text has no control character: an edit that brings none needs no scan of the whole text. */
+  controlFree: boolean;
 }
 
 const reusable = new WeakMap<ParseResult, Reusable>();
@@ -45,10 +47,11 @@ export function parse(text: string): ParseResult {
   const scan = scanDirectives(text);
   const piece = parsePiece(text, 0, scan, lines);
   const ast = piece.ast;
-  const diagnostics = sortDiagnostics(piece.directiveDiagnostics.concat(piece.diagnostics, piece.faults, controlCharacters(text, lines)));
+  const control = controlCharacters(text, lines);
+  const diagnostics = sortDiagnostics(piece.directiveDiagnostics.concat(piece.diagnostics, piece.faults, control));
   const result: ParseResult = { ast, diagnostics, lines };
   // Lexer and parser errors would be internal faults: such a result is not worth reusing.
-  if (piece.faults.length === 0) reusable.set(result, { text, scan, cuts: piece.cuts, anchors: piece.anchors, itemDiagnostics: piece.diagnostics });
+  if (piece.faults.length === 0) reusable.set(result, { text, scan, cuts: piece.cuts, anchors: piece.anchors, itemDiagnostics: piece.diagnostics, controlFree: control.length === 0 });
   return result;
 }
 
@@ -109,7 +112,7 @@ export function reparse(previous: ParseResult, text: string): ParseResult {
       }
     }
     if (meet === -1 && end < text.length) continue;
-    return splice(previous, old, text, lines, scan, { from, meet, delta, piece });
+    return splice(previous, old, text, lines, scan, { from, meet, delta, piece, changed: text.slice(prefix, text.length - suffix) });
   }
   return parse(text);
 }
@@ -121,6 +124,8 @@ interface Splice {
   meet: number;
   delta: number;
   piece: Piece;
+  /** The new text of the changed span. */
+  changed: string;
 }
 
 /** Old items before the fragment, the fragment's items, then the old items after it, moved. */
@@ -128,13 +133,12 @@ function splice(previous: ParseResult, old: Reusable, text: string, lines: LineM
   const oldMeet = s.meet === -1 ? Infinity : old.cuts[s.meet];
   const newMeet = oldMeet + s.delta;
   // Classify by item start before anything moves.
-  const isBefore = (range: Range) => anchorOf(range).start < s.from;
-  const isAfter = (range: Range) => anchorOf(range).start >= oldMeet;
-  const inPiece = (range: Range) => anchorOf(range).start < newMeet;
   const oldAst = previous.ast;
-  const instructions = keep(oldAst.instructions, s.piece.ast.instructions, (n) => n.range, isBefore, isAfter, inPiece);
-  const comments = keep(oldAst.comments, s.piece.ast.comments, (n) => n.range, isBefore, isAfter, inPiece);
-  const itemDiagnostics = keep(old.itemDiagnostics, s.piece.diagnostics, (d) => d.range, isBefore, isAfter, inPiece);
+  const instructions = keep(oldAst.instructions, s.piece.ast.instructions, s.from, oldMeet, newMeet);
+  const comments = keep(oldAst.comments, s.piece.ast.comments, s.from, oldMeet, newMeet);
+  const isBefore = (range: Range) => anchorOf(range).start < s.from;
+  const itemDiagnostics = old.itemDiagnostics.filter((d) => isBefore(d.range) || anchorOf(d.range).start >= oldMeet);
+  itemDiagnostics.push(...s.piece.diagnostics.filter((d) => anchorOf(d.range).start < newMeet));
   const anchors: RangeAnchor[] = [];
   for (const anchor of old.anchors) {
     if (anchor.start < s.from) {
@@ -153,18 +157,33 @@ function splice(previous: ParseResult, old: Reusable, text: string, lines: LineM
 
   const directives = directiveNodes(scan, lines);
   const ast: Kubefile = { type: 'Kubefile', range: lines.range(0, text.length), escapeChar: scan.escape, directives: directives.directives, comments, instructions };
-  const result: ParseResult = { ast, diagnostics: sortDiagnostics(directives.diagnostics.concat(itemDiagnostics, controlCharacters(text, lines))), lines };
-  reusable.set(result, { text, scan, cuts, anchors, itemDiagnostics });
+  const control = old.controlFree && !hasControlCharacter(s.changed) ? [] : controlCharacters(text, lines);
+  const result: ParseResult = { ast, diagnostics: sortDiagnostics(directives.diagnostics.concat(itemDiagnostics, control)), lines };
+  reusable.set(result, { text, scan, cuts, anchors, itemDiagnostics, controlFree: control.length === 0 });
   return result;
 }
 
-/** The old nodes before and after the fragment around the fragment's own (up to where the old ones resume). */
-function keep<T>(oldNodes: readonly T[], pieceNodes: readonly T[], rangeOf: (node: T) => Range, isBefore: (r: Range) => boolean, isAfter: (r: Range) => boolean, inPiece: (r: Range) => boolean): T[] {
-  const out: T[] = [];
-  for (const node of oldNodes) if (isBefore(rangeOf(node))) out.push(node);
-  for (const node of pieceNodes) if (inPiece(rangeOf(node))) out.push(node);
-  for (const node of oldNodes) if (isAfter(rangeOf(node))) out.push(node);
+/**
+ * The old nodes before and after the fragment around the fragment's own (up to where the old ones
+ * resume). Nodes are in source order, so the old ones kept are a head and a tail, found by bisection.
+ */
+function keep<T extends { range: Range }>(oldNodes: readonly T[], pieceNodes: readonly T[], from: number, oldMeet: number, newMeet: number): T[] {
+  const out = oldNodes.slice(0, startingBefore(oldNodes, from));
+  for (const node of pieceNodes) if (anchorOf(node.range).start < newMeet) out.push(node);
+  for (let i = startingBefore(oldNodes, oldMeet); i < oldNodes.length; i++) out.push(oldNodes[i]);
   return out;
+}
+
+/** How many of the nodes (in source order) start before `offset`. */
+function startingBefore(nodes: readonly { range: Range }[], offset: number): number {
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (anchorOf(nodes[mid].range).start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function anchorOf(range: Range): RangeAnchor {
@@ -221,9 +240,14 @@ const CONTROL = /[\0-\x08\x0e-\x1f\x7f]+/g;
 /** How many runs of control characters are reported, at most (a binary file would give millions). */
 export const MAX_CONTROL_DIAGNOSTICS = 100;
 
+/** Whether the text holds any character `CONTROL` finds. */
+function hasControlCharacter(text: string): boolean {
+  return /[\0-\x08\x0e-\x1f\x7f]/.test(text);
+}
+
 /**
  * NUL (KF1017) and the other control characters (KF1018), wherever they are: one diagnostic per run.
- * Found over the whole text, for a parse and a reparse alike (a search for them is fast).
+ * Found over the whole text; a reparse skips it when the old text had none and the edit brings none.
  */
 function controlCharacters(text: string, lines: LineMap): Diagnostic[] {
   const found: Diagnostic[] = [];

@@ -34,6 +34,31 @@ describe('reparse', () => {
     assert.equal(after.ast.instructions[last].range.start.offset, text.lastIndexOf('COPY'));
   });
 
+  it('finds control characters an edit brings, and moves those already there (no rescan when there were none)', () => {
+    let text = FILE;
+    let result = parse(text);
+    const steps: ((t: string) => [number, number, string])[] = [
+      // None before, none brought: the shortcut.
+      (t) => [t.indexOf('tool-7 '), 0, 'y'],
+      // The first one.
+      (t) => [t.indexOf('tool-150 '), 0, '\x01'],
+      // One is there: an edit above it moves it.
+      () => [0, 0, '# moved\n'],
+      // Removed again.
+      (t) => [t.indexOf('\x01'), 1, ''],
+    ];
+    const found: string[][] = [];
+    for (const step of steps) {
+      const [at, remove, insert] = step(text);
+      text = edit(text, at, remove, insert);
+      result = reparse(result, text);
+      assert.equal(snapshot(result), snapshot(parse(text)));
+      found.push(result.diagnostics.filter((d) => d.code === 'KF1018').map((d) => `${d.range.start.line}:${d.range.start.column}`));
+    }
+    const line = FILE.slice(0, FILE.indexOf('tool-150 ')).split('\n').length - 1;
+    assert.deepEqual(found, [[], [`${line}:${'COPY ${ARCH}/bin/'.length}`], [`${line + 1}:${'COPY ${ARCH}/bin/'.length}`], []]);
+  });
+
   it('follows a series of edits: typing, a new line, a deleted line', () => {
     let text = FILE;
     let result = parse(text);
