@@ -350,13 +350,13 @@ export class KubefileServer {
   }
 }
 
-/** Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as vscode-languageserver reads argv, once warmed up. */
+/** Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as vscode-languageserver reads argv; it warms up while it waits for the first document. */
 export async function startServer(): Promise<KubefileServer> {
   const connection = createConnection(ProposedFeatures.all);
   const host = platformFromNode(process.platform, process.arch);
-  // Before listening: requests wait in the pipe meanwhile, and then run on compiled code.
-  await warmUp(host, nodeSha256).catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
   const server = new KubefileServer(connection);
   server.start();
+  // After listening, so `initialize` is answered at once; the first document stops it.
+  void warmUp(host, nodeSha256, () => server.documents.all().length > 0).catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
   return server;
 }

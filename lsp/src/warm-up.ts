@@ -34,15 +34,27 @@ const CONTEXT = memoryContext({
   'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n',
 });
 
-/** Takes about 0.2 s; call it before the first document arrives. */
-export async function warmUp(platform: Platform, sha256?: Sha256Hex): Promise<void> {
+/** Yields to the event loop, so that a message that came in meanwhile is handled first. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Takes about 0.2 s. Runs after the server answered `initialize`, a step at a time: it stops as soon
+ * as `stop()` says a real document arrived (the user's file matters more than the sample's).
+ */
+export async function warmUp(platform: Platform, sha256?: Sha256Hex, stop: () => boolean = () => false): Promise<void> {
   let text = `FROM kubernetes:v1.19.8\n${SAMPLE_BLOCK.repeat(20)}LAUNCH ["app"]\n`;
   const memo = new CompileMemo();
   const options = { platforms: [platform], buildPlatform: platform, context: CONTEXT, memo, ...(sha256 ? { sha256 } : {}) };
   let parsed = parse(text);
-  for (let round = 0; round < 2; round++) await compileParsed(parse(text), { ...options, memo: new CompileMemo() });
+  for (let round = 0; round < 2; round++) {
+    await nextTurn();
+    if (stop()) return;
+    await compileParsed(parse(text), { ...options, memo: new CompileMemo() });
+  }
   await compileParsed(parsed, options);
   for (let edit = 0; edit < 40; edit++) {
+    await nextTurn();
+    if (stop()) return;
     // Typing at the end of lines spread through the file, as an editor sends it.
     const lines = text.split('\n');
     const line = (edit * 37) % (lines.length - 1);
