@@ -3,8 +3,10 @@
  * Kubefile, then apply 50 single-character edits, timing each until the server publishes the
  * diagnostics for it. Both servers run as real processes over stdio. Also reports our server's
  * resident memory afterwards, and the start (process start to the `initialize` answer; ours warms up
- * its compiler then). `BENCH_TRACE=1` prints every edit's time. The Kubefile sits in a build context holding the files its COPY and
- * APP lines name, as in a real project (our server checks them; the Dockerfile server does not). Targets (from the language-server issue): open < 50 ms, edit p95 < 20 ms, < 150 MB.
+ * its compiler afterwards, until the first document arrives). `BENCH_TRACE=1` prints every edit's
+ * time. The Kubefile sits in a build context holding the files its COPY and APP lines name, as in a
+ * real project (our server checks them; the Dockerfile server does not). Targets (from the
+ * performance issue): start < 150 ms, open < 50 ms, edit p95 < 10 ms; < 150 MB (the language-server issue).
  *
  *   node lsp/dist/bench/edit.bench.js [--lines 7000] [--edits 50]
  */
@@ -131,8 +133,9 @@ async function main(): Promise<void> {
   console.log(row('kubefile-language-server (ours)', ours));
   console.log(row('dockerfile-language-server-nodejs', theirs));
   const ratio = (a: number, b: number) => `${(b / a).toFixed(1)}x`;
-  console.log(`\nours vs dockerfile-language-server: open ${ratio(ours.openMs, theirs.openMs)} faster, edit p95 ${ratio(percentile(ours.editMs, 95), percentile(theirs.editMs, 95))} faster`);
-  console.log(`targets: open < 50 ms ${ours.openMs < 50 ? 'PASS' : 'MISS'}, edit p95 < 20 ms ${percentile(ours.editMs, 95) < 20 ? 'PASS' : 'MISS'}, memory < 150 MB ${ours.rssMb < 150 ? 'PASS' : 'MISS'}`);
+  console.log(`\nours vs dockerfile-language-server: start ${ratio(ours.startMs, theirs.startMs)}, open ${ratio(ours.openMs, theirs.openMs)}, edit p50 ${ratio(percentile(ours.editMs, 50), percentile(theirs.editMs, 50))}, edit p95 ${ratio(percentile(ours.editMs, 95), percentile(theirs.editMs, 95))} faster`);
+  const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+  console.log(`targets: start < 150 ms ${verdict(ours.startMs < 150)}, open < 50 ms ${verdict(ours.openMs < 50)}, edit p95 < 10 ms ${verdict(percentile(ours.editMs, 95) < 10)}, memory < 150 MB ${verdict(ours.rssMb < 150)}`);
 }
 
 await main();
