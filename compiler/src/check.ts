@@ -508,5 +508,7 @@ export const STRUCTURE_CHECKS: readonly Check[] = [
 
 /** Runs the checks over a parsed Kubefile. */
 export function check(file: Kubefile, checks: readonly Check[] = STRUCTURE_CHECKS): Diagnostic[] {
-  return checks.flatMap((c) => c(file));
+  const out: Diagnostic[] = [];
+  for (const c of checks) for (const diagnostic of c(file)) out.push(diagnostic);
+  return out;
 }

@@ -142,7 +142,7 @@ export async function compileParsed(parsed: ParseResult, options: CompileOptions
   for (const platformOf of targets) {
     const planner = new Planner(parsed.ast, stages, platformOf, build, buildArgs, options.context, shared, options.sha256, brokenWords, options.images);
     const platform = formatPlatform(platformOf);
-    const { plan, run, targetDrafts } = await planner.plan(memo?.runs.get(platform));
+    const { plan, run, targetDrafts } = await planner.plan(memo?.runs.get(platform), memo !== undefined);
     memo?.runs.set(platform, run);
     plans.push(plan);
     perPlatform.push(planner.diagnostics.concat(untypedApplications(parsed.ast, targetDrafts)));
@@ -565,7 +565,7 @@ class Planner {
    * run's last checkpoint before the first changed instruction and, past the changed ones, takes
    * the earlier run over again at the first checkpoint whose state the new run has reached.
    */
-  async plan(previous?: PlanRun): Promise<{ plan: PlatformPlan; run: PlanRun; targetDrafts: readonly OpDraft[] }> {
+  async plan(previous: PlanRun | undefined, keepCheckpoints: boolean): Promise<{ plan: PlatformPlan; run: PlanRun; targetDrafts: readonly OpDraft[] }> {
     const list = this.file.instructions;
     const checkpoints: Checkpoint[] = [];
     let i = 0;
@@ -601,7 +601,8 @@ class Planner {
           break;
         }
       }
-      if (checkpoints.length === 0 || i - checkpoints[checkpoints.length - 1].index >= CHECKPOINT_EVERY) {
+      // Only for a memo: each copies the variables, thousands of them late in a large file.
+      if (checkpoints.length === 0 || (keepCheckpoints && i - checkpoints[checkpoints.length - 1].index >= CHECKPOINT_EVERY)) {
         checkpoints.push({ index: i, state: this.snapshot(), drafts: this.drafts.length, diagnostics: this.diagnostics.length });
       }
       await this.step(list[i]);
