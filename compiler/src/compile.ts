@@ -1386,8 +1386,11 @@ class Planner {
 
   /** The foreign-architecture programs from `bin/` that a command names. */
   private emulation(text: string): { architecture: string; programs: string[] } | undefined {
-    if (this.programs.size === 0) return undefined;
     const hostArch = sealerArch(this.build);
+    // Most files copy no foreign program: then no RUN text needs splitting into words.
+    let foreign = false;
+    for (const arch of this.programs.values()) if (arch !== undefined && arch !== hostArch) foreign = true;
+    if (!foreign) return undefined;
     const words = new Set(text.split(/[\s;&|()<>`"'=]+/).map((w) => w.slice(w.lastIndexOf('/') + 1)));
     const programs: string[] = [];
     let architecture: string | undefined;

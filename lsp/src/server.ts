@@ -82,6 +82,8 @@ export class KubefileServer {
   private readonly contexts = new Map<string, CachedContext>();
   /** The runtime (image store), loaded on first need: a server that never sees an image never loads it. */
   private runtime: Promise<typeof import('@kubefile/runtime')> | undefined;
+  /** The runtime's loading, asked for by an analysis (it starts once that analysis is done). */
+  private runtimeWanted: NodeJS.Immediate | undefined;
   private loadedRuntime: typeof import('@kubefile/runtime') | undefined;
   /** ShellCheck findings (KF4001), worked out after each version's compile, never on the edit path. */
   readonly shellcheck: ShellCheckRunner;
@@ -295,8 +297,9 @@ export class KubefileServer {
       this.runtime.then(
         (runtime) => {
           this.loadedRuntime = runtime;
-          // Analyses made meanwhile did not know the store: make them again with it.
-          this.refreshAll();
+          // Analyses made meanwhile did not know the store: make them again with it. Without a
+          // store they saw what they would see now, and a 7k-line file is not planned twice.
+          if (runtime.hasStore(this.storeRoot ?? runtime.defaultStoreRoot())) this.refreshAll();
         },
         (error: unknown) => this.connection.console.error(`image store: ${error instanceof Error ? error.message : String(error)}`),
       );
@@ -315,7 +318,8 @@ export class KubefileServer {
       return storeImageCatalog(this.storeRoot ?? defaultStoreRoot());
     }
     const unknown = async (): Promise<undefined> => {
-      void this.loadRuntime().catch(() => undefined);
+      // After this analysis is published: the runtime's modules take a while to start.
+      this.runtimeWanted ??= setImmediate(() => void this.loadRuntime().catch(() => undefined));
       return undefined;
     };
     return { platforms: unknown, kind: unknown };

@@ -42,15 +42,17 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * as `stop()` says a real document arrived (the user's file matters more than the sample's).
  */
 export async function warmUp(platform: Platform, sha256?: Sha256Hex, stop: () => boolean = () => false): Promise<void> {
-  let text = `FROM kubernetes:v1.19.8\n${SAMPLE_BLOCK.repeat(20)}LAUNCH ["app"]\n`;
+  const sample = (blocks: number) => `FROM kubernetes:v1.19.8\n${SAMPLE_BLOCK.repeat(blocks)}LAUNCH ["app"]\n`;
   const memo = new CompileMemo();
   const options = { platforms: [platform], buildPlatform: platform, context: CONTEXT, memo, ...(sha256 ? { sha256 } : {}) };
-  let parsed = parse(text);
-  for (let round = 0; round < 2; round++) {
+  // Small first: the first step compiles every function it reaches, and a document arriving meanwhile waits for it.
+  for (const blocks of [1, 5, 20, 20]) {
     await nextTurn();
     if (stop()) return;
-    await compileParsed(parse(text), { ...options, memo: new CompileMemo() });
+    await compileParsed(parse(sample(blocks)), { ...options, memo: new CompileMemo() });
   }
+  let text = sample(20);
+  let parsed = parse(text);
   await compileParsed(parsed, options);
   for (let edit = 0; edit < 40; edit++) {
     await nextTurn();

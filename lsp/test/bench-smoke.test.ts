@@ -25,6 +25,7 @@ describe('language server bench, smoke mode (BENCH_SMOKE=1)', function () {
     assert.match(out, /^\| server +\| start +\| open +\| edit p50 +\| edit p95 +\| memory +\|$/m);
     assert.match(out, /^\| kubefile-language-server \(ours\) +\|( +\d+(\.\d)? (ms|MB) \|){5}$/m);
     assert.match(out, /^\| dockerfile-language-server-nodejs +\|( +\d+(\.\d)? (ms|MB) \|){5}$/m);
-    assert.match(out, /^ours vs dockerfile-language-server: open \d+\.\dx faster, edit p95 \d+\.\dx faster$/m);
+    assert.match(out, /^ours vs dockerfile-language-server: start \d+\.\dx, open \d+\.\dx, edit p50 \d+\.\dx, edit p95 \d+\.\dx faster$/m);
+    assert.match(out, /^targets: start < 150 ms (PASS|MISS), open < 50 ms (PASS|MISS), edit p95 < 10 ms (PASS|MISS), memory < 150 MB (PASS|MISS)$/m);
   });
 });
