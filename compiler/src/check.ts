@@ -139,7 +139,8 @@ export const checkLaunch: Check = (file) => {
 };
 
 function declaresApplication(instruction: Instruction): instruction is AppInstruction {
-  return isKnown(instruction) && (instruction.keyword === 'APP' || instruction.keyword === 'CNI' || instruction.keyword === 'CSI');
+  // The keyword first: it rules out most instructions at once.
+  return (instruction.keyword === 'APP' || instruction.keyword === 'CNI' || instruction.keyword === 'CSI') && isKnown(instruction);
 }
 
 /** Applications: declared by APP/CNI/CSI, used by LAUNCH, APPCMDS and APPENV. */
@@ -265,7 +266,8 @@ export const checkDuplicateArgs: Check = (file) => {
 
 /** BuildKit's SecretsUsedInArgOrEnv: an ARG or ENV named like a secret (KF2018). */
 export const checkSecretNames: Check = eachInstruction((instruction) => {
-  const names = isInstruction(instruction, 'ARG') ? instruction.declarations : isInstruction(instruction, 'ENV') ? instruction.pairs : [];
+  const names = isInstruction(instruction, 'ARG') ? instruction.declarations : isInstruction(instruction, 'ENV') ? instruction.pairs : undefined;
+  if (!names) return NONE;
   let out: Diagnostic[] | undefined;
   for (const { name } of names) {
     if (!isSecretName(name.text)) continue;
