@@ -20,8 +20,8 @@ const CJS = {
   define: { 'import.meta.url': '__kubefileBundleUrl' },
 };
 
-/** @param {{ external?: string[], format?: 'esm' | 'cjs', minify?: boolean, alias?: Record<string, string> }} options */
-export async function bundleNode(entry, outfile, { external = [], format = 'esm', minify = false, alias } = {}) {
+/** @param {{ external?: string[], format?: 'esm' | 'cjs', minify?: boolean, alias?: Record<string, string>, plugins?: import('esbuild').Plugin[] }} options */
+export async function bundleNode(entry, outfile, { external = [], format = 'esm', minify = false, alias, plugins } = {}) {
   await build({
     entryPoints: [entry],
     outfile,
@@ -32,6 +32,7 @@ export async function bundleNode(entry, outfile, { external = [], format = 'esm'
     external,
     ...(minify ? { minify: true, keepNames: true } : {}),
     ...(alias ? { alias } : {}),
+    ...(plugins ? { plugins } : {}),
     logLevel: 'warning',
   });
 }
