@@ -97,6 +97,19 @@ describe('kubefilec', () => {
       });
     }
 
+    it('lint, parse and compile of a file leave standard input alone (setting it up costs a start)', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPY Kubefile /\n');
+      let stderr = '';
+      const io = {
+        out: () => undefined,
+        err: (text: string) => void (stderr += text),
+        get stdin(): NodeJS.ReadableStream {
+          throw new Error('standard input was read');
+        },
+      };
+      for (const command of ['lint', 'parse', 'compile']) assert.deepEqual([await main([command, dir], io), stderr], [0, ''], command);
+    });
+
     it('prints compiler-style lines and exits 1 on errors', async () => {
       writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPPY a b\nCOPY src\n');
       const r = await run(['lint', dir]);
