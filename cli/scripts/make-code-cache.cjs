@@ -1,7 +1,8 @@
 /**
- * Makes kubefilec's code cache next to its bundle (run by bundle.mjs, in a Node without options as
- * kubefilec starts): loads the bundle without a cache, runs `--version` and a lint in this process so
- * the functions they compile are in the cache too, and writes it (cli/src/start.cts reads it).
+ * Makes kubefilec's code caches next to its bundle (run by bundle.mjs, in a Node without options as
+ * kubefilec starts; cli/src/start.cts reads them): loads the bundle without a cache and runs, in this
+ * process, `--version`, after which the `base` cache is taken, then a lint, after which the
+ * `compiler` one is, with the compiler's functions too.
  */
 const { writeFileSync } = require('node:fs');
 const { Readable } = require('node:stream');
@@ -24,25 +25,27 @@ LAUNCH ["calico", "nginx"]
 CMD ["kubectl", "apply", "-f", "manifests"]
 `;
 
-async function makeCodeCache() {
-  const loaded = loadBundle(BUNDLE, false);
+async function makeCodeCaches() {
+  const loaded = loadBundle({ bundle: BUNDLE, useCache: false });
   const { main } = loaded.exports;
   const io = (stdin) => ({ out: () => undefined, err: () => undefined, stdin: Readable.from([stdin]) });
   const runs = [
-    [['--version'], '', [0]],
-    [['lint', '--no-shellcheck', '-f', '-'], SAMPLE, [0, 1]],
+    { profile: 'base', args: ['--version'], stdin: '', codes: [0] },
+    { profile: 'compiler', args: ['lint', '--no-shellcheck', '-f', '-'], stdin: SAMPLE, codes: [0, 1] },
   ];
-  for (const [args, stdin, codes] of runs) {
+  const written = [];
+  for (const { profile, args, stdin, codes } of runs) {
     const code = await main(args, io(stdin));
     if (!codes.includes(code)) throw new Error(`kubefilec ${args.join(' ')} exited ${code} while making the code cache`);
+    const file = bundleCacheFile(BUNDLE, profile);
+    writeFileSync(file, loaded.script.createCachedData());
+    written.push(file);
   }
-  const file = bundleCacheFile(BUNDLE);
-  writeFileSync(file, loaded.script.createCachedData());
-  return file;
+  return written;
 }
 
-makeCodeCache().then(
-  (file) => console.log(`code cache: ${file}`),
+makeCodeCaches().then(
+  (files) => console.log(`code caches: ${files.join(', ')}`),
   (error) => {
     console.error(error);
     process.exitCode = 1;

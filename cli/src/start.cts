@@ -4,9 +4,11 @@
  * Node 20 has no module.enableCompileCache and does not cache ES modules; a vm.Script's cachedData is
  * that cache by hand, hence a CommonJS bundle and entry (an ES module entry alone costs ~10 ms).
  *
- * `npm run build` makes the cache next to the bundle (cli/scripts/bundle.mjs, after a --version and a
- * lint, so what they run is in it). A cache holds for one V8 and its flags, so its name carries the
- * Node version (and a hash of node's options when there are any). When it is missing, the command
+ * `npm run build` makes the caches next to the bundle (cli/scripts/bundle.mjs): one after a --version,
+ * for most commands, and one after a lint too, for the commands that compile a Kubefile, which holds
+ * the compiler's functions as well but is more than three times the size: V8 loads a cache whole, so
+ * --version would pay for it. A cache holds for one V8 and its flags, so its name carries the Node
+ * version (and a hash of node's options when there are any). When it is missing, the command
  * runs without it and then writes one: next to the bundle, or, when the install is read-only, in the
  * user's cache directory ($XDG_CACHE_HOME/kubefilec or ~/.cache/kubefilec) under the bundle's content
  * hash, as V8 checks only the length of the source a cache was made from. One V8 rejects is written
@@ -36,12 +38,24 @@ const WRAPPER_END = '\n})';
 
 export type CacheState = 'accepted' | 'rejected' | 'missing' | 'off';
 
+/** Which cache a start takes: `compiler` for the commands that compile a Kubefile, `base` for the rest. */
+export type CacheProfile = 'base' | 'compiler';
+
+const COMPILING_COMMANDS = new Set(['lint', 'parse', 'compile', 'build']);
+
+/** The profile for a command line (its first word that is not an option names the command). */
+export function cacheProfileFor(argv: readonly string[]): CacheProfile {
+  const command = argv.find((arg) => !arg.startsWith('-'));
+  return command !== undefined && COMPILING_COMMANDS.has(command) ? 'compiler' : 'base';
+}
+
 export interface LoadedBundle {
   exports: BundleExports;
   /** Whether V8 took a cache; when it did not, `saveCodeCache` writes one. */
   cache: CacheState;
   /** The cache file read (when there was one), else where to write one first. */
   cacheFile: string;
+  profile: CacheProfile;
   script: Script;
   source: string;
 }
@@ -58,16 +72,16 @@ function cacheKey(): string {
 }
 
 /** The cache file next to the bundle, for this Node. */
-export function bundleCacheFile(bundle: string): string {
-  return `${bundle}.${cacheKey()}.cache`;
+export function bundleCacheFile(bundle: string, profile: CacheProfile): string {
+  return `${bundle}.${cacheKey()}.${profile}.cache`;
 }
 
 /** The user's cache directory's file for this bundle text and Node, or undefined when there is no home. */
-function userCacheFile(source: string): string | undefined {
+function userCacheFile(source: string, profile: CacheProfile): string | undefined {
   const base = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : '');
   if (base === '') return undefined;
   const digest = sha256(source).slice(0, 32);
-  return join(base, 'kubefilec', `${digest}.${cacheKey()}.cache`);
+  return join(base, 'kubefilec', `${digest}.${cacheKey()}.${profile}.cache`);
 }
 
 function readCache(file: string | undefined): Buffer | undefined {
@@ -79,14 +93,21 @@ function readCache(file: string | undefined): Buffer | undefined {
   }
 }
 
-/** Compiles and runs the bundle (its module level), with the code cache unless `useCache` is false. */
-export function loadBundle(bundle = BUNDLE, useCache = process.env.KUBEFILEC_CODE_CACHE !== 'off'): LoadedBundle {
+export interface LoadOptions {
+  bundle?: string;
+  profile?: CacheProfile;
+  /** False: compile without a cache (default: unless KUBEFILEC_CODE_CACHE=off). */
+  useCache?: boolean;
+}
+
+/** Compiles and runs the bundle (its module level), with the profile's code cache. */
+export function loadBundle({ bundle = BUNDLE, profile = 'base', useCache = process.env.KUBEFILEC_CODE_CACHE !== 'off' }: LoadOptions = {}): LoadedBundle {
   // ASCII only (cli/scripts/bundle.mjs checks): read as latin1, a copy, where UTF-8 would be decoded.
   const source = readFileSync(bundle, 'latin1');
-  let cacheFile = bundleCacheFile(bundle);
+  let cacheFile = bundleCacheFile(bundle, profile);
   let cachedData = useCache ? readCache(cacheFile) : undefined;
   if (useCache && cachedData === undefined) {
-    const userFile = userCacheFile(source);
+    const userFile = userCacheFile(source, profile);
     cachedData = readCache(userFile);
     if (cachedData !== undefined && userFile !== undefined) cacheFile = userFile;
   }
@@ -95,7 +116,7 @@ export function loadBundle(bundle = BUNDLE, useCache = process.env.KUBEFILEC_COD
   const module = { exports: {} as BundleExports };
   const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string, importModule: (specifier: string) => Promise<unknown>) => void;
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle), (specifier) => import(specifier));
-  return { exports: module.exports, cache, cacheFile, script, source };
+  return { exports: module.exports, cache, cacheFile, profile, script, source };
 }
 
 /** Writes `data` to `file` whole or not at all (a start reading it meanwhile sees the old one or none). */
@@ -118,7 +139,7 @@ function writeWhole(file: string, data: Buffer): void {
  */
 export function saveCodeCache(loaded: LoadedBundle): string | undefined {
   const data = loaded.script.createCachedData();
-  const targets = loaded.cache === 'rejected' ? [loaded.cacheFile] : [loaded.cacheFile, userCacheFile(loaded.source)];
+  const targets = loaded.cache === 'rejected' ? [loaded.cacheFile] : [loaded.cacheFile, userCacheFile(loaded.source, loaded.profile)];
   for (const target of targets) {
     if (target === undefined) continue;
     try {
@@ -133,7 +154,7 @@ export function saveCodeCache(loaded: LoadedBundle): string | undefined {
 
 /** Runs kubefilec as this process; the code cache is written after the command when it was missing or rejected. */
 export async function start(): Promise<void> {
-  const loaded = loadBundle();
+  const loaded = loadBundle({ profile: cacheProfileFor(process.argv.slice(2)) });
   await loaded.exports.runProcess();
   if (loaded.cache === 'missing' || loaded.cache === 'rejected') {
     try {

@@ -288,7 +288,9 @@ describe('kubefilec', () => {
     describe('an install of its own (bin, the start and the bundle copied where no package resolves)', () => {
       let install: string;
       let userCache: string;
-      const cacheName = `kubefilec.cjs.${process.version}.cache`;
+      // --version takes the base cache, lint the compiler one (start.cts).
+      const baseCache = `kubefilec.cjs.${process.version}.base.cache`;
+      const compilerCache = `kubefilec.cjs.${process.version}.compiler.cache`;
       beforeEach(() => {
         install = join(dir, 'install');
         userCache = join(dir, 'xdg');
@@ -308,16 +310,21 @@ describe('kubefilec', () => {
         assert.deepEqual(r, { code: 1, stdout: '<stdin>:2:9: error KF2008: LAUNCH names application "ghost", which no APP, CNI or CSI declares\n', stderr: '' });
       };
 
-      it('--version and lint run without the runtime, and write the missing code cache next to the bundle', async () => {
+      it('--version and lint run without the runtime, and write their missing code caches next to the bundle', async () => {
         assert.deepEqual(await runInstalled(['--version']), { code: 0, stdout: `${VERSION}\n`, stderr: '' });
-        const cache = join(install, 'dist', cacheName);
-        assert.ok(existsSync(cache), 'the code cache is written after the command');
+        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', baseCache, 'src']);
         await lintGhost();
-        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', cacheName, 'src']);
+        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', baseCache, compilerCache, 'src']);
+        // The compiler's functions are in the lint's cache only: --version does not load them.
+        assert.ok(statSync(join(install, 'dist', baseCache)).size < statSync(join(install, 'dist', compilerCache)).size / 2);
+      });
+
+      it('npm run build made both caches next to the bundle', () => {
+        for (const name of [baseCache, compilerCache]) assert.ok(existsSync(join(repo, 'cli/dist', name)), name);
       });
 
       it('a cache V8 rejects is written again; the command runs as without one', async () => {
-        const cache = join(install, 'dist', cacheName);
+        const cache = join(install, 'dist', compilerCache);
         writeFileSync(cache, 'not a code cache');
         await lintGhost();
         assert.ok(statSync(cache).size > 1000, 'rewritten');
@@ -326,11 +333,11 @@ describe('kubefilec', () => {
 
       it('where the cache cannot be written next to the bundle, it goes to the user\'s cache directory', async () => {
         // A directory in the cache file's place: no write there succeeds (as in a read-only install, which root would not feel).
-        mkdirSync(join(install, 'dist', cacheName));
+        mkdirSync(join(install, 'dist', compilerCache));
         await lintGhost();
         const written = readdirSync(join(userCache, 'kubefilec'));
         assert.equal(written.length, 1);
-        assert.match(written[0], new RegExp(`^[0-9a-f]{32}\\.${process.version.replace(/\./g, '\\.')}\\.cache$`));
+        assert.match(written[0], new RegExp(`^[0-9a-f]{32}\\.${process.version.replace(/\./g, '\\.')}\\.compiler\\.cache$`));
         await lintGhost();
         assert.deepEqual(readdirSync(join(userCache, 'kubefilec')), written);
       });
