@@ -1,6 +1,6 @@
 /**
  * Bundles kubefilec into one file (dist/kubefilec.cjs), as the language server is: every command
- * starts about half a second sooner. Then makes its V8 code cache (cli/src/start.cts), so a start
+ * starts about half a second sooner. Then makes its V8 code caches (cli/src/start.cts), so a start
  * does not compile the bundle either.
  *
  * CommonJS, minified, ASCII only: cli/src/start.cts compiles it as a vm.Script with the cache, and

@@ -11,9 +11,9 @@
  * version (and a hash of node's options when there are any). When it is missing, the command
  * runs without it and then writes one: next to the bundle, or, when the install is read-only, in the
  * user's cache directory ($XDG_CACHE_HOME/kubefilec or ~/.cache/kubefilec) under the bundle's content
- * hash, as V8 checks only the length of the source a cache was made from. One V8 rejects is written
- * again where it was read. A cache never fails a command: any error reading or writing one is
- * ignored. KUBEFILEC_CODE_CACHE=off runs without it (the start bench shows what it saves).
+ * hash, as V8 checks only the length of the source a cache was made from. A cache V8 rejects is
+ * written again where it was read. A cache never fails a command: any error reading or writing one
+ * is ignored. KUBEFILEC_CODE_CACHE=off runs without it (the start bench shows what it saves).
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
