@@ -13,15 +13,15 @@ const ESM = {
   banner: { js: "import { createRequire as __kubefileCreateRequire } from 'node:module'; const require = __kubefileCreateRequire(import.meta.url);" },
 };
 // CommonJS has no import.meta: the modules that use import.meta.url (the runtime's layer workers
-// start on their own file) get the bundle's own URL instead.
+// start on their own file) get the bundle's own URL instead, made when asked (not at every start).
 const CJS = {
   format: 'cjs',
-  banner: { js: "const __kubefileBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__kubefileBundleUrl' },
+  banner: { js: "const __kubefileBundle = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
+  define: { 'import.meta.url': '__kubefileBundle.url' },
 };
 
-/** @param {{ external?: string[], format?: 'esm' | 'cjs', minify?: boolean, alias?: Record<string, string> }} options */
-export async function bundleNode(entry, outfile, { external = [], format = 'esm', minify = false, alias } = {}) {
+/** @param {{ external?: string[], format?: 'esm' | 'cjs', minify?: boolean, alias?: Record<string, string>, plugins?: import('esbuild').Plugin[] }} options */
+export async function bundleNode(entry, outfile, { external = [], format = 'esm', minify = false, alias, plugins } = {}) {
   await build({
     entryPoints: [entry],
     outfile,
@@ -32,6 +32,7 @@ export async function bundleNode(entry, outfile, { external = [], format = 'esm'
     external,
     ...(minify ? { minify: true, keepNames: true } : {}),
     ...(alias ? { alias } : {}),
+    ...(plugins ? { plugins } : {}),
     logLevel: 'warning',
   });
 }

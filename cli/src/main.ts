@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isPlatformError } from '@kubefile/compiler/platform';
-import { RuntimeError } from '@kubefile/runtime/errors';
+import type { RuntimeError } from '@kubefile/runtime/errors';
 import { registerArchiveCommands } from './commands/archive.js';
 import type { BuildCommandOptions } from './commands/build.js';
 import type { CompileCommandOptions } from './commands/compile.js';
@@ -182,11 +182,12 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
       io.err(`kubefilec: error: ${error.message}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof RuntimeError) {
+    const runtimeError = await asRuntimeError(error);
+    if (runtimeError) {
       // A user can fix these (unknown image or platform, broken archive ...): one line, no stack.
       // With a location, the compiler's form (FILE:LINE:COL: error: ...) so editors can jump to it.
-      const { location } = error;
-      io.err(location ? `${location.file}:${location.line}:${location.column}: error: ${error.message}\n` : `kubefilec: error: ${error.message}\n`);
+      const { location, message } = runtimeError;
+      io.err(location ? `${location.file}:${location.line}:${location.column}: error: ${message}\n` : `kubefilec: error: ${message}\n`);
       return EXIT_PROBLEMS;
     }
     const environment = environmentError(error);
@@ -198,6 +199,16 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     io.err(`kubefilec: internal error: ${error instanceof Error ? (process.env.KUBEFILEC_DEBUG ? error.stack : error.message) : String(error)}\n`);
     return EXIT_PROBLEMS;
   }
+}
+
+/**
+ * `error` when the runtime threw it. Its class is loaded here, not at start: a command that loaded
+ * no runtime threw none, and one that did gets the same module instance back.
+ */
+async function asRuntimeError(error: unknown): Promise<RuntimeError | undefined> {
+  if (!(error instanceof Error)) return undefined;
+  const { RuntimeError } = await import('@kubefile/runtime/errors');
+  return error instanceof RuntimeError ? error : undefined;
 }
 
 /** System errors that come from the environment, not from a bug in kubefilec. */

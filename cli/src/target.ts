@@ -72,7 +72,7 @@ export async function compileForTarget(text: string, options: CompileOptions): P
  * the target platforms and print its diagnostics. Undefined when there were errors (exit 1).
  */
 export async function compileKubefile(context: string, options: TargetOptions & { file?: string }, io: CommandIO): Promise<{ source: KubefileSource; result: CompileResult } | undefined> {
-  const source = await readKubefile(options.file, context, io.stdin);
+  const source = await readKubefile(options.file, context, io);
   const result = await compileForTarget(source.text, compileOptions(options, source.context));
   const report = formatText([{ file: source.displayPath, diagnostics: result.diagnostics }]);
   if (report) io.err(report);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ImageStore } from '@kubefile/runtime';
-import { main } from '../src/main.js';
+import { main, VERSION } from '../src/main.js';
 import { makeImage } from './image-fixture.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -96,6 +96,19 @@ describe('kubefilec', () => {
         assert.equal(r.code, 0);
       });
     }
+
+    it('lint, parse and compile of a file leave standard input alone (setting it up costs a start)', async () => {
+      writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPY Kubefile /\n');
+      let stderr = '';
+      const io = {
+        out: () => undefined,
+        err: (text: string) => void (stderr += text),
+        get stdin(): NodeJS.ReadableStream {
+          throw new Error('standard input was read');
+        },
+      };
+      for (const command of ['lint', 'parse', 'compile']) assert.deepEqual([await main([command, dir], io), stderr], [0, ''], command);
+    });
 
     it('prints compiler-style lines and exits 1 on errors', async () => {
       writeFileSync(join(dir, 'Kubefile'), 'FROM scratch\nCOPPY a b\nCOPY src\n');
@@ -255,10 +268,11 @@ describe('kubefilec', () => {
       assert.equal(r.stdout, '<stdin>:2:9: error KF2008: LAUNCH names application "ghost", which no APP, CNI or CSI declares\n');
     });
 
-    it('starts without the runtime: the bundle imports only its error and log subpaths up front, the rest when a command needs it', async () => {
-      const bundle = await readFile(join(repo, 'cli/dist/kubefilec.mjs'), 'utf8');
-      const imported = [...bundle.matchAll(/^import [^;]*? from "(@kubefile\/[^"]+)";/gm)].map((match) => match[1]);
-      assert.deepEqual([...new Set(imported)].sort(), ['@kubefile/runtime/build-log', '@kubefile/runtime/errors']);
+    it('starts without the runtime: the bundle loads the runtime and the server only by import() when a command needs them', async () => {
+      const bundle = await readFile(join(repo, 'cli/dist/kubefilec.cjs'), 'utf8');
+      assert.doesNotMatch(bundle, /require\("@kubefile\//);
+      const imported = [...bundle.matchAll(/__kubefileImport\("(@kubefile\/[^"]+)"\)/g)].map((match) => match[1]);
+      assert.deepEqual([...new Set(imported)].sort(), ['@kubefile/lsp/main', '@kubefile/runtime', '@kubefile/runtime/catalog', '@kubefile/runtime/errors']);
       // And the commands that need it still find it.
       const root = mkdtempSync(join(tmpdir(), 'kubefilec-lazy-'));
       try {
@@ -269,6 +283,73 @@ describe('kubefilec', () => {
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
+    });
+
+    describe('an install of its own (bin, the start and the bundle copied where no package resolves)', () => {
+      let install: string;
+      let userCache: string;
+      // --version takes the base cache, lint the compiler one (start.cts).
+      const baseCache = `kubefilec.cjs.${process.version}.base.cache`;
+      const compilerCache = `kubefilec.cjs.${process.version}.compiler.cache`;
+      beforeEach(() => {
+        install = join(dir, 'install');
+        userCache = join(dir, 'xdg');
+        mkdirSync(join(install, 'bin'), { recursive: true });
+        mkdirSync(join(install, 'dist/src'), { recursive: true });
+        for (const file of ['bin/kubefilec.js', 'bin/package.json', 'dist/src/start.cjs', 'dist/kubefilec.cjs']) cpSync(join(repo, 'cli', file), join(install, file));
+      });
+      const runInstalled = (args: string[], stdin = ''): Promise<Run> =>
+        new Promise((resolve) => {
+          const child = execFile(process.execPath, [join(install, 'bin/kubefilec.js'), ...args], { cwd: dir, env: { ...process.env, XDG_CACHE_HOME: userCache, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
+            resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+          });
+          child.stdin?.end(stdin);
+        });
+      const lintGhost = async () => {
+        const r = await runInstalled(['lint', '-f', '-'], 'FROM scratch\nLAUNCH ["ghost"]\n');
+        assert.deepEqual(r, { code: 1, stdout: '<stdin>:2:9: error KF2008: LAUNCH names application "ghost", which no APP, CNI or CSI declares\n', stderr: '' });
+      };
+
+      it('--version and lint run without the runtime, and write their missing code caches next to the bundle', async () => {
+        assert.deepEqual(await runInstalled(['--version']), { code: 0, stdout: `${VERSION}\n`, stderr: '' });
+        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', baseCache, 'src']);
+        await lintGhost();
+        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', baseCache, compilerCache, 'src']);
+        // The compiler's functions are in the lint's cache only: --version does not load them.
+        assert.ok(statSync(join(install, 'dist', baseCache)).size < statSync(join(install, 'dist', compilerCache)).size / 2);
+      });
+
+      it('npm run build made both caches next to the bundle', () => {
+        for (const name of [baseCache, compilerCache]) assert.ok(existsSync(join(repo, 'cli/dist', name)), name);
+      });
+
+      it('a cache V8 rejects is written again; the command runs as without one', async () => {
+        const cache = join(install, 'dist', compilerCache);
+        writeFileSync(cache, 'not a code cache');
+        await lintGhost();
+        assert.ok(statSync(cache).size > 1000, 'rewritten');
+        await lintGhost();
+      });
+
+      it('where the cache cannot be written next to the bundle, it goes to the user\'s cache directory', async () => {
+        // A directory in the cache file's place: no write there succeeds (as in a read-only install, which root would not feel).
+        mkdirSync(join(install, 'dist', compilerCache));
+        await lintGhost();
+        const written = readdirSync(join(userCache, 'kubefilec'));
+        assert.equal(written.length, 1);
+        assert.match(written[0], new RegExp(`^[0-9a-f]{32}\\.${process.version.replace(/\./g, '\\.')}\\.compiler\\.cache$`));
+        await lintGhost();
+        assert.deepEqual(readdirSync(join(userCache, 'kubefilec')), written);
+      });
+
+      it('KUBEFILEC_CODE_CACHE=off neither reads nor writes one', async () => {
+        const r = await new Promise<Run>((resolve) => {
+          execFile(process.execPath, [join(install, 'bin/kubefilec.js'), '--version'], { env: { ...process.env, KUBEFILEC_CODE_CACHE: 'off', XDG_CACHE_HOME: userCache } }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
+        });
+        assert.deepEqual(r, { code: 0, stdout: `${VERSION}\n`, stderr: '' });
+        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', 'src']);
+        assert.equal(existsSync(userCache), false);
+      });
     });
 
     it('exits 2 on a usage error', async () => {

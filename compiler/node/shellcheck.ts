@@ -21,18 +21,15 @@ export interface NodeShellCheckerOptions {
   concurrency?: number;
 }
 
-/** Where `program` is: itself when it has a slash, else the first executable of that name on PATH. */
+/**
+ * Where `program` is: itself when it has a slash, else the first executable of that name on PATH.
+ * Every PATH entry is asked at once (one round trip instead of one per entry, a few ms of a lint).
+ */
 async function findProgram(program: string): Promise<string | undefined> {
   const candidates = program.includes('/') || isAbsolute(program) ? [program] : (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, program));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not there: the next one
-    }
-  }
-  return undefined;
+  const executable = await Promise.all(candidates.map((candidate) => access(candidate, constants.X_OK).then(() => true, () => false)));
+  const first = executable.indexOf(true);
+  return first === -1 ? undefined : candidates[first];
 }
 
 /** A counting semaphore: at most `limit` holders at once. */

@@ -3,9 +3,9 @@
  * finding at its exact source range (continuations, heredoc bodies, JSON strings and their escapes).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { parse } from '@kubefile/grammar';
 import { scriptText, shellCheck, ShellCheckCache, shellScripts, type ShellChecker } from '@kubefile/compiler';
 import { nodeShellChecker } from '@kubefile/compiler/node';
@@ -174,6 +174,25 @@ describe('nodeShellChecker', () => {
   it('is undefined when the program is not installed', async () => {
     assert.equal(await nodeShellChecker({ path: join(dir, 'missing') }), undefined);
     assert.equal(await nodeShellChecker({ path: 'no-such-shellcheck-program' }), undefined);
+  });
+
+  it('runs the first executable of the name on PATH, in PATH order', async () => {
+    const bins = ['a', 'b', 'c'].map((name) => join(dir, `path-${name}`));
+    for (const bin of bins) mkdirSync(bin);
+    // a: not executable; b: the one; c: also one, later.
+    writeFileSync(join(bins[0]!, 'kf-shellcheck'), '#!/bin/sh\nexit 9\n');
+    for (const [bin, status] of [[bins[1]!, 4], [bins[2]!, 5]] as const) {
+      writeFileSync(join(bin, 'kf-shellcheck'), `#!/bin/sh\necho "from ${bin}" >&2; exit ${status}\n`);
+      chmodSync(join(bin, 'kf-shellcheck'), 0o755);
+    }
+    const path = process.env.PATH;
+    process.env.PATH = [join(dir, 'path-none'), ...bins].join(delimiter);
+    try {
+      const fake = await nodeShellChecker({ path: 'kf-shellcheck' });
+      assert.deepEqual(await failuresOf(fake!), [`shellcheck failed (exit status 4): from ${bins[1]}`]);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('reports a failing ShellCheck once, as one line', async () => {

@@ -10,9 +10,14 @@
 import { CstParser, type CstNode, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
 import { allTokens, Arguments, Comment, HeredocBody, InstructionName, Newline } from './tokens.js';
 
-class KubefileParser extends CstParser {
-  constructor() {
-    super(allTokens, { recoveryEnabled: true, nodeLocationTracking: 'none' });
+export class KubefileParser extends CstParser {
+  /**
+   * `validate`: Chevrotain's checks of the grammar (ambiguities, left recursion ...). The parser in
+   * use skips them, as they cost every process that parses a few milliseconds;
+   * grammar/test/definition.test.ts runs them.
+   */
+  constructor(validate = false) {
+    super(allTokens, { recoveryEnabled: true, nodeLocationTracking: 'none', skipValidations: !validate });
     this.performSelfAnalysis();
   }
 

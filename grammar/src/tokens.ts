@@ -12,7 +12,7 @@
  * the `# escape=` directive) decides where continuations are, so every mode exists once per escape
  * character; `lex()` picks the pair.
  */
-import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type CustomPatternMatcherReturn, type ILexerConfig, type IMultiModeLexerDefinition, type IToken, type TokenType } from 'chevrotain';
 import type { EscapeChar, Span } from './directives.js';
 import { announcedHeredocs, LogicalText, splitCommand, type HeredocStart } from './words.js';
 
@@ -220,18 +220,26 @@ export const allTokens: TokenType[] = [
 
 const START_MODE: Record<EscapeChar, string> = { '\\': 'startBackslash', '`': 'startBacktick' };
 
-const kubefileLexer = new Lexer(
-  {
-    modes: {
-      startBackslash: startMode(backslash),
-      lineBackslash: lineMode(backslash),
-      startBacktick: startMode(backtick),
-      lineBacktick: lineMode(backtick),
-    },
-    defaultMode: 'startBackslash',
+/** The lexer's modes: a start and a line mode per escape character. */
+export const lexerDefinition: IMultiModeLexerDefinition = {
+  modes: {
+    startBackslash: startMode(backslash),
+    lineBackslash: lineMode(backslash),
+    startBacktick: startMode(backtick),
+    lineBacktick: lineMode(backtick),
   },
-  { positionTracking: 'onlyOffset', ensureOptimizations: false },
-);
+  defaultMode: 'startBackslash',
+};
+
+/**
+ * Chevrotain's checks of the definition and its first-character analysis are skipped when the lexer
+ * is built, which every process that parses does (about 15 ms of a `kubefilec lint`): no mode could
+ * use that analysis (instruction names and argument text may start with any character; it is off
+ * either way), and grammar/test/definition.test.ts runs the checks.
+ */
+export const lexerConfig: ILexerConfig = { positionTracking: 'onlyOffset', safeMode: true, skipValidations: true };
+
+const kubefileLexer = new Lexer(lexerDefinition, lexerConfig);
 
 export interface LexResult {
   tokens: IToken[];

@@ -10,7 +10,10 @@ export interface CommandIO {
 export const processIO: CommandIO = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
-  stdin: process.stdin,
+  // Made on first use: a command that reads no standard input does not set it up (~1 ms of a start).
+  get stdin() {
+    return process.stdin;
+  },
   get errTerminal() {
     return process.stderr.isTTY ? { columns: process.stderr.columns || 80 } : undefined;
   },

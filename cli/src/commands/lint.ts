@@ -38,7 +38,7 @@ export async function lintCommand(contexts: string[], options: LintCommandOption
   const failures = new Set<string>();
   const reports: FileDiagnostics[] = [];
   for (const context of targets) {
-    const source = await readKubefile(options.file, context, io.stdin);
+    const source = await readKubefile(options.file, context, io);
     const filter = { enable: options.enable, disable: options.disable };
     const compiled = await compileForTarget(source.text, { ...compileOptions(options, source.context), ...filter, images: storeCatalog(options.root) });
     let diagnostics = compiled.diagnostics;

@@ -51,7 +51,7 @@ export function parseJson(ast: Kubefile): ParseJson {
 }
 
 export async function parseCommand(context: string | undefined, options: ParseOptions, io: CommandIO): Promise<number> {
-  const source = await readKubefile(options.file, context, io.stdin);
+  const source = await readKubefile(options.file, context, io);
   const { ast, diagnostics } = parse(source.text);
   if (options.format === 'json') {
     io.out(JSON.stringify(parseJson(ast), null, 2) + '\n');
