@@ -41,7 +41,7 @@ describe('reparse', () => {
       // None before, none brought: the shortcut.
       (t) => [t.indexOf('tool-7 '), 0, 'y'],
       // The first one.
-      (t) => [t.indexOf('tool-150 '), 0, '\x01'],
+      (t) => [t.indexOf('tool-151 '), 0, '\x01'],
       // One is there: an edit above it moves it.
       () => [0, 0, '# moved\n'],
       // Removed again.
@@ -55,7 +55,7 @@ describe('reparse', () => {
       assert.equal(snapshot(result), snapshot(parse(text)));
       found.push(result.diagnostics.filter((d) => d.code === 'KF1018').map((d) => `${d.range.start.line}:${d.range.start.column}`));
     }
-    const line = FILE.slice(0, FILE.indexOf('tool-150 ')).split('\n').length - 1;
+    const line = FILE.slice(0, FILE.indexOf('tool-151 ')).split('\n').length - 1;
     assert.deepEqual(found, [[], [`${line}:${'COPY ${ARCH}/bin/'.length}`], [`${line + 1}:${'COPY ${ARCH}/bin/'.length}`], []]);
   });
 
