@@ -297,9 +297,10 @@ export class KubefileServer {
       this.runtime.then(
         (runtime) => {
           this.loadedRuntime = runtime;
-          // Analyses made meanwhile did not know the store: make them again with it. Without a
-          // store they saw what they would see now, and a 7k-line file is not planned twice.
-          if (runtime.hasStore(this.storeRoot ?? runtime.defaultStoreRoot())) this.refreshAll();
+          // Analyses made meanwhile did not know the store: make them again with it. Without an
+          // image in the store they saw what they would see now (a missing image and an unknown one
+          // read alike), and a 7k-line file is not planned twice while its first edits wait.
+          void this.storeHasImages(runtime).then((any) => any && this.refreshAll());
         },
         (error: unknown) => this.connection.console.error(`image store: ${error instanceof Error ? error.message : String(error)}`),
       );
@@ -346,6 +347,15 @@ export class KubefileServer {
     }
   }
 
+  private async storeHasImages(runtime: typeof import('@kubefile/runtime')): Promise<boolean> {
+    try {
+      const root = this.storeRoot ?? runtime.defaultStoreRoot();
+      return runtime.hasStore(root) && (await (await runtime.ImageStore.open(root)).listImages()).length > 0;
+    } catch {
+      return false;
+    }
+  }
+
   /** The store root when a store exists there: hover and completion must not create one. */
   private async existingStoreRoot(): Promise<string | undefined> {
     const { defaultStoreRoot, hasStore } = await this.loadRuntime();
@@ -360,7 +370,7 @@ export async function startServer(): Promise<KubefileServer> {
   const host = platformFromNode(process.platform, process.arch);
   const server = new KubefileServer(connection);
   server.start();
-  // After listening, so `initialize` is answered at once; the first document stops it.
-  void warmUp(host, nodeSha256, () => server.documents.all().length > 0).catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
+  // After listening, so `initialize` is answered at once; a step at a time, after what came in meanwhile.
+  void warmUp(host, nodeSha256).catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
   return server;
 }

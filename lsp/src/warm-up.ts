@@ -38,17 +38,17 @@ const CONTEXT = memoryContext({
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Takes about 0.2 s. Runs after the server answered `initialize`, a step at a time: it stops as soon
- * as `stop()` says a real document arrived (the user's file matters more than the sample's).
+ * Takes about 0.2 s. Runs after the server answered `initialize`, a step at a time, each after the
+ * messages that came in meanwhile: a document opened at once is analysed first, and its first
+ * edits, which come later, find the editing path compiled.
  */
-export async function warmUp(platform: Platform, sha256?: Sha256Hex, stop: () => boolean = () => false): Promise<void> {
+export async function warmUp(platform: Platform, sha256?: Sha256Hex): Promise<void> {
   const sample = (blocks: number) => `FROM kubernetes:v1.19.8\n${SAMPLE_BLOCK.repeat(blocks)}LAUNCH ["app"]\n`;
   const memo = new CompileMemo();
   const options = { platforms: [platform], buildPlatform: platform, context: CONTEXT, memo, ...(sha256 ? { sha256 } : {}) };
   // Small first: the first step compiles every function it reaches, and a document arriving meanwhile waits for it.
   for (const blocks of [1, 5, 20, 20]) {
     await nextTurn();
-    if (stop()) return;
     await compileParsed(parse(sample(blocks)), { ...options, memo: new CompileMemo() });
   }
   let text = sample(20);
@@ -56,7 +56,6 @@ export async function warmUp(platform: Platform, sha256?: Sha256Hex, stop: () =>
   await compileParsed(parsed, options);
   for (let edit = 0; edit < 40; edit++) {
     await nextTurn();
-    if (stop()) return;
     // Typing at the end of lines spread through the file, as an editor sends it.
     const lines = text.split('\n');
     const line = (edit * 37) % (lines.length - 1);
