@@ -87,11 +87,15 @@ export class KubefileServer {
   private loadedRuntime: typeof import('@kubefile/runtime') | undefined;
   /** ShellCheck findings (KF4001), worked out after each version's compile, never on the edit path. */
   readonly shellcheck: ShellCheckRunner;
+  /** Settled when the client says `initialized`: it has the answer to `initialize`. */
+  readonly initialized: Promise<void>;
+  private markInitialized: () => void = () => undefined;
 
   constructor(readonly connection: Connection) {
     this.shellcheck = new ShellCheckRunner((message) => connection.console.warn(message));
     const host = platformFromNode(process.platform, process.arch);
     this.settings = { ...DEFAULT_SETTINGS, platforms: [host], buildPlatform: host, sha256: nodeSha256 };
+    this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
   }
 
   /** The analysis of the document's current version (computed once per version). */
@@ -134,6 +138,7 @@ export class KubefileServer {
     const { connection, documents } = this;
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => {
+      this.markInitialized();
       void this.registerWatchers();
       void this.pullSettings();
     });
@@ -354,13 +359,19 @@ export class KubefileServer {
   }
 }
 
-/** Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as vscode-languageserver reads argv; it warms up while it waits for the first document. */
+/**
+ * Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as
+ * vscode-languageserver reads argv; once the client has the answer to `initialize`, it warms up
+ * while it waits for the first document.
+ */
 export async function startServer(): Promise<KubefileServer> {
   const connection = createConnection(ProposedFeatures.all);
   const host = platformFromNode(process.platform, process.arch);
   const server = new KubefileServer(connection);
   server.start();
-  // After listening, so `initialize` is answered at once; the first document stops it.
-  void warmUp(host, nodeSha256, () => server.documents.all().length > 0).catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
+  // Not before: a warm-up step (tens of milliseconds at first) would run ahead of the answer. The first document stops it.
+  void server.initialized
+    .then(() => warmUp(host, nodeSha256, () => server.documents.all().length > 0))
+    .catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
   return server;
 }
