@@ -3,6 +3,7 @@
  * written by a start that found none once the client has the answer to `initialize`.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,19 @@ describe('language server start (code cache)', function () {
 
   it('npm run build made the cache next to the bundle', () => {
     assert.ok(existsSync(join(lsp, 'dist', CACHE)), CACHE);
+  });
+
+  it("loads no Node module the answer to initialize does not need: not node:crypto, node:child_process or node:fs/promises", () => {
+    // The bundle's module level, as a start runs it, from a script file: node -e is an option, and a start with options hashes them (node:crypto).
+    const dir = mkdtempSync(join(tmpdir(), 'kubefile-lsp-modules-'));
+    try {
+      writeFileSync(join(dir, 'load.cjs'), `require(${JSON.stringify(join(lsp, 'dist/src/start.cjs'))}).loadServerBundle(); console.log(JSON.stringify(process.moduleLoadList));`);
+      const loaded = JSON.parse(execFileSync(process.execPath, [join(dir, 'load.cjs')], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) as string[];
+      assert.ok(loaded.includes('NativeModule net'), 'the list names what is loaded');
+      assert.deepEqual(loaded.filter((name) => /^NativeModule (crypto|child_process|fs\/promises)$/.test(name)), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('an install of its own (bin, the start and the bundle copied where no package resolves)', () => {
