@@ -5,8 +5,12 @@
  * `compiler` one is, with the compiler's functions too.
  */
 const { writeFileSync } = require('node:fs');
+const { join } = require('node:path');
 const { Readable } = require('node:stream');
-const { BUNDLE, bundleCacheFile, loadBundle } = require('../dist/src/start.cjs');
+const { bundleCacheFile } = require('@kubefile/lsp/code-cache');
+const { loadKubefilec } = require('../dist/kubefilec-start.cjs');
+
+const BUNDLE = join(__dirname, '../dist/kubefilec.cjs');
 
 /** A Kubefile with the common instructions, a heredoc and a mistake (the report path). */
 const SAMPLE = `# syntax=kubefile
@@ -26,7 +30,7 @@ CMD ["kubectl", "apply", "-f", "manifests"]
 `;
 
 async function makeCodeCaches() {
-  const loaded = loadBundle({ bundle: BUNDLE, useCache: false });
+  const loaded = loadKubefilec(BUNDLE, 'base', false);
   const { main } = loaded.exports;
   const io = (stdin) => ({ out: () => undefined, err: () => undefined, stdin: Readable.from([stdin]) });
   const runs = [

@@ -295,8 +295,9 @@ describe('kubefilec', () => {
         install = join(dir, 'install');
         userCache = join(dir, 'xdg');
         mkdirSync(join(install, 'bin'), { recursive: true });
-        mkdirSync(join(install, 'dist/src'), { recursive: true });
-        for (const file of ['bin/kubefilec.js', 'bin/package.json', 'dist/src/start.cjs', 'dist/kubefilec.cjs']) cpSync(join(repo, 'cli', file), join(install, file));
+        mkdirSync(join(install, 'dist'), { recursive: true });
+        // The start is bundled with the code cache module it shares with the language server: no package to resolve.
+        for (const file of ['bin/kubefilec.js', 'bin/package.json', 'dist/kubefilec-start.cjs', 'dist/kubefilec.cjs']) cpSync(join(repo, 'cli', file), join(install, file));
       });
       const runInstalled = (args: string[], stdin = ''): Promise<Run> =>
         new Promise((resolve) => {
@@ -312,9 +313,9 @@ describe('kubefilec', () => {
 
       it('--version and lint run without the runtime, and write their missing code caches next to the bundle', async () => {
         assert.deepEqual(await runInstalled(['--version']), { code: 0, stdout: `${VERSION}\n`, stderr: '' });
-        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', baseCache, 'src']);
+        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec-start.cjs', 'kubefilec.cjs', baseCache]);
         await lintGhost();
-        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', baseCache, compilerCache, 'src']);
+        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec-start.cjs', 'kubefilec.cjs', baseCache, compilerCache]);
         // The compiler's functions are in the lint's cache only: --version does not load them.
         assert.ok(statSync(join(install, 'dist', baseCache)).size < statSync(join(install, 'dist', compilerCache)).size / 2);
       });
@@ -347,7 +348,7 @@ describe('kubefilec', () => {
           execFile(process.execPath, [join(install, 'bin/kubefilec.js'), '--version'], { env: { ...process.env, KUBEFILEC_CODE_CACHE: 'off', XDG_CACHE_HOME: userCache } }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
         });
         assert.deepEqual(r, { code: 0, stdout: `${VERSION}\n`, stderr: '' });
-        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec.cjs', 'src']);
+        assert.deepEqual(readdirSync(join(install, 'dist')).sort(), ['kubefilec-start.cjs', 'kubefilec.cjs']);
         assert.equal(existsSync(userCache), false);
       });
     });

@@ -2,8 +2,8 @@
  * @kubefile/compiler/node: the build context as a directory on disk, for Node hosts (the CLI, the
  * language server, the runtime). Kept apart so the compiler itself stays free of Node I/O.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BuildContext, ContextEntry, Sha256Hex } from '@kubefile/compiler';
 
@@ -46,7 +46,13 @@ export function nodeContext(root: string): BuildContext {
   };
 }
 
+/** node:crypto's createHash, loaded by the first hash: a process may import this module long before it hashes (the language server, until its first document), and loading it cost each start ~4 ms. */
+let createHash: typeof import('node:crypto').createHash | undefined;
+
 /** Node's native SHA-256, for `compile(..., { sha256: nodeSha256 })`: several times faster than the portable one. */
-export const nodeSha256: Sha256Hex = (text) => createHash('sha256').update(text).digest('hex');
+export const nodeSha256: Sha256Hex = (text) => {
+  createHash ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash;
+  return createHash('sha256').update(text).digest('hex');
+};
 
 export { nodeShellChecker, type NodeShellCheckerOptions } from './shellcheck.js';

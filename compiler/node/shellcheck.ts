@@ -3,9 +3,8 @@
  * run, `--format=json1`, with bounds (a time limit per run, an output limit, a few runs at once), so
  * a hung or flooding ShellCheck never holds up a lint or an editor.
  */
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { ShellChecker, ShellCheckComment, ShellCheckOutput, ShellDialect } from '@kubefile/compiler';
@@ -22,12 +21,28 @@ export interface NodeShellCheckerOptions {
 }
 
 /**
+ * What running ShellCheck takes from Node: loaded by the first nodeShellChecker(), not with this
+ * module, as a process importing @kubefile/compiler/node may check no shell for a while (the
+ * language server, until its first document, and every start of it loaded them for nothing).
+ */
+interface ProcessIo {
+  spawn: typeof import('node:child_process').spawn;
+  fs: typeof import('node:fs/promises');
+}
+
+/** Required, not imported: an import() would stay one in the server's CommonJS bundle, which its start cannot run. */
+function processIo(): ProcessIo {
+  const require = createRequire(import.meta.url);
+  return { spawn: (require('node:child_process') as typeof import('node:child_process')).spawn, fs: require('node:fs/promises') as typeof import('node:fs/promises') };
+}
+
+/**
  * Where `program` is: itself when it has a slash, else the first executable of that name on PATH.
  * Every PATH entry is asked at once (one round trip instead of one per entry, a few ms of a lint).
  */
-async function findProgram(program: string): Promise<string | undefined> {
+async function findProgram({ fs }: ProcessIo, program: string): Promise<string | undefined> {
   const candidates = program.includes('/') || isAbsolute(program) ? [program] : (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, program));
-  const executable = await Promise.all(candidates.map((candidate) => access(candidate, constants.X_OK).then(() => true, () => false)));
+  const executable = await Promise.all(candidates.map((candidate) => fs.access(candidate, constants.X_OK).then(() => true, () => false)));
   const first = executable.indexOf(true);
   return first === -1 ? undefined : candidates[first];
 }
@@ -73,7 +88,8 @@ const BATCH_SCRIPTS = 250;
  * output, exit status and ShellCheck's first error line).
  */
 export async function nodeShellChecker(options: NodeShellCheckerOptions = {}): Promise<ShellChecker | undefined> {
-  const program = await findProgram(options.path ?? 'shellcheck');
+  const io = processIo();
+  const program = await findProgram(io, options.path ?? 'shellcheck');
   if (!program) return undefined;
   const bounds = { timeoutMs: options.timeoutMs ?? 10_000, maxOutputBytes: options.maxOutputBytes ?? 4 * 1024 * 1024 };
   const slots = new RunSlots(Math.max(1, options.concurrency ?? Math.min(4, availableParallelism())));
@@ -84,7 +100,7 @@ export async function nodeShellChecker(options: NodeShellCheckerOptions = {}): P
       const size = Math.min(BATCH_SCRIPTS, Math.max(1, Math.ceil(pending.length / slots.limit)));
       for (let i = 0; i < pending.length; i += size) {
         const batch = pending.slice(i, i + size);
-        slots.run(() => runShellCheck(program, batch.map((p) => p.script), dialect, bounds)).then(
+        slots.run(() => runShellCheck(io, program, batch.map((p) => p.script), dialect, bounds)).then(
           (outputs) => batch.forEach((p, n) => p.resolve(outputs[n]!)),
           (error: unknown) => batch.forEach((p) => p.reject(error instanceof Error ? error : new Error(String(error)))),
         );
@@ -104,22 +120,23 @@ export async function nodeShellChecker(options: NodeShellCheckerOptions = {}): P
 }
 
 /** One ShellCheck run over `scripts`, each a file of a directory of its own (removed after): their outputs in order. */
-async function runShellCheck(program: string, scripts: readonly string[], dialect: ShellDialect, bounds: { timeoutMs: number; maxOutputBytes: number }): Promise<ShellCheckOutput[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'kubefile-shellcheck-'));
+async function runShellCheck(io: ProcessIo, program: string, scripts: readonly string[], dialect: ShellDialect, bounds: { timeoutMs: number; maxOutputBytes: number }): Promise<ShellCheckOutput[]> {
+  const { fs } = io;
+  const dir = await fs.mkdtemp(join(tmpdir(), 'kubefile-shellcheck-'));
   try {
     const files = scripts.map((_, n) => `${n}.sh`);
-    await Promise.all(scripts.map((script, n) => writeFile(join(dir, files[n]!), script)));
-    const text = await runProgram(program, ['--format=json1', `--shell=${dialect}`, ...files], dir, bounds);
+    await Promise.all(scripts.map((script, n) => fs.writeFile(join(dir, files[n]!), script)));
+    const text = await runProgram(io.spawn, program, ['--format=json1', `--shell=${dialect}`, ...files], dir, bounds);
     const byFile = new Map<string, ShellCheckComment[]>(files.map((file) => [file, []]));
     for (const [file, comment] of parseOutput(text)) byFile.get(file)?.push(comment);
     return files.map((file) => ({ comments: byFile.get(file)! }));
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
 /** Runs ShellCheck in `cwd` within the bounds; its standard output when it exits 0 (no findings) or 1 (findings). */
-function runProgram(program: string, args: readonly string[], cwd: string, { timeoutMs, maxOutputBytes }: { timeoutMs: number; maxOutputBytes: number }): Promise<string> {
+function runProgram(spawn: ProcessIo['spawn'], program: string, args: readonly string[], cwd: string, { timeoutMs, maxOutputBytes }: { timeoutMs: number; maxOutputBytes: number }): Promise<string> {
   return new Promise((resolve, reject) => {
     // A process group of its own, so a stop reaches whatever it started too.
     const child = spawn(program, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -1,7 +1,8 @@
 /**
  * The Kubefile parser: a file is a sequence of lines; an instruction is its name, its argument text
  * (in pieces where line continuations cut it), and the heredoc bodies that follow its line.
- * Built once and reused.
+ * Built on the first parse and reused: building it (Chevrotain's analysis of the grammar) is work a
+ * process that never parses, such as the language server until its first document, need not do.
  *
  *   kubefile    := ( Newline | Comment | instruction )*
  *   instruction := InstructionName Arguments* ( Newline heredoc* )?
@@ -46,7 +47,7 @@ export class KubefileParser extends CstParser {
   });
 }
 
-const parser = new KubefileParser();
+let parser: KubefileParser | undefined;
 
 export interface ParsedCst {
   cst: CstNode;
@@ -54,11 +55,10 @@ export interface ParsedCst {
 }
 
 export function parseTokens(tokens: IToken[]): ParsedCst {
+  parser ??= new KubefileParser();
   parser.input = tokens;
   const cst = parser.kubefile();
   return { cst, errors: parser.errors };
 }
-
-export const cstVisitorBase = parser.getBaseCstVisitorConstructor();
 
 export type { ILexingError };

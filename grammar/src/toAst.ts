@@ -18,7 +18,6 @@ import type {
 import { createDiagnostic, type Diagnostic, type DiagnosticCode, type Fix } from './diagnostics.js';
 import type { DirectiveScan, EscapeChar, Span } from './directives.js';
 import { DOCKERFILE_ONLY, editDistance, INSTRUCTIONS, isKeyword, suggestKeyword, type InstructionSpec, type Keyword } from './instructions.js';
-import { cstVisitorBase } from './parser.js';
 import { RangeAnchor, type LineMap, type Range, type SourceRange } from './positions.js';
 import type { HeredocBodyPayload } from './tokens.js';
 import { scanWord, type ScanMode, type WordPart } from './variables.js';
@@ -149,7 +148,7 @@ export interface AstResult {
  */
 export function buildAst(cst: CstNode, text: string, continuations: IToken[], scan: DirectiveScan, lines: LineMap, shift = 0): AstResult {
   const builder = new AstBuilder(text, continuations, scan, lines, shift);
-  builder.visit(cst);
+  builder.kubefile(cst.children as KubefileCtx);
   return { ast: builder.kubefile(), directiveDiagnostics: builder.directiveDiagnostics, diagnostics: builder.diagnostics, anchors: builder.anchors };
 }
 
@@ -169,7 +168,18 @@ export function directiveNodes(scan: DirectiveScan, lines: LineMap): { directive
   };
 }
 
-class AstBuilder extends cstVisitorBase {
+/** The children of the CST's root, the `kubefile` rule (parser.ts). */
+interface KubefileCtx {
+  instruction?: CstNode[];
+  Comment?: IToken[];
+}
+
+/**
+ * Builds the AST from the CST. Not a Chevrotain CST visitor: only the root is visited, and its
+ * instructions are built directly, so the parser's visitor class (which needs the parser built) is
+ * not needed to load this module.
+ */
+class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
   readonly directiveDiagnostics: Diagnostic[];
   readonly anchors: RangeAnchor[] = [];
@@ -185,7 +195,6 @@ class AstBuilder extends cstVisitorBase {
     private readonly lines: LineMap,
     private readonly shift: number,
   ) {
-    super();
     const directives = directiveNodes(scan, lines);
     this.directives = directives.directives;
     this.directiveDiagnostics = directives.diagnostics;
@@ -199,8 +208,8 @@ class AstBuilder extends cstVisitorBase {
   }
 
   kubefile(): Kubefile;
-  kubefile(ctx: { instruction?: CstNode[]; Comment?: IToken[] }): void;
-  kubefile(ctx?: { instruction?: CstNode[]; Comment?: IToken[] }): Kubefile | void {
+  kubefile(ctx: KubefileCtx): void;
+  kubefile(ctx?: KubefileCtx): Kubefile | void {
     if (!ctx) {
       return {
         type: 'Kubefile',

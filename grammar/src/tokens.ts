@@ -239,7 +239,8 @@ export const lexerDefinition: IMultiModeLexerDefinition = {
  */
 export const lexerConfig: ILexerConfig = { positionTracking: 'onlyOffset', safeMode: true, skipValidations: true };
 
-const kubefileLexer = new Lexer(lexerDefinition, lexerConfig);
+/** Built on the first lex (the definition's analysis is work a process that never parses need not do). */
+let kubefileLexer: Lexer | undefined;
 
 export interface LexResult {
   tokens: IToken[];
@@ -250,6 +251,7 @@ export interface LexResult {
 
 export function lex(text: string, escape: EscapeChar): LexResult {
   heredocCache.text = undefined;
+  kubefileLexer ??= new Lexer(lexerDefinition, lexerConfig);
   const result = kubefileLexer.tokenize(text, START_MODE[escape]);
   return {
     tokens: result.tokens,

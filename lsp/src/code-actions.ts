@@ -7,9 +7,10 @@
  */
 import { CATALOGUE, isKnown, type Diagnostic, type DiagnosticCode, type Fix, type Instruction, type TextEdit as GrammarEdit } from '@kubefile/grammar';
 import { argDeclarationWithoutValue, IGNORE_COMMENT_PREFIX } from '@kubefile/compiler';
-import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type Range as LspRange, type TextEdit } from 'vscode-languageserver';
+import type { CodeAction, Diagnostic as LspDiagnostic, Range as LspRange, TextEdit } from 'vscode-languageserver';
 import type { Analysis } from './analysis.js';
 import { shownCode, toLspRange } from './convert.js';
+import { CodeActionKind } from './languageserver.js';
 
 /**
  * The codes whose first fix `source.fixAll` applies: only rewrites that keep what the build makes.

@@ -6,9 +6,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { applyRuleControl, formatPlatform } from '@kubefile/compiler';
 import { isReported, sortDiagnostics } from '@kubefile/grammar';
-import { LSPErrorCodes, ResponseError, type CancellationToken, type WorkDoneProgressReporter } from 'vscode-languageserver';
+import type { CancellationToken, WorkDoneProgressReporter } from 'vscode-languageserver';
 import { analyze } from './analysis.js';
 import { toLspDiagnostic } from './convert.js';
+import { LSPErrorCodes, ResponseError } from './languageserver.js';
 import { BUILD_LOG_NOTIFICATION, type BuildArguments, type BuildFailure, type BuildLogParams, type BuildOutcome, type ImageSummary, type InspectArguments } from './protocol.js';
 import type { KubefileServer } from './server.js';
 

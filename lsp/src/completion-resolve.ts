@@ -4,11 +4,12 @@
  * every keyword or variable does not render every doc up front.
  */
 import { isKeyword } from '@kubefile/grammar';
-import { MarkupKind, type CompletionItem } from 'vscode-languageserver';
+import type { CompletionItem } from 'vscode-languageserver';
 import type { Analysis } from './analysis.js';
 import { variablesAt, type CompletionData } from './completion.js';
 import { variableDoc } from './hover.js';
 import { FLAG_DOCS, instructionDoc } from './instruction-docs.js';
+import { MarkupKind } from './languageserver.js';
 
 /** The item with its documentation; unchanged when its `data` is not one of ours. */
 export function resolveCompletion(analysis: Analysis, item: CompletionItem): CompletionItem {

@@ -5,17 +5,11 @@
  */
 import { COMMON_PLATFORMS, expandWord, formatPlatform, platformVariables, ROOTFS_DIRECTORIES, stageTable, type StageInfo } from '@kubefile/compiler';
 import { INSTRUCTIONS, isInstruction, isKeyword, KEYWORDS, type Instruction, type Keyword, type Kubefile } from '@kubefile/grammar';
-import {
-  CompletionItemKind,
-  CompletionItemTag,
-  InsertTextFormat,
-  type CompletionItem,
-  type Position,
-  type Range as LspRange,
-} from 'vscode-languageserver';
+import type { CompletionItem, Position, Range as LspRange } from 'vscode-languageserver';
 import { offsetAt, type Analysis, type FeatureContext } from './analysis.js';
 import { toLspRange } from './convert.js';
 import { snippetOf } from './instruction-docs.js';
+import { CompletionItemKind, CompletionItemTag, InsertTextFormat } from './languageserver.js';
 import { instructionLine } from './structure.js';
 
 /** What `completionItem/resolve` needs to find an item's documentation again. */

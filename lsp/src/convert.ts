@@ -1,6 +1,7 @@
 /** Grammar ranges and diagnostics as LSP values (both count 0-based lines and UTF-16 columns). */
 import { diagnosticHref, type Diagnostic, type DiagnosticTag as GrammarTag, type Range } from '@kubefile/grammar';
-import { DiagnosticSeverity, DiagnosticTag, type Diagnostic as LspDiagnostic, type Range as LspRange } from 'vscode-languageserver';
+import type { Diagnostic as LspDiagnostic, Range as LspRange } from 'vscode-languageserver';
+import { DiagnosticSeverity, DiagnosticTag } from './languageserver.js';
 
 export function toLspRange(range: Range): LspRange {
   const { start, end } = range;

@@ -2,10 +2,11 @@
  * Request handlers: each one looks up the document's analysis and calls a pure feature. A handler
  * never throws to the connection: failures are logged and answered with an empty result.
  */
-import { ResponseError, TextDocumentSyncKind, type CompletionItem, type ServerCapabilities } from 'vscode-languageserver';
+import type { CompletionItem, ServerCapabilities } from 'vscode-languageserver';
 import type { Analysis, FeatureContext } from './analysis.js';
 import { codeActions } from './code-actions.js';
 import { registerCommands } from './commands.js';
+import { ResponseError, TextDocumentSyncKind } from './languageserver.js';
 import { COMMANDS } from './protocol.js';
 import { completion } from './completion.js';
 import { resolveCompletion } from './completion-resolve.js';

@@ -5,11 +5,12 @@
  */
 import { formatPlatform, parsePlatform, resolveFrom, samePlatform, stageTable, type CopyOp, type Op, type Platform, type PlatformPlan, type StagePlan } from '@kubefile/compiler';
 import { isInstruction, isKeyword, type AstWordPart, type AstVariable, type Flag, type Instruction, type Kubefile, type Range, type Word } from '@kubefile/grammar';
-import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
+import type { Hover, Position } from 'vscode-languageserver';
 import { offsetAt, type Analysis, type FeatureContext } from './analysis.js';
 import { variablesAt, type VisibleVariable } from './completion.js';
 import { toLspRange } from './convert.js';
 import { instructionDoc } from './instruction-docs.js';
+import { MarkupKind } from './languageserver.js';
 import { instructionLine } from './structure.js';
 import { flagWords } from './symbols.js';
 

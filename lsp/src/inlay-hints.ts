@@ -11,9 +11,10 @@
  */
 import { formatPlatform, sourceKind, type AppOp, type CopyOp, type PlatformPlan } from '@kubefile/compiler';
 import { isInstruction, variablesOf, type Instruction, type Range, type Word } from '@kubefile/grammar';
-import { InlayHintKind, type InlayHint, type Range as LspRange } from 'vscode-languageserver';
+import type { InlayHint, Range as LspRange } from 'vscode-languageserver';
 import type { Analysis, FeatureContext } from './analysis.js';
 import { describeValues, variablesAt, type VisibleVariable } from './completion.js';
+import { InlayHintKind } from './languageserver.js';
 import { flagWords } from './symbols.js';
 
 export function inlayHints(analysis: Analysis, range: LspRange, context: FeatureContext): InlayHint[] {

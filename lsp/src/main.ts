@@ -1,11 +1,12 @@
 /**
- * The language server's process entry: the bin script and `kubefilec lsp` run this (bundled, see
- * scripts/bundle.mjs). The bundle holds the runtime too, so the compiler is loaded once; the
- * runtime's layer writer starts worker threads on the bundle's own file, and in such a thread this
- * loads the runtime, whose module then serves the worker, instead of a server.
+ * The entry of the server's bundle (dist/kubefile-language-server.cjs, scripts/bundle.mjs), which
+ * the start (start.cts) runs with its code cache and then starts the server from. The bundle holds
+ * the runtime too, so the compiler is loaded once; the runtime's layer writer starts worker threads
+ * on the bundle's own file, and in such a thread this loads the runtime, whose module then serves
+ * the worker.
  */
 import { isMainThread } from 'node:worker_threads';
-import { startServer } from './server.js';
 
-if (isMainThread) await startServer();
-else await import('@kubefile/runtime');
+export { startServer } from './server.js';
+
+if (!isMainThread) void import('@kubefile/runtime');

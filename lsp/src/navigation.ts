@@ -2,20 +2,11 @@
  * Go to definition, find references, document highlights and rename for ARG/ENV variables,
  * application names and stage names, all read from the symbol table.
  */
-import {
-  DocumentHighlightKind,
-  ResponseError,
-  ErrorCodes,
-  type DocumentHighlight,
-  type Location,
-  type Position,
-  type Range,
-  type TextEdit,
-  type WorkspaceEdit,
-} from 'vscode-languageserver';
+import type { DocumentHighlight, Location, Position, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { STAGE_NAME } from '@kubefile/compiler';
 import { offsetAt, type Analysis } from './analysis.js';
 import { toLspRange } from './convert.js';
+import { DocumentHighlightKind, ResponseError, ErrorCodes } from './languageserver.js';
 import { occurrenceAt, resolvedDeclaration, symbolTable, type KubefileSymbol, type Occurrence } from './symbols.js';
 
 /** An LSP range from two offsets. */

@@ -3,8 +3,9 @@
  * strings, comments and parser directives, in the LSP's relative encoding.
  */
 import { platformVariables, DEFAULT_PLATFORM } from '@kubefile/compiler';
-import { SemanticTokensBuilder, type SemanticTokensLegend } from 'vscode-languageserver';
+import type { SemanticTokensLegend } from 'vscode-languageserver';
 import type { Analysis } from './analysis.js';
+import { SemanticTokensBuilder } from './languageserver.js';
 import { symbolTable } from './symbols.js';
 
 export const SEMANTIC_TOKEN_LEGEND = {

@@ -8,11 +8,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { applyRuleControl, CachedContext, CompileMemo, type ImageCatalog, isRuleCode, parsePlatformList, platformFromNode, type BuildContext } from '@kubefile/compiler';
 import { nodeContext, nodeSha256 } from '@kubefile/compiler/node';
 import { isReported, parse, reparse, type Diagnostic, type ParseResult, type Severity } from '@kubefile/grammar';
-import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments, type Connection, type InitializeParams, type InitializeResult, type MessageActionItem } from 'vscode-languageserver/node';
+import type { Connection, InitializeParams, InitializeResult, MessageActionItem } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, DEFAULT_SETTINGS, type Analysis, type FeatureContext, type LanguageSettings } from './analysis.js';
 import { toLspDiagnostic } from './convert.js';
 import { registerFeatures } from './handlers.js';
+import { createConnection, DidChangeWatchedFilesNotification, ProposedFeatures, TextDocuments } from './languageserver.js';
 import { CLIENT_COMMANDS } from './protocol.js';
 import { ShellCheckRunner } from './shellcheck.js';
 import { warmUp } from './warm-up.js';
@@ -87,11 +88,15 @@ export class KubefileServer {
   private loadedRuntime: typeof import('@kubefile/runtime') | undefined;
   /** ShellCheck findings (KF4001), worked out after each version's compile, never on the edit path. */
   readonly shellcheck: ShellCheckRunner;
+  /** Settled when the client says `initialized`: it has the answer to `initialize`. */
+  readonly initialized: Promise<void>;
+  private markInitialized: () => void = () => undefined;
 
   constructor(readonly connection: Connection) {
     this.shellcheck = new ShellCheckRunner((message) => connection.console.warn(message));
     const host = platformFromNode(process.platform, process.arch);
     this.settings = { ...DEFAULT_SETTINGS, platforms: [host], buildPlatform: host, sha256: nodeSha256 };
+    this.initialized = new Promise((resolve) => (this.markInitialized = resolve));
   }
 
   /** The analysis of the document's current version (computed once per version). */
@@ -134,6 +139,7 @@ export class KubefileServer {
     const { connection, documents } = this;
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => {
+      this.markInitialized();
       void this.registerWatchers();
       void this.pullSettings();
     });
@@ -364,13 +370,18 @@ export class KubefileServer {
   }
 }
 
-/** Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as vscode-languageserver reads argv; it warms up while it waits for the first document. */
+/**
+ * Starts a server on stdio (`--stdio`, the default), node IPC (`--node-ipc`) or a socket, as
+ * vscode-languageserver reads argv; once the client has the answer to `initialize`, it warms up
+ * while it waits for the first document.
+ */
 export async function startServer(): Promise<KubefileServer> {
   const connection = createConnection(ProposedFeatures.all);
   const host = platformFromNode(process.platform, process.arch);
   const server = new KubefileServer(connection);
   server.start();
-  // After listening, so `initialize` is answered at once; a step at a time, after what came in meanwhile.
-  void warmUp(host, nodeSha256).catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
+  // Not before: a warm-up step (tens of milliseconds at first) would run ahead of the answer. Then a
+  // step at a time, each after what came in meanwhile (a document opened at once is analysed first).
+  void server.initialized.then(() => warmUp(host, nodeSha256)).catch((error: unknown) => connection.console.error(`warm-up: ${String(error)}`));
   return server;
 }

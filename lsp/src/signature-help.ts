@@ -4,10 +4,11 @@
  * instruction table; the active parameter is read from the AST's flag and argument ranges.
  */
 import { INSTRUCTIONS, isKeyword, type FlagType, type Instruction, type Keyword } from '@kubefile/grammar';
-import { MarkupKind, type ParameterInformation, type Position, type SignatureHelp } from 'vscode-languageserver';
+import type { ParameterInformation, Position, SignatureHelp } from 'vscode-languageserver';
 import { offsetAt, type Analysis } from './analysis.js';
 import { instructionAtLine } from './completion.js';
 import { FLAG_DOCS } from './instruction-docs.js';
+import { MarkupKind } from './languageserver.js';
 
 /** What the value of a flag is, in `--flag=<placeholder>`. */
 const FLAG_PLACEHOLDERS: Readonly<Record<string, string>> = {

@@ -1,9 +1,10 @@
 /** Document outline, folding ranges and document links. */
 import { stageTable } from '@kubefile/compiler';
 import { isInstruction, type Instruction, type NameValue, type Word } from '@kubefile/grammar';
-import { FoldingRangeKind, SymbolKind, type DocumentLink, type DocumentSymbol, type FoldingRange } from 'vscode-languageserver';
+import type { DocumentLink, DocumentSymbol, FoldingRange } from 'vscode-languageserver';
 import type { Analysis, FeatureContext } from './analysis.js';
 import { toLspRange } from './convert.js';
+import { FoldingRangeKind, SymbolKind } from './languageserver.js';
 import { rangeOf } from './navigation.js';
 
 const SYMBOL_KIND: Record<string, SymbolKind> = {

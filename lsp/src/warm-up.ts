@@ -27,12 +27,14 @@ CMD kubectl apply -f manifests/app.yaml
 # a comment
 `;
 
-const CONTEXT = memoryContext({
-  'amd64/helm': 'x',
-  'arm64/helm': 'x',
-  'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\n',
-  'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n',
-});
+/** The sample's build context: made by the warm-up, not when the server's modules load (it hashes its files). */
+const sampleContext = () =>
+  memoryContext({
+    'amd64/helm': 'x',
+    'arm64/helm': 'x',
+    'charts/app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 1.0.0\n',
+    'app.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n',
+  });
 
 /** Yields to the event loop, so that a message that came in meanwhile is handled first. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -45,7 +47,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 export async function warmUp(platform: Platform, sha256?: Sha256Hex): Promise<void> {
   const sample = (blocks: number) => `FROM kubernetes:v1.19.8\n${SAMPLE_BLOCK.repeat(blocks)}LAUNCH ["app"]\n`;
   const memo = new CompileMemo();
-  const options = { platforms: [platform], buildPlatform: platform, context: CONTEXT, memo, ...(sha256 ? { sha256 } : {}) };
+  const options = { platforms: [platform], buildPlatform: platform, context: sampleContext(), memo, ...(sha256 ? { sha256 } : {}) };
   // Small first: the first step compiles every function it reaches, and a document arriving meanwhile waits for it.
   for (const blocks of [1, 5, 20, 20]) {
     await nextTurn();

@@ -39,8 +39,9 @@ export class LspClient {
     this.connection.listen();
   }
 
-  static async start(initializationOptions: unknown = {}, command: string[] = [SERVER_BIN, '--stdio']): Promise<{ client: LspClient; result: InitializeResult }> {
-    const child = spawn(process.execPath, command, { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** Starts `command` (the server binary by default) with `env` over this process's environment, and initializes it. */
+  static async start(initializationOptions: unknown = {}, command: string[] = [SERVER_BIN, '--stdio'], env: NodeJS.ProcessEnv = {}): Promise<{ client: LspClient; result: InitializeResult }> {
+    const child = spawn(process.execPath, command, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const client = new LspClient(child);
     const result = await client.connection.sendRequest<InitializeResult>('initialize', {
       processId: process.pid,

@@ -16,6 +16,6 @@ const cjs = { format: 'cjs', minify: true };
 await Promise.all([
   bundleNode(join(extension, 'dist/src/extension.js'), join(extension, 'dist/extension.cjs'), { ...cjs, external: ['vscode'] }),
   bundleNode(join(extension, 'dist/src/server.js'), join(extension, 'dist/server.cjs'), cjs),
-  // `kubefilec lsp` loads the server's ES module bundle, whose top-level await CommonJS cannot hold: this one starts it the same way.
-  bundleNode(join(extension, 'dist/src/kubefilec.js'), join(extension, 'dist/kubefilec.cjs'), { ...cjs, alias: { '@kubefile/lsp/main': join(extension, 'dist/src/server.js') } }),
+  // `kubefilec lsp` calls startServer() of @kubefile/lsp/main, the server's own bundle and code cache: here, the server's module inside this one.
+  bundleNode(join(extension, 'dist/src/kubefilec.js'), join(extension, 'dist/kubefilec.cjs'), { ...cjs, alias: { '@kubefile/lsp/main': '@kubefile/lsp/server' } }),
 ]);

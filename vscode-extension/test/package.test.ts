@@ -4,7 +4,7 @@
  * language server and kubefilec (their worker threads included) against the unbundled ones.
  */
 import assert from 'node:assert/strict';
-import { execFile, fork } from 'node:child_process';
+import { execFile, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parse } from '@kubefile/grammar';
 import { COMMANDS } from '@kubefile/lsp/protocol';
 import { ImageStore, platformImages } from '@kubefile/runtime';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { EXTENSION_DIR } from './code-server.js';
 
 interface Manifest {
@@ -180,6 +180,27 @@ describe('the bundled kubefilec and language server', function () {
     const layers = await layersOf(join(dir, 'bundled'), 'big:v1');
     assert.equal(layers.length, 1);
     assert.deepEqual(layers, await layersOf(join(dir, 'plain'), 'big:v1'));
+  });
+
+  it('kubefilec.cjs lsp --stdio is the language server, and exits on the client\'s exit', async () => {
+    const child = spawn(process.execPath, [BUNDLED_KUBEFILEC, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    connection.listen();
+    try {
+      const init = await connection.sendRequest<{ serverInfo: { name: string } }>('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+      assert.equal(init.serverInfo.name, 'kubefile-language-server');
+      await connection.sendNotification('initialized', {});
+      await connection.sendRequest('shutdown');
+      await connection.sendNotification('exit');
+      assert.equal(await exited, 0);
+      assert.equal(stderr, '');
+    } finally {
+      connection.dispose();
+      child.kill();
+    }
   });
 
   it('server.cjs answers over Node IPC as vscode-languageclient starts it, and builds with the log as notifications', async () => {
