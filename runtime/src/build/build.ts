@@ -126,8 +126,8 @@ interface CollectableLayer {
   line: number;
   /** A COPY/ADD from the build context: the context file (absolute) of each collected file it holds, by image path. */
   origins?: ReadonlyMap<string, string>;
-  /** A COPY/ADD from the build context that holds no file image collection reads: see `directoriesOnly`. */
-  directoriesOnly?: readonly string[];
+  /** A COPY/ADD from the build context: its directories when it holds nothing else image collection reads (see `directoriesOnly`), asked only when the collection runs. */
+  directoriesOnly?: () => readonly string[] | undefined;
 }
 
 /** A layer as a step made it; a COPY from the build context also says where its collected files came from. */
@@ -136,7 +136,7 @@ interface MadeLayer {
   layer: LayerResult;
   cached: boolean;
   origins?: ReadonlyMap<string, string>;
-  directoriesOnly?: readonly string[];
+  directoriesOnly?: () => readonly string[] | undefined;
 }
 
 /** A stage being built within one plan: a shared stage runs within the first plan that reaches it. */
@@ -457,10 +457,11 @@ class Builder {
       const tempDir = urls.length > 0 ? this.store.tempPath('.add') : this.store.dir('tmp');
       const download = this.options.download;
       // The entries are listed even when the layer is cached, so the origins are always known.
-      work = collectCopyEntries(this.context, op, { signal, tempDir, onBytes, ...(download ? { download } : {}) }).then(async (entries) => {
-        const directories = directoriesOnly(entries);
-        return { ...(await this.makeCopyLayer(entries, onBytes, remoteKeyPart(op))), origins: this.contextOrigins(entries), ...(directories ? { directoriesOnly: directories } : {}) };
-      });
+      work = collectCopyEntries(this.context, op, { signal, tempDir, onBytes, ...(download ? { download } : {}) }).then(async (entries) => ({
+        ...(await this.makeCopyLayer(entries, onBytes, remoteKeyPart(op))),
+        origins: this.contextOrigins(entries),
+        directoriesOnly: () => directoriesOnly(entries),
+      }));
       if (urls.length > 0) work = work.finally(() => rm(tempDir, { recursive: true, force: true }).catch(() => undefined));
       this.inFlight.set(workKey, work);
       work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
@@ -659,7 +660,7 @@ class Builder {
       for (const made of state.collectable) {
         // A layer of directories only changes nothing the collection reads, unless one of them
         // replaces a file a layer below left: reading it through (a gigabyte of data files, say) would find nothing.
-        if (made.directoriesOnly?.every((path) => !writers.has(path))) continue;
+        if (made.directoriesOnly?.()?.every((path) => !writers.has(path))) continue;
         const keep = (path: string): boolean => isCollectedFile(path) && (writers.set(path, made), true);
         await unpackLayers(this.store, [made.layer], join(work, 'image'), signal, COLLECTED_DIRECTORIES, keep);
       }
@@ -854,6 +855,9 @@ interface CollectionSummary {
   charts: ChartInfo[];
 }
 
+/** COLLECTED_DIRECTORIES are top-level directories: an image path's first component tells. */
+const COLLECTED_TOP_DIRECTORIES: ReadonlySet<string> = new Set(COLLECTED_DIRECTORIES);
+
 /**
  * When `entries` hold nothing image collection reads but directories in its directories (no file
  * it reads, no whiteout, nothing under `application/`, whose bare directories make applications),
@@ -861,13 +865,15 @@ interface CollectionSummary {
  */
 function directoriesOnly(entries: readonly LayerEntry[]): string[] | undefined {
   const directories: string[] = [];
-  for (const entry of entries) {
-    if (entry.path.slice(entry.path.lastIndexOf('/') + 1).startsWith(WHITEOUT_PREFIX)) return undefined;
-    if (!COLLECTED_DIRECTORIES.some((dir) => entry.path === dir || entry.path.startsWith(`${dir}/`))) continue;
-    if (entry.type === 'directory') {
-      if (entry.path === 'application' || entry.path.startsWith('application/')) return undefined;
-      directories.push(entry.path);
-    } else if (isCollectedFile(entry.path)) {
+  for (const { path, type } of entries) {
+    if (path.startsWith(WHITEOUT_PREFIX, path.lastIndexOf('/') + 1)) return undefined;
+    const slash = path.indexOf('/');
+    const top = slash === -1 ? path : path.slice(0, slash);
+    if (!COLLECTED_TOP_DIRECTORIES.has(top)) continue;
+    if (type === 'directory') {
+      if (top === 'application') return undefined;
+      directories.push(path);
+    } else if (isCollectedFile(path)) {
       return undefined;
     }
   }
