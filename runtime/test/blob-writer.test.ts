@@ -1,14 +1,16 @@
 /**
- * Blob writing: bytes gathered in page-aligned 1 MiB buffers and written with O_DIRECT, several at
- * once and out of order, the last partial buffer through the page cache, writers beyond the shared
- * buffer pool straight through the page cache. Whatever the chunking, sizes and concurrency, a blob
- * is stored byte for byte under its digest, and an aborted one leaves nothing behind.
+ * Blob writing: bytes gathered in page-aligned 1 MiB buffers and written with O_DIRECT (on local
+ * disk file systems), several at once and out of order, the last partial buffer through the page
+ * cache, writers beyond the shared buffer pool straight through the page cache. Whatever the
+ * chunking, sizes, file system and concurrency, a blob is stored byte for byte under its digest,
+ * and an aborted one leaves nothing behind.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImageStore } from '../src/index.js';
+import { ImageStore } from '../src/index.js';
 import { useTempStore } from './fixtures.js';
 
 const MiB = 1 << 20;
@@ -69,6 +71,24 @@ describe('blob writer', function () {
     assert.deepEqual(await readdir(join(temp.store.root, 'tmp')), []);
     const data = randomBytes(9 * MiB + 99);
     await assertStored(temp.store, data, await temp.store.writeBlob(chunked(data, [MiB / 2 + 1])));
+  });
+
+  it('on tmpfs (no O_DIRECT there) the aligned buffers go through the page cache, whole', async function () {
+    if (!existsSync('/dev/shm')) this.skip();
+    const root = await mkdtemp(join('/dev/shm', 'kubefile-blob-writer-'));
+    try {
+      const store = await ImageStore.open(root);
+      assert.equal(await store.writesDirectly(), false);
+      const data = randomBytes(4 * MiB + 1);
+      await assertStored(store, data, await store.writeBlob(chunked(data, [333_333])));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('writes directly where the store is on ext4, XFS or btrfs, and only there', async () => {
+    const type = (await statfs(temp.root)).type;
+    assert.equal(await temp.store.writesDirectly(), [0xef53, 0x58465342, 0x9123683e].includes(type));
   });
 
   it('a blob not matching the expected digest is refused and not stored', async () => {

@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, existsSync, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -163,6 +163,21 @@ export class ImageStore {
       throw new RuntimeError('INVALID_IMAGE', `blob ${digest} is not JSON`);
     }
   }
+
+  /**
+   * Whether blobs are written with O_DIRECT here: on the local disk file systems that take it.
+   * Elsewhere (a network file system, where each direct write waits for the server; overlayfs,
+   * tmpfs) through the page cache.
+   */
+  writesDirectly(): Promise<boolean> {
+    this.directWrites ??= statfs(this.tmpDir).then(
+      (stats) => DIRECT_WRITE_FILE_SYSTEMS.has(stats.type),
+      () => false,
+    );
+    return this.directWrites;
+  }
+
+  private directWrites: Promise<boolean> | undefined;
 
   /** A writer for one new blob: write or pipe into it, then `commit()` (or `abort()`). */
   async createBlobWriter(): Promise<BlobWriter> {
@@ -384,12 +399,14 @@ const FLUSH_BYTES = 32 << 20;
 const DIRECT_BUFFERS = 4;
 /** Undefined where the platform has no O_DIRECT (macOS). */
 const O_DIRECT: number | undefined = constants.O_DIRECT;
+/** statfs magic numbers: ext2/3/4, XFS, btrfs. */
+const DIRECT_WRITE_FILE_SYSTEMS: ReadonlySet<number> = new Set([0xef53, 0x58465342, 0x9123683e]);
 
 /**
  * A blob being written: hashes what passes through, and only becomes a blob on `commit`. Its bytes
- * are gathered in page-aligned 1 MiB buffers written with O_DIRECT (several at once) where the file
- * system takes that, through the page cache otherwise; the last partial buffer always goes through
- * the page cache, so a blob of any size ends as it should.
+ * are gathered in page-aligned 1 MiB buffers written with O_DIRECT (several at once) where the
+ * store's file system takes that (`writesDirectly`), through the page cache otherwise; the last
+ * partial buffer always goes through the page cache, so a blob of any size ends as it should.
  */
 export class BlobWriter extends Writable {
   readonly path: string;
@@ -405,7 +422,7 @@ export class BlobWriter extends Writable {
   private readonly free: Buffer[];
   private filling: Buffer | undefined;
   private filled = 0;
-  /** The file opened again with O_DIRECT, at the first full buffer; undefined where that fails. */
+  /** The file opened again with O_DIRECT, at the first full buffer; undefined where it is not. */
   private directOpening: Promise<FileHandle | undefined> | undefined;
   /** A direct write was refused (EINVAL): the rest goes through the page cache. */
   private directRefused = false;
@@ -515,8 +532,14 @@ export class BlobWriter extends Writable {
   }
 
   private openDirect(): Promise<FileHandle | undefined> {
-    this.directOpening ??= O_DIRECT === undefined ? Promise.resolve(undefined) : open(this.path, constants.O_WRONLY | O_DIRECT).catch(() => undefined);
+    this.directOpening ??= this.openWithDirect();
     return this.directOpening;
+  }
+
+  /** The file opened again with O_DIRECT, where the platform and the store's file system take it. */
+  private async openWithDirect(): Promise<FileHandle | undefined> {
+    if (O_DIRECT === undefined || !(await this.store.writesDirectly())) return undefined;
+    return open(this.path, constants.O_WRONLY | O_DIRECT).catch(() => undefined);
   }
 
   /** After a write: enough new bytes start the next flush (not waited for). */
