@@ -59,7 +59,7 @@ describe('runtime benches, smoke mode (BENCH_SMOKE=1)', function () {
     if (!arm64Now && arm64Before) await registerQemuHandlers(['arm64']);
   });
 
-  it('build.bench: our build against the floor (tar | sha256sum), with the throughput ratio', async () => {
+  it('build.bench: our build against the floor (tar | sha256sum) and buildah, with the ratios', async () => {
     const out = await runSmoke('build.bench.js', tmp);
     assert.match(out, /^BENCH_SMOKE=1: /m);
     assert.match(out, /^\| run +\| time +\| throughput +\| vs target/m);
@@ -67,6 +67,7 @@ describe('runtime benches, smoke mode (BENCH_SMOKE=1)', function () {
     assert.match(out, /^\| kubefilec build, 1 platform, cold +\| +\d+\.\d\d s \| .*\| \d+\.\d\dx the floor's throughput/m);
     assert.match(out, /^\| kubefilec build, no change \(cached\) +\| +\d+\.\d\d s \|/m);
     assert.match(out, /^\| kubefilec build, 2 platforms, cold +\| +\d+\.\d\d s \| .*\| \d+\.\d\dx 1 platform/m);
+    assert.match(out, /^\| buildah build, 1 platform, cold \((overlay|vfs)\) +\| +\d+\.\d\d s \| .*\| \d+\.\d\dx the floor's throughput; kubefilec cold is \d+\.\d\dx faster/m);
   });
 
   it('collect.bench: our build against skopeo copy from a loopback docker-registry, with the ratios', async () => {

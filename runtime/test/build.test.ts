@@ -135,6 +135,33 @@ describe('build', () => {
     });
   });
 
+  describe('image collection reads only the layers it needs', () => {
+    /** A Deployment running `image`. */
+    const deployment = (image: string): string => `kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ${image}\n`;
+
+    it('a COPY into manifests/ of files that are no manifests is not read again for the collection', async () => {
+      await writeTree(context, { 'data/pack/blob.bin': Buffer.alloc(64 * 1024, 7), 'data/more/notes.txt': 'not a manifest\n', 'app.yaml': deployment('local/app:1') });
+      const kubefile = 'FROM scratch\nCOPY data manifests/data\nCOPY app.yaml manifests/\n';
+      const ignore = { name: 'ignore.txt', text: 'local/app:1\n' };
+      const first = await build(store, context, kubefile, 'c:v1', ['linux/amd64'], { pull: 'never', ignoreImageLists: [ignore] });
+      // Damaged in place (same size, so the cache still takes it): reading it now would fail.
+      const [image] = await platformImages(store, first.image.descriptor);
+      const data = image.manifest.layers[0];
+      await writeFile(store.blobPath(data.digest), Buffer.alloc(data.size, 0x41));
+      // --pull always collects again over the cached layers.
+      const again = await build(store, context, kubefile, 'c:v1', ['linux/amd64'], { pull: 'always', ignoreImageLists: [ignore] });
+      assert.deepEqual([again.layersBuilt, again.layersCached], [0, 2]);
+    });
+
+    it('a directory that replaces a manifest of a layer below hides it from the collection', async () => {
+      await writeTree(context, { 'app.yaml': deployment('local/missing:1'), 'folder/notes.txt': 'no manifest here\n' });
+      // Without the second COPY the build fails: local/missing:1 is nowhere and --pull never.
+      await assert.rejects(build(store, context, 'FROM scratch\nCOPY app.yaml manifests/app.yaml\n', 'c:v1', ['linux/amd64'], { pull: 'never' }), /local\/missing:1/);
+      await build(store, context, 'FROM scratch\nCOPY app.yaml manifests/app.yaml\nCOPY folder manifests/app.yaml\n', 'c:v1', ['linux/amd64'], { pull: 'never' });
+      assert.deepEqual(await imageFiles(store, 'c:v1', 'linux/amd64'), ['manifests/app.yaml', 'manifests/app.yaml/notes.txt']);
+    });
+  });
+
   describe('bases from files', () => {
     it('builds FROM oci-archive:PATH and FROM oci:DIR:TAG, per platform', async () => {
       await makeImage(store, 'k8s:v1', [

@@ -476,5 +476,19 @@ describe('writeLayer', () => {
         await assertNothingStored(before);
       });
     }
+
+    it('the workers kept between layers write each one whole, after a layer that failed in them too', async () => {
+      await many('', 2100, (i) => `file ${i}\n`);
+      await put('big', randomBytes(12 << 20));
+      const entries = await entriesOf();
+      const expected = (await write(entries, { workers: 0 })).layer.descriptor.digest;
+      for (let round = 0; round < 3; round++) {
+        assert.equal((await write(entries, { workers: 2 })).layer.descriptor.digest, expected, `round ${round}`);
+        assert.equal((await write(entries, { workers: 2 })).layer.descriptor.digest, expected, `round ${round}, next layer`);
+        await rm(join(context, 'f7'));
+        await assert.rejects(write(entries, { workers: 2 }), /f7 changed while it was being copied/);
+        writeFileSync(join(context, 'f7'), 'file 7\n');
+      }
+    });
   });
 });

@@ -25,7 +25,7 @@ import { LayerCache } from '../store/layer-cache.js';
 import { writeLayer, type LayerResult } from './layer.js';
 import { createMounter, ImageRoot, type MounterName } from './mount.js';
 import { normalizeImageName } from '../image/names.js';
-import { unpackLayers } from './rootfs.js';
+import { unpackLayers, WHITEOUT_PREFIX } from './rootfs.js';
 import { runCommand, type Isolation, type NetworkMode } from './run.js';
 import { pullImage } from '../registry/pull.js';
 import { mapLimited } from '../concurrency.js';
@@ -126,6 +126,8 @@ interface CollectableLayer {
   line: number;
   /** A COPY/ADD from the build context: the context file (absolute) of each collected file it holds, by image path. */
   origins?: ReadonlyMap<string, string>;
+  /** A COPY/ADD from the build context: its directories when it holds nothing else image collection reads (see `directoriesOnly`), asked only when the collection runs. */
+  directoriesOnly?: () => readonly string[] | undefined;
 }
 
 /** A layer as a step made it; a COPY from the build context also says where its collected files came from. */
@@ -134,6 +136,7 @@ interface MadeLayer {
   layer: LayerResult;
   cached: boolean;
   origins?: ReadonlyMap<string, string>;
+  directoriesOnly?: () => readonly string[] | undefined;
 }
 
 /** A stage being built within one plan: a shared stage runs within the first plan that reaches it. */
@@ -454,7 +457,11 @@ class Builder {
       const tempDir = urls.length > 0 ? this.store.tempPath('.add') : this.store.dir('tmp');
       const download = this.options.download;
       // The entries are listed even when the layer is cached, so the origins are always known.
-      work = collectCopyEntries(this.context, op, { signal, tempDir, onBytes, ...(download ? { download } : {}) }).then(async (entries) => ({ ...(await this.makeCopyLayer(entries, onBytes, remoteKeyPart(op))), origins: this.contextOrigins(entries) }));
+      work = collectCopyEntries(this.context, op, { signal, tempDir, onBytes, ...(download ? { download } : {}) }).then(async (entries) => ({
+        ...(await this.makeCopyLayer(entries, onBytes, remoteKeyPart(op))),
+        origins: this.contextOrigins(entries),
+        directoriesOnly: () => directoriesOnly(entries),
+      }));
       if (urls.length > 0) work = work.finally(() => rm(tempDir, { recursive: true, force: true }).catch(() => undefined));
       this.inFlight.set(workKey, work);
       work.then((made) => (made.cached ? this.cached++ : this.built++), () => undefined);
@@ -479,7 +486,7 @@ class Builder {
     state.cacheKey = chainKey(state.cacheKey, made.key);
     state.layers.push(made.layer.descriptor);
     state.diffIds.push(made.layer.diffId);
-    if (mayHoldCollected(op.dest)) state.collectable.push({ layer: made.layer.descriptor, line: op.line, ...(made.origins ? { origins: made.origins } : {}) });
+    if (mayHoldCollected(op.dest)) state.collectable.push({ layer: made.layer.descriptor, line: op.line, ...(made.origins ? { origins: made.origins } : {}), ...(made.directoriesOnly ? { directoriesOnly: made.directoriesOnly } : {}) });
     const value = `${op.from ? `--from=${'stage' in op.from ? op.from.name : op.from.image} ` : ''}${op.sources.map(withoutUserinfo).join(' ')} ${op.dest || '.'}`;
     state.clusterLayers.push({ type: op.kind.toUpperCase(), value });
     state.history.push({ created: this.created, created_by: `${op.kind.toUpperCase()} ${value}` });
@@ -651,6 +658,9 @@ class Builder {
       // One at a time, to know which layer (step) left each file, for errors.
       const writers = new Map<string, CollectableLayer>();
       for (const made of state.collectable) {
+        // A layer of directories only changes nothing the collection reads, unless one of them
+        // replaces a file a layer below left: reading it through (a gigabyte of data files, say) would find nothing.
+        if (made.directoriesOnly?.()?.every((path) => !writers.has(path))) continue;
         const keep = (path: string): boolean => isCollectedFile(path) && (writers.set(path, made), true);
         await unpackLayers(this.store, [made.layer], join(work, 'image'), signal, COLLECTED_DIRECTORIES, keep);
       }
@@ -843,6 +853,31 @@ const COPY_LAYER_KEY = 'copy-layer/1';
 interface CollectionSummary {
   images: NonNullable<ClusterImageSpec['images']>;
   charts: ChartInfo[];
+}
+
+/** COLLECTED_DIRECTORIES are top-level directories: an image path's first component tells. */
+const COLLECTED_TOP_DIRECTORIES: ReadonlySet<string> = new Set(COLLECTED_DIRECTORIES);
+
+/**
+ * When `entries` hold nothing image collection reads but directories in its directories (no file
+ * it reads, no whiteout, nothing under `application/`, whose bare directories make applications),
+ * those directories; otherwise undefined: the layer must be unpacked for the collection.
+ */
+function directoriesOnly(entries: readonly LayerEntry[]): string[] | undefined {
+  const directories: string[] = [];
+  for (const { path, type } of entries) {
+    if (path.startsWith(WHITEOUT_PREFIX, path.lastIndexOf('/') + 1)) return undefined;
+    const slash = path.indexOf('/');
+    const top = slash === -1 ? path : path.slice(0, slash);
+    if (!COLLECTED_TOP_DIRECTORIES.has(top)) continue;
+    if (type === 'directory') {
+      if (top === 'application') return undefined;
+      directories.push(path);
+    } else if (isCollectedFile(path)) {
+      return undefined;
+    }
+  }
+  return directories;
 }
 
 /** Whether a COPY to `dest` may put files into the directories image collection reads. */

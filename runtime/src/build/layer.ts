@@ -433,32 +433,50 @@ class ParallelTar {
     const { signal } = this.options;
     const onAbort = (): void => this.fail(interrupted());
     signal?.addEventListener('abort', onAbort);
+    const detach: (() => void)[] = [];
+    let succeeded = false;
     try {
       await new Promise<void>((resolve, reject) => {
         this.resolve = resolve;
         this.reject = reject;
         this.sink.onFailure((error) => this.fail(error));
-        for (let i = 0; i < Math.min(this.workerCount, this.batches.length); i++) this.startWorker();
+        for (let i = 0; i < Math.min(this.workerCount, this.batches.length); i++) detach.push(this.useWorker(takeTarWorker()));
         // A second batch each, so a worker never waits for its next one.
         for (const worker of this.workers) this.assign(worker);
         this.pump();
       });
+      succeeded = true;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      for (const worker of this.workers) this.closed.add(worker);
-      await Promise.all(this.workers.map((worker) => worker.terminate()));
+      for (const stop of detach) stop();
+      if (succeeded) {
+        // Every batch is done: the workers are idle, and their buffers still being written come back to them.
+        for (const worker of this.workers) releaseTarWorker(worker);
+      } else {
+        // A worker may still be reading a file: stopped, not reused.
+        for (const worker of this.workers) this.closed.add(worker);
+        await Promise.all(this.workers.map((worker) => worker.terminate()));
+      }
     }
   }
 
-  private startWorker(): void {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE } });
+  /** Takes part of `worker` for this layer; returns what lets go of it again. */
+  private useWorker(worker: Worker): () => void {
     this.workers.push(worker);
-    worker.on('message', (message: FromWorker) => this.receive(worker, message));
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => {
+    const onMessage = (message: FromWorker): void => this.receive(worker, message);
+    const onError = (error: Error): void => this.fail(error);
+    const onExit = (code: number): void => {
       if (!this.closed.has(worker)) this.fail(new Error(`a layer worker stopped (exit code ${code})`));
-    });
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
     this.assign(worker);
+    return () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
   }
 
   private assign(worker: Worker): void {
@@ -515,6 +533,40 @@ class ParallelTar {
     this.settled = true;
     this.reject(error);
   }
+}
+
+/**
+ * Tar workers between layers, kept so that a build's layers (and a process's builds) start them
+ * once: starting one and warming its code costs about as much as tarring 100 MB. Idle ones do not
+ * keep the process alive.
+ */
+const idleTarWorkers: Worker[] = [];
+
+function takeTarWorker(): Worker {
+  const worker = idleTarWorkers.pop() ?? startTarWorker();
+  worker.ref();
+  return worker;
+}
+
+function startTarWorker(): Worker {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE } });
+  // Always listened to: an error nobody listens to would be thrown in this thread. A layer using
+  // the worker listens too, and fails; an idle worker that stops is just not reused.
+  worker.on('error', () => undefined);
+  worker.on('exit', () => {
+    const at = idleTarWorkers.indexOf(worker);
+    if (at !== -1) idleTarWorkers.splice(at, 1);
+  });
+  return worker;
+}
+
+function releaseTarWorker(worker: Worker): void {
+  if (idleTarWorkers.length >= availableParallelism()) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  idleTarWorkers.push(worker);
 }
 
 /** A tar worker: assembles the batches it is sent into its own buffers, posting them back in order. */
