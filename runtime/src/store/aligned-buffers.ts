@@ -6,10 +6,13 @@
  * WebAssembly memory starts on a page boundary: one memory, made at the first use, cut into slots.
  */
 
-/** The size of a slot: a multiple of any block size a device has (up to 64 KiB pages). */
-export const ALIGNED_BUFFER_BYTES = 1 << 20;
-/** Slots in all (32 MiB): a blob writer takes a few; writers finding none write through the page cache. */
-const SLOTS = 32;
+/**
+ * The size of a slot: a multiple of any block size a device has (up to 64 KiB pages), and large,
+ * as each write call costs tens of microseconds of thread wake-ups on a virtual machine.
+ */
+export const ALIGNED_BUFFER_BYTES = 4 << 20;
+/** Slots in all (64 MiB, committed as used): a blob writer takes a few; writers finding none write through the page cache. */
+const SLOTS = 16;
 const WASM_PAGE = 64 << 10;
 
 /** The part of the WebAssembly API used here (ES2022's lib has no WebAssembly types). */

@@ -404,7 +404,7 @@ const DIRECT_WRITE_FILE_SYSTEMS: ReadonlySet<number> = new Set([0xef53, 0x584653
 
 /**
  * A blob being written: hashes what passes through, and only becomes a blob on `commit`. Its bytes
- * are gathered in page-aligned 1 MiB buffers written with O_DIRECT (several at once) where the
+ * are gathered in page-aligned 4 MiB buffers written with O_DIRECT (several at once) where the
  * store's file system takes that (`writesDirectly`), through the page cache otherwise; the last
  * partial buffer always goes through the page cache, so a blob of any size ends as it should.
  */
