@@ -5,7 +5,6 @@
  */
 import type { ImageCatalog } from '@kubefile/compiler';
 import { platformImages } from '../image/image.js';
-import { imageKind } from '../sealer/cluster-spec.js';
 import { hasStore, ImageStore } from './store.js';
 
 // With the catalogue, as `@kubefile/runtime/catalog`: lint reads the store through this module alone.
@@ -24,7 +23,11 @@ export function storeImageCatalog(root: string): ImageCatalog {
       if (!opened || !image) return undefined;
       // Its variants are builds of one Kubefile: the first tells.
       const [first] = await platformImages(opened, image.descriptor);
-      return first ? await imageKind(opened, first, name) : undefined;
+      if (!first) return undefined;
+      // Loaded only for an image in the store: it reads layers (tar, execa ...), ~40 ms of a lint that
+      // needs none. By the package's name, so a bundle holding this catalogue can leave it outside.
+      const { imageKind } = await import('@kubefile/runtime/cluster-spec');
+      return await imageKind(opened, first, name);
     } catch {
       return undefined;
     }
