@@ -97,8 +97,9 @@ export function reparse(previous: ParseResult, text: string): ParseResult {
     const end = next + extra < cuts.length ? cuts[next + extra] + delta : text.length;
     const piece = parsePiece(text.slice(from, end), from, scan, lines);
     if (piece.faults.length > 0) return parse(text);
-    // An unterminated heredoc's empty body sits at the end of the file, which a fragment cannot place.
-    if (end < text.length && piece.diagnostics.some((d) => d.code === 'KF1009')) return parse(text);
+    // An unterminated heredoc's empty body sits at the end of the file, which a fragment cannot place:
+    // a wider fragment may hold its terminator (an edit to "EOF" reaches the next heredoc's).
+    if (end < text.length && piece.diagnostics.some((d) => d.code === 'KF1009')) continue;
     const pieceCuts = new Set(piece.cuts);
     // The first old cut (past the change) that is also a cut of the new text: the rest is unchanged.
     let meet = -1;

@@ -87,6 +87,22 @@ describe('reparse', () => {
     assert.equal(again.ast.instructions[1].heredocs[0].contentRange.end.offset, text.length);
   });
 
+  it('an edit that unterminates a heredoc up to the next one\'s terminator keeps the instructions far from it', () => {
+    const heredocs = ['FROM scratch'];
+    for (let i = 0; i < 100; i++) heredocs.push(`RUN <<EOF\necho ${i}\nEOF`, `COPY bin/tool-${i} bin`);
+    const first = `${heredocs.join('\n')}\n`;
+    const before = parse(first);
+    const oldInstructions = [...before.ast.instructions];
+    // "EOF " ends nothing: the body runs on to the next RUN's terminator, as a fresh parse reads it.
+    const at = first.indexOf('echo 10\nEOF') + 'echo 10\nEOF'.length;
+    const text = edit(first, at, 0, ' ');
+    const after = reparse(before, text);
+    assert.equal(snapshot(after), snapshot(parse(text)));
+    assert.equal(after.ast.instructions.length, oldInstructions.length - 2);
+    assert.equal(after.ast.instructions[1], oldInstructions[1]);
+    assert.equal(after.ast.instructions.at(-1), oldInstructions.at(-1), 'the fragment met the old text again: not a whole parse');
+  });
+
   it('an edit that splits a heredoc marker with a line continuation still reads its body, as BuildKit does', () => {
     // Found by the reparse property; BuildKit looks for `<<` in the joined line.
     const first = 'FROM scratch\nCOPY <<-"END" /dst\n\tbody\n\tEND\nENV K=v\nKUBEVERSION 1.22 - 1.24\nMAINTAINER Jane <j@example.com>\n';
