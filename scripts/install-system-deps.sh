@@ -9,6 +9,7 @@
 #   buildah           builds the multi-stage Dockerfile twin of examples/cross-compile, whose files per platform
 #                     must equal ours (cli/test/buildah-parity.test.ts); the benches compare with it too.
 #   shellcheck        checks the shell code of RUN, CMD, CMDS and APPCMDS (KF4001 in lint and the editor); its tests run it.
+#   openssh-server    sshd: the build-node tests start their own on 127.0.0.1, each acting as a machine `build --builder` reaches.
 # Needs root (apt-get). Safe to run again: installed packages are skipped.
 exec "$(dirname "$0")/apt-install-missing.sh" install-system-deps \
-  skopeo=skopeo nvim=neovim qemu-aarch64-static=qemu-user-static fuse-overlayfs=fuse-overlayfs docker-registry=docker-registry chromium=chromium buildah=buildah shellcheck=shellcheck
+  skopeo=skopeo nvim=neovim qemu-aarch64-static=qemu-user-static fuse-overlayfs=fuse-overlayfs docker-registry=docker-registry chromium=chromium buildah=buildah shellcheck=shellcheck sshd=openssh-server

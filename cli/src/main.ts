@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isPlatformError } from '@kubefile/compiler/platform';
 import type { RuntimeError } from '@kubefile/runtime/errors';
 import { registerArchiveCommands } from './commands/archive.js';
+import { registerBuilderCommands } from './commands/builder.js';
 import type { BuildCommandOptions } from './commands/build.js';
 import type { CompileCommandOptions } from './commands/compile.js';
 import { registerImageCommands } from './commands/images.js';
@@ -159,6 +160,7 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
   registerSetupQemuCommand(program, io);
   registerRegistryCommands(program, io);
   registerTransferCommands(program, io);
+  registerBuilderCommands(program, io);
 
   return program;
 }

@@ -19,7 +19,8 @@ export type RuntimeErrorCode =
   | 'AUTH'
   | 'LOCKED'
   | 'INTERRUPTED'
-  | 'IO';
+  | 'IO'
+  | 'BUILDER';
 
 export interface ErrorLocation {
   file: string;

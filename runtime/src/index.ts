@@ -34,3 +34,5 @@ export * from './collect/collect.js';
 export { readDockerArchive, type DockerArchiveImage } from './archive/docker-archive.js';
 export * from './build/build-log.js';
 export * from './version.js';
+export * from './remote/ssh.js';
+export * from './remote/builders.js';

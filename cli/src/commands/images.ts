@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import type { DeleteResult, ImageSummary, InspectFormat } from '@kubefile/runtime';
 import { humanSize, relativeTime } from '@kubefile/runtime/build-log';
 import { loadRuntime } from '../runtime.js';
+import { formatTable } from '../table.js';
 import { openStore, rootOption, storeExists } from '../store-root.js';
 import { collectList } from '../list-option.js';
 import type { CommandIO } from './io.js';
@@ -180,6 +181,5 @@ function deletedText(result: DeleteResult): string {
 export function imagesTable(images: readonly ImageSummary[], now = Date.now()): string {
   const rows = [['NAME', 'TAG', 'TYPE', 'PLATFORMS', 'SIZE', 'CREATED']];
   for (const image of images) rows.push([image.repository, image.tag, image.type ?? '-', image.error !== undefined ? '(broken)' : image.platforms.join(',') || '-', humanSize(image.size), relativeTime(image.created, now)]);
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('   ')).join('\n') + '\n';
+  return formatTable(rows);
 }

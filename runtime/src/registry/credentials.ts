@@ -6,10 +6,10 @@
  * Only inline credentials are supported: entries with an `identitytoken` (OAuth refresh tokens) and
  * credentials kept by `credsStore`/`credHelpers` programs are ignored, as if absent.
  */
-import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { errnoCode, RuntimeError } from '../errors.js';
+import { join, resolve } from 'node:path';
+import { isJsonObject, readJsonObjectFile, writableJsonPath, writeJsonObjectFile, type JsonObject } from '../config-file.js';
+import { RuntimeError } from '../errors.js';
 
 export interface RegistryCredentials {
   username: string;
@@ -22,8 +22,6 @@ const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.do
 /** The name this module uses internally for every Docker Hub alias. */
 const DOCKER_HUB = 'docker.io';
 
-type JsonObject = { [key: string]: unknown };
-
 /** The auth file: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json (HOME from env). */
 export function authFilePath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.REGISTRY_AUTH_FILE) return resolve(env.REGISTRY_AUTH_FILE);
@@ -35,7 +33,7 @@ export function authFilePath(env: NodeJS.ProcessEnv = process.env): string {
 export async function readCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryCredentials | undefined> {
   const host = registryHost(registry);
   const path = authFilePath(env);
-  const file = await readAuthFile(path);
+  const file = await readJsonObjectFile(path);
   if (!file) return undefined;
   const auths = authsOf(file, path);
   if (!auths) return undefined;
@@ -76,29 +74,29 @@ export async function saveCredentials(
     // `auth` is "user:password" split at the first colon, so such a name could not be read back.
     throw new RuntimeError('INVALID_NAME', `a registry user name cannot contain ':' (${credentials.username})`);
   }
-  const path = await writablePath(authFilePath(env));
-  const file = (await readAuthFile(path)) ?? {};
+  const path = await writableJsonPath(authFilePath(env));
+  const file = (await readJsonObjectFile(path)) ?? {};
   const auths = authsOf(file, path) ?? {};
   // Other spellings of this registry would shadow or contradict the new entry.
   for (const key of Object.keys(auths)) if (keyHost(key) === host) delete auths[key];
   auths[keyFor(host)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64') };
   file.auths = auths;
-  const previous = await writeAtomically(path, file, options.private ? 0o600 : undefined);
+  const previous = await writeJsonObjectFile(path, file, options.private ? 0o600 : undefined);
   return previous !== undefined && options.private && previous !== 0o600 ? { path, tightenedFrom: previous } : { path };
 }
 
 /** Removes the entry; returns whether there was one. */
 export async function removeCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const host = registryHost(registry);
-  const path = await writablePath(authFilePath(env));
-  const file = await readAuthFile(path);
+  const path = await writableJsonPath(authFilePath(env));
+  const file = await readJsonObjectFile(path);
   if (!file) return false;
   const auths = authsOf(file, path);
   if (!auths) return false;
   const keys = Object.keys(auths).filter((key) => keyHost(key) === host);
   if (keys.length === 0) return false;
   for (const key of keys) delete auths[key];
-  await writeAtomically(path, file);
+  await writeJsonObjectFile(path, file);
   return true;
 }
 
@@ -133,7 +131,7 @@ function stripScheme(text: string): string {
 
 /** A username and password from an `auths` entry, or undefined when it has none we can use. */
 function entryCredentials(entry: unknown): RegistryCredentials | undefined {
-  if (!isObject(entry)) return undefined;
+  if (!isJsonObject(entry)) return undefined;
   if (typeof entry.auth === 'string' && entry.auth !== '') {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -148,89 +146,8 @@ function entryCredentials(entry: unknown): RegistryCredentials | undefined {
   return undefined;
 }
 
-/** The parsed file, or undefined when there is none. */
-async function readAuthFile(path: string): Promise<JsonObject | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw new RuntimeError('IO', `cannot read ${path}: ${errnoCode(error) ?? String(error)}`);
-  }
-  // Docker accepts an empty file as an empty configuration.
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    // V8 quotes the text around the error, which may be a password: report only where it is.
-    throw new RuntimeError('IO', `${path} is not valid JSON: ${syntaxErrorWhere(text, error)}`);
-  }
-  if (!isObject(parsed)) throw new RuntimeError('IO', `${path} is not valid JSON: expected an object`);
-  return parsed;
-}
-
-function syntaxErrorWhere(text: string, error: unknown): string {
-  const position = error instanceof Error ? /at position (\d+)/.exec(error.message) : null;
-  if (!position) return error instanceof Error && /end of JSON input/.test(error.message) ? 'unexpected end of file' : 'syntax error';
-  const before = text.slice(0, Number(position[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `syntax error at line ${line}, column ${column}`;
-}
-
 function authsOf(file: JsonObject, path: string): JsonObject | undefined {
   if (file.auths === undefined || file.auths === null) return undefined;
-  if (!isObject(file.auths)) throw new RuntimeError('IO', `${path}: "auths" is not an object`);
+  if (!isJsonObject(file.auths)) throw new RuntimeError('IO', `${path}: "auths" is not an object`);
   return file.auths;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The file to replace: a symlinked auth file (dotfile repositories) is updated where it points, not replaced by a plain file. */
-async function writablePath(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return path;
-    throw new RuntimeError('IO', `cannot read ${path}: ${errnoCode(error) ?? String(error)}`);
-  }
-}
-
-/**
- * Replaces `path` by temp file, fsync and rename, so a crash never leaves a half-written file; an
- * existing file keeps its mode unless `forceMode` is given. Returns the mode the file had, if any.
- */
-async function writeAtomically(path: string, content: JsonObject, forceMode?: number): Promise<number | undefined> {
-  const dir = dirname(path);
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new RuntimeError('IO', `cannot create ${dir}: ${errnoCode(error) ?? String(error)}`);
-  }
-  let previous: number | undefined;
-  try {
-    previous = (await stat(path)).mode & 0o7777;
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw new RuntimeError('IO', `cannot read ${path}: ${errnoCode(error) ?? String(error)}`);
-  }
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(content, null, '\t')}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const mode = forceMode ?? previous ?? 0o600;
-    if (mode !== 0o600) await chmod(temp, mode);
-    await rename(temp, path);
-    return previous;
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw new RuntimeError('IO', `cannot write ${path}: ${errnoCode(error) ?? String(error)}`);
-  }
 }
