@@ -48,6 +48,9 @@ for (const name of readdirSync(dist)) if (/^kubefilec\.(cjs\..*cache|cjs\..*part
 
 const servedImports = await bundleNode(join(dist, 'src/main.js'), bundle, { forCodeCache: true, plugins: [runtimeOutside], patches: [COMMANDER_PATCH, CHEVROTAIN_LEXER_PATCH] });
 if (!servedImports) throw new Error(`${bundle}: no import() of the runtime or the language server found; was the bundle changed?`);
+// For build nodes: one ES module file with the runtime inside (its tar workers start this file), so a
+// node needs only Node.js. The language server stays out: `kubefilec lsp` is not a node's job.
+await bundleNode(join(dist, 'src/node-main.js'), join(dist, 'kubefilec-node.mjs'), { external: ['@kubefile/lsp', '@kubefile/lsp/*'], minify: true, patches: [COMMANDER_PATCH, CHEVROTAIN_LEXER_PATCH] });
 // The start, with the code cache module (@kubefile/lsp/code-cache) inside: it resolves no package.
 await bundleNode(join(dist, 'src/start.cjs'), join(dist, 'kubefilec-start.cjs'), { format: 'cjs' });
 

@@ -14,7 +14,8 @@ import { registerRegistryCommands } from './commands/registry.js';
 import { registerTransferCommands, tlsVerifyOption } from './commands/transfer.js';
 import { registerSetupQemuCommand } from './commands/setup-qemu.js';
 import { collectList } from './list-option.js';
-import { rootOption } from './store-root.js';
+import { loadRuntime } from './runtime.js';
+import { resolveStoreRoot, rootOption } from './store-root.js';
 import type { LintCommandOptions } from './commands/lint.js';
 import { processIO, type CommandIO } from './commands/io.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './errors.js';
@@ -124,10 +125,14 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
     .option('--ignore-image-list <FILE>', 'container images not to carry, one per line (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--skip-missing-platform', 'leave out, with a warning, a container image that has no variant for a platform being built (default: an error)')
     .addOption(new Option('--type <TYPE>', 'sealer\'s image type: kube-installer (a cluster: `sealer run` installs Kubernetes) or app-installer (applications for a running cluster); default: the base image\'s, else kube-installer').choices(['kube-installer', 'app-installer']))
+    .option('--builder <NAMES>', 'build each platform a builder declares on that machine, over SSH (kubefilec builder add; repeatable or comma-separated; the first builder declaring a platform builds it)', collectList, [])
+    .option('--no-emulation', 'with --builder: fail instead of emulating here a platform no builder declares')
     .addOption(rootOption())
     .addHelpText(
       'after',
       '\nExample: kubefilec build -t my-cluster:v1 --platform linux/amd64,linux/arm64 examples/multi-arch\n' +
+        'With --builder, a builder gets kubefilec (copied once per version), its platforms\' plans and the context files it lacks,\n' +
+        'builds in its own store, and sends back the blobs this store lacks; the image is assembled here.\n' +
         'After the instructions, the container images named in manifests/ (YAML image: values, imageList files), charts/ (values and templates),\n' +
         'images/ (docker-archive or OCI archives) and --image-list are stored for each platform in the image\'s registry/.\n' +
         'COPY layers are cached by the content of their sources; a rebuild with nothing changed reuses every layer.\n' +
@@ -153,6 +158,15 @@ function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
       await startServer();
       // The connection keeps the process alive; the server exits on the client's `exit`.
       await new Promise<never>(() => undefined);
+    });
+
+  program
+    .command('node-agent', { hidden: true })
+    .description('Serve one build of `build --builder` over standard input and output (kubefilec starts it over ssh)')
+    .addOption(rootOption())
+    .action(async (options: { root?: string }) => {
+      const { serveNodeBuild } = await loadRuntime();
+      setExit(await serveNodeBuild({ input: process.stdin, output: process.stdout, root: await resolveStoreRoot(options.root) }));
     });
 
   registerImageCommands(program, io, VERSION);

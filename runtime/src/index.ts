@@ -36,3 +36,5 @@ export * from './build/build-log.js';
 export * from './version.js';
 export * from './remote/ssh.js';
 export * from './remote/builders.js';
+export * from './remote/agent.js';
+export * from './remote/node-build.js';

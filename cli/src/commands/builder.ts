@@ -25,15 +25,16 @@ export function registerBuilderCommands(program: Command, io: CommandIO): void {
     .argument('<URL>', 'ssh://[user@]host[:port]')
     .option('--platform <PLATFORMS>', 'the platforms it builds (repeatable or comma-separated; default: its own, from uname -m)', collectList, [])
     .option('--identity <FILE>', 'the private key to connect with (default: ssh\'s own choice)')
+    .option('--root <DIR>', 'the image store on the machine, an absolute path there (default: kubefilec\'s default for the user it logs in as)')
     .addHelpText(
       'after',
       '\nThe first connection accepts the machine\'s host key when ssh does not know it yet (and remembers it in known_hosts);\n' +
         'a changed key is refused as ssh refuses it.\n' +
         'Examples:\n  kubefilec builder add arm1 ssh://builder@10.0.0.7\n  kubefilec builder add arm2 ssh://root@arm2.example.com:2222 --platform linux/arm64 --identity ~/.ssh/build_ed25519',
     )
-    .action(async (name: string, url: string, options: { platform: string[]; identity?: string }) => {
+    .action(async (name: string, url: string, options: { platform: string[]; identity?: string; root?: string }) => {
       const { addBuilder } = await loadRuntime();
-      const { builder: added, facts } = await addBuilder(name, url, { ...(options.platform.length > 0 ? { platforms: options.platform } : {}), ...(options.identity ? { identity: options.identity } : {}) });
+      const { builder: added, facts } = await addBuilder(name, url, { ...(options.platform.length > 0 ? { platforms: options.platform } : {}), ...(options.identity ? { identity: options.identity } : {}), ...(options.root ? { root: options.root } : {}) });
       io.out(`${added.name}\t${added.url}\t${added.platforms.join(',')}\n`);
       io.err(`Added builder ${added.name}: ${facts.platform}, Node.js ${facts.nodeVersion ?? '?'}\n`);
     });

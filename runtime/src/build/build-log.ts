@@ -39,8 +39,8 @@ export function builtLine(event: Extract<BuildEvent, { type: 'done' }>): string 
  * What a line is about, in its brackets: the platform, for a stage other than the target stage its
  * name first, and `chroot` when the step's RUN runs chrooted (`builder linux/amd64 chroot`).
  */
-export function eventSubject(event: { platform: string; stage?: string; run?: 'host' | 'chroot' }): string {
-  return `${event.stage === undefined ? '' : `${event.stage} `}${event.platform}${event.run === 'chroot' ? ' chroot' : ''}`;
+export function eventSubject(event: { platform: string; stage?: string; run?: 'host' | 'chroot'; node?: string }): string {
+  return `${event.node === undefined ? '' : `${event.node}: `}${event.stage === undefined ? '' : `${event.stage} `}${event.platform}${event.run === 'chroot' ? ' chroot' : ''}`;
 }
 
 /** The plain log line of one event (no newline), or undefined for events that make none (byte counts). */
@@ -59,13 +59,13 @@ export function buildLogLine(event: BuildEvent): string | undefined {
       return more ? `[${eventSubject(event)}] STEP ${event.step}/${event.total}:${more}` : undefined;
     }
     case 'platform-done':
-      return `[${event.platform}] manifest ${event.manifest}`;
+      return `[${eventSubject(event)}] manifest ${event.manifest}`;
     case 'done':
       return builtLine(event);
     case 'step-output':
       return `[${eventSubject(event)}] | ${event.line}`;
     case 'warning':
-      return `[${event.platform}] warning: ${event.message}`;
+      return `[${eventSubject(event)}] warning: ${event.message}`;
     case 'step-bytes':
       return undefined;
   }

@@ -76,6 +76,15 @@ export interface BuildOptions {
   type?: SealerImageType;
   /** Limits of ADD's downloads (size cap, idle timeout, tries, redirects). */
   download?: DownloadLimits;
+  /** Platforms built elsewhere (on build nodes, `build --builder`): their manifests join the index in plan order. */
+  elsewhere?: PlatformBuild[];
+}
+
+/** Some of the plans, built somewhere else into this store (their blobs fetched): resolves with their manifests. */
+export interface PlatformBuild {
+  plans: PlatformPlan[];
+  /** `created`: the build's creation time, for every platform's config. */
+  build(signal: AbortSignal, created: string): Promise<{ platform: string; descriptor: Descriptor }[]>;
 }
 
 /**
@@ -83,7 +92,7 @@ export interface BuildOptions {
  * name, or its index) and the stage's platform, and are emitted once however many plans use the
  * stage. The target stage's steps are the plan's, as in a single-stage build (no `stage`).
  */
-export type BuildEvent =
+export type BuildEvent = (
   | { type: 'start'; platforms: string[]; steps: number[] }
   | { type: 'stage'; stage: string; index: number; platform: string; plans: string[]; base: string; run: Isolation; steps: number }
   | { type: 'step'; platform: string; step: number; total: number; text: string; line: number; stage?: string; run?: Isolation; digest?: string }
@@ -93,7 +102,11 @@ export type BuildEvent =
   | { type: 'step-done'; platform: string; step: number; total: number; cached: boolean; shared: boolean; ms: number; layer?: Digest; stage?: string }
   | { type: 'stage-done'; stage: string; platform: string; ms: number }
   | { type: 'platform-done'; platform: string; manifest: Digest; ms: number }
-  | { type: 'done'; image: string; digest: Digest; ms: number; cached: number; built: number };
+  | { type: 'done'; image: string; digest: Digest; ms: number; cached: number; built: number }
+) & {
+  /** The build node that ran it (`build --builder`); absent for what ran here. */
+  node?: string;
+};
 
 export interface BuildResult {
   image: StoredImage;
@@ -187,7 +200,20 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const builder = new Builder(store, context, digests, { ...options, signal: stop }, await previousImage(store, tag));
   try {
     options.onEvent?.({ type: 'start', platforms: plans.map((plan) => plan.platform), steps: plans.map((plan) => plan.ops.length) });
-    const manifests = await mapLimited(plans, options.parallel ?? availableParallelism(), (plan) => builder.buildPlatform(plan), () => failed.abort());
+    const elsewhere = options.elsewhere ?? [];
+    const remote = new Set(elsewhere.flatMap((group) => group.plans));
+    const local = plans.filter((plan) => !remote.has(plan));
+    // The local plans as one group among the others: the first group to fail stops them all.
+    const groups: (() => Promise<{ platform: string; descriptor: Descriptor }[]>)[] = [
+      () => mapLimited(local, options.parallel ?? availableParallelism(), (plan) => builder.buildPlatform(plan), () => failed.abort()),
+      ...elsewhere.map((group) => () => group.build(stop, builder.created)),
+    ];
+    const built = (await mapLimited(groups, groups.length, (group) => group(), () => failed.abort())).flat();
+    const manifests = plans.map((plan) => {
+      const found = built.find((m) => m.platform === plan.platform);
+      if (!found) throw new RuntimeError('BUILDER', `no manifest came back for ${plan.platform}`);
+      return found;
+    });
     throwIfAborted(signal);
     const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: manifests.map((m) => m.descriptor) };
     const descriptor = await store.putJson(index, MEDIA_TYPE.index);

@@ -19,6 +19,8 @@ export interface BuilderNode {
   platforms: string[];
   /** The private key to reach it with (an absolute path); default: ssh's own choice. */
   identity?: string;
+  /** The node's image store (a path there); default: kubefilec's default for the user it logs in as. */
+  root?: string;
   /** When it was added (ISO 8601). */
   added: string;
 }
@@ -49,7 +51,7 @@ function buildersIn(file: JsonObject | undefined, path: string): BuilderNode[] {
 /** A stored node, checked as it is read: the file may have been edited by hand. */
 function builderFrom(entry: unknown, where: string): BuilderNode {
   if (!isJsonObject(entry)) throw new RuntimeError('IO', `${where} is not an object`);
-  const { name, url, platforms, identity, added } = entry;
+  const { name, url, platforms, identity, root, added } = entry;
   if (typeof name !== 'string' || typeof url !== 'string' || !Array.isArray(platforms) || !platforms.every((p) => typeof p === 'string')) {
     throw new RuntimeError('IO', `${where} needs a name, a url and a list of platforms`);
   }
@@ -60,7 +62,8 @@ function builderFrom(entry: unknown, where: string): BuilderNode {
   } catch (error) {
     throw new RuntimeError('IO', `${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { name, url, platforms, ...(typeof identity === 'string' ? { identity } : {}), added: typeof added === 'string' ? added : '' };
+  if (root !== undefined && (typeof root !== 'string' || !root.startsWith('/'))) throw new RuntimeError('IO', `${where}: "root" is not an absolute path`);
+  return { name, url, platforms, ...(typeof identity === 'string' ? { identity } : {}), ...(root !== undefined ? { root } : {}), added: typeof added === 'string' ? added : '' };
 }
 
 /** A platform a node can build: a Linux one, in its full form (linux/arm64/v8). */
@@ -117,6 +120,8 @@ export interface AddBuilderOptions {
   /** The platforms it builds; default: its own, from `uname -m`. */
   platforms?: readonly string[];
   identity?: string;
+  /** The node's image store: an absolute path there. */
+  root?: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
@@ -129,6 +134,7 @@ export interface AddBuilderOptions {
 export async function addBuilder(name: string, url: string, options: AddBuilderOptions = {}): Promise<{ builder: BuilderNode; facts: NodeFacts }> {
   checkBuilderName(name);
   const destination = parseSshUrl(url);
+  if (options.root !== undefined && !options.root.startsWith('/')) throw new RuntimeError('BUILDER', `--root ${options.root}: the node's store must be an absolute path there`);
   const platforms = [...new Set((options.platforms ?? []).map(checkNodePlatform))];
   const env = options.env ?? process.env;
   if ((await listBuilders(env)).some((b) => b.name === name)) throw new RuntimeError('BUILDER', `a builder named ${name} exists already: remove it first (kubefilec builder rm ${name})`);
@@ -142,7 +148,7 @@ export async function addBuilder(name: string, url: string, options: AddBuilderO
   }
   const problem = nodeProblem(facts);
   if (problem) throw new RuntimeError('BUILDER', `${formatSshUrl(destination)}: ${problem}`);
-  const builder: BuilderNode = { name, url: formatSshUrl(destination), platforms: platforms.length > 0 ? platforms : [facts.platform], ...(identity ? { identity } : {}), added: new Date().toISOString() };
+  const builder: BuilderNode = { name, url: formatSshUrl(destination), platforms: platforms.length > 0 ? platforms : [facts.platform], ...(identity ? { identity } : {}), ...(options.root ? { root: options.root } : {}), added: new Date().toISOString() };
   await updateBuilders(env, (builders) => {
     // Added meanwhile by another kubefilec: the first one stays.
     if (builders.some((b) => b.name === name)) throw new RuntimeError('BUILDER', `a builder named ${name} exists already: remove it first (kubefilec builder rm ${name})`);

@@ -4,7 +4,7 @@
  * it (ControlMaster, in a private directory this process removes when it closes the node): a command
  * costs a round trip, not a handshake.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +175,15 @@ export class SshConnection {
       child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
     });
+  }
+
+  /**
+   * Starts `command` on the node with its standard streams as the child's pipes, for a long
+   * exchange (the build agent's). The caller ends it: closing its input is how the node hears a stop.
+   */
+  async start(command: string): Promise<ChildProcessWithoutNullStreams> {
+    this.controlDir ??= mkdtemp(join(tmpdir(), 'kubefilec-ssh-'));
+    return spawn('ssh', [...this.sshArguments(await this.controlDir), command], { stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   /** Ends the shared connection and removes its directory. */
