@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { addBuilder, buildersFilePath, connectBuilder, getBuilder, listBuilders, nodeProblem, probeNode, removeBuilders } from '../src/remote/builders.js';
 import { formatSshUrl, parseSshUrl, shellQuote, SshConnection } from '../src/remote/ssh.js';
 import { RuntimeError } from '../src/errors.js';
@@ -83,7 +83,7 @@ describe('builders over ssh', function () {
     assert.equal(buildersFilePath(env), join(home, 'kubefilec-builders.json'));
     assert.deepEqual(await listBuilders(env), [builder]);
     // The host key is known now: a later connection checks it strictly.
-    assert.match(await readFile(join(node.dir, 'known_hosts'), 'utf8'), new RegExp(`\\[127\\.0\\.0\\.1\\]:${node.port} ssh-ed25519 `));
+    assert.match(await readFile(join(dirname(node.sshConfig), 'known_hosts'), 'utf8'), new RegExp(`\\[127\\.0\\.0\\.1\\]:${node.port} ssh-ed25519 `));
     assert.deepEqual(await getBuilder('n1', env), builder);
   });
 
@@ -114,7 +114,7 @@ describe('builders over ssh', function () {
 
   it('refuses a key the node does not accept, without a password prompt', async () => {
     const config = join(home, 'ssh_config');
-    await writeFile(config, `Host *\n  UserKnownHostsFile ${join(node.dir, 'known_hosts')}\n  IdentityFile ${join(home, 'none')}\n  IdentitiesOnly yes\n`);
+    await writeFile(config, `Host *\n  UserKnownHostsFile ${join(home, 'known_hosts')}\n  IdentityFile ${join(home, 'none')}\n  IdentitiesOnly yes\n`);
     const connection = new SshConnection(parseSshUrl(node.url), { configFile: config, acceptNewHostKey: true });
     try {
       await rejects(connection.run('true'), /Permission denied/);

@@ -1,14 +1,15 @@
 /**
- * A build node for tests: Debian's OpenSSH server, started on a 127.0.0.1 port of its own with host
- * and client keys made in a temp directory, and an ssh_config (KUBEFILEC_SSH_CONFIG) that reaches
- * it with those keys and keeps its host key out of the user's known_hosts.
+ * A build node for tests: Debian's OpenSSH server, started on a 127.0.0.1 port of its own with a
+ * host key made in a temp directory. One client key and one ssh_config (KUBEFILEC_SSH_CONFIG) per
+ * test process reach every node, and keep their host keys out of the user's known_hosts.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { tempDir } from './fixtures.js';
+import { mountsUnder, tempDir } from './fixtures.js';
 
 const run = promisify(execFile);
 
@@ -17,9 +18,9 @@ export interface SshNode {
   url: string;
   port: number;
   dir: string;
-  /** The ssh_config to pass as KUBEFILEC_SSH_CONFIG. */
+  /** The ssh_config to pass as KUBEFILEC_SSH_CONFIG (the same for every node of the process). */
   sshConfig: string;
-  /** The client's private key (also named in sshConfig). */
+  /** The client's private key (also named in sshConfig; the same for every node). */
   identity: string;
   /** Stops the server (as a node going away would); `remove` deletes its directory too. */
   stop(options?: { remove?: boolean }): Promise<void>;
@@ -47,12 +48,30 @@ async function accepting(port: number): Promise<boolean> {
   });
 }
 
+const keygen = (path: string) => run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kubefile-test', '-f', path]);
+
+/** The client side, shared by the nodes of this process: its key, known_hosts and ssh_config. */
+let client: Promise<{ identity: string; sshConfig: string }> | undefined;
+
+function sshClient(): Promise<{ identity: string; sshConfig: string }> {
+  client ??= (async () => {
+    const dir = await tempDir('kubefile-ssh-client-');
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const identity = join(dir, 'client_key');
+    await keygen(identity);
+    const sshConfig = join(dir, 'ssh_config');
+    await writeFile(sshConfig, ['Host *', `  UserKnownHostsFile ${join(dir, 'known_hosts')}`, `  IdentityFile ${identity}`, '  IdentitiesOnly yes', '  LogLevel ERROR', ''].join('\n'));
+    return { identity, sshConfig };
+  })();
+  return client;
+}
+
 /** Starts a node; the test stops it. Needs root (sshd's privilege separation) and openssh-server. */
 export async function startSshNode(): Promise<SshNode> {
   const dir = await tempDir('kubefile-ssh-node-');
-  const key = (name: string) => run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(dir, name)]);
-  await Promise.all([key('host_key'), key('client_key')]);
-  await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')));
+  const { identity, sshConfig } = await sshClient();
+  await keygen(join(dir, 'host_key'));
+  await writeFile(join(dir, 'authorized_keys'), await readFile(`${identity}.pub`));
   // sshd checks that its privilege separation directory exists.
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const port = await freePort();
@@ -72,8 +91,6 @@ export async function startSshNode(): Promise<SshNode> {
     `SetEnv HOME=${dir}`,
   ];
   await writeFile(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
-  const sshConfig = join(dir, 'ssh_config');
-  await writeFile(sshConfig, ['Host *', `  UserKnownHostsFile ${join(dir, 'known_hosts')}`, `  IdentityFile ${join(dir, 'client_key')}`, '  IdentitiesOnly yes', '  LogLevel ERROR', ''].join('\n'));
   const server: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   server.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -90,13 +107,16 @@ export async function startSshNode(): Promise<SshNode> {
     port,
     dir,
     sshConfig,
-    identity: join(dir, 'client_key'),
+    identity,
     async stop({ remove = true } = {}) {
       if (server.exitCode === null && server.signalCode === null) {
         server.kill('SIGTERM');
         await exited;
       }
-      if (remove) await rm(dir, { recursive: true, force: true });
+      if (!remove) return;
+      // A node killed mid-build leaves its RUN mounts, as a machine that dies would.
+      for (const point of await mountsUnder(dir)) await run('umount', ['-l', point]).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

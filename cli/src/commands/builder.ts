@@ -36,7 +36,7 @@ export function registerBuilderCommands(program: Command, io: CommandIO): void {
       const { addBuilder } = await loadRuntime();
       const { builder: added, facts } = await addBuilder(name, url, { ...(options.platform.length > 0 ? { platforms: options.platform } : {}), ...(options.identity ? { identity: options.identity } : {}), ...(options.root ? { root: options.root } : {}) });
       io.out(`${added.name}\t${added.url}\t${added.platforms.join(',')}\n`);
-      io.err(`Added builder ${added.name}: ${facts.platform}, Node.js ${facts.nodeVersion ?? '?'}\n`);
+      io.err(`Added builder ${added.name}: a ${facts.platform} machine with Node.js ${facts.nodeVersion ?? '?'}, building ${added.platforms.join(', ')}\n`);
     });
 
   builder

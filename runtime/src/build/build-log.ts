@@ -66,6 +66,8 @@ export function buildLogLine(event: BuildEvent): string | undefined {
       return `[${eventSubject(event)}] | ${event.line}`;
     case 'warning':
       return `[${eventSubject(event)}] warning: ${event.message}`;
+    case 'transfer':
+      return `[${eventSubject(event)}] sent ${event.sentFiles} context file${event.sentFiles === 1 ? '' : 's'} (${humanSize(event.sentBytes)}), received ${event.receivedBlobs} blob${event.receivedBlobs === 1 ? '' : 's'} (${humanSize(event.receivedBytes)})`;
     case 'step-bytes':
       return undefined;
   }

@@ -102,6 +102,8 @@ export type BuildEvent = (
   | { type: 'step-done'; platform: string; step: number; total: number; cached: boolean; shared: boolean; ms: number; layer?: Digest; stage?: string }
   | { type: 'stage-done'; stage: string; platform: string; ms: number }
   | { type: 'platform-done'; platform: string; manifest: Digest; ms: number }
+  /** What went to a build node and came back (`build --builder`): context files sent, blobs received. */
+  | { type: 'transfer'; platform: string; node: string; sentFiles: number; sentBytes: number; receivedBlobs: number; receivedBytes: number }
   | { type: 'done'; image: string; digest: Digest; ms: number; cached: number; built: number }
 ) & {
   /** The build node that ran it (`build --builder`); absent for what ran here. */

@@ -165,13 +165,16 @@ async function exchange(agent: ChildProcessWithoutNullStreams, options: Exchange
     await writer.send(request);
     const need = await expect();
     if (need.type !== 'need' || !Array.isArray(need.digests)) throw new RuntimeError('BUILDER', `expected need, got ${need.type}`);
+    let sentBytes = 0;
     const sources = new Map<string, string>();
     for (const file of options.files) if (file.type === 'file' && file.digest && !sources.has(file.digest)) sources.set(file.digest, join(options.context, file.path));
     for (const digest of need.digests as string[]) {
       const path = sources.get(digest);
       if (!path) throw new RuntimeError('BUILDER', `the node asked for ${digest}, not a context file`);
       // Streamed: a context file may be gigabytes. Changed since it was hashed, it fails its digest check there.
-      await writer.send({ type: 'file', digest, size: (await stat(path)).size }, createReadStream(path));
+      const size = (await stat(path)).size;
+      sentBytes += size;
+      await writer.send({ type: 'file', digest, size }, createReadStream(path));
     }
     await writer.send({ type: 'files-done' });
     for (;;) {
@@ -197,6 +200,8 @@ async function exchange(agent: ChildProcessWithoutNullStreams, options: Exchange
         expected.delete(digest);
       }
       if (expected.size > 0) throw new RuntimeError('BUILDER', `${expected.size} blobs were not sent`);
+      const receivedBytes = want.reduce((sum, blob) => sum + blob.size, 0);
+      options.onEvent?.({ type: 'transfer', platform: options.plans.map((plan) => plan.platform).join(','), node: options.builder, sentFiles: need.digests.length, sentBytes, receivedBlobs: want.length, receivedBytes });
       writer.end();
       // The agent removes its work directory and exits; one that does not is stopped below.
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);

@@ -1,0 +1,146 @@
+/**
+ * `build --builder`: platforms built on nodes reached over ssh (real OpenSSH servers on 127.0.0.1,
+ * each with a store of its own) give the same image, byte for byte, as a build here; a node gets
+ * each context file once; a node that dies fails its platform and leaves this store as it was.
+ * The agent is kubefilec's node bundle (cli/dist/kubefilec-node.mjs, made by `npm run build`).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmod, rm, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parsePlatform, type PlatformPlan } from '@kubefile/compiler';
+import { assignPlatforms, nodePlatformBuild, readAgentBundle, type AgentBundle } from '../src/remote/node-build.js';
+import type { BuilderNode } from '../src/remote/builders.js';
+import { ImageStore, parseSshUrl, RuntimeError, SshConnection, type BuildEvent } from '../src/index.js';
+import { build, checkStore, plansOf, writeTree } from './build-helpers.js';
+import { tempDir, tempStore } from './fixtures.js';
+import { startSshNode, type SshNode } from './ssh-node.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function trust(n: SshNode): Promise<void> {
+  const connection = new SshConnection(parseSshUrl(n.url), { acceptNewHostKey: true });
+  await connection.run('true');
+  await connection.close();
+}
+
+const node = (name: string, platforms: string[], extra: Partial<BuilderNode> = {}): BuilderNode => ({ name, url: 'ssh://root@127.0.0.1:1', platforms, added: '', ...extra });
+const plan = (platform: string): PlatformPlan => ({ platform, target: parsePlatform(platform) }) as PlatformPlan;
+
+describe('assigning platforms to builders', () => {
+  const amd64 = parsePlatform('linux/amd64');
+  const plans = ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'].map(plan);
+
+  it('gives each platform to the first builder declaring it and keeps the rest here', () => {
+    const { local, nodes } = assignPlatforms(plans, [node('a', ['linux/arm64']), node('b', ['linux/arm64/v8', 'linux/arm/v7'])], amd64);
+    assert.deepEqual(local.map((p) => p.platform), ['linux/amd64']);
+    assert.deepEqual(nodes.map((n) => [n.builder.name, n.plans.map((p) => p.platform)]), [['a', ['linux/arm64/v8']], ['b', ['linux/arm/v7']]]);
+  });
+
+  it('with no emulation, refuses a foreign platform no builder declares, and keeps this host\'s own', () => {
+    assert.throws(() => assignPlatforms(plans, [node('a', ['linux/arm64'])], amd64, true), (error: unknown) => error instanceof RuntimeError && /no builder builds linux\/arm\/v7 \(a: linux\/arm64\), and --no-emulation/.test(error.message));
+    assert.deepEqual(assignPlatforms(plans.slice(0, 2), [node('a', ['linux/arm64'])], amd64, true).local.map((p) => p.platform), ['linux/amd64']);
+  });
+});
+
+describe('building on nodes', function () {
+  this.timeout(120_000);
+  let nodes: SshNode[];
+  let agent: AgentBundle;
+  let context: string;
+  let savedSshConfig: string | undefined;
+  // A RUN layer records the mtimes its command leaves (two fresh builds here differ too): this one sets them.
+  const KUBEFILE = 'FROM scratch\nCOPY ${ARCH}/tool bin/\nCOPY conf etc/conf\nRUN echo "built for $TARGETARCH" > etc/built && touch -d @1600000000 etc/built etc\nCOPY conf/app.yaml manifests/\n';
+  const PLATFORMS = ['linux/amd64', 'linux/arm64'];
+  // Every platform's config says when the build was made: one time, here and there.
+  const created = new Date('2026-01-02T03:04:05Z');
+
+  before(async () => {
+    agent = await readAgentBundle(join(repo, 'cli/dist/kubefilec-node.mjs'));
+    nodes = await Promise.all([startSshNode(), startSshNode()]);
+    savedSshConfig = process.env.KUBEFILEC_SSH_CONFIG;
+    process.env.KUBEFILEC_SSH_CONFIG = nodes[0].sshConfig;
+    // Their host keys known, as `builder add` leaves them.
+    for (const n of nodes) await trust(n);
+    context = await tempDir('kubefile-node-context-');
+    await writeTree(context, { 'amd64/tool': 'amd64 tool\n', 'arm64/tool': 'arm64 tool\n', 'conf/app.yaml': 'a: 1\n', 'conf/link.yaml': { link: 'app.yaml' }, 'conf/deep/x': 'x\n' });
+    await chmod(join(context, 'amd64/tool'), 0o755);
+    await chmod(join(context, 'conf/deep'), 0o700);
+    await utimes(join(context, 'conf/app.yaml'), 1_600_000_000, 1_600_000_000);
+  });
+  after(async () => {
+    if (savedSshConfig === undefined) delete process.env.KUBEFILEC_SSH_CONFIG;
+    else process.env.KUBEFILEC_SSH_CONFIG = savedSshConfig;
+    await Promise.all(nodes.map((n) => n.stop()));
+    await rm(context, { recursive: true, force: true });
+  });
+
+  const builderOf = (n: SshNode, name: string, platforms: string[]): BuilderNode => ({ name, url: n.url, platforms, root: join(n.dir, 'store'), added: '' });
+
+  async function buildWith(store: ImageStore, builders: BuilderNode[]): Promise<{ digest: string; events: BuildEvent[] }> {
+    const plans = await plansOf(context, KUBEFILE, PLATFORMS);
+    const events: BuildEvent[] = [];
+    const onEvent = (event: BuildEvent) => events.push(event);
+    const elsewhere = assignPlatforms(plans, builders, parsePlatform('linux/amd64')).nodes.map((assignment) => nodePlatformBuild(assignment, { store, context, tag: 'x:v1', kubefile: 'Kubefile', settings: {}, agent, onEvent }));
+    const result = await build(store, context, KUBEFILE, 'x:v1', PLATFORMS, { created, elsewhere, onEvent });
+    return { digest: result.image.descriptor.digest, events };
+  }
+
+  it('gives the image a build here gives: one platform on a node, then both on nodes; a node gets each context file once (by content: a link and a twin are not sent)', async () => {
+    const here = await tempStore();
+    const mixed = await tempStore();
+    const remote = await tempStore();
+    try {
+      const local = await buildWith(here.store, []);
+      const one = await buildWith(mixed.store, [builderOf(nodes[0], 'arm', ['linux/arm64'])]);
+      assert.equal(one.digest, local.digest);
+      const transfers = one.events.filter((e) => e.type === 'transfer');
+      assert.deepEqual(transfers.map((e) => [e.node, e.platform, e.sentFiles]), [['arm', 'linux/arm64/v8', 3]]);
+      assert.ok(one.events.some((e) => e.type === 'step' && e.node === 'arm' && e.platform === 'linux/arm64/v8'), 'the node\'s steps are shown');
+      const both = await buildWith(remote.store, [builderOf(nodes[0], 'arm', ['linux/arm64']), builderOf(nodes[1], 'x86', ['linux/amd64'])]);
+      assert.equal(both.digest, local.digest);
+      // Again: the nodes have every context file and this store every blob.
+      const again = await buildWith(remote.store, [builderOf(nodes[0], 'arm', ['linux/arm64']), builderOf(nodes[1], 'x86', ['linux/amd64'])]);
+      assert.equal(again.digest, local.digest);
+      assert.deepEqual(again.events.filter((e) => e.type === 'transfer').map((e) => [e.node, e.sentFiles, e.receivedBlobs]).sort(), [['arm', 0, 0], ['x86', 0, 0]]);
+      for (const store of [mixed.store, remote.store]) await checkStore(store);
+    } finally {
+      await Promise.all([here.cleanup(), mixed.cleanup(), remote.cleanup()]);
+    }
+  });
+
+  it('fails the platform of a node that dies mid-build with one line, and leaves this store consistent', async () => {
+    const { store, cleanup } = await tempStore();
+    const dying = await startSshNode();
+    await trust(dying);
+    try {
+      const kubefile = 'FROM scratch\nCOPY conf etc/conf\nRUN sleep 30\n';
+      const plans = await plansOf(context, kubefile, PLATFORMS);
+      const builder = builderOf(dying, 'dying', ['linux/arm64']);
+      let killed = false;
+      const onEvent = (event: BuildEvent): void => {
+        // The node's RUN has started: the machine goes away (its agent killed, its sshd stopped).
+        if (!killed && event.type === 'step' && event.node === 'dying' && event.text.startsWith('RUN')) {
+          killed = true;
+          execFileSync('pkill', ['-KILL', '-f', `node-agent --root ${join(dying.dir, 'store')}`]);
+          void dying.stop({ remove: false });
+        }
+      };
+      const elsewhere = assignPlatforms(plans, [builder], parsePlatform('linux/amd64')).nodes.map((assignment) => nodePlatformBuild(assignment, { store, context, tag: 'x:v1', settings: {}, agent, onEvent }));
+      await assert.rejects(build(store, context, kubefile, 'x:v1', PLATFORMS, { created, elsewhere, onEvent }), (error: unknown) => {
+        assert.ok(error instanceof RuntimeError, String(error));
+        assert.equal(error.code, 'BUILDER');
+        assert.match(error.message, /^builder dying \(linux\/arm64\/v8\): the node stopped before the build ended/);
+        assert.doesNotMatch(error.message, /\n/);
+        return true;
+      });
+      assert.ok(killed, 'the node was killed mid-build');
+      assert.equal(await store.findImage('x:v1'), undefined);
+      await checkStore(store);
+    } finally {
+      await dying.stop();
+      await cleanup();
+    }
+  });
+});
