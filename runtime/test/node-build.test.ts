@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parsePlatform, type PlatformPlan } from '@kubefile/compiler';
 import { assignPlatforms, nodePlatformBuild, readAgentBundle, type AgentBundle } from '../src/remote/node-build.js';
 import type { BuilderNode } from '../src/remote/builders.js';
-import { ImageStore, parseSshUrl, RuntimeError, SshConnection, type BuildEvent } from '../src/index.js';
+import { ImageStore, parseSshUrl, platformImages, RuntimeError, SshConnection, type BuildEvent } from '../src/index.js';
 import { build, checkStore, plansOf, writeTree } from './build-helpers.js';
 import { tempDir, tempStore } from './fixtures.js';
 import { startSshNode, type SshNode } from './ssh-node.js';
@@ -107,6 +107,54 @@ describe('building on nodes', function () {
       for (const store of [mixed.store, remote.store]) await checkStore(store);
     } finally {
       await Promise.all([here.cleanup(), mixed.cleanup(), remote.cleanup()]);
+    }
+  });
+
+  it('gives the node the base image this store has (only the platforms it builds), so FROM reads the same', async () => {
+    const here = await tempStore();
+    const there = await tempStore();
+    try {
+      const base = 'FROM scratch\nCOPY ${ARCH}/tool base/\n';
+      const kubefile = 'FROM base:v1\nCOPY conf etc/conf\n';
+      for (const store of [here.store, there.store]) await build(store, context, base, 'base:v1', PLATFORMS, { created });
+      const local = await build(here.store, context, kubefile, 'x:v1', PLATFORMS, { created });
+      const plans = await plansOf(context, kubefile, PLATFORMS);
+      const nodeStore = join(nodes[0].dir, 'base-store');
+      const builder = { ...builderOf(nodes[0], 'arm', ['linux/arm64']), root: nodeStore };
+      const elsewhere = assignPlatforms(plans, [builder], parsePlatform('linux/amd64')).nodes.map((assignment) => nodePlatformBuild(assignment, { store: there.store, context, tag: 'x:v1', settings: { pull: 'never' }, agent }));
+      const remote = await build(there.store, context, kubefile, 'x:v1', PLATFORMS, { created, elsewhere });
+      assert.equal(remote.image.descriptor.digest, local.image.descriptor.digest);
+      // The node's store has the base with its one platform.
+      const onNode = await ImageStore.open(nodeStore);
+      assert.deepEqual((await platformImages(onNode, (await onNode.getImage('base:v1')).descriptor)).map((image) => image.key), ['linux/arm64/v8']);
+      await checkStore(there.store);
+    } finally {
+      await Promise.all([here.cleanup(), there.cleanup()]);
+    }
+  });
+
+  it('stops the node\'s build when this one is stopped (Ctrl-C): nothing is left running there, nothing stored here', async () => {
+    const { store, cleanup } = await tempStore();
+    try {
+      const kubefile = 'FROM scratch\nCOPY conf etc/conf\nRUN sleep 30\n';
+      const plans = await plansOf(context, kubefile, PLATFORMS);
+      const controller = new AbortController();
+      const nodeStore = join(nodes[0].dir, 'stop-store');
+      const onEvent = (event: BuildEvent): void => {
+        if (event.type === 'step' && event.node === 'arm' && event.text.startsWith('RUN')) controller.abort();
+      };
+      const elsewhere = assignPlatforms(plans, [{ ...builderOf(nodes[0], 'arm', ['linux/arm64']), root: nodeStore }], parsePlatform('linux/amd64')).nodes.map((assignment) => nodePlatformBuild(assignment, { store, context, tag: 'x:v1', settings: {}, agent, onEvent }));
+      const started = Date.now();
+      await assert.rejects(build(store, context, kubefile, 'x:v1', PLATFORMS, { created, elsewhere, onEvent, signal: controller.signal }), (error: unknown) => error instanceof RuntimeError && error.code === 'INTERRUPTED');
+      assert.ok(Date.now() - started < 20_000, 'stopped, not waited for');
+      const running = () => execFileSync('sh', ['-c', `pgrep -f '[n]ode-agent --root ${nodeStore}' || true`], { encoding: 'utf8' }).trim();
+      for (let waited = 0; running() !== '' && waited < 10_000; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(running(), '', 'the agent has exited');
+      assert.equal(await store.findImage('x:v1'), undefined);
+      await checkStore(store);
+      await checkStore(await ImageStore.open(nodeStore));
+    } finally {
+      await cleanup();
     }
   });
 

@@ -869,7 +869,7 @@ function withoutTimes(config: OciImageConfig): string {
 }
 
 /** `[DIR, TAG]` of `oci:DIR[:TAG]`; a colon inside DIR's last component starts the tag. */
-function splitLayoutReference(text: string): [string, string | undefined] {
+export function splitLayoutReference(text: string): [string, string | undefined] {
   const colon = text.indexOf(':', text.lastIndexOf('/') + 1);
   return colon === -1 ? [text, undefined] : [text.slice(0, colon), text.slice(colon + 1) || undefined];
 }

@@ -147,6 +147,8 @@ async function spawnStep(op: RunOp, argv: readonly string[], env: Record<string,
     }
   };
   options.signal?.addEventListener('abort', stop, { once: true });
+  // Stopped while the command was being started: the listener came too late to hear it.
+  if (options.signal?.aborted) stop();
   // The step is over: the watchdog leaves without killing anything, as the command's leftovers were always left.
   child.stdin?.on('error', () => undefined);
   child.once('exit', () => child.stdin?.end('done\n'));

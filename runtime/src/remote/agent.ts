@@ -25,7 +25,7 @@ import { buildImage, type BuildOptions } from '../build/build.js';
 import type { ImageListFile } from '../collect/collect-sources.js';
 import { RuntimeError, type ErrorLocation, type RuntimeErrorCode } from '../errors.js';
 import { isDigest, type Digest } from '../image/digest.js';
-import type { Descriptor } from '../image/oci.js';
+import { MEDIA_TYPE, type Descriptor, type OciIndex } from '../image/oci.js';
 import { ImageStore } from '../store/store.js';
 import { layOutContext, type ContextFile } from './context-files.js';
 import { FrameReader, FrameWriter, type FrameHeader } from './frames.js';
@@ -53,7 +53,16 @@ export interface NodeBuildRequest {
   created: string;
   kubefile?: string;
   files: ContextFile[];
+  /** Base images the local store has, as the node is to use them. */
+  images: NodeBaseImage[];
   settings: NodeBuildSettings;
+}
+
+/** A base image given to the node: its platforms that the node reads, and their blobs. */
+export interface NodeBaseImage {
+  name: string;
+  index: OciIndex;
+  blobs: { digest: Digest; size: number }[];
 }
 
 export interface NodeBuilt {
@@ -98,7 +107,8 @@ export async function serveNodeBuild({ input, output, root }: AgentOptions): Pro
     if (request.type !== 'build' || !Array.isArray(request.plans) || !Array.isArray(request.files)) throw new RuntimeError('BUILDER', `expected a build request, got ${request.type}`);
     const store = await ImageStore.open(root);
     // Context files: those the store lacks come now, written as blobs (checked against their digest).
-    const wanted = [...new Set(request.files.flatMap((file) => (file.type === 'file' && file.digest ? [file.digest] : [])))];
+    const images = Array.isArray(request.images) ? request.images : [];
+    const wanted = [...new Set([...request.files.flatMap((file) => (file.type === 'file' && file.digest ? [file.digest] : [])), ...images.flatMap((image) => image.blobs.map((blob) => blob.digest))])];
     const present = await Promise.all(wanted.map((digest) => store.hasBlob(digest)));
     const need = wanted.filter((_, i) => !present[i]);
     await writer.send({ type: 'need', digests: need });
@@ -112,6 +122,8 @@ export async function serveNodeBuild({ input, output, root }: AgentOptions): Pro
       needed.delete(digest);
     }
     if (needed.size > 0) throw new RuntimeError('BUILDER', `${needed.size} context files were not sent`);
+    // The bases this build uses there, under their names: FROM finds them as the local build did.
+    for (const image of images) await store.setImage(image.name, await store.putJson(image.index, MEDIA_TYPE.index));
     // From here the other side only listens: its input ending (Ctrl-C there, or the connection lost) stops the build.
     // The only frame expected meanwhile is the `want` that answers `built`.
     const afterBuild = reader.next();

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { chmod, copyFile, lstat, lutimes, mkdir, realpath, symlink, utimes } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
-import type { CopyOp, PlatformPlan, StagePlan } from '@kubefile/compiler';
+import type { PlatformPlan, StagePlan } from '@kubefile/compiler';
+import { splitLayoutReference } from '../build/build.js';
 import { RuntimeError, throwIfAborted } from '../errors.js';
 import type { Digest } from '../image/digest.js';
 import type { LayerEntry } from '../build/copy.js';
@@ -29,16 +30,18 @@ export interface ContextFile {
   target?: string;
 }
 
-/** The ops of the plans (every stage) that read the build context. */
-function contextOps(plans: readonly PlatformPlan[]): CopyOp[] {
-  const ops: CopyOp[] = [];
+/** The context paths the plans (every stage) read: COPY and ADD sources as matched, FROM oci-archive: and oci: bases. */
+function contextPaths(plans: readonly PlatformPlan[]): string[] {
+  const paths: string[] = [];
   for (const plan of plans) {
     const stages = (plan.stages as StagePlan[] | undefined) ?? [];
     for (const op of stages.length > 0 ? stages.flatMap((stage) => stage.ops) : plan.ops) {
-      if ((op.kind === 'copy' || op.kind === 'add') && !op.from) ops.push(op);
+      if ((op.kind === 'copy' || op.kind === 'add') && !op.from) paths.push(...op.matches.flat());
+      else if (op.kind === 'from' && op.image.startsWith('oci-archive:')) paths.push(op.image.slice('oci-archive:'.length));
+      else if (op.kind === 'from' && op.image.startsWith('oci:')) paths.push(splitLayoutReference(op.image.slice('oci:'.length))[0]);
     }
   }
-  return ops;
+  return paths;
 }
 
 /**
@@ -66,18 +69,17 @@ export async function contextFilesOf(context: string, plans: readonly PlatformPl
     }
     // Anything else (a socket, a device) COPY refuses, on the node as here: it is not sent.
   };
-  for (const op of contextOps(plans)) {
+  for (const raw of contextPaths(plans)) {
     throwIfAborted(signal);
-    for (const path of op.matches.flat()) {
-      let real: string;
-      try {
-        real = await realpath(join(root, path));
-      } catch {
-        continue; // COPY reports it, on the node as here.
-      }
-      if (real !== root && !real.startsWith(prefix)) continue;
-      add(path === '' ? '.' : path, real, await lstat(real));
+    const path = posix.normalize(raw === '' ? '.' : raw).replace(/\/$/, '');
+    let real: string;
+    try {
+      real = await realpath(join(root, path));
+    } catch {
+      continue; // The build reports it, on the node as here.
     }
+    if (real !== root && !real.startsWith(prefix)) continue;
+    add(path, real, await lstat(real));
   }
   await Promise.all(hashing);
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

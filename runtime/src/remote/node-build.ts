@@ -14,9 +14,10 @@ import type { BuildEvent, PlatformBuild } from '../build/build.js';
 import { FileDigestCache } from '../build/file-digests.js';
 import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import type { Digest } from '../image/digest.js';
-import type { Descriptor } from '../image/oci.js';
+import { platformImages, platformKey } from '../image/image.js';
+import { MEDIA_TYPE, type Descriptor } from '../image/oci.js';
 import type { ImageStore } from '../store/store.js';
-import type { NodeBuildRequest, NodeBuildSettings, NodeBuilt, NodeError } from './agent.js';
+import type { NodeBaseImage, NodeBuildRequest, NodeBuildSettings, NodeBuilt, NodeError } from './agent.js';
 import { connectBuilder, nodeProblem, type BuilderNode } from './builders.js';
 import { contextFilesOf } from './context-files.js';
 import { FrameReader, FrameWriter, type FrameHeader } from './frames.js';
@@ -100,14 +101,54 @@ async function buildOnNode({ builder, plans }: NodeAssignment, options: NodeBuil
     const digests = await FileDigestCache.load(join(options.store.dir('cache'), 'files', `${createHash('sha256').update(options.context).digest('hex')}.nodes.json`));
     const files = await contextFilesOf(options.context, plans, digests, signal);
     await digests.save().catch(() => undefined);
+    const images = await nodeBaseImages(options.store, plans);
     const agent = await connection.start(`exec node ${nodeBundlePath(options.agent.name)} node-agent${builder.root ? ` --root ${shellQuote(builder.root)}` : ''}`);
-    return await exchange(agent, { ...options, builder: builder.name, plans, files, label, signal });
+    return await exchange(agent, { ...options, builder: builder.name, plans, files, images, label, signal });
   } catch (error) {
     if (error instanceof RuntimeError && error.code !== 'INTERRUPTED' && !error.message.startsWith(label) && error.location === undefined) throw new RuntimeError(error.code, `${label}: ${error.message}`);
     throw error;
   } finally {
     await connection.close();
   }
+}
+
+/** The plans' base images (FROM, COPY --from an image) this store has, by name, with the platforms read of each. */
+function baseImagesOf(plans: readonly PlatformPlan[]): Map<string, Set<string>> {
+  const images = new Map<string, Set<string>>();
+  const want = (name: string, platform: string): void => {
+    if (name === 'scratch' || name.startsWith('oci:') || name.startsWith('oci-archive:')) return;
+    const platforms = images.get(name) ?? new Set<string>();
+    platforms.add(platform);
+    images.set(name, platforms);
+  };
+  for (const plan of plans) {
+    for (const stage of plan.stages.length > 0 ? plan.stages : [{ ops: plan.ops, platform: plan.platform, baseStage: undefined }]) {
+      for (const op of stage.ops) {
+        if (op.kind === 'from' && op.stage === undefined && stage.baseStage === undefined) want(op.image, stage.platform);
+        else if ((op.kind === 'copy' || op.kind === 'add') && op.from && 'image' in op.from) want(op.from.image, op.from.platform);
+      }
+    }
+  }
+  return images;
+}
+
+/**
+ * The base images to give the node, as this build would use them: for each one this store has,
+ * an index of only the platforms the node reads (a cluster image's other platforms are large),
+ * and the blobs of those platforms. The node tags it so, so its FROM finds what this one would.
+ */
+async function nodeBaseImages(store: ImageStore, plans: readonly PlatformPlan[]): Promise<NodeBaseImage[]> {
+  const images: NodeBaseImage[] = [];
+  for (const [name, platforms] of baseImagesOf(plans)) {
+    const stored = await store.findImage(name);
+    if (!stored) continue;
+    const selected = (await platformImages(store, stored.descriptor)).filter((image) => [...platforms].some((platform) => platformKey(platform) === image.key));
+    if (selected.length === 0) continue;
+    const blobs = new Map<Digest, number>();
+    for (const image of selected) for (const blob of [image.descriptor, image.manifest.config, ...image.manifest.layers]) blobs.set(blob.digest, blob.size);
+    images.push({ name, index: { schemaVersion: 2, mediaType: MEDIA_TYPE.index, manifests: selected.map((image) => image.descriptor) }, blobs: [...blobs].map(([digest, size]) => ({ digest, size })) });
+  }
+  return images;
 }
 
 /** Checks Node.js on the node and copies the bundle there when it lacks this version: one command each. */
@@ -127,6 +168,7 @@ interface Exchange extends NodeBuildOptions {
   builder: string;
   plans: PlatformPlan[];
   files: NodeBuildRequest['files'];
+  images: NodeBaseImage[];
   label: string;
   signal: AbortSignal;
 }
@@ -161,16 +203,17 @@ async function exchange(agent: ChildProcessWithoutNullStreams, options: Exchange
     return frame;
   };
   try {
-    const request: NodeBuildRequest = { type: 'build', tag: options.tag, plans: options.plans, created: options.created, ...(options.kubefile ? { kubefile: options.kubefile } : {}), files: options.files, settings: options.settings };
+    const request: NodeBuildRequest = { type: 'build', tag: options.tag, plans: options.plans, created: options.created, ...(options.kubefile ? { kubefile: options.kubefile } : {}), files: options.files, images: options.images, settings: options.settings };
     await writer.send(request);
     const need = await expect();
     if (need.type !== 'need' || !Array.isArray(need.digests)) throw new RuntimeError('BUILDER', `expected need, got ${need.type}`);
     let sentBytes = 0;
     const sources = new Map<string, string>();
     for (const file of options.files) if (file.type === 'file' && file.digest && !sources.has(file.digest)) sources.set(file.digest, join(options.context, file.path));
+    for (const image of options.images) for (const blob of image.blobs) sources.set(blob.digest, store.blobPath(blob.digest));
     for (const digest of need.digests as string[]) {
       const path = sources.get(digest);
-      if (!path) throw new RuntimeError('BUILDER', `the node asked for ${digest}, not a context file`);
+      if (!path) throw new RuntimeError('BUILDER', `the node asked for ${digest}, neither a context file nor a base image's blob`);
       // Streamed: a context file may be gigabytes. Changed since it was hashed, it fails its digest check there.
       const size = (await stat(path)).size;
       sentBytes += size;
