@@ -1,8 +1,8 @@
 /**
  * The runtime's benches in their tiny mode (BENCH_SMOKE=1), each as the process `npm run bench`
  * starts, so a broken bench fails CI: it must exit 0 and print its table with our build, the peer
- * (tar | sha256sum, buildah, skopeo) and the ratio. Needs root, buildah, skopeo, docker-registry
- * and qemu-user-static (scripts/install-system-deps.sh); the benches' temporary files go to a
+ * (tar | sha256sum, buildah, skopeo, a local build) and the ratio. Needs root, buildah, skopeo, docker-registry,
+ * openssh-server and qemu-user-static (scripts/install-system-deps.sh); the benches' temporary files go to a
  * directory of this suite, which is unmounted and removed after, and the arm64 binfmt_misc entry
  * the RUN bench registers is checked to be gone again (emulation.test.ts expects the host as it was).
  */
@@ -84,6 +84,16 @@ describe('runtime benches, smoke mode (BENCH_SMOKE=1)', function () {
     assert.match(out, rowWithRatio('kubefilec build'));
     assert.match(out, rowWithRatio('buildah build --isolation chroot,'));
     assert.match(out, rowWithRatio('buildah build --isolation chroot --jobs'));
+  });
+
+  it('node.bench: a 2-platform build here and with arm64 on a build node over ssh, with the ratio and what went across', async () => {
+    const out = await runSmoke('node.bench.js', tmp);
+    assert.match(out, /^\| build +\| +time \| node \/ here \|$/m);
+    assert.match(out, rowWithRatio('kubefilec build, both platforms here (arm64 emulated)'));
+    assert.match(out, rowWithRatio('kubefilec build --builder (arm64 on the node)'));
+    assert.match(out, /^transfer overhead \(node \/ here, same work on the same machine\): \d+\.\d\dx$/m);
+    assert.match(out, /^cold node: sent [1-9]\d* context files \(.*\), received \d+ blobs \(.*\); warm node: sent 0 context files \(0B\)/m);
+    assert.equal((await readBinfmtHandler('arm64')) !== undefined, arm64Before, 'the arm64 binfmt_misc entry is as before the bench');
   });
 
   it('run.bench: RUN steps on 2 platforms (arm64 through qemu) by us and by buildah, with the ratios; binfmt_misc left as it was', async () => {

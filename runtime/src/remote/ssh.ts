@@ -128,7 +128,7 @@ export class SshConnection {
 
   /** Runs `command` (a line for the node's shell) and gives back its exit code and output. */
   async run(command: string, options: RunOptions = {}): Promise<SshResult> {
-    this.controlDir ??= mkdtemp(join(tmpdir(), 'kubefilec-ssh-'));
+    this.controlDir ??= mkdtemp(join(controlBase(), 'kubefilec-ssh-'));
     const args = [...this.sshArguments(await this.controlDir), command];
     const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     return new Promise<SshResult>((resolve, reject) => {
@@ -182,7 +182,7 @@ export class SshConnection {
    * exchange (the build agent's). The caller ends it: closing its input is how the node hears a stop.
    */
   async start(command: string): Promise<ChildProcessWithoutNullStreams> {
-    this.controlDir ??= mkdtemp(join(tmpdir(), 'kubefilec-ssh-'));
+    this.controlDir ??= mkdtemp(join(controlBase(), 'kubefilec-ssh-'));
     return spawn('ssh', [...this.sshArguments(await this.controlDir), command], { stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
@@ -198,6 +198,16 @@ export class SshConnection {
     });
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the shared connection's socket directory goes: a socket path holds at most 107 bytes, and
+ * under the directory (`kubefilec-ssh-XXXXXX`, 21) ssh puts %C (40) and, while it makes the
+ * socket, 17 more; a TMPDIR longer than what is left is passed over for /tmp.
+ */
+function controlBase(): string {
+  const base = tmpdir();
+  return base.length + 1 + 21 + 1 + 40 + 17 <= 107 ? base : '/tmp';
 }
 
 /** ssh's last line on standard error, which says why (Connection refused, Permission denied ...). */
