@@ -98,6 +98,7 @@ describe('building on nodes', function () {
       const transfers = one.events.filter((e) => e.type === 'transfer');
       assert.deepEqual(transfers.map((e) => [e.node, e.platform, e.sentFiles]), [['arm', 'linux/arm64/v8', 3]]);
       assert.ok(one.events.some((e) => e.type === 'step' && e.node === 'arm' && e.platform === 'linux/arm64/v8'), 'the node\'s steps are shown');
+      assert.ok(!one.events.some((e) => e.type === 'step' && e.node === undefined && e.platform === 'linux/arm64/v8'), 'arm64 is not built here too');
       const both = await buildWith(remote.store, [builderOf(nodes[0], 'arm', ['linux/arm64']), builderOf(nodes[1], 'x86', ['linux/amd64'])]);
       assert.equal(both.digest, local.digest);
       // Again: the nodes have every context file and this store every blob.
@@ -130,6 +131,25 @@ describe('building on nodes', function () {
       await checkStore(there.store);
     } finally {
       await Promise.all([here.cleanup(), there.cleanup()]);
+    }
+  });
+
+  it('fails the build with the node\'s error, at its Kubefile line', async () => {
+    const { store, cleanup } = await tempStore();
+    try {
+      const kubefile = 'FROM scratch\nCOPY conf etc/conf\nRUN echo "no such thing" >&2; exit 3\n';
+      const plans = await plansOf(context, kubefile, ['linux/arm64']);
+      const elsewhere = assignPlatforms(plans, [builderOf(nodes[0], 'arm', ['linux/arm64'])], parsePlatform('linux/amd64')).nodes.map((assignment) => nodePlatformBuild(assignment, { store, context, tag: 'x:v1', kubefile: 'Kubefile', settings: {}, agent }));
+      await assert.rejects(build(store, context, kubefile, 'x:v1', ['linux/arm64'], { created, elsewhere }), (error: unknown) => {
+        assert.ok(error instanceof RuntimeError, String(error));
+        assert.equal(error.code, 'RUN_FAILED');
+        assert.match(error.message, /^builder arm \(linux\/arm64\/v8\): .*exit code 3/);
+        assert.deepEqual([error.location?.file, error.location?.line], ['Kubefile', 3]);
+        return true;
+      });
+      await checkStore(store);
+    } finally {
+      await cleanup();
     }
   });
 

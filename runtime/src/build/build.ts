@@ -203,8 +203,8 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   try {
     options.onEvent?.({ type: 'start', platforms: plans.map((plan) => plan.platform), steps: plans.map((plan) => plan.ops.length) });
     const elsewhere = options.elsewhere ?? [];
-    const remote = new Set(elsewhere.flatMap((group) => group.plans));
-    const local = plans.filter((plan) => !remote.has(plan));
+    const remote = new Set(elsewhere.flatMap((group) => group.plans.map((plan) => plan.platform)));
+    const local = plans.filter((plan) => !remote.has(plan.platform));
     // The local plans as one group among the others: the first group to fail stops them all.
     const groups: (() => Promise<{ platform: string; descriptor: Descriptor }[]>)[] = [
       () => mapLimited(local, options.parallel ?? availableParallelism(), (plan) => builder.buildPlatform(plan), () => failed.abort()),
