@@ -38,6 +38,8 @@ interface PlatformLine {
   bytes: number;
   started: number;
   done: boolean;
+  /** The build node building it (`build --builder`). */
+  node?: string;
 }
 
 const FRAME_MS = 100;
@@ -78,7 +80,7 @@ class LiveProgress implements ProgressSink {
         break;
       case 'step': {
         const line = this.lines.get(lineKey(event));
-        if (line) Object.assign(line, { step: event.step, total: event.total, text: event.text, bytes: 0, started: Date.now() });
+        if (line) Object.assign(line, { step: event.step, total: event.total, text: event.text, bytes: 0, started: Date.now(), ...(event.node ? { node: event.node } : {}) });
         break;
       }
       case 'step-bytes': {
@@ -95,7 +97,7 @@ class LiveProgress implements ProgressSink {
       case 'warning':
         // Not cut to the terminal's width: a warning must be readable whole.
         this.clear();
-        this.write(`[${event.platform}] warning: ${event.message}\n`);
+        this.write(`[${eventSubject(event)}] warning: ${event.message}\n`);
         this.draw();
         break;
       case 'platform-done': {
@@ -104,6 +106,9 @@ class LiveProgress implements ProgressSink {
         this.redraw();
         break;
       }
+      case 'transfer':
+        this.above(buildLogLine(event) ?? '');
+        break;
       case 'done':
         this.close();
         this.write(`${builtLine(event)}\n`);
@@ -146,7 +151,7 @@ class LiveProgress implements ProgressSink {
       const step = line.step > 0 && !line.done ? ` STEP ${line.step}/${line.total}:` : '';
       const bytes = line.bytes > 0 ? ` ${formatBytes(line.bytes)}` : '';
       const time = line.done ? '' : ` ${formatSeconds(Date.now() - line.started)}`;
-      out += `${this.fit(`${mark} [${subject}]${step} ${line.text}${bytes}${time}`)}\n`;
+      out += `${this.fit(`${mark} [${line.node ? `${line.node}: ` : ''}${subject}]${step} ${line.text}${bytes}${time}`)}\n`;
     }
     this.write(out);
     this.drawn = this.lines.size;

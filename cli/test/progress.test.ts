@@ -97,6 +97,24 @@ describe('build progress', () => {
     for (const line of lines) assert.ok(line.length <= 29, line);
   });
 
+  it('a build node\'s steps name the node, and what went to it and came back is one line (plain and live)', () => {
+    const events: BuildEvent[] = [
+      { type: 'start', platforms: ['linux/arm64/v8'], steps: [1] },
+      { type: 'step', platform: 'linux/arm64/v8', step: 1, total: 1, text: 'COPY arm64/bin bin/', line: 2, node: 'arm1' },
+      { type: 'step-done', platform: 'linux/arm64/v8', step: 1, total: 1, cached: false, shared: false, ms: 1500, layer: DIGEST, node: 'arm1' },
+      { type: 'transfer', platform: 'linux/arm64/v8', node: 'arm1', sentFiles: 3, sentBytes: 1_200_000, receivedBlobs: 1, receivedBytes: 512 },
+      { type: 'done', image: 'demo:v1', digest: DIGEST, ms: 1700, cached: 0, built: 1 },
+    ];
+    assert.deepEqual(render('plain', undefined, events).split('\n').slice(1, 4), [
+      '[arm1: linux/arm64/v8] STEP 1/1: COPY arm64/bin bin/',
+      '[arm1: linux/arm64/v8] STEP 1/1: done in 1.5s',
+      '[arm1: linux/arm64/v8] sent 3 context files (1.2MB), received 1 blob (512B)',
+    ]);
+    const live = render('auto', { columns: 100 }, events.slice(0, 2)).replace(/\x1b\[\d+[FJ]/g, '');
+    assert.match(live, /\[arm1: linux\/arm64\/v8\] STEP 1\/1: COPY arm64\/bin bin\//);
+    assert.match(render('auto', { columns: 100 }, events), /\[arm1: linux\/arm64\/v8\] sent 3 context files \(1\.2MB\), received 1 blob \(512B\)\n/);
+  });
+
   it('auto without a terminal falls back to plain lines', () => {
     assert.equal(render('auto'), render('plain'));
   });
