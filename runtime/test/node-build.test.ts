@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +132,25 @@ describe('building on nodes', function () {
       await checkStore(there.store);
     } finally {
       await Promise.all([here.cleanup(), there.cleanup()]);
+    }
+  });
+
+  it('writes a large layer on the node with its tar workers (threads started on kubefilec\'s node bundle)', async () => {
+    const big = await tempDir('kubefile-node-big-');
+    const here = await tempStore();
+    const there = await tempStore();
+    try {
+      // Past the size at which a layer is assembled by worker threads.
+      await writeTree(big, { 'data/a.bin': randomBytes(20 << 20), 'data/b.bin': randomBytes(14 << 20) });
+      const kubefile = 'FROM scratch\nCOPY data data\n';
+      const local = await build(here.store, big, kubefile, 'x:v1', ['linux/arm64'], { created });
+      const plans = await plansOf(big, kubefile, ['linux/arm64']);
+      const elsewhere = assignPlatforms(plans, [builderOf(nodes[0], 'arm', ['linux/arm64'])], parsePlatform('linux/amd64')).nodes.map((assignment) => nodePlatformBuild(assignment, { store: there.store, context: big, tag: 'x:v1', settings: {}, agent }));
+      const remote = await build(there.store, big, kubefile, 'x:v1', ['linux/arm64'], { created, elsewhere });
+      assert.equal(remote.image.descriptor.digest, local.image.descriptor.digest);
+      await checkStore(there.store);
+    } finally {
+      await Promise.all([here.cleanup(), there.cleanup(), rm(big, { recursive: true, force: true })]);
     }
   });
 
