@@ -23,6 +23,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { PlatformPlan } from '@kubefile/compiler';
 import { buildImage, type BuildOptions } from '../build/build.js';
 import type { ImageListFile } from '../collect/collect-sources.js';
+import { Limiter } from '../concurrency.js';
 import { RuntimeError, type ErrorLocation, type RuntimeErrorCode } from '../errors.js';
 import { isDigest, type Digest } from '../image/digest.js';
 import { MEDIA_TYPE, type Descriptor, type OciIndex } from '../image/oci.js';
@@ -79,6 +80,10 @@ export interface NodeError {
   location?: ErrorLocation;
 }
 
+/** Context files up to this size are received whole, and written WRITES_AT_ONCE at a time. */
+const SMALL_FILE_BYTES = 1 << 20;
+const WRITES_AT_ONCE = 8;
+
 /** Context files and blobs at most this many per request. */
 const MAX_LISTED = 1_000_000;
 
@@ -113,14 +118,28 @@ export async function serveNodeBuild({ input, output, root }: AgentOptions): Pro
     const need = wanted.filter((_, i) => !present[i]);
     await writer.send({ type: 'need', digests: need });
     const needed = new Set(need);
+    // Small files are taken whole and written a few at a time (each is a file, an fsync and a
+    // rename): one after the other, a context of many small files took milliseconds each.
+    const writes = new Limiter(WRITES_AT_ONCE);
+    const written: Promise<unknown>[] = [];
     for (let frame = await reader.next(); ; frame = await reader.next()) {
       if (!frame) throw new RuntimeError('INTERRUPTED', 'the build was stopped');
       if (frame.type === 'files-done') break;
       const digest = frame.digest;
       if (frame.type !== 'file' || typeof digest !== 'string' || !isDigest(digest) || !needed.has(digest) || frame.size === undefined) throw new RuntimeError('BUILDER', `unexpected ${frame.type} message while receiving context files`);
-      await store.writeBlob(reader.payload(), { digest, size: frame.size });
+      const expected = { digest, size: frame.size };
+      if (frame.size <= SMALL_FILE_BYTES) {
+        const content = await reader.payloadBuffer(SMALL_FILE_BYTES);
+        const write = writes.run(() => store.writeBlob(content, expected));
+        // Failures are thrown below, once every write has ended.
+        write.catch(() => undefined);
+        written.push(write);
+      } else {
+        await store.writeBlob(reader.payload(), expected);
+      }
       needed.delete(digest);
     }
+    await Promise.all(written);
     if (needed.size > 0) throw new RuntimeError('BUILDER', `${needed.size} context files were not sent`);
     // The bases this build uses there, under their names: FROM finds them as the local build did.
     for (const image of images) await store.setImage(image.name, await store.putJson(image.index, MEDIA_TYPE.index));

@@ -83,6 +83,10 @@ export interface NodeBuildOptions {
 /** Where the bundle lives on a node: its user's cache directory (the remote shell expands $HOME). */
 const nodeBundlePath = (name: string): string => `"$HOME/.cache/kubefilec/${name}"`;
 
+/** Context files up to this size are read whole, READ_AHEAD of them ahead of the one being sent. */
+const SMALL_FILE_BYTES = 1 << 20;
+const READ_AHEAD = 8;
+
 /** Context files and blob lists larger than this are refused from a node. */
 const MAX_BUILT_BYTES = 64 << 20;
 /** What a node's agent may print on standard error that is kept for a message. */
@@ -211,13 +215,31 @@ async function exchange(agent: ChildProcessWithoutNullStreams, options: Exchange
     const sources = new Map<string, string>();
     for (const file of options.files) if (file.type === 'file' && file.digest && !sources.has(file.digest)) sources.set(file.digest, join(options.context, file.path));
     for (const image of options.images) for (const blob of image.blobs) sources.set(blob.digest, store.blobPath(blob.digest));
-    for (const digest of need.digests as string[]) {
+    const paths = (need.digests as string[]).map((digest) => {
       const path = sources.get(digest);
       if (!path) throw new RuntimeError('BUILDER', `the node asked for ${digest}, neither a context file nor a base image's blob`);
-      // Streamed: a context file may be gigabytes. Changed since it was hashed, it fails its digest check there.
-      const size = (await stat(path)).size;
+      return { digest, path };
+    });
+    // Small files read a few ahead of the one being sent; a large one streamed (it may be gigabytes).
+    // A file changed since it was hashed fails its digest check there.
+    const read = async (path: string): Promise<Buffer | number> => {
+      const { size } = await stat(path);
+      return size <= SMALL_FILE_BYTES ? readFile(path) : size;
+    };
+    const ahead: Promise<Buffer | number>[] = [];
+    const readNext = (i: number): void => {
+      if (i >= paths.length) return;
+      const reading = read(paths[i].path);
+      reading.catch(() => undefined); // thrown when its turn comes
+      ahead.push(reading);
+    };
+    for (let i = 0; i < READ_AHEAD; i++) readNext(i);
+    for (const [i, { digest, path }] of paths.entries()) {
+      const content = await ahead.shift()!;
+      readNext(i + READ_AHEAD);
+      const size = typeof content === 'number' ? content : content.length;
       sentBytes += size;
-      await writer.send({ type: 'file', digest, size }, createReadStream(path));
+      await writer.send({ type: 'file', digest, size }, typeof content === 'number' ? createReadStream(path) : content);
     }
     await writer.send({ type: 'files-done' });
     for (;;) {
