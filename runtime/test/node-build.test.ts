@@ -106,6 +106,10 @@ describe('building on nodes', function () {
       const again = await buildWith(remote.store, [builderOf(nodes[0], 'arm', ['linux/arm64']), builderOf(nodes[1], 'x86', ['linux/amd64'])]);
       assert.equal(again.digest, local.digest);
       assert.deepEqual(again.events.filter((e) => e.type === 'transfer').map((e) => [e.node, e.sentFiles, e.receivedBlobs]).sort(), [['arm', 0, 0], ['x86', 0, 0]]);
+      // And their layer caches hit: the laid-out context's digests are known before any layer is written.
+      const nodeLayers = again.events.filter((e) => e.type === 'step-done' && e.node !== undefined && e.layer !== undefined);
+      assert.equal(nodeLayers.length, 8, 'four layer steps on each node');
+      assert.deepEqual(nodeLayers.filter((e) => e.type === 'step-done' && !e.cached), []);
       for (const store of [mixed.store, remote.store]) await checkStore(store);
     } finally {
       await Promise.all([here.cleanup(), mixed.cleanup(), remote.cleanup()]);

@@ -188,6 +188,11 @@ function planStages(plan: PlatformPlan): StagePlan[] {
   return [{ id: `plan ${plan.platform}`, index: 0, line: 1, platform: plan.platform, target: plan.target, fixedPlatform: false, base: plan.base, run: 'host', ops: plan.ops, uses: [] }];
 }
 
+/** Where the content digests of the build context at `context` (a real path) are remembered. */
+export function contextDigestsPath(store: ImageStore, context: string): string {
+  return join(store.dir('cache'), 'files', `${createHash('sha256').update(context).digest('hex')}.json`);
+}
+
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const { store, plans, signal } = options;
@@ -195,7 +200,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   if (plans.length === 0) throw new RuntimeError('UNSUPPORTED', 'nothing to build: no target platform');
   const context = await realpath(options.context);
   const releaseLease = await store.lease();
-  const digests = await FileDigestCache.load(join(store.dir('cache'), 'files', `${createHash('sha256').update(context).digest('hex')}.json`));
+  const digests = await FileDigestCache.load(contextDigestsPath(store, context));
   // One platform failing stops the others, so no work goes on after the build has failed.
   const failed = new AbortController();
   const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;

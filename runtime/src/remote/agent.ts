@@ -17,11 +17,12 @@
  * Any failure is one `error` frame (the RuntimeError's code, message and Kubefile location). The
  * local side going away (its Ctrl-C, a dropped connection: standard input ends) stops the build.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { PlatformPlan } from '@kubefile/compiler';
-import { buildImage, type BuildOptions } from '../build/build.js';
+import { buildImage, contextDigestsPath, type BuildOptions } from '../build/build.js';
+import { FileDigestCache } from '../build/file-digests.js';
 import type { ImageListFile } from '../collect/collect-sources.js';
 import { Limiter } from '../concurrency.js';
 import { RuntimeError, type ErrorLocation, type RuntimeErrorCode } from '../errors.js';
@@ -106,6 +107,7 @@ export async function serveNodeBuild({ input, output, root }: AgentOptions): Pro
   const writer = new FrameWriter(output);
   const controller = new AbortController();
   let workDir: string | undefined;
+  let digestsFile: string | undefined;
   try {
     const request = (await reader.next()) as NodeBuildRequest | undefined;
     if (!request) return 0;
@@ -150,8 +152,9 @@ export async function serveNodeBuild({ input, output, root }: AgentOptions): Pro
       (frame) => frame?.type !== 'want' && controller.abort(),
       () => controller.abort(),
     );
-    workDir = await mkdtemp(join(store.dir('tmp'), 'node-context-'));
+    workDir = await realpath(await mkdtemp(join(store.dir('tmp'), 'node-context-')));
     await layOutContext(workDir, request.files, (digest) => store.blobPath(digest), controller.signal);
+    digestsFile = await rememberDigests(store, workDir, request.files);
     const result = await buildImage({
       ...request.settings,
       store,
@@ -178,8 +181,26 @@ export async function serveNodeBuild({ input, output, root }: AgentOptions): Pro
   } finally {
     controller.abort();
     if (workDir) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    if (digestsFile) await rm(digestsFile, { force: true }).catch(() => undefined);
     writer.end();
   }
+}
+
+/**
+ * The laid-out context's digests, known from the request, where the build looks them up: its COPY
+ * layers then find their cache keys before writing anything, so a layer the node's store has is not
+ * written again. Returns the file, for removal with the context.
+ */
+async function rememberDigests(store: ImageStore, context: string, files: readonly ContextFile[]): Promise<string> {
+  const digests = await FileDigestCache.load(contextDigestsPath(store, context));
+  for (const file of files) {
+    if (file.type !== 'file' || !file.digest) continue;
+    const source = file.path === '.' ? context : join(context, file.path);
+    const stats = await lstat(source);
+    digests.record({ path: file.path, type: 'file', mode: 0, mtimeMs: stats.mtimeMs, size: stats.size, source, stat: { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs } }, file.digest);
+  }
+  await digests.save();
+  return digests.path;
 }
 
 /** Answers the `want` that follows `built`: the blobs asked for, then `end`. */
