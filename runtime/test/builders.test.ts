@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { addBuilder, buildersFilePath, connectBuilder, getBuilder, listBuilders, nodeProblem, probeNode, removeBuilders } from '../src/remote/builders.js';
+import { addBuilder, buildersFilePath, connectBuilder, getBuilder, listBuilders, nodeProblem, nodeVersionOf, probeNode, removeBuilders } from '../src/remote/builders.js';
 import { formatSshUrl, parseSshUrl, shellQuote, SshConnection } from '../src/remote/ssh.js';
 import { RuntimeError } from '../src/errors.js';
 import { tempDir } from './fixtures.js';
@@ -44,10 +44,10 @@ describe('node addresses', () => {
   });
 
   it('tells what a node lacks to run kubefilec', () => {
-    assert.equal(nodeProblem({ platform: 'linux/amd64', nodeVersion: 'v20.20.2' }), undefined);
-    assert.equal(nodeProblem({ platform: 'linux/amd64', nodeVersion: 'v22.1.0' }), undefined);
-    assert.match(nodeProblem({ platform: 'linux/amd64', nodeVersion: 'v18.19.0' }) ?? '', /Node.js v18.19.0; kubefilec needs 20 or newer/);
-    assert.match(nodeProblem({ platform: 'linux/amd64' }) ?? '', /Node.js is not installed there/);
+    assert.equal(nodeProblem(nodeVersionOf('v20.20.2')), undefined);
+    assert.equal(nodeProblem(nodeVersionOf('v22.1.0')), undefined);
+    assert.match(nodeProblem(nodeVersionOf('v18.19.0')) ?? '', /Node.js v18.19.0; kubefilec needs 20 or newer/);
+    assert.match(nodeProblem(nodeVersionOf('none')) ?? '', /Node.js is not installed there/);
   });
 });
 

@@ -69,7 +69,7 @@ export function registerBuilderCommands(program: Command, io: CommandIO): void {
       const connection = connectBuilder(found);
       try {
         const facts = await probeNode(connection);
-        const problem = nodeProblem(facts);
+        const problem = nodeProblem(facts.nodeVersion);
         io.out(`${JSON.stringify({ ...found, reachable: true, machine: facts.platform, nodeVersion: facts.nodeVersion ?? null, ...(problem ? { problem } : {}) }, null, 2)}\n`);
       } finally {
         await connection.close();

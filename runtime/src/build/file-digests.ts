@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LayerEntry } from './copy.js';
 import { isDigest, type Digest } from '../image/digest.js';
@@ -17,6 +18,11 @@ type FileRecord = [number, number, number, number, number, Digest];
 interface CacheFile {
   version: number;
   files: { [path: string]: FileRecord };
+}
+
+/** A build-context file as the cache knows it: its real path and identity (an entry COPY would make of it). */
+export function contextFileEntry(source: string, stats: Stats): LayerEntry {
+  return { path: source, type: 'file', mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, size: stats.size, source, stat: { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs } };
 }
 
 export class FileDigestCache {

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { PlatformPlan } from '@kubefile/compiler';
 import { buildImage, contextDigestsPath, type BuildOptions } from '../build/build.js';
-import { FileDigestCache } from '../build/file-digests.js';
+import { contextFileEntry, FileDigestCache } from '../build/file-digests.js';
 import type { ImageListFile } from '../collect/collect-sources.js';
 import { Limiter } from '../concurrency.js';
 import { RuntimeError, type ErrorLocation, type RuntimeErrorCode } from '../errors.js';
@@ -30,7 +30,7 @@ import { isDigest, type Digest } from '../image/digest.js';
 import { MEDIA_TYPE, type Descriptor, type OciIndex } from '../image/oci.js';
 import { ImageStore } from '../store/store.js';
 import { layOutContext, type ContextFile } from './context-files.js';
-import { FrameReader, FrameWriter, type FrameHeader } from './frames.js';
+import { FrameReader, FrameWriter, WHOLE_PAYLOAD_BYTES, type FrameHeader } from './frames.js';
 
 /** The build options that travel to a node (the rest are the node's own: its store, its CPUs). */
 export interface NodeBuildSettings {
@@ -81,8 +81,7 @@ export interface NodeError {
   location?: ErrorLocation;
 }
 
-/** Context files up to this size are received whole, and written WRITES_AT_ONCE at a time. */
-const SMALL_FILE_BYTES = 1 << 20;
+/** Context files received whole (WHOLE_PAYLOAD_BYTES) are written this many at a time. */
 const WRITES_AT_ONCE = 8;
 
 /** Context files and blobs at most this many per request. */
@@ -130,8 +129,8 @@ export async function serveNodeBuild({ input, output, root }: AgentOptions): Pro
       const digest = frame.digest;
       if (frame.type !== 'file' || typeof digest !== 'string' || !isDigest(digest) || !needed.has(digest) || frame.size === undefined) throw new RuntimeError('BUILDER', `unexpected ${frame.type} message while receiving context files`);
       const expected = { digest, size: frame.size };
-      if (frame.size <= SMALL_FILE_BYTES) {
-        const content = await reader.payloadBuffer(SMALL_FILE_BYTES);
+      if (frame.size <= WHOLE_PAYLOAD_BYTES) {
+        const content = await reader.payloadBuffer(WHOLE_PAYLOAD_BYTES);
         const write = writes.run(() => store.writeBlob(content, expected));
         // Failures are thrown below, once every write has ended.
         write.catch(() => undefined);
@@ -196,8 +195,7 @@ async function rememberDigests(store: ImageStore, context: string, files: readon
   for (const file of files) {
     if (file.type !== 'file' || !file.digest) continue;
     const source = file.path === '.' ? context : join(context, file.path);
-    const stats = await lstat(source);
-    digests.record({ path: file.path, type: 'file', mode: 0, mtimeMs: stats.mtimeMs, size: stats.size, source, stat: { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs } }, file.digest);
+    digests.record(contextFileEntry(source, await lstat(source)), file.digest);
   }
   await digests.save();
   return digests.path;

@@ -101,14 +101,20 @@ export async function probeNode(connection: SshConnection, signal?: AbortSignal)
   const [system, machine, version] = stdout.split('\n').map((line) => line.trim());
   if (exitCode !== 0 || !machine) throw new RuntimeError('BUILDER', `${connection.label}: cannot tell its machine type: ${stderr.trim().split('\n').at(-1) || `exit code ${exitCode}`}`);
   if (system !== 'Linux') throw new RuntimeError('BUILDER', `${connection.label} runs ${system}: a node must run Linux`);
-  return { platform: platformOfMachine(machine), ...(version && /^v\d+\./.test(version) ? { nodeVersion: version } : {}) };
+  const nodeVersion = nodeVersionOf(version);
+  return { platform: platformOfMachine(machine), ...(nodeVersion ? { nodeVersion } : {}) };
 }
 
-/** The node can run kubefilec: Node.js 20 or newer on its PATH. */
-export function nodeProblem(facts: NodeFacts): string | undefined {
-  if (facts.nodeVersion === undefined) return `Node.js is not installed there (kubefilec needs Node.js ${NODE_MAJOR_NEEDED} or newer on the node's PATH)`;
-  const major = Number(/^v(\d+)/.exec(facts.nodeVersion)?.[1]);
-  return major >= NODE_MAJOR_NEEDED ? undefined : `it has Node.js ${facts.nodeVersion}; kubefilec needs ${NODE_MAJOR_NEEDED} or newer there`;
+/** What `node --version` printed on the node, when it is a version (`v20.20.2`); else Node.js is not there. */
+export function nodeVersionOf(line: string | undefined): string | undefined {
+  return line !== undefined && /^v\d+\./.test(line) ? line : undefined;
+}
+
+/** The node can run kubefilec: Node.js 20 or newer on its PATH (`nodeVersion` as `nodeVersionOf` gives it). */
+export function nodeProblem(nodeVersion: string | undefined): string | undefined {
+  if (nodeVersion === undefined) return `Node.js is not installed there (kubefilec needs Node.js ${NODE_MAJOR_NEEDED} or newer on the node's PATH)`;
+  const major = Number(/^v(\d+)/.exec(nodeVersion)?.[1]);
+  return major >= NODE_MAJOR_NEEDED ? undefined : `it has Node.js ${nodeVersion}; kubefilec needs ${NODE_MAJOR_NEEDED} or newer there`;
 }
 
 /** The connection to a stored node, with its key. */
@@ -146,7 +152,7 @@ export async function addBuilder(name: string, url: string, options: AddBuilderO
   } finally {
     await connection.close();
   }
-  const problem = nodeProblem(facts);
+  const problem = nodeProblem(facts.nodeVersion);
   if (problem) throw new RuntimeError('BUILDER', `${formatSshUrl(destination)}: ${problem}`);
   const builder: BuilderNode = { name, url: formatSshUrl(destination), platforms: platforms.length > 0 ? platforms : [facts.platform], ...(identity ? { identity } : {}), ...(options.root ? { root: options.root } : {}), added: new Date().toISOString() };
   await updateBuilders(env, (builders) => {

@@ -13,8 +13,7 @@ import type { PlatformPlan, StagePlan } from '@kubefile/compiler';
 import { splitLayoutReference } from '../build/build.js';
 import { RuntimeError, throwIfAborted } from '../errors.js';
 import type { Digest } from '../image/digest.js';
-import type { LayerEntry } from '../build/copy.js';
-import type { FileDigestCache } from '../build/file-digests.js';
+import { contextFileEntry, type FileDigestCache } from '../build/file-digests.js';
 
 export interface ContextFile {
   /** Relative to the context, with '/' separators. */
@@ -87,7 +86,7 @@ export async function contextFilesOf(context: string, plans: readonly PlatformPl
 
 /** A file's digest, from the cache when the file is unchanged since it was hashed. */
 async function fileDigest(real: string, stats: Stats, digests: FileDigestCache): Promise<Digest> {
-  const entry: LayerEntry = { path: real, type: 'file', mode: 0, mtimeMs: stats.mtimeMs, size: stats.size, source: real, stat: { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs } };
+  const entry = contextFileEntry(real, stats);
   const known = digests.lookup(entry);
   if (known) return known;
   const hash = createHash('sha256');

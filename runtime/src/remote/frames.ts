@@ -7,6 +7,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { RuntimeError } from '../errors.js';
 
+/** Payloads up to this size are read and written whole (context files mostly are); larger ones stream. */
+export const WHOLE_PAYLOAD_BYTES = 1 << 20;
+
 /** A JSON header at most this long: a plan for a large Kubefile is a few megabytes. */
 export const MAX_HEADER_BYTES = 64 << 20;
 

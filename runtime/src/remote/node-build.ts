@@ -18,9 +18,9 @@ import { platformImages, platformKey } from '../image/image.js';
 import { MEDIA_TYPE, type Descriptor } from '../image/oci.js';
 import type { ImageStore } from '../store/store.js';
 import type { NodeBaseImage, NodeBuildRequest, NodeBuildSettings, NodeBuilt, NodeError } from './agent.js';
-import { connectBuilder, nodeProblem, type BuilderNode } from './builders.js';
+import { connectBuilder, nodeProblem, nodeVersionOf, type BuilderNode } from './builders.js';
 import { contextFilesOf } from './context-files.js';
-import { FrameReader, FrameWriter, type FrameHeader } from './frames.js';
+import { FrameReader, FrameWriter, WHOLE_PAYLOAD_BYTES, type FrameHeader } from './frames.js';
 import { shellQuote, type SshConnection } from './ssh.js';
 
 export interface NodeAssignment {
@@ -83,8 +83,7 @@ export interface NodeBuildOptions {
 /** Where the bundle lives on a node: its user's cache directory (the remote shell expands $HOME). */
 const nodeBundlePath = (name: string): string => `"$HOME/.cache/kubefilec/${name}"`;
 
-/** Context files up to this size are read whole, READ_AHEAD of them ahead of the one being sent. */
-const SMALL_FILE_BYTES = 1 << 20;
+/** Context files read whole (WHOLE_PAYLOAD_BYTES), this many ahead of the one being sent. */
 const READ_AHEAD = 8;
 
 /** Context files and blob lists larger than this are refused from a node. */
@@ -160,7 +159,7 @@ async function prepareNode(connection: SshConnection, agent: AgentBundle, signal
   const path = nodeBundlePath(agent.name);
   const check = await connection.run(`node --version 2>/dev/null || echo none; test -f ${path} && echo have || echo missing`, { timeoutMs: 60_000, maxOutputBytes: 4096, signal });
   const [version, bundle] = check.stdout.split('\n').map((line) => line.trim());
-  const problem = nodeProblem({ platform: '', ...(/^v\d+\./.test(version ?? '') ? { nodeVersion: version } : {}) });
+  const problem = nodeProblem(nodeVersionOf(version));
   if (problem) throw new RuntimeError('BUILDER', problem);
   if (bundle === 'have') return;
   const copied = await connection.run(`mkdir -p "$HOME/.cache/kubefilec" && cat > ${path}.$$ && mv ${path}.$$ ${path}`, { input: agent.content, timeoutMs: 600_000, maxOutputBytes: 4096, signal });
@@ -224,7 +223,7 @@ async function exchange(agent: ChildProcessWithoutNullStreams, options: Exchange
     // A file changed since it was hashed fails its digest check there.
     const read = async (path: string): Promise<Buffer | number> => {
       const { size } = await stat(path);
-      return size <= SMALL_FILE_BYTES ? readFile(path) : size;
+      return size <= WHOLE_PAYLOAD_BYTES ? readFile(path) : size;
     };
     const ahead: Promise<Buffer | number>[] = [];
     const readNext = (i: number): void => {

@@ -100,6 +100,12 @@ export class SshConnection {
     return formatSshUrl(this.destination);
   }
 
+  /** The shared connection's private directory, made on the first command. */
+  private controlDirectory(): Promise<string> {
+    this.controlDir ??= mkdtemp(join(controlBase(), 'kubefilec-ssh-'));
+    return this.controlDir;
+  }
+
   /** ssh's arguments up to the remote command, with the shared connection's socket in `dir`. */
   private sshArguments(dir: string): string[] {
     const { user, host, port } = this.destination;
@@ -128,8 +134,7 @@ export class SshConnection {
 
   /** Runs `command` (a line for the node's shell) and gives back its exit code and output. */
   async run(command: string, options: RunOptions = {}): Promise<SshResult> {
-    this.controlDir ??= mkdtemp(join(controlBase(), 'kubefilec-ssh-'));
-    const args = [...this.sshArguments(await this.controlDir), command];
+    const args = [...this.sshArguments(await this.controlDirectory()), command];
     const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     return new Promise<SshResult>((resolve, reject) => {
       const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
@@ -182,8 +187,7 @@ export class SshConnection {
    * exchange (the build agent's). The caller ends it: closing its input is how the node hears a stop.
    */
   async start(command: string): Promise<ChildProcessWithoutNullStreams> {
-    this.controlDir ??= mkdtemp(join(controlBase(), 'kubefilec-ssh-'));
-    return spawn('ssh', [...this.sshArguments(await this.controlDir), command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    return spawn('ssh', [...this.sshArguments(await this.controlDirectory()), command], { stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   /** Ends the shared connection and removes its directory. */
